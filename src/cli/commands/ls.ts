@@ -1,0 +1,64 @@
+import { listRuns } from '../../core/runs/queries';
+import { keyMetrics } from '../../core/runs/keyMetrics';
+import { isRunStatus } from '../../core/runs/runRecord';
+import { parseArgs, UsageError } from '../args';
+import { color, duration, num, safe, table, when } from '../format';
+import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
+
+export const LS_HELP = `lineage ls [--experiment E] [--status S] [--limit N] [--json]
+
+Lists runs, newest first, with their status, duration and key metrics.`;
+
+export async function lsCommand(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { experiment: 'string', status: 'string', limit: 'string', json: 'bool', workspace: 'string', help: 'bool' });
+  if (a.flags.help) return void console.log(LS_HELP), 0;
+  const status = a.flags.status as string | undefined;
+  if (status !== undefined && !isRunStatus(status)) throw new UsageError(`--status must be running, finished, failed or killed, not "${status}"`);
+  const limit = a.flags.limit === undefined ? (a.flags.json ? -1 : 50) : Number(a.flags.limit);
+  if (!Number.isInteger(limit)) throw new UsageError('--limit needs a whole number');
+  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
+  const runs = listRuns(ws.store, { experiment: a.flags.experiment as string | undefined, status, limit: limit < 0 ? -1 : limit + 1 });
+  const more = limit >= 0 && runs.length > limit;
+  if (more) runs.pop();
+  await saveQuietly(ws);
+  ws.close();
+  if (a.flags.json) {
+    process.stdout.write(JSON.stringify(runs.map(jsonRun), null, 2) + '\n');
+    return 0;
+  }
+  if (runs.length === 0) {
+    console.log('No runs yet. Record one with: lineage run train.py');
+    return 0;
+  }
+  const statusText = (s: string) => (s === 'finished' ? color.green(s) : s === 'running' ? color.yellow(s) : color.red(s));
+  console.log(
+    table(
+      ['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'KEY METRICS'],
+      runs.map((r) => [
+        r.id,
+        safe(r.name),
+        safe(r.experiment),
+        statusText(r.status),
+        when(r.startedAt),
+        duration(r.durationMs),
+        keyMetrics(r.metrics).map((m) => `${safe(m.key)}=${num(m.last)}`).join(' '),
+      ]),
+    ),
+  );
+  if (more) console.log(color.dim(`… more runs: use --limit ${limit * 2} or --json for all`));
+  return 0;
+}
+
+/** JSON has no NaN or Infinity: they are written as the same strings the events format uses. */
+export function jsonNumber(v: number | null): number | string | null {
+  return v === null ? null : Number.isFinite(v) ? v : String(v);
+}
+
+function jsonRun(r: ReturnType<typeof listRuns>[number]) {
+  return {
+    ...r,
+    metrics: Object.fromEntries(
+      r.metrics.map((m) => [m.key, { last: jsonNumber(m.last), min: jsonNumber(m.min), max: jsonNumber(m.max), count: m.count, lastStep: m.lastStep }]),
+    ),
+  };
+}

@@ -1,0 +1,93 @@
+import * as path from 'node:path';
+import { launchRun, LaunchError } from '../../core/launcher/launch';
+import { LineageWorkspace } from '../../core/workspace';
+import { getRun } from '../../core/runs/queries';
+import { keyMetrics } from '../../core/runs/keyMetrics';
+import { parseArgs, UsageError } from '../args';
+import { color, duration, num, safe } from '../format';
+import { printNotices, saveQuietly, workspaceDirFrom } from '../context';
+
+export const RUN_HELP = `lineage run [options] -- <command…>
+lineage run [options] <script.py> [script args…]
+
+Runs a command as a recorded run. Output streams to this terminal and to the run's console.log.
+
+Options:
+  --name N          run name (default: a generated one, e.g. brisk-harbor-7)
+  --experiment E    experiment (default: the script's folder name)
+  --python P        interpreter for .py scripts (default: $LINEAGE_PYTHON, else python3)
+  --workspace DIR   the folder holding .lineage (default: nearest upward, else the git root)
+  --quiet           do not echo the script's output
+
+Exit code: the script's own (128+N when it was ended by signal N).`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { name: 'string', experiment: 'string', python: 'string', workspace: 'string', quiet: 'bool', help: 'bool' }, true);
+  if (a.flags.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  const command = a.rest;
+  if (command.length === 0) throw new UsageError('nothing to run. Example: lineage run train.py --lr 0.1');
+  const workspace = path.resolve(workspaceDirFrom(a.flags.workspace));
+  let handle;
+  try {
+    handle = await launchRun({
+      workspace,
+      command,
+      cwd: process.cwd(),
+      name: a.flags.name as string | undefined,
+      experiment: a.flags.experiment as string | undefined,
+      python: a.flags.python as string | undefined,
+      createdBy: 'cli',
+      onOutput: a.flags.quiet ? undefined : (text, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(text),
+    });
+  } catch (err) {
+    if (err instanceof LaunchError) {
+      process.stderr.write(color.red(`lineage: ${err.message}`) + '\n');
+      return 2;
+    }
+    throw err;
+  }
+  process.stderr.write(color.dim(`lineage: recording run ${handle.id} (${safe(handle.record.name)}) in ${path.relative(process.cwd(), handle.dir) || handle.dir}`) + '\n');
+
+  // Ctrl-C and termination reach the script's whole process tree, and the run is still recorded as killed.
+  const onSignal = () => handle.stop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  let result;
+  try {
+    result = await handle.done;
+  } catch (err) {
+    process.stderr.write(color.red(`lineage: ${(err as Error).message}`) + '\n');
+    result = undefined;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+  }
+
+  const ws = await LineageWorkspace.open(workspace, { sync: false });
+  await ws.sync();
+  printNotices(ws);
+  const detail = getRun(ws.store, handle.id);
+  await saveQuietly(ws);
+  ws.close();
+
+  const metrics = keyMetrics(detail.metrics, 3).map((m) => `${m.key} ${num(m.last)}`).join(' · ');
+  const status = detail.status === 'finished' ? color.green(detail.status) : color.red(detail.status);
+  process.stderr.write(
+    `lineage: run ${detail.id} ${status} in ${duration(detail.durationMs)}${metrics ? ' · ' + metrics : ''}\n` +
+      (detail.warnings.count ? color.yellow(`lineage: ${detail.warnings.count} event line(s) were skipped; \`lineage show ${detail.id}\` lists them.\n`) : '') +
+      color.dim(`lineage: details: lineage show ${detail.id}`) + '\n',
+  );
+  if (!result) return 2;
+  if (result.signal) return 128 + (signalNumber(result.signal) ?? 15);
+  return result.exitCode ?? 1;
+}
+
+function signalNumber(sig: string): number | undefined {
+  const n = (require('node:os') as typeof import('node:os')).constants.signals[sig as NodeJS.Signals];
+  return typeof n === 'number' ? n : undefined;
+}

@@ -1,0 +1,73 @@
+import { getRun, getPackages } from '../../core/runs/queries';
+import { parseArgs, UsageError } from '../args';
+import { color, duration, num, safe, table, when } from '../format';
+import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
+import { jsonNumber } from './ls';
+
+export const SHOW_HELP = `lineage show <run> [--json] [--packages]
+
+Shows one run: status, command, git commit, interpreter, params, metric summaries, artifacts, datasets and
+any skipped event lines. <run> is an id, a unique id prefix, or a run name.`;
+
+export async function showCommand(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { json: 'bool', packages: 'bool', workspace: 'string', help: 'bool' });
+  if (a.flags.help) return void console.log(SHOW_HELP), 0;
+  if (a.positional.length !== 1) throw new UsageError('give one run: lineage show <run-id or name>');
+  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
+  const r = getRun(ws.store, a.positional[0]);
+  const packages = getPackages(ws.store, r.id);
+  await saveQuietly(ws);
+  ws.close();
+  if (a.flags.json) {
+    const metrics = Object.fromEntries(
+      r.metrics.map((m) => [m.key, { last: jsonNumber(m.last), first: jsonNumber(m.first), min: jsonNumber(m.min), max: jsonNumber(m.max), count: m.count, lastStep: m.lastStep, nanCount: m.nanCount }]),
+    );
+    process.stdout.write(JSON.stringify({ ...r, metrics, packages }, null, 2) + '\n');
+    return 0;
+  }
+  const lines: string[] = [];
+  lines.push(`${color.bold(safe(r.name))}  ${r.id}`);
+  lines.push(`  experiment  ${safe(r.experiment)}`);
+  lines.push(`  status      ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.signal ? ` (signal ${r.signal})` : ''}`);
+  lines.push(`  started     ${when(r.startedAt)}   duration ${duration(r.durationMs)}`);
+  lines.push(`  command     ${safe(r.command.join(' '))}`);
+  if (r.git) lines.push(`  git         ${r.git.commit.slice(0, 12)} on ${safe(r.git.branch ?? '?')}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`);
+  if (r.python) lines.push(`  python      ${safe(r.python.path)} ${r.python.version ?? ''} (${r.python.packages} packages)`);
+  if (r.host) lines.push(`  host        ${safe(r.host)} · ${safe(r.os ?? '')}`);
+  if (r.error) lines.push(color.red(`  error       ${safe(r.error.trim().split('\n').slice(-3).join('\n              '))}`));
+  const params = Object.entries(r.params);
+  if (params.length) {
+    lines.push('', color.bold('Params'));
+    lines.push(table(['KEY', 'VALUE'], params.map(([k, v]) => [safe(k), safe(String(v))])).replace(/^/gm, '  '));
+  }
+  if (r.metrics.length) {
+    lines.push('', color.bold('Metrics'));
+    lines.push(
+      table(
+        ['KEY', 'LAST', 'MIN', 'MAX', 'POINTS', 'LAST STEP'],
+        r.metrics.map((m) => [safe(m.key), num(m.last), num(m.min), num(m.max), String(m.count), num(m.lastStep)]),
+      ).replace(/^/gm, '  '),
+    );
+  }
+  if (Object.keys(r.tags).length) lines.push('', color.bold('Tags'), ...Object.entries(r.tags).map(([k, v]) => `  ${safe(k)} = ${safe(v)}`));
+  if (r.artifacts.length) {
+    lines.push('', color.bold('Artifacts'));
+    lines.push(
+      table(['PATH', 'KIND', 'SIZE'], r.artifacts.map((f) => [safe(f.path), f.kind + (f.flavor ? ` (${safe(f.flavor)})` : ''), f.size === null ? 'missing' : bytes(f.size)])).replace(/^/gm, '  '),
+    );
+  }
+  if (r.datasets.length) lines.push('', color.bold('Datasets'), ...r.datasets.map((d) => `  ${d.role.padEnd(10)} ${safe(d.path)}`));
+  if (r.warnings.count) {
+    lines.push('', color.yellow(`${r.warnings.count} event line(s) skipped`));
+    for (const w of r.warnings.first) lines.push(color.yellow(`  line ${w.line}: ${safe(w.message)}`));
+  }
+  if (a.flags.packages && packages.length) lines.push('', color.bold('Packages'), ...packages.map((p) => `  ${p.name}==${p.version}`));
+  console.log(lines.join('\n'));
+  return 0;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,208 @@
+/**
+ * Parses complete lines of an events.jsonl file (docs/events-format.md). Speed matters: a run can hold
+ * millions of metric points, so the common case is parsed in one JSON.parse of the whole batch and only a
+ * batch holding a bad line falls back to line-by-line parsing to find and report it.
+ */
+import * as path from 'node:path';
+
+export const MAX_PARAM_CHARS = 6000;
+export const MAX_KEY_CHARS = 250;
+
+export type ParamValue = string | number | boolean | null;
+
+export type LineageEvent =
+  | { type: 'header'; schema: number }
+  | { type: 'param'; key: string; value: ParamValue }
+  | { type: 'metric'; key: string; value: number; step?: number; ts?: number }
+  | { type: 'tag'; key: string; value: string }
+  | { type: 'artifact'; path: string }
+  | { type: 'dataset'; path: string; role: string }
+  | { type: 'model'; path: string; flavor: string }
+  | { type: 'env'; python?: string; python_version?: string; pid?: number }
+  | { type: 'status'; status: string; error?: string };
+
+export interface EventWarning {
+  line: number;
+  message: string;
+}
+
+export interface ParsedBatch {
+  events: LineageEvent[];
+  /** 1-based line number of each event, parallel to `events`. */
+  lines: Int32Array;
+  warnings: EventWarning[];
+}
+
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** `text` holds whole lines only; `firstLine` is the 1-based number of its first line in the file. */
+export function parseEventLines(text: string, firstLine: number): ParsedBatch {
+  const lineCount = countLines(text);
+  let raw: unknown[] | undefined;
+  if (text.indexOf('\r') < 0 && text.indexOf('\n\n') < 0 && text.charCodeAt(0) !== 10) {
+    try {
+      const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+      const parsed = JSON.parse('[' + body.replaceAll('\n', ',') + ']');
+      // A line like `1,2` parses as two elements: then the batch cannot be trusted line by line.
+      if (Array.isArray(parsed) && parsed.length === lineCount) raw = parsed;
+    } catch {
+      raw = undefined;
+    }
+  }
+  if (!raw) raw = parseEachLine(text);
+  const events: LineageEvent[] = [];
+  const lines = new Int32Array(raw.length);
+  const warnings: EventWarning[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const lineNo = firstLine + i;
+    const item = raw[i];
+    if (item instanceof BadLine) {
+      warnings.push({ line: lineNo, message: item.message });
+      continue;
+    }
+    const result = validate(item);
+    if (typeof result === 'string') warnings.push({ line: lineNo, message: result });
+    else {
+      lines[events.length] = lineNo;
+      events.push(result);
+    }
+  }
+  return { events, lines: lines.subarray(0, events.length), warnings };
+}
+
+class BadLine {
+  constructor(readonly message: string) {}
+}
+
+function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 0;
+  let i = -1;
+  while ((i = text.indexOf('\n', i + 1)) >= 0) n++;
+  return text.endsWith('\n') ? n : n + 1;
+}
+
+function parseEachLine(text: string): unknown[] {
+  const out: unknown[] = [];
+  const parts = text.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  for (const part of parts) {
+    const line = part.endsWith('\r') ? part.slice(0, -1) : part;
+    if (line.trim() === '') {
+      out.push(new BadLine('empty line'));
+      continue;
+    }
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      out.push(new BadLine(`not JSON: ${preview(line)}`));
+    }
+  }
+  return out;
+}
+
+function preview(s: string): string {
+  return JSON.stringify(s.length > 60 ? s.slice(0, 60) + '…' : s);
+}
+
+function isKey(k: unknown): k is string {
+  return typeof k === 'string' && k.length > 0 && k.length <= MAX_KEY_CHARS;
+}
+
+function keyProblem(k: unknown): string {
+  if (typeof k !== 'string') return `"key" must be a string, got ${typeof k}`;
+  if (k.length === 0) return '"key" is empty';
+  return `"key" is longer than ${MAX_KEY_CHARS} characters`;
+}
+
+/** Returns the event, or a readable reason why the line was skipped. */
+export function validate(item: unknown): LineageEvent | string {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'not a JSON object';
+  const o = item as Record<string, unknown>;
+  switch (o.type) {
+    case 'metric': {
+      if (!isKey(o.key)) return `metric: ${keyProblem(o.key)}`;
+      let v = o.value;
+      if (typeof v === 'string' && v in NON_FINITE) v = NON_FINITE[v];
+      if (typeof v !== 'number') return `metric "${o.key}": value must be a number, got ${describe(o.value)}`;
+      const step = o.step;
+      if (step !== undefined && step !== null && !(typeof step === 'number' && Number.isFinite(step)))
+        return `metric "${o.key}": step must be a finite number, got ${describe(step)}`;
+      const ts = o.ts;
+      if (ts !== undefined && ts !== null && !(typeof ts === 'number' && Number.isFinite(ts)))
+        return `metric "${o.key}": ts must be seconds since the epoch, got ${describe(ts)}`;
+      return {
+        type: 'metric',
+        key: o.key,
+        value: v,
+        step: typeof step === 'number' ? step : undefined,
+        ts: typeof ts === 'number' ? ts : undefined,
+      };
+    }
+    case 'param': {
+      if (!isKey(o.key)) return `param: ${keyProblem(o.key)}`;
+      const v = o.value === undefined ? null : o.value;
+      if (v !== null && !['string', 'number', 'boolean'].includes(typeof v))
+        return `param "${o.key}": value must be a string, number, boolean or null, got ${describe(v)}`;
+      if (typeof v === 'string' && v.length > MAX_PARAM_CHARS)
+        return `param "${o.key}": value is ${v.length} characters, over the ${MAX_PARAM_CHARS} limit; log it as an artifact instead`;
+      return { type: 'param', key: o.key, value: v as ParamValue };
+    }
+    case 'tag': {
+      if (!isKey(o.key)) return `tag: ${keyProblem(o.key)}`;
+      if (typeof o.value !== 'string') return `tag "${o.key}": value must be a string, got ${describe(o.value)}`;
+      if (o.value.length > MAX_PARAM_CHARS) return `tag "${o.key}": value is over ${MAX_PARAM_CHARS} characters`;
+      return { type: 'tag', key: o.key, value: o.value };
+    }
+    case 'artifact':
+    case 'model': {
+      const p = safeRunPath(o.path);
+      if (typeof p !== 'string' || p.startsWith('!')) return `${o.type}: ${typeof p === 'string' ? p.slice(1) : 'bad path'}`;
+      if (o.type === 'artifact') return { type: 'artifact', path: p };
+      const flavor = typeof o.flavor === 'string' && o.flavor ? o.flavor : 'unknown';
+      return { type: 'model', path: p, flavor };
+    }
+    case 'dataset': {
+      if (typeof o.path !== 'string' || o.path === '') return 'dataset: "path" must be a non-empty string';
+      if (o.path.includes('\0')) return 'dataset: "path" contains a NUL character';
+      const role = typeof o.role === 'string' && o.role ? o.role : 'input';
+      return { type: 'dataset', path: o.path, role };
+    }
+    case 'env':
+      return {
+        type: 'env',
+        python: typeof o.python === 'string' ? o.python : undefined,
+        python_version: typeof o.python_version === 'string' ? o.python_version : undefined,
+        pid: typeof o.pid === 'number' ? o.pid : undefined,
+      };
+    case 'status':
+      if (typeof o.status !== 'string') return 'status: "status" must be a string';
+      return { type: 'status', status: o.status, error: typeof o.error === 'string' ? o.error : undefined };
+    case 'header':
+      if (typeof o.schema === 'number' && o.schema > 1)
+        return `header: schema ${o.schema} is newer than this Lineage understands (1); update Lineage`;
+      return { type: 'header', schema: typeof o.schema === 'number' ? o.schema : 1 };
+    default:
+      return `unknown event type ${describe(o.type)}`;
+  }
+}
+
+/**
+ * Normalises a path that must stay inside the run folder. Returns the clean relative path, or a string
+ * starting with "!" that explains the refusal (kept as a string so the hot path allocates nothing else).
+ */
+export function safeRunPath(p: unknown): string {
+  if (typeof p !== 'string' || p === '') return '!"path" must be a non-empty string';
+  if (p.includes('\0')) return '!path contains a NUL character';
+  if (path.isAbsolute(p) || /^[a-zA-Z]:[\\/]/.test(p)) return `!path ${preview(p)} is absolute; it must be inside the run folder`;
+  const norm = path.posix.normalize(p.replaceAll('\\', '/'));
+  if (norm === '..' || norm.startsWith('../') || norm === '.') return `!path ${preview(p)} escapes the run folder`;
+  return norm;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `the string ${preview(v)}`;
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,175 @@
+import type { Store } from '../store/store';
+import type { RunStatus } from './runRecord';
+
+export interface MetricSummary {
+  key: string;
+  count: number;
+  /** NaN / ±Infinity come back as numbers. */
+  last: number;
+  first: number | null;
+  min: number | null;
+  max: number | null;
+  lastStep: number | null;
+  nanCount: number;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  experiment: string;
+  status: RunStatus;
+  startedAt: number | null;
+  endedAt: number | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  metrics: MetricSummary[];
+}
+
+export interface ListOptions {
+  experiment?: string;
+  status?: RunStatus;
+  ids?: string[];
+  limit?: number;
+  offset?: number;
+}
+
+/** Newest first, with every metric's summary; two queries whatever the number of runs. */
+export function listRuns(store: Store, opts: ListOptions = {}): RunSummary[] {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (opts.experiment) {
+    where.push('e.name = ?');
+    args.push(opts.experiment);
+  }
+  if (opts.status) {
+    where.push('r.status = ?');
+    args.push(opts.status);
+  }
+  if (opts.ids) {
+    where.push(`r.id IN (${opts.ids.map(() => '?').join(',') || "''"})`);
+    args.push(...opts.ids);
+  }
+  const limit = opts.limit ?? -1;
+  const offset = opts.offset ?? 0;
+  const runSql = `SELECT r.id, r.name, e.name AS experiment, r.status, r.started_at, r.ended_at, r.exit_code
+    FROM runs r JOIN experiments e ON e.id = r.experiment_id
+    ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+    ORDER BY r.started_at DESC, r.id DESC LIMIT ${limit} OFFSET ${offset}`;
+  const runs: RunSummary[] = [];
+  const byId = new Map<string, RunSummary>();
+  const stmt = store.db.prepare(runSql);
+  try {
+    stmt.bind(args);
+    while (stmt.step()) {
+      const [id, name, experiment, status, started, ended, exit] = stmt.get() as [string, string, string, RunStatus, number | null, number | null, number | null];
+      const r: RunSummary = {
+        id,
+        name,
+        experiment,
+        status,
+        startedAt: started,
+        endedAt: ended,
+        durationMs: started !== null ? (ended ?? (status === 'running' ? Date.now() : started)) - started : null,
+        exitCode: exit,
+        metrics: [],
+      };
+      runs.push(r);
+      byId.set(id, r);
+    }
+  } finally {
+    stmt.free();
+  }
+  if (runs.length === 0) return runs;
+  const mSql =
+    runs.length <= 500
+      ? `SELECT run_id, key, count, last, last_nonfinite, first, min, max, last_step, nan_count FROM metric_summaries WHERE run_id IN (${runs.map(() => '?').join(',')}) ORDER BY run_id, key`
+      : 'SELECT run_id, key, count, last, last_nonfinite, first, min, max, last_step, nan_count FROM metric_summaries ORDER BY run_id, key';
+  const m = store.db.prepare(mSql);
+  try {
+    if (runs.length <= 500) m.bind(runs.map((r) => r.id));
+    while (m.step()) {
+      const [runId, key, count, last, nonFinite, first, min, max, lastStep, nan] = m.get() as [string, string, number, number | null, string | null, number | null, number | null, number | null, number | null, number];
+      const r = byId.get(runId);
+      if (!r) continue;
+      r.metrics.push({ key, count, last: nonFinite !== null ? Number(nonFinite) : (last as number), first, min, max, lastStep, nanCount: nan });
+    }
+  } finally {
+    m.free();
+  }
+  return runs;
+}
+
+export interface RunDetail extends RunSummary {
+  command: string[];
+  cwd: string | null;
+  createdBy: string | null;
+  host: string | null;
+  os: string | null;
+  signal: string | null;
+  error: string | null;
+  git: { commit: string; branch: string | null; dirty: boolean; diffFile: string | null } | null;
+  python: { path: string; version: string | null; packages: number } | null;
+  params: Record<string, string | number | null>;
+  tags: Record<string, string>;
+  artifacts: Array<{ path: string; kind: string; flavor: string | null; size: number | null }>;
+  datasets: Array<{ path: string; role: string }>;
+  warnings: { count: number; first: Array<{ line: number; message: string }> };
+}
+
+export class RunNotFoundError extends Error {}
+
+/** Finds a run by full id, unique id prefix, or exact name (newest if several share it). */
+export function resolveRun(store: Store, ref: string): string {
+  const exact = store.get<{ id: string }>('SELECT id FROM runs WHERE id = ?', [ref]);
+  if (exact) return exact.id;
+  const byPrefix = store.all<{ id: string }>("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 3", [ref.replace(/[%_\\]/g, '\\$&') + '%']);
+  if (byPrefix.length === 1) return byPrefix[0].id;
+  if (byPrefix.length > 1 && ref.length >= 4)
+    throw new RunNotFoundError(`"${ref}" matches several runs (${byPrefix.map((r) => r.id).join(', ')}…); give more of the id.`);
+  const byName = store.get<{ id: string }>('SELECT id FROM runs WHERE name = ? ORDER BY started_at DESC LIMIT 1', [ref]);
+  if (byName) return byName.id;
+  throw new RunNotFoundError(`No run "${ref}". \`lineage ls\` lists the runs with their ids and names.`);
+}
+
+export function getRun(store: Store, ref: string): RunDetail {
+  const id = resolveRun(store, ref);
+  const summary = listRunsByIds(store, [id])[0];
+  const r = store.get<Record<string, string | number | null>>('SELECT * FROM runs WHERE id = ?', [id])!;
+  const params: Record<string, string | number | null> = {};
+  for (const p of store.all<{ key: string; value: string | number | null }>('SELECT key, value FROM params WHERE run_id = ? ORDER BY key', [id]))
+    params[p.key] = p.value;
+  const tags: Record<string, string> = {};
+  for (const t of store.all<{ key: string; value: string }>('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key', [id])) tags[t.key] = t.value;
+  const pkgCount = store.get<{ c: number }>('SELECT count(*) AS c FROM packages WHERE run_id = ?', [id])!.c;
+  return {
+    ...summary,
+    command: JSON.parse(String(r.command ?? '[]')),
+    cwd: r.cwd as string | null,
+    createdBy: r.created_by as string | null,
+    host: r.host as string | null,
+    os: r.os as string | null,
+    signal: r.signal as string | null,
+    error: r.error as string | null,
+    git: r.git_commit
+      ? { commit: String(r.git_commit), branch: r.git_branch as string | null, dirty: r.git_dirty === 1, diffFile: r.git_diff as string | null }
+      : null,
+    python: r.python ? { path: String(r.python), version: r.python_version as string | null, packages: pkgCount } : null,
+    params,
+    tags,
+    artifacts: store.all('SELECT path, kind, flavor, size FROM artifacts WHERE run_id = ? ORDER BY kind, path', [id]),
+    datasets: store.all('SELECT path, role FROM run_datasets WHERE run_id = ? ORDER BY role, path', [id]),
+    warnings: {
+      count: Number(r.warnings_count ?? 0),
+      first: store.all('SELECT line, message FROM run_warnings WHERE run_id = ? ORDER BY rowid LIMIT 20', [id]),
+    },
+  };
+}
+
+function listRunsByIds(store: Store, ids: string[]): RunSummary[] {
+  const found = new Map(listRuns(store, { ids }).map((r) => [r.id, r]));
+  return ids.map((id) => found.get(id)!).filter(Boolean);
+}
+
+export function getPackages(store: Store, runId: string): Array<{ name: string; version: string }> {
+  return store.all('SELECT name, version FROM packages WHERE run_id = ? ORDER BY name', [runId]);
+}

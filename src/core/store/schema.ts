@@ -1,0 +1,118 @@
+import type { Database } from 'sql.js';
+
+/**
+ * Forward-only migrations, numbered by PRAGMA user_version. Never edit a shipped step: add one.
+ * The database is an index of the run folders, so a step may also drop and rebuild a table; the ingest
+ * offsets are then reset so the next sync fills it again.
+ */
+const MIGRATIONS: string[] = [
+  /* 1 */ `
+  CREATE TABLE experiments (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL
+  );
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    exit_code INTEGER,
+    signal TEXT,
+    command TEXT,
+    cwd TEXT,
+    created_by TEXT,
+    host TEXT,
+    os TEXT,
+    pid INTEGER,
+    child_pid INTEGER,
+    git_commit TEXT,
+    git_branch TEXT,
+    git_dirty INTEGER,
+    git_diff TEXT,
+    python TEXT,
+    python_version TEXT,
+    error TEXT,
+    script_status TEXT,
+    warnings_count INTEGER NOT NULL DEFAULT 0,
+    run_json_mtime REAL,
+    events_offset INTEGER NOT NULL DEFAULT 0,
+    events_lines INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX runs_by_experiment ON runs(experiment_id, started_at DESC);
+  CREATE INDEX runs_by_start ON runs(started_at DESC);
+  CREATE TABLE params (
+    run_id TEXT NOT NULL, key TEXT NOT NULL, value,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE tags (
+    run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE metric_chunks (
+    run_id TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
+    n INTEGER NOT NULL, first_step REAL, last_step REAL, data BLOB NOT NULL,
+    PRIMARY KEY (run_id, key, seq)
+  );
+  -- One row per (run, metric) so tables and lists never touch the chunks.
+  CREATE TABLE metric_summaries (
+    run_id TEXT NOT NULL, key TEXT NOT NULL,
+    count INTEGER NOT NULL, nan_count INTEGER NOT NULL,
+    first REAL, last REAL, last_nonfinite TEXT, min REAL, max REAL,
+    first_step REAL, last_step REAL, last_ts REAL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE artifacts (
+    run_id TEXT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL, flavor TEXT, size INTEGER,
+    PRIMARY KEY (run_id, path)
+  ) WITHOUT ROWID;
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    fingerprint TEXT,
+    size INTEGER, file_count INTEGER, mtime REAL,
+    profile TEXT,
+    created_at REAL NOT NULL,
+    UNIQUE (path, fingerprint)
+  );
+  CREATE TABLE run_datasets (
+    run_id TEXT NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL, dataset_id INTEGER REFERENCES datasets(id),
+    PRIMARY KEY (run_id, path, role)
+  ) WITHOUT ROWID;
+  CREATE INDEX run_datasets_by_path ON run_datasets(path);
+  CREATE TABLE packages (
+    run_id TEXT NOT NULL, name TEXT NOT NULL, version TEXT,
+    PRIMARY KEY (run_id, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE run_warnings (
+    run_id TEXT NOT NULL, line INTEGER, message TEXT NOT NULL
+  );
+  CREATE INDEX run_warnings_by_run ON run_warnings(run_id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class NewerSchemaError extends Error {}
+
+export function migrate(db: Database): void {
+  const current = (db.exec('PRAGMA user_version')[0]?.values[0]?.[0] as number) ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new NewerSchemaError(
+      `.lineage/lineage.db has schema ${current}, newer than this Lineage (${SCHEMA_VERSION}). Update Lineage; the file was left untouched.`,
+    );
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.exec('BEGIN');
+    try {
+      db.exec(MIGRATIONS[v]);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import * as fs from 'node:fs';
+import type { Database, SqlValue, BindParams } from 'sql.js';
+import { loadSqlJs } from './sqljs';
+import { migrate, NewerSchemaError } from './schema';
+import { withWriterLock } from './writerLock';
+import { writeFileAtomic } from '../util/fsx';
+import { LineagePaths } from '../util/lineagePaths';
+
+export type Row = Record<string, SqlValue>;
+
+interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/**
+ * The in-memory SQLite index (sql.js) and its file. The file is only ever replaced whole and atomically,
+ * under the writer lock; if another process saved it since we read it, we reload theirs and let
+ * `onMerge` re-apply the run folders (the truth) before writing, so neither side's runs are lost.
+ */
+export class Store {
+  /** Things the user should be told (a rebuilt database, a file kept aside); the adapter shows them. */
+  readonly notices: string[] = [];
+  onMerge: (() => Promise<void>) | undefined;
+  readOnlyReason: string | undefined;
+  private dirty = false;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> | undefined;
+
+  private constructor(
+    readonly paths: LineagePaths,
+    public db: Database,
+    private stamp: FileStamp | undefined,
+    /** True when the index must be filled from the run folders before use (new, lost or corrupt file). */
+    readonly needsFullSync: boolean,
+  ) {}
+
+  static async open(paths: LineagePaths): Promise<Store> {
+    fs.mkdirSync(paths.runs, { recursive: true });
+    const SQL = await loadSqlJs();
+    const stamp = statStamp(paths.db);
+    if (!stamp) {
+      const db = new SQL.Database();
+      migrate(db);
+      // The marker tells a lost index (worth telling the user) from a first use (not worth a word).
+      const lost = fs.existsSync(paths.marker) && safeReaddir(paths.runs).length > 0;
+      const store = new Store(paths, db, undefined, true);
+      if (lost) store.notices.push('The Lineage database was missing; it was rebuilt from the run folders in .lineage/runs.');
+      store.dirty = true;
+      return store;
+    }
+    const bytes = fs.readFileSync(paths.db);
+    let db: Database | undefined;
+    try {
+      db = new SQL.Database(bytes);
+      // sql.js opens anything; the first read is what finds a damaged file.
+      const check = db.exec('PRAGMA quick_check(1)');
+      const verdict = String(check[0]?.values[0]?.[0] ?? '');
+      if (verdict !== 'ok') throw new Error(`integrity check said: ${verdict}`);
+      migrate(db);
+      return new Store(paths, db, stamp, false);
+    } catch (err) {
+      db?.close();
+      if (err instanceof NewerSchemaError) {
+        const fresh = new SQL.Database();
+        migrate(fresh);
+        const store = new Store(paths, fresh, stamp, true);
+        store.readOnlyReason = err.message;
+        store.notices.push(`${err.message} Lineage is showing runs from the run folders without saving.`);
+        return store;
+      }
+      const aside = `${paths.db}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      fs.renameSync(paths.db, aside);
+      const fresh = new SQL.Database();
+      migrate(fresh);
+      const store = new Store(paths, fresh, undefined, true);
+      store.dirty = true;
+      store.notices.push(
+        `The Lineage database was damaged (${(err as Error).message}). It was rebuilt from the run folders; ` +
+          `the damaged file was kept as ${aside}.`,
+      );
+      return store;
+    }
+  }
+
+  all<T = Row>(sql: string, params?: BindParams): T[] {
+    // Statements are never kept: sql.js frees every prepared statement when the database is exported.
+    const stmt = this.db.prepare(sql);
+    try {
+      if (params) stmt.bind(params);
+      const out: T[] = [];
+      while (stmt.step()) out.push(stmt.getAsObject() as T);
+      return out;
+    } finally {
+      stmt.free();
+    }
+  }
+
+  get<T = Row>(sql: string, params?: BindParams): T | undefined {
+    return this.all<T>(sql, params)[0];
+  }
+
+  run(sql: string, params?: BindParams): void {
+    this.db.run(sql, params);
+    this.dirty = true;
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const r = fn();
+      this.db.exec('COMMIT');
+      this.dirty = true;
+      return r;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  /** Debounced save: many ingests in a burst cost one write. */
+  scheduleSave(delayMs = 1000): void {
+    if (this.readOnlyReason) return;
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save().catch((err) => this.notices.push(`Saving the Lineage database failed: ${(err as Error).message}`));
+    }, delayMs);
+  }
+
+  async save(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+    }
+    if (this.readOnlyReason) return;
+    while (this.saving) await this.saving;
+    if (!this.dirty) return;
+    this.saving = withWriterLock(this.paths.lock, async () => {
+      const onDisk = statStamp(this.paths.db);
+      if (onDisk && !sameStamp(onDisk, this.stamp)) await this.adoptNewerFile(onDisk);
+      this.dirty = false;
+      const bytes = this.db.export();
+      try {
+        await writeFileAtomic(this.paths.db, bytes);
+      } catch (err) {
+        this.dirty = true;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOSPC' || code === 'EDQUOT')
+          throw new Error('the disk is full. Runs are safe in .lineage/runs; free some space and Lineage will save the index again.');
+        throw err;
+      }
+      this.stamp = statStamp(this.paths.db);
+      if (!fs.existsSync(this.paths.marker)) writeMarker(this.paths.marker);
+    }).finally(() => {
+      this.saving = undefined;
+    });
+    await this.saving;
+  }
+
+  /** Another window or the CLI saved since we read: take their file, then re-apply the run folders. */
+  private async adoptNewerFile(onDisk: FileStamp): Promise<void> {
+    const SQL = await loadSqlJs();
+    let theirs: Database;
+    try {
+      theirs = new SQL.Database(fs.readFileSync(this.paths.db));
+      migrate(theirs);
+    } catch {
+      // Their file is unreadable: ours, re-synced, is the better index.
+      this.stamp = onDisk;
+      await this.onMerge?.();
+      return;
+    }
+    this.db.close();
+    this.db = theirs;
+    this.stamp = onDisk;
+    await this.onMerge?.();
+  }
+
+  close(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.db.close();
+  }
+}
+
+function writeMarker(file: string): void {
+  const text = JSON.stringify({ schema: 1, note: 'Lineage keeps runs in runs/; lineage.db is an index rebuilt from them.' }, null, 2);
+  fs.writeFileSync(file, text + '\n');
+}
+
+function statStamp(file: string): FileStamp | undefined {
+  try {
+    const s = fs.statSync(file);
+    return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameStamp(a: FileStamp, b: FileStamp | undefined): boolean {
+  return !!b && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

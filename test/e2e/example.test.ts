@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cli, copyExample, gitInit, queryDbFile, PYTHON } from '../helpers/cli';
+import { tmpDir } from '../helpers/tmp';
+import { decodeChunk } from '../../src/core/metrics/chunkCodec';
+
+test('the house-prices example, run through the CLI with real Python and scikit-learn, is fully recorded', async () => {
+  const ws = tmpDir('lineage-e2e-');
+  copyExample(ws);
+  const head = gitInit(ws);
+  const r = cli(['run', '--name', 'baseline', 'train.py', '--n-estimators', '120'], ws);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /run \S+ finished in .* val_rmse [\d,]+/);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const db = path.join(ws, '.lineage', 'lineage.db');
+
+  const run = (await queryDbFile(db, 'SELECT * FROM runs WHERE id = ?', [id]))[0];
+  assert.equal(run.status, 'finished');
+  assert.equal(run.exit_code, 0);
+  assert.equal(run.name, 'baseline');
+  assert.equal(run.git_commit, head);
+  assert.equal(run.git_branch, 'main');
+  assert.equal(run.python, PYTHON);
+
+  const params = Object.fromEntries((await queryDbFile(db, 'SELECT key, value FROM params WHERE run_id = ?', [id])).map((p) => [p.key, p.value]));
+  assert.equal(params.model, 'gbr');
+  assert.equal(Number(params.n_estimators), 120, 'argparse value recorded');
+  assert.equal(Number(params.learning_rate), 0.05);
+
+  const summaries = await queryDbFile(db, 'SELECT * FROM metric_summaries WHERE run_id = ? ORDER BY key', [id]);
+  const byKey = Object.fromEntries(summaries.map((s) => [s.key, s]));
+  for (const k of ['train_rmse', 'val_rmse', 'val_mae', 'val_r2']) assert.ok(byKey[k], `summary for ${k}`);
+  assert.equal(byKey.val_rmse.count, 120, 'one val_rmse point per boosting stage');
+  assert.ok((byKey.val_r2.last as number) > 0.9, `val_r2 ${byKey.val_r2.last}`);
+  const chunk = (await queryDbFile(db, "SELECT data FROM metric_chunks WHERE run_id = ? AND key = 'val_rmse'", [id]))[0];
+  const series = decodeChunk(chunk.data as Uint8Array);
+  assert.equal(series.values.length, 120);
+  assert.equal(series.values[119], byKey.val_rmse.last);
+  assert.ok(series.values[0] > series.values[119], 'the curve goes down');
+  assert.deepEqual([...series.steps.subarray(0, 3)], [0, 1, 2]);
+
+  const artifacts = await queryDbFile(db, 'SELECT path, kind, flavor, size FROM artifacts WHERE run_id = ? ORDER BY path', [id]);
+  const model = artifacts.find((a) => a.kind === 'model');
+  assert.ok(model, JSON.stringify(artifacts));
+  assert.equal(model!.flavor, 'sklearn');
+  assert.ok((model!.size as number) > 1000);
+  assert.ok(fs.existsSync(path.join(ws, '.lineage', 'runs', id, model!.path as string)));
+  const consoleRow = artifacts.find((a) => a.kind === 'console');
+  assert.ok(consoleRow && (consoleRow.size as number) > 0);
+  const log = fs.readFileSync(path.join(ws, '.lineage', 'runs', id, 'console.log'), 'utf8');
+  assert.match(log, /val_rmse/);
+
+  const datasets = await queryDbFile(db, 'SELECT path, role FROM run_datasets WHERE run_id = ?', [id]);
+  assert.deepEqual(datasets, [{ path: 'data/houses.csv', role: 'train' }]);
+
+  const packages = await queryDbFile(db, "SELECT version FROM packages WHERE run_id = ? AND lower(name) = 'scikit-learn'", [id]);
+  assert.equal(packages.length, 1);
+
+  const ls = cli(['ls', '--json'], ws);
+  assert.equal(ls.status, 0, ls.stderr);
+  const listed = JSON.parse(ls.stdout);
+  assert.equal(listed[0].id, id);
+  assert.equal(listed[0].metrics.val_rmse.last, byKey.val_rmse.last);
+
+  // A second run with a changed parameter, then compare marks the difference.
+  const r2 = cli(['run', '--name', 'fast', 'train.py', '--n-estimators', '60', '--learning-rate', '0.1'], ws);
+  assert.equal(r2.status, 0, r2.stderr);
+  const cmp = cli(['compare', 'baseline', 'fast'], ws);
+  assert.equal(cmp.status, 0, cmp.stderr);
+  assert.match(cmp.stdout, /\* learning_rate\s+0\.05\s+0\.1/);
+  assert.match(cmp.stdout, /\* val_rmse\s+[\d,.]+( ▼)?\s+[\d,.]+( ▼)?/);
+  const show = cli(['show', 'fast'], ws);
+  assert.match(show.stdout, /n_estimators\s+60/);
+  assert.match(show.stdout, new RegExp(`git\\s+${head.slice(0, 12)} on main`));
+});
+
+test('a failing script exits with its own code and is recorded failed with its traceback', async () => {
+  const ws = tmpDir('lineage-e2e-');
+  fs.writeFileSync(
+    path.join(ws, 'boom.py'),
+    'import lineage\nlineage.log_metric("loss", 0.5)\nlineage.log_metric("loss", 0.4)\nraise RuntimeError("diverged at step 2")\n',
+  );
+  const r = cli(['run', 'boom.py'], ws);
+  assert.equal(r.status, 1);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const show = JSON.parse(cli(['show', id, '--json'], ws).stdout);
+  assert.equal(show.status, 'failed');
+  assert.equal(show.metrics.loss.count, 2);
+  assert.match(show.error, /RuntimeError: diverged at step 2/);
+  const usage = cli(['run'], ws);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /nothing to run\. Example: lineage run train\.py/);
+  const missing = cli(['show', 'nope'], ws);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /No run "nope"\. `lineage ls` lists the runs/);
+});

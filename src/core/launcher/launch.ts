@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { newRunId, friendlyName } from '../util/ids';
 import { lineagePaths } from '../util/lineagePaths';
 import { writeFileAtomicSync } from '../util/fsx';
@@ -93,22 +94,20 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     PYTHONPATH: [sdk, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
   };
-  const consoleOut = fs.openSync(path.join(dir, 'console.log'), 'a');
+  // The script writes straight into console.log, not into a pipe to us: if the launcher dies (kill -9,
+  // a closed VS Code window) the script keeps running and its output is still kept. We tail the file.
+  const consolePath = path.join(dir, 'console.log');
+  const consoleFd = fs.openSync(consolePath, 'a');
   const started = Date.now();
-  const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', consoleFd, consoleFd] });
+  fs.closeSync(consoleFd);
   let stopRequested = false;
   let killTimer: NodeJS.Timeout | undefined;
 
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const gitInfo = captureGit(cwd, dir).catch(() => undefined);
   const pyInfo = isPython ? capturePython(argv[0], cwd) : Promise.resolve(undefined);
-
-  for (const [stream, name] of [[child.stdout!, 'stdout'], [child.stderr!, 'stderr']] as const) {
-    stream.on('data', (buf: Buffer) => {
-      fs.writeSync(consoleOut, buf);
-      opts.onOutput?.(buf.toString('utf8'), name);
-    });
-  }
+  const tail = opts.onOutput ? tailFile(consolePath, (text) => opts.onOutput!(text, 'stdout')) : undefined;
 
   if (child.pid) {
     record.childPid = child.pid;
@@ -120,7 +119,8 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   );
 
   const done = (async (): Promise<RunResult> => {
-    const outcome = await Promise.race([exited, spawnError.then((e) => e)]);
+    // Without a pid the spawn failed; its 'error' event is the outcome, whatever 'close' says.
+    const outcome = child.pid === undefined ? await spawnError : await Promise.race([exited, spawnError]);
     if (outcome instanceof Error) {
       const hint =
         (outcome as NodeJS.ErrnoException).code === 'ENOENT'
@@ -135,7 +135,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
       record.signal = outcome.signal;
       record.status = stopRequested || outcome.signal ? 'killed' : outcome.code === 0 ? 'finished' : 'failed';
     }
-    fs.closeSync(consoleOut);
+    tail?.stop();
     const ended = Date.now();
     record.endedAt = new Date(ended).toISOString();
     const [g, p] = await Promise.all([gitInfo, pyInfo]);
@@ -156,6 +156,44 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
       stopRequested = true;
       signalTree(child.pid, 'SIGTERM');
       killTimer = setTimeout(() => child.pid && signalTree(child.pid, 'SIGKILL'), opts.stopGraceMs ?? 3000);
+    },
+  };
+}
+
+/**
+ * Streams what is appended to a file. Polls only while a run is live (every 50 ms), which is cheaper and
+ * more predictable than a file watcher for a single growing file; `stop` reads the remainder.
+ */
+function tailFile(file: string, onText: (text: string) => void): { stop(): void } {
+  let offset = 0;
+  const decoder = new StringDecoder('utf8');
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  const readMore = () => {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        const text = decoder.write(buf.subarray(0, n));
+        if (text) onText(text);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const timer = setInterval(readMore, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      readMore();
+      const rest = decoder.end();
+      if (rest) onText(rest);
     },
   };
 }

@@ -1,0 +1,529 @@
+"""Python SDK tests: real scripts in real subprocesses, with the environment the launcher sets.
+
+Run from the repository root: /usr/bin/python3 -m unittest discover -s test/python -v"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SDK = os.path.join(REPO, "sdk", "python")
+RUN_ID = "20260101-000000-abc123"
+ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+
+
+def strict_json(text):
+    def refuse(name):
+        raise ValueError("bare %s is not JSON" % name)
+    return json.loads(text, parse_constant=refuse)
+
+
+class SdkTestCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = os.path.realpath(tempfile.mkdtemp(prefix="lineage-sdk-test-"))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.ws = os.path.join(self.tmp, "ws")
+        self.run_dir = os.path.join(self.ws, ".lineage", "runs", RUN_ID)
+        os.makedirs(os.path.join(self.run_dir, "artifacts"))
+        with open(os.path.join(self.run_dir, "run.json"), "w") as f:
+            json.dump({"schema": 1, "id": RUN_ID, "status": "running"}, f)
+
+    def env(self, launcher=True, **extra):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_") and k != "PYTHONPATH"}
+        env["PYTHONPATH"] = SDK
+        if launcher:
+            env.update(LINEAGE_RUN_DIR=self.run_dir, LINEAGE_RUN_ID=RUN_ID, LINEAGE_WORKSPACE=self.ws)
+        env.update(extra)
+        return env
+
+    def write(self, name, code):
+        path = os.path.join(self.ws, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(code))
+        return path
+
+    def run_script(self, code, args=(), launcher=True, cwd=None, env=None, **extra):
+        script = self.write("script.py", code)
+        return subprocess.run([sys.executable, script] + list(args), cwd=cwd or self.ws,
+                              env=env or self.env(launcher, **extra), capture_output=True, text=True, timeout=120)
+
+    def events(self, run_dir=None):
+        with open(os.path.join(run_dir or self.run_dir, "events.jsonl"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertTrue(text.endswith("\n"), "events.jsonl must end with a newline")
+        return [strict_json(line) for line in text.splitlines()]
+
+    def raw_lines(self):
+        with open(os.path.join(self.run_dir, "events.jsonl"), encoding="utf-8") as f:
+            return f.read().splitlines()
+
+    def of_type(self, events, kind):
+        return [e for e in events if e["type"] == kind]
+
+    def metric_values(self, events, key):
+        return [(e["step"], e["value"]) for e in events if e["type"] == "metric" and e["key"] == key]
+
+    def assertOk(self, proc, code=0):
+        self.assertEqual(proc.returncode, code, "stdout:\n%s\nstderr:\n%s" % (proc.stdout, proc.stderr))
+
+
+class EventsFormatTest(SdkTestCase):
+    def test_every_event_type_is_written_per_the_format(self):
+        proc = self.run_script("""
+            import os, lineage
+            lineage.log_param("lr", 0.1)
+            lineage.log_params({"epochs": 3, "flag": True, "none": None, "name": "a\\"b", "obj": [1, 2]})
+            lineage.log_metric("rmse", 31250.5, step=0)
+            lineage.log_metrics({"a": 1, "b": 2.5}, step=4)
+            lineage.set_tag("team", "ünïcode")
+            os.makedirs("data", exist_ok=True)
+            open("data/houses.csv", "w").write("x\\n1\\n")
+            open("model.pkl", "wb").write(b"model-bytes")
+            print(lineage.log_artifact("data/houses.csv"))
+            print(lineage.log_model("model.pkl", flavor="sklearn"))
+            print(lineage.log_dataset("data/houses.csv", role="train"))
+            print(lineage.log_dataset(os.path.dirname(os.getcwd()), role="input"))
+            run = lineage.active_run()
+            print(run.id, run.dir)
+        """)
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.split("\n")[:4], ["artifacts/houses.csv", "artifacts/model.pkl",
+                                                       "data/houses.csv", self.tmp])
+        self.assertEqual(proc.stdout.split("\n")[4], "%s %s" % (RUN_ID, self.run_dir))
+        lines = self.raw_lines()
+        self.assertEqual(lines[0], '{"type":"header","schema":1,"writer":"lineage-python/0.1"}')
+        env = strict_json(lines[1])
+        self.assertEqual(env["type"], "env")
+        self.assertEqual(env["python"], sys.executable)
+        self.assertEqual(env["python_version"], sys.version.split()[0])
+        self.assertIsInstance(env["pid"], int)
+        self.assertEqual(lines[2:10], [
+            '{"type":"param","key":"lr","value":0.1}',
+            '{"type":"param","key":"epochs","value":3}',
+            '{"type":"param","key":"flag","value":true}',
+            '{"type":"param","key":"none","value":null}',
+            '{"type":"param","key":"name","value":"a\\"b"}',
+            '{"type":"param","key":"obj","value":"[1, 2]"}',
+            '{"type":"metric","key":"rmse","value":31250.5,"step":0,"ts":%s}' % strict_json(lines[8])["ts"],
+            '{"type":"metric","key":"a","value":1,"step":4,"ts":%s}' % strict_json(lines[9])["ts"],
+        ])
+        self.assertRegex(lines[8], r'"ts":\d{10}\.\d{3}\}$')
+        self.assertLess(abs(strict_json(lines[8])["ts"] - time.time()), 120)
+        self.assertEqual(lines[11:], [
+            '{"type":"tag","key":"team","value":"ünïcode"}',
+            '{"type":"artifact","path":"artifacts/houses.csv"}',
+            '{"type":"artifact","path":"artifacts/model.pkl"}',
+            '{"type":"model","path":"artifacts/model.pkl","flavor":"sklearn"}',
+            '{"type":"dataset","path":"data/houses.csv","role":"train"}',
+            '{"type":"dataset","path":"%s","role":"input"}' % self.tmp,
+            '{"type":"status","status":"finished"}',
+        ])
+        with open(os.path.join(self.run_dir, "artifacts", "model.pkl"), "rb") as f:
+            self.assertEqual(f.read(), b"model-bytes")
+        with open(os.path.join(self.run_dir, "run.json")) as f:
+            self.assertEqual(json.load(f)["status"], "running", "run.json belongs to the launcher")
+
+    def test_non_finite_numpy_and_bad_metric_values(self):
+        proc = self.run_script("""
+            import lineage, numpy as np
+            for v in (float("nan"), float("inf"), float("-inf"), np.float32(0.5), np.float64(0.25),
+                      np.int64(7), np.float64("nan"), True, 10**400, 0.1):
+                lineage.log_metric("m", v)
+            lineage.log_param("np_param", np.float32(2.5))
+            lineage.log_param("nan_param", float("nan"))
+            for bad in ("1.5", None, [1]):
+                try:
+                    lineage.log_metric("bad", bad)
+                except TypeError as e:
+                    print("TypeError:", e)
+        """)
+        self.assertOk(proc)
+        events = self.events()
+        self.assertEqual([v for _, v in self.metric_values(events, "m")],
+                         ["NaN", "Infinity", "-Infinity", 0.5, 0.25, 7.0, "NaN", 1.0, 10**400, 0.1])
+        self.assertEqual([s for s, _ in self.metric_values(events, "m")], list(range(10)))
+        params = {e["key"]: e["value"] for e in self.of_type(events, "param")}
+        self.assertEqual(params, {"np_param": 2.5, "nan_param": "NaN"})
+        self.assertEqual(proc.stdout.count("TypeError: lineage.log_metric: value must be a number"), 3)
+        self.assertEqual(self.metric_values(events, "bad"), [])
+
+    def test_default_steps_count_per_key(self):
+        proc = self.run_script("""
+            import lineage
+            for i in range(3):
+                lineage.log_metric("a", i)
+            lineage.log_metric("b", 1.0)
+            lineage.log_metric("a", 9.0, step=10)
+            lineage.log_metric("a", 9.5)
+            lineage.log_metric("b", 2.0)
+        """)
+        self.assertOk(proc)
+        events = self.events()
+        self.assertEqual([s for s, _ in self.metric_values(events, "a")], [0, 1, 2, 10, 11])
+        self.assertEqual([s for s, _ in self.metric_values(events, "b")], [0, 1])
+
+    def test_two_threads_lose_nothing(self):
+        proc = self.run_script("""
+            import threading, lineage
+            def work(key):
+                for i in range(50000):
+                    lineage.log_metric(key, i * 0.5, step=i)
+            threads = [threading.Thread(target=work, args=(k,)) for k in ("t1", "t2")]
+            for t in threads: t.start()
+            for t in threads: t.join()
+        """)
+        self.assertOk(proc)
+        events = self.events()
+        for key in ("t1", "t2"):
+            self.assertEqual([s for s, _ in self.metric_values(events, key)], list(range(50000)))
+
+    def test_lines_reach_disk_while_the_script_is_still_running(self):
+        script = self.write("script.py", """
+            import time, lineage
+            lineage.log_metric("epoch_loss", 0.5)
+            print("logged", flush=True)
+            time.sleep(60)
+        """)
+        proc = subprocess.Popen([sys.executable, script], cwd=self.ws, env=self.env(), stdout=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        self.assertEqual(proc.stdout.readline().strip(), b"logged")
+        deadline = time.time() + 5
+        while time.time() < deadline and not self.metric_values(self.events(), "epoch_loss"):
+            time.sleep(0.05)
+        self.assertEqual(self.metric_values(self.events(), "epoch_loss"), [(0, 0.5)])
+        self.assertEqual(self.of_type(self.events(), "status"), [])
+        proc.stdout.close()
+
+
+class EndOfScriptTest(SdkTestCase):
+    LOG_1500 = """
+        import sys, lineage
+        for i in range(1500):
+            lineage.log_metric("loss", 1.0 / (i + 1))
+    """
+
+    def assertAllLogged(self, events):
+        self.assertEqual([s for s, _ in self.metric_values(events, "loss")], list(range(1500)))
+
+    def test_exception_mid_script(self):
+        proc = self.run_script(self.LOG_1500 + "        raise ValueError('boom')\n")
+        self.assertOk(proc, 1)
+        self.assertIn("ValueError: boom", proc.stderr, "the traceback is still printed")
+        events = self.events()
+        self.assertAllLogged(events)
+        status = self.of_type(events, "status")
+        self.assertEqual(len(status), 1)
+        self.assertEqual(status[0]["status"], "failed")
+        self.assertIn("Traceback (most recent call last)", status[0]["error"])
+        self.assertIn("ValueError: boom", status[0]["error"])
+        self.assertEqual(events[-1]["type"], "status")
+
+    def test_sys_exit_with_error_code(self):
+        proc = self.run_script(self.LOG_1500 + "        sys.exit(3)\n")
+        self.assertOk(proc, 3)
+        events = self.events()
+        self.assertAllLogged(events)
+        self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["failed"])
+
+    def test_sys_exit_zero_and_exit_builtin(self):
+        proc = self.run_script(self.LOG_1500 + "        sys.exit(0)\n")
+        self.assertOk(proc)
+        self.assertEqual([e["status"] for e in self.of_type(self.events(), "status")], ["finished"])
+        os.remove(os.path.join(self.run_dir, "events.jsonl"))
+        proc = self.run_script(self.LOG_1500 + "        exit(2)\n")
+        self.assertOk(proc, 2)
+        self.assertEqual([e["status"] for e in self.of_type(self.events(), "status")], ["failed"])
+
+    def test_keyboard_interrupt(self):
+        proc = self.run_script(self.LOG_1500 + "        raise KeyboardInterrupt\n")
+        self.assertNotEqual(proc.returncode, 0)
+        events = self.events()
+        self.assertAllLogged(events)
+        self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["killed"])
+
+    @unittest.skipUnless(hasattr(signal, "SIGKILL"), "POSIX signals")
+    def test_sigterm_flushes_and_reports_killed(self):
+        script = self.write("script.py", self.LOG_1500 + """
+        import time
+        print("ready", flush=True)
+        time.sleep(60)
+        """)
+        proc = subprocess.Popen([sys.executable, script], cwd=self.ws, env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        self.assertEqual(proc.stdout.readline().strip(), b"ready")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
+        events = self.events()
+        self.assertAllLogged(events)
+        self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["killed"])
+
+    def test_python_subprocess_adds_metrics_but_does_not_end_the_run(self):
+        child = self.write("child.py", """
+            import lineage
+            lineage.log_metric("child_metric", 1.5)
+        """)
+        proc = self.run_script("""
+            import subprocess, sys, lineage
+            lineage.log_metric("parent_metric", 1.0)
+            subprocess.run([sys.executable, %r, "--flag"], check=True)
+            lineage.log_metric("parent_metric", 2.0)
+        """ % child)
+        self.assertOk(proc)
+        events = self.events()
+        self.assertEqual(self.metric_values(events, "child_metric"), [(0, 1.5)])
+        self.assertEqual(len(self.metric_values(events, "parent_metric")), 2)
+        self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["finished"])
+        self.assertEqual(len(self.of_type(events, "env")), 1)
+        self.assertEqual(self.of_type(events, "header"), [events[0]])
+
+
+class ArgparseAutologTest(SdkTestCase):
+    SCRIPT = """
+        import argparse, lineage
+        {prelude}
+        p = argparse.ArgumentParser()
+        p.add_argument("--lr", type=float, default=0.1)
+        p.add_argument("--layers", type=int, nargs="+", default=[2])
+        p.add_argument("--fast", action="store_true")
+        p.add_argument("--name")
+        sub = p.add_subparsers(dest="cmd")
+        train = sub.add_parser("train")
+        train.add_argument("--epochs", type=int, default=5)
+        print(p.parse_args())
+    """
+
+    def test_arguments_become_params_once(self):
+        proc = self.run_script(self.SCRIPT.format(prelude=""), ["--lr", "0.5", "--fast", "train", "--epochs", "7"])
+        self.assertOk(proc)
+        params = [(e["key"], e["value"]) for e in self.of_type(self.events(), "param")]
+        self.assertEqual(sorted(params), [("cmd", "train"), ("epochs", 7), ("fast", True), ("layers", "[2]"),
+                                          ("lr", 0.5), ("name", None)])
+
+    def test_off_with_env_variable(self):
+        proc = self.run_script(self.SCRIPT.format(prelude=""), ["--lr", "0.5"], LINEAGE_AUTOLOG_ARGS="0")
+        self.assertOk(proc)
+        self.assertEqual(self.of_type(self.events(), "param"), [])
+
+    def test_off_with_autolog_call(self):
+        proc = self.run_script(self.SCRIPT.format(prelude="lineage.autolog(args=False)"), ["--lr", "0.5"])
+        self.assertOk(proc)
+        self.assertEqual(self.of_type(self.events(), "param"), [])
+
+
+class ArtifactNameTest(SdkTestCase):
+    def test_escaping_names_are_rejected_and_nothing_is_written_outside(self):
+        proc = self.run_script("""
+            import os, lineage
+            open("f.txt", "w").write("hello")
+            os.makedirs("plots/sub", exist_ok=True)
+            open("plots/sub/a.png", "w").write("png")
+            for name in ("../x", "a/../../x", "..", "/tmp/abs-name", "", ".", "C:/x", "..\\\\x"):
+                try:
+                    lineage.log_artifact("f.txt", name=name)
+                    print("accepted", repr(name))
+                except ValueError as e:
+                    print("rejected")
+            print(lineage.log_artifact("f.txt", name="nested/dir/f.txt"))
+            print(lineage.log_artifact("plots"))
+        """)
+        self.assertOk(proc)
+        out = proc.stdout.splitlines()
+        self.assertEqual(out[:8], ["rejected"] * 8)
+        self.assertEqual(out[8:], ["artifacts/nested/dir/f.txt", "artifacts/plots"])
+        self.assertFalse(os.path.exists(os.path.join(self.run_dir, "x")))
+        self.assertFalse(os.path.exists(os.path.join(os.path.dirname(self.run_dir), "x")))
+        self.assertFalse(os.path.exists("/tmp/abs-name"))
+        self.assertEqual(sorted(os.listdir(os.path.join(self.run_dir, "artifacts"))), ["nested", "plots"])
+        self.assertTrue(os.path.isfile(os.path.join(self.run_dir, "artifacts", "plots", "sub", "a.png")))
+        paths = [e["path"] for e in self.of_type(self.events(), "artifact")]
+        self.assertEqual(paths, ["artifacts/nested/dir/f.txt", "artifacts/plots"])
+
+
+class StartRunTest(SdkTestCase):
+    def setUp(self):
+        super().setUp()
+        self.project = os.path.join(self.tmp, "project")
+        os.makedirs(os.path.join(self.project, ".git"))
+        os.makedirs(os.path.join(self.project, "src"))
+
+    def only_run(self):
+        runs = os.path.join(self.project, ".lineage", "runs")
+        names = os.listdir(runs)
+        self.assertEqual(len(names), 1, names)
+        self.assertRegex(names[0], ID_PATTERN)
+        run_dir = os.path.join(runs, names[0])
+        with open(os.path.join(run_dir, "run.json")) as f:
+            return run_dir, json.load(f)
+
+    def test_context_manager_creates_folder_and_final_run_json(self):
+        proc = self.run_script("""
+            import lineage
+            with lineage.start_run(name="baseline", experiment="houses") as run:
+                lineage.log_param("lr", 0.1)
+                lineage.log_metric("loss", 0.5)
+                print(run.id, run.dir, lineage.active_run() is run)
+            print(lineage.active_run())
+        """, launcher=False, cwd=os.path.join(self.project, "src"))
+        self.assertOk(proc)
+        run_dir, record = self.only_run()
+        run_id, printed_dir, same = proc.stdout.split()[:3]
+        self.assertEqual((run_id, printed_dir, same), (os.path.basename(run_dir), run_dir, "True"))
+        self.assertEqual(proc.stdout.splitlines()[1], "None")
+        for key, value in {"schema": 1, "id": run_id, "name": "baseline", "experiment": "houses",
+                           "status": "finished", "createdBy": "python-sdk", "exitCode": 0,
+                           "cwd": os.path.join(self.project, "src")}.items():
+            self.assertEqual(record[key], value, key)
+        self.assertEqual(record["command"], [os.path.join(self.ws, "script.py")])
+        self.assertEqual(record["pid"] > 0, True)
+        self.assertIsInstance(record["host"], str)
+        for key in ("startedAt", "endedAt"):
+            self.assertRegex(record[key], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(run_id[:15], record["startedAt"][:19].replace("-", "").replace(":", "").replace("T", "-"))
+        events = self.events(run_dir)
+        self.assertEqual(events[0]["type"], "header")
+        self.assertEqual(self.metric_values(events, "loss"), [(0, 0.5)])
+        self.assertEqual(events[-1], {"type": "status", "status": "finished"})
+        self.assertFalse([n for n in os.listdir(run_dir) if n.endswith(".tmp")])
+
+    def test_plain_call_ended_by_an_exception(self):
+        proc = self.run_script("""
+            import lineage
+            run = lineage.start_run()
+            lineage.log_metric("loss", 0.5)
+            raise RuntimeError("bad data")
+        """, launcher=False, cwd=self.project)
+        self.assertOk(proc, 1)
+        run_dir, record = self.only_run()
+        self.assertEqual((record["status"], record["exitCode"]), ("failed", 1))
+        self.assertRegex(record["name"], r"^[a-z]+-[a-z]+-\d+$")
+        self.assertEqual(record["experiment"], "ws")  # the script's folder, as the launcher names it
+        status = self.of_type(self.events(run_dir), "status")
+        self.assertEqual(status[0]["status"], "failed")
+        self.assertIn("RuntimeError: bad data", status[0]["error"])
+
+    def test_end_run_and_reuse_of_an_existing_store(self):
+        os.makedirs(os.path.join(self.tmp, ".lineage"))  # nearest .lineage upward wins over the git root
+        proc = self.run_script("""
+            import lineage
+            lineage.start_run(name="a")
+            lineage.log_metric("x", 1)
+            lineage.end_run(status="killed")
+            lineage.log_metric("x", 2)
+        """, launcher=False, cwd=self.project)
+        self.assertOk(proc)
+        self.assertFalse(os.path.exists(os.path.join(self.project, ".lineage")))
+        (name,) = os.listdir(os.path.join(self.tmp, ".lineage", "runs"))
+        run_dir = os.path.join(self.tmp, ".lineage", "runs", name)
+        with open(os.path.join(run_dir, "run.json")) as f:
+            self.assertEqual(json.load(f)["status"], "killed")
+        events = self.events(run_dir)
+        self.assertEqual(self.metric_values(events, "x"), [(0, 1)])
+        self.assertIn("no active run", proc.stderr)
+
+    def test_start_run_under_the_launcher_returns_the_launcher_run(self):
+        proc = self.run_script("""
+            import lineage
+            with lineage.start_run(name="ignored") as run:
+                print(run.id)
+                lineage.log_metric("x", 1)
+        """)
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.strip(), RUN_ID)
+        self.assertFalse(os.path.exists(os.path.join(self.project, ".lineage")))
+        self.assertEqual(self.metric_values(self.events(), "x"), [(0, 1)])
+
+
+class NoRunTest(SdkTestCase):
+    def test_logging_without_a_run_warns_once_and_carries_on(self):
+        proc = self.run_script("""
+            import lineage
+            print(lineage.active_run())
+            lineage.log_metric("a", 1.0)
+            lineage.log_metrics({"b": 2})
+            lineage.log_param("p", 1)
+            lineage.set_tag("t", "v")
+            print(lineage.log_artifact("missing-file"), lineage.log_dataset("d.csv"))
+            print("done")
+        """, launcher=False, cwd=self.tmp)
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.split(), ["None", "None", "None", "done"])
+        self.assertEqual(proc.stderr.count("lineage:"), 1, proc.stderr)
+        self.assertIn("no active run", proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, ".lineage")))
+
+    def test_broken_run_folder_never_stops_the_script(self):
+        bogus = os.path.join(self.tmp, "not-a-folder")
+        with open(bogus, "w") as f:
+            f.write("x")
+        proc = self.run_script("""
+            import lineage
+            lineage.log_metric("a", 1.0)
+            print("still running")
+        """, LINEAGE_RUN_DIR=os.path.join(bogus, "run"))
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.strip(), "still running")
+        self.assertIn("lineage: run tracking is off", proc.stderr)
+
+
+class SiteCustomizeTest(SdkTestCase):
+    def setUp(self):
+        super().setUp()
+        self.other = os.path.join(self.tmp, "other-site")
+        os.makedirs(self.other)
+        with open(os.path.join(self.other, "sitecustomize.py"), "w") as f:
+            f.write(textwrap.dedent("""
+                import os, sys
+                open(os.environ["CHAINED_MARKER"], "w").write(__file__)
+                sys.chained_saw = sys.modules["sitecustomize"].__name__
+            """))
+        self.marker = os.path.join(self.tmp, "chained.txt")
+
+    def check(self, launcher):
+        env = self.env(launcher, CHAINED_MARKER=self.marker)
+        env["PYTHONPATH"] = os.pathsep.join([SDK, self.other])
+        proc = self.run_script("""
+            import sys, sitecustomize
+            print(sitecustomize.__file__)
+            print(sys.chained_saw)
+            print("lineage" in sys.modules)
+        """, env=env)
+        self.assertOk(proc)
+        with open(self.marker) as f:
+            self.assertEqual(f.read(), os.path.join(self.other, "sitecustomize.py"))
+        out = proc.stdout.splitlines()
+        self.assertEqual(os.path.realpath(out[0]), os.path.realpath(os.path.join(SDK, "sitecustomize.py")))
+        self.assertEqual(out[1:], ["sitecustomize", str(launcher)])
+        self.assertEqual(proc.stderr, "")
+
+    def test_chain_loads_the_next_sitecustomize_under_the_launcher(self):
+        self.check(True)
+        self.assertEqual(self.of_type(self.events(), "status"), [{"type": "status", "status": "finished"}])
+
+    def test_chain_loads_the_next_sitecustomize_without_a_run(self):
+        self.check(False)
+
+    def test_a_failing_next_sitecustomize_does_not_stop_tracking(self):
+        with open(os.path.join(self.other, "sitecustomize.py"), "w") as f:
+            f.write("raise RuntimeError('broken site')\n")
+        env = self.env(True)
+        env["PYTHONPATH"] = os.pathsep.join([SDK, self.other])
+        proc = self.run_script("import lineage\nlineage.log_metric('a', 1)\n", env=env)
+        self.assertOk(proc)
+        self.assertIn("RuntimeError: broken site", proc.stderr)
+        self.assertEqual(self.metric_values(self.events(), "a"), [(0, 1)])
+
+
+if __name__ == "__main__":
+    unittest.main()

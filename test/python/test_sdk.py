@@ -13,6 +13,12 @@ import textwrap
 import time
 import unittest
 
+try:
+    import numpy  # noqa: F401
+    HAVE_NUMPY = True
+except ImportError:
+    HAVE_NUMPY = False
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SDK = os.path.join(REPO, "sdk", "python")
 RUN_ID = "20260101-000000-abc123"
@@ -23,6 +29,10 @@ def strict_json(text):
     def refuse(name):
         raise ValueError("bare %s is not JSON" % name)
     return json.loads(text, parse_constant=refuse)
+
+
+def ts_text(line):
+    return re.search(r'"ts":([0-9.]+)\}$', line).group(1)
 
 
 class SdkTestCase(unittest.TestCase):
@@ -112,8 +122,8 @@ class EventsFormatTest(SdkTestCase):
             '{"type":"param","key":"none","value":null}',
             '{"type":"param","key":"name","value":"a\\"b"}',
             '{"type":"param","key":"obj","value":"[1, 2]"}',
-            '{"type":"metric","key":"rmse","value":31250.5,"step":0,"ts":%s}' % strict_json(lines[8])["ts"],
-            '{"type":"metric","key":"a","value":1,"step":4,"ts":%s}' % strict_json(lines[9])["ts"],
+            '{"type":"metric","key":"rmse","value":31250.5,"step":0,"ts":%s}' % ts_text(lines[8]),
+            '{"type":"metric","key":"a","value":1,"step":4,"ts":%s}' % ts_text(lines[9]),
         ])
         self.assertRegex(lines[8], r'"ts":\d{10}\.\d{3}\}$')
         self.assertLess(abs(strict_json(lines[8])["ts"] - time.time()), 120)
@@ -131,6 +141,7 @@ class EventsFormatTest(SdkTestCase):
         with open(os.path.join(self.run_dir, "run.json")) as f:
             self.assertEqual(json.load(f)["status"], "running", "run.json belongs to the launcher")
 
+    @unittest.skipUnless(HAVE_NUMPY, "numpy is not installed for this interpreter")
     def test_non_finite_numpy_and_bad_metric_values(self):
         proc = self.run_script("""
             import lineage, numpy as np
@@ -205,17 +216,17 @@ class EventsFormatTest(SdkTestCase):
 
 
 class EndOfScriptTest(SdkTestCase):
-    LOG_1500 = """
+    LOG_1500 = textwrap.dedent("""
         import sys, lineage
         for i in range(1500):
             lineage.log_metric("loss", 1.0 / (i + 1))
-    """
+    """)
 
     def assertAllLogged(self, events):
         self.assertEqual([s for s, _ in self.metric_values(events, "loss")], list(range(1500)))
 
     def test_exception_mid_script(self):
-        proc = self.run_script(self.LOG_1500 + "        raise ValueError('boom')\n")
+        proc = self.run_script(self.LOG_1500 + "raise ValueError('boom')\n")
         self.assertOk(proc, 1)
         self.assertIn("ValueError: boom", proc.stderr, "the traceback is still printed")
         events = self.events()
@@ -228,23 +239,23 @@ class EndOfScriptTest(SdkTestCase):
         self.assertEqual(events[-1]["type"], "status")
 
     def test_sys_exit_with_error_code(self):
-        proc = self.run_script(self.LOG_1500 + "        sys.exit(3)\n")
+        proc = self.run_script(self.LOG_1500 + "sys.exit(3)\n")
         self.assertOk(proc, 3)
         events = self.events()
         self.assertAllLogged(events)
         self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["failed"])
 
     def test_sys_exit_zero_and_exit_builtin(self):
-        proc = self.run_script(self.LOG_1500 + "        sys.exit(0)\n")
+        proc = self.run_script(self.LOG_1500 + "sys.exit(0)\n")
         self.assertOk(proc)
         self.assertEqual([e["status"] for e in self.of_type(self.events(), "status")], ["finished"])
         os.remove(os.path.join(self.run_dir, "events.jsonl"))
-        proc = self.run_script(self.LOG_1500 + "        exit(2)\n")
+        proc = self.run_script(self.LOG_1500 + "exit(2)\n")
         self.assertOk(proc, 2)
         self.assertEqual([e["status"] for e in self.of_type(self.events(), "status")], ["failed"])
 
     def test_keyboard_interrupt(self):
-        proc = self.run_script(self.LOG_1500 + "        raise KeyboardInterrupt\n")
+        proc = self.run_script(self.LOG_1500 + "raise KeyboardInterrupt\n")
         self.assertNotEqual(proc.returncode, 0)
         events = self.events()
         self.assertAllLogged(events)
@@ -252,11 +263,7 @@ class EndOfScriptTest(SdkTestCase):
 
     @unittest.skipUnless(hasattr(signal, "SIGKILL"), "POSIX signals")
     def test_sigterm_flushes_and_reports_killed(self):
-        script = self.write("script.py", self.LOG_1500 + """
-        import time
-        print("ready", flush=True)
-        time.sleep(60)
-        """)
+        script = self.write("script.py", self.LOG_1500 + 'import time\nprint("ready", flush=True)\ntime.sleep(60)\n')
         proc = subprocess.Popen([sys.executable, script], cwd=self.ws, env=self.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(proc.wait)
@@ -268,6 +275,52 @@ class EndOfScriptTest(SdkTestCase):
         events = self.events()
         self.assertAllLogged(events)
         self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["killed"])
+
+    def test_replaced_excepthook_still_reports_failed(self):
+        proc = self.run_script(self.LOG_1500 + "sys.excepthook = lambda *a: print('custom hook')\nraise OSError('disk')\n")
+        self.assertOk(proc, 1)
+        self.assertIn("custom hook", proc.stdout)
+        events = self.events()
+        self.assertAllLogged(events)
+        status = self.of_type(events, "status")
+        self.assertEqual([e["status"] for e in status], ["failed"])
+        self.assertIn("OSError: disk", status[0]["error"])
+
+    def test_os_exit_still_flushes(self):
+        proc = self.run_script(self.LOG_1500 + "import os\nos._exit(0)\n")
+        self.assertOk(proc)
+        events = self.events()
+        self.assertAllLogged(events)
+        self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["finished"])
+
+    @unittest.skipUnless(hasattr(os, "fork"), "fork start method")
+    def test_forked_multiprocessing_workers_add_metrics(self):
+        proc = self.run_script("""
+            import multiprocessing as mp, lineage
+            def work(i):
+                lineage.log_metric("worker_%d" % i, float(i))
+            if __name__ == "__main__":
+                lineage.log_metric("parent", 1.0)
+                ctx = mp.get_context("fork")
+                procs = [ctx.Process(target=work, args=(i,)) for i in range(3)]
+                for p in procs: p.start()
+                for p in procs: p.join()
+                import os
+                pid = os.fork()
+                if pid == 0:
+                    lineage.log_metric("forked", 3.0)
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                lineage.log_metric("parent", 2.0)
+        """)
+        self.assertOk(proc)
+        self.assertNotIn("multi-threaded", proc.stderr, "Python 3.12+ warns when forking with threads")
+        self.assertEqual(self.metric_values(self.events(), "forked"), [(0, 3.0)])
+        events = self.events()
+        for i in range(3):
+            self.assertEqual(self.metric_values(events, "worker_%d" % i), [(0, float(i))])
+        self.assertEqual(len(self.metric_values(events, "parent")), 2)
+        self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["finished"])
 
     def test_python_subprocess_adds_metrics_but_does_not_end_the_run(self):
         child = self.write("child.py", """
@@ -337,18 +390,20 @@ class ArtifactNameTest(SdkTestCase):
                     print("rejected")
             print(lineage.log_artifact("f.txt", name="nested/dir/f.txt"))
             print(lineage.log_artifact("plots"))
+            inside = os.path.join(lineage.active_run().dir, "artifacts", "plots", "sub", "a.png")
+            print(lineage.log_artifact(inside, name="plots/sub/a.png"))
         """)
         self.assertOk(proc)
         out = proc.stdout.splitlines()
         self.assertEqual(out[:8], ["rejected"] * 8)
-        self.assertEqual(out[8:], ["artifacts/nested/dir/f.txt", "artifacts/plots"])
+        self.assertEqual(out[8:], ["artifacts/nested/dir/f.txt", "artifacts/plots", "artifacts/plots/sub/a.png"])
         self.assertFalse(os.path.exists(os.path.join(self.run_dir, "x")))
         self.assertFalse(os.path.exists(os.path.join(os.path.dirname(self.run_dir), "x")))
         self.assertFalse(os.path.exists("/tmp/abs-name"))
         self.assertEqual(sorted(os.listdir(os.path.join(self.run_dir, "artifacts"))), ["nested", "plots"])
         self.assertTrue(os.path.isfile(os.path.join(self.run_dir, "artifacts", "plots", "sub", "a.png")))
         paths = [e["path"] for e in self.of_type(self.events(), "artifact")]
-        self.assertEqual(paths, ["artifacts/nested/dir/f.txt", "artifacts/plots"])
+        self.assertEqual(paths, ["artifacts/nested/dir/f.txt", "artifacts/plots", "artifacts/plots/sub/a.png"])
 
 
 class StartRunTest(SdkTestCase):
@@ -475,6 +530,16 @@ class NoRunTest(SdkTestCase):
         self.assertOk(proc)
         self.assertEqual(proc.stdout.strip(), "still running")
         self.assertIn("lineage: run tracking is off", proc.stderr)
+        self.assertEqual(proc.stderr.count("lineage:"), 2, proc.stderr)  # that line, then "no active run"
+
+    def test_without_site_import_lineage_joins_the_run(self):
+        script = self.write("script.py", "import lineage\nlineage.log_metric('a', 1.5)\n")
+        proc = subprocess.run([sys.executable, "-S", script], cwd=self.ws, env=self.env(),
+                              capture_output=True, text=True, timeout=60)
+        self.assertOk(proc)
+        events = self.events()
+        self.assertEqual(self.metric_values(events, "a"), [(0, 1.5)])
+        self.assertEqual(events[-1], {"type": "status", "status": "finished"})
 
 
 class SiteCustomizeTest(SdkTestCase):
@@ -513,6 +578,25 @@ class SiteCustomizeTest(SdkTestCase):
 
     def test_chain_loads_the_next_sitecustomize_without_a_run(self):
         self.check(False)
+
+    def test_the_system_sitecustomize_still_runs(self):
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec("sitecustomize", [p for p in sys.path if p and p != SDK])
+        if spec is None or not spec.origin:
+            self.skipTest("this interpreter has no sitecustomize of its own")
+        with open(spec.origin) as f:
+            if "apport_python_hook" not in f.read():
+                self.skipTest("only Debian's sitecustomize (it installs apport's hook) is recognised")
+        # A stand-in for apport's module shows that Debian's file ran.
+        fake = os.path.join(self.tmp, "fake-apport")
+        os.makedirs(fake)
+        with open(os.path.join(fake, "apport_python_hook.py"), "w") as f:
+            f.write("def install():\n    import sys\n    sys.apport_installed = True\n")
+        env = self.env(True)
+        env["PYTHONPATH"] = os.pathsep.join([SDK, fake])
+        proc = self.run_script("import sys\nprint(getattr(sys, 'apport_installed', False))\n", env=env)
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.strip(), "True")
 
     def test_a_failing_next_sitecustomize_does_not_stop_tracking(self):
         with open(os.path.join(self.other, "sitecustomize.py"), "w") as f:

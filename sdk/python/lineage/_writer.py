@@ -1,6 +1,7 @@
 """The events.jsonl writer (docs/events-format.md): formatted lines go to a list and reach the file in one
 write. log_metric is the hot path (budget 2 us a call, see bench/sdk_overhead.py): it reads module globals
-only, reuses the escaped key and builds its line with a single %-format."""
+only, reuses the line's start per key and the "ts" text per millisecond, and builds the line with one
+%-format; float formatting is most of what is left."""
 import json
 import os
 import sys
@@ -16,16 +17,17 @@ MAX_TEXT = 6000
 _buf = []
 _append = _buf.append
 _lock = threading.RLock()  # re-entrant: the SIGTERM handler may flush while the main thread is flushing
-_out = None  # the active run's events.jsonl (binary, unbuffered, append mode); None = no active run
+_out = None  # descriptor of the active run's events.jsonl; None = no active run
 _deadline = 0.0
-_keys = {}
+_keys = {}  # key -> '{"type":"metric","key":<escaped key>,"value":'
 _last = {}
+_ts = ""  # the "ts" text, valid while _ts_from <= time.time() < _ts_until
+_ts_from = _ts_until = 0.0
 _time = time.time
 _frepr = float.__repr__
 _dumps = json.dumps
-_METRIC = '{"type":"metric","key":%s,"value":%s,"step":%d,"ts":%.3f}\n'
+_METRIC = '%s%s,"step":%d,"ts":%s}\n'
 _warned = set()
-_generation = 0
 
 
 def warn(message, once=None):
@@ -88,10 +90,19 @@ def clip(text, what):
 
 
 def _key(key):
-    k = jstr(check_key(key, "log_metric"))
+    k = '{"type":"metric","key":%s,"value":' % jstr(check_key(key, "log_metric"))
     if len(_keys) < 100000:
         _keys[key] = k
     return k
+
+
+def _stamp(t):
+    global _ts, _ts_from, _ts_until
+    ms = int(t * 1000.0 + 0.5)
+    _ts = "%d.%03d" % divmod(ms, 1000)
+    _ts_from = (ms - 0.5) / 1000.0
+    _ts_until = (ms + 0.5) / 1000.0
+    return _ts
 
 
 def _value(value):
@@ -101,7 +112,7 @@ def _value(value):
     if type(value) is int:
         return int.__repr__(value)  # exact, and float() would overflow past 1e308
     if value is None or isinstance(value, (str, bytes, bytearray)):
-        raise TypeError("lineage.log_metric: value must be a number, got %s %r" % (type(value).__name__, value))
+        raise TypeError("lineage.log_metric: value must be a number, got %s %.60r" % (type(value).__name__, value))
     try:
         f = float(value)  # numpy / torch scalars, Decimal, Fraction, bool
     except (TypeError, ValueError, OverflowError):
@@ -113,8 +124,9 @@ def log_metric(key, value, step=None):
     """Records one point of the metric series `key`; `step` defaults to the key's previous step + 1."""
     if _out is None:
         return _inactive()
-    k = _keys.get(key)
-    if k is None:
+    try:
+        k = _keys[key]
+    except KeyError:
         k = _key(key)
     if type(value) is float and value - value == 0:
         v = _frepr(value)
@@ -122,9 +134,13 @@ def log_metric(key, value, step=None):
         v = _value(value)
     if step is None:
         step = _last.get(key, -1) + 1
-    _last[key] = step
     t = _time()
-    _append(_METRIC % (k, v, step, t))
+    if _ts_from <= t < _ts_until:
+        text = _METRIC % (k, v, step, _ts)
+    else:
+        text = _METRIC % (k, v, step, _stamp(t))
+    _last[key] = step  # only once "%d" has accepted the step
+    _append(text)
     if t >= _deadline or len(_buf) >= MAX_LINES:
         flush()
 
@@ -138,6 +154,12 @@ def emit(text):
 
 def flush():
     """Writes every queued line to events.jsonl."""
+    _write_out()
+    if _flusher is None and _flusher_wanted:
+        _start_flusher()
+
+
+def _write_out():
     global _deadline
     with _lock:
         _deadline = _time() + MAX_AGE
@@ -149,60 +171,99 @@ def flush():
             data = memoryview("".join(_buf[:n]).encode("utf-8", "replace"))
             try:
                 while data:
-                    data = data[_out.write(data):]
-            except (OSError, ValueError) as e:
+                    data = data[os.write(_out, data):]
+            except OSError as e:
                 warn("could not write events.jsonl (%s); some events were lost" % e, once="write")
         del _buf[:n]
 
 
 def open_events(path):
-    global _out, _deadline
+    global _out, _deadline, _flusher_wanted
     close_events()
     with _lock:
-        f = open(path, "ab", buffering=0)
-        if os.fstat(f.fileno()).st_size == 0:
+        # A bare descriptor: O_APPEND keeps lines of several processes whole, and no file object is
+        # left for the interpreter to warn about at exit.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+        if os.fstat(fd).st_size == 0:
             _append(line({"type": "header", "schema": 1, "writer": WRITER}))
         _last.clear()
-        _out = f
+        _out = fd
         _deadline = _time() + MAX_AGE
+        _flusher_wanted = True
     _start_flusher()
 
 
 def close_events():
-    global _out, _generation
+    global _out, _flusher_wanted
+    _flusher_wanted = False
+    _stop_flusher()
     with _lock:
-        flush()
-        f, _out = _out, None
-        _generation += 1
-        if f is not None:
+        _write_out()
+        fd, _out = _out, None
+        if fd is not None:
             try:
-                f.close()
+                os.close(fd)
             except OSError:
                 pass
 
 
-def _flusher(generation):
-    # Without it, the last lines before a long silence (a slow epoch) would wait for the next log call.
-    while generation == _generation:
-        time.sleep(MAX_AGE / 2)
-        if _buf and _time() >= _deadline and generation == _generation:
+# The flusher thread: without it, the last lines before a long silence (a slow epoch) would wait for the
+# next log call. fork() stops it, and the next flush() starts it again, so that Python 3.12+ never sees
+# a thread of ours to warn about at a fork.
+_flusher = None
+_flusher_wanted = False
+
+
+def _flush_loop(stop):
+    while not stop.wait(MAX_AGE / 2):
+        if _buf and _time() >= _deadline:
             try:
-                flush()
+                _write_out()
             except Exception:
                 pass
 
 
 def _start_flusher():
-    threading.Thread(target=_flusher, args=(_generation,), name="lineage-flush", daemon=True).start()
+    global _flusher
+    with _lock:
+        if _flusher is None:
+            stop = threading.Event()
+            thread = threading.Thread(target=_flush_loop, args=(stop,), name="lineage-flush", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # interpreter shutdown
+                return
+            _flusher = (thread, stop)
+
+
+def _stop_flusher():
+    global _flusher
+    with _lock:
+        running, _flusher = _flusher, None
+    if running is not None:
+        running[1].set()
+        if running[0] is not threading.current_thread():
+            running[0].join(1.0)
+
+
+def stop_background():
+    """From here on (the process is ending) every flush is done by the caller."""
+    global _flusher_wanted
+    _flusher_wanted = False
+    _stop_flusher()
+
+
+def _before_fork():
+    _write_out()
+    _stop_flusher()
 
 
 def _after_fork_in_child():
-    global _lock
+    global _lock, _flusher
     _lock = threading.RLock()  # another thread may have held it at the fork
-    del _buf[:]  # the parent flushed before forking; whatever remains is the parent's to write
-    if _out is not None:
-        _start_flusher()
+    del _buf[:]  # the parent wrote them before forking
+    _flusher = None
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=flush, after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)

@@ -1,0 +1,296 @@
+"""Run lifecycle: joining the launcher's run, start_run/end_run outside the launcher, and the hooks that
+record how the script ended (normal exit, sys.exit(n), an exception, Ctrl-C, SIGTERM)."""
+import atexit
+import os
+import sys
+
+from . import _writer as w
+
+# Set in the environment by the first process that joins a launcher run, so that Python subprocesses
+# (multiprocessing spawn workers, helper scripts) add their metrics to the run but never end it.
+OWNER_ENV = "LINEAGE_SDK_OWNER_PID"
+MAX_ERROR = 20000
+
+
+class Run(object):
+    """The active run: `.id`, `.dir` (absolute path of the run folder) and `.workspace`."""
+
+    def __init__(self, run_id, run_dir, workspace, launched, record=None):
+        self.id = run_id
+        self.dir = run_dir
+        self.workspace = workspace
+        self.launched = launched  # True: the launcher owns run.json and ends the run with the process
+        self._record = record
+
+    def __repr__(self):
+        return "Run(id=%r, dir=%r)" % (self.id, self.dir)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self is not _run:
+            return False
+        if self.launched:
+            w.flush()
+        elif exc_type is None:
+            _finish("finished", None, 0)
+        elif issubclass(exc_type, SystemExit):
+            code = exc.code
+            _finish("finished" if code in (0, None) else "failed", _exit_error(code), _exit_number(code))
+        elif issubclass(exc_type, KeyboardInterrupt):
+            _finish("killed", None, 130)
+        else:
+            _finish("failed", _format(exc_type, exc, tb), 1)
+        return False
+
+
+_run = None
+_owner = False
+_status_written = False
+_exit_code = None
+_hooks_installed = False
+_atexit_installed = False
+_prev_excepthook = None
+
+
+def active_run():
+    """The active run (an object with `.id` and `.dir`), or None."""
+    return _run
+
+
+def run_or_warn():
+    if _run is None:
+        w._inactive()
+    return _run
+
+
+def activate_from_env():
+    """Joins the launcher's run (LINEAGE_RUN_DIR); called from sitecustomize at interpreter start."""
+    run_dir = os.environ.get("LINEAGE_RUN_DIR")
+    if not run_dir or _run is not None:
+        return _run
+    run_dir = os.path.abspath(run_dir)
+    pid = str(os.getpid())
+    owner = os.environ.get(OWNER_ENV, pid) == pid
+    os.environ[OWNER_ENV] = os.environ.get(OWNER_ENV, pid)
+    workspace = os.environ.get("LINEAGE_WORKSPACE") or os.path.dirname(os.path.dirname(os.path.dirname(run_dir)))
+    run = Run(os.environ.get("LINEAGE_RUN_ID") or os.path.basename(run_dir), run_dir, workspace, True)
+    _begin(run, owner)
+    if owner and os.environ.get("LINEAGE_AUTOLOG_ARGS", "1") != "0":
+        from . import _autolog
+        _autolog.autolog(args=True)
+    return run
+
+
+def start_run(name=None, experiment=None):
+    """Starts a run for a script not started by Lineage (under the launcher: returns the launcher's run).
+
+    Use as `with lineage.start_run(name=...) as run:` or call end_run() when done (else it ends at exit)."""
+    if _run is None and os.environ.get("LINEAGE_RUN_DIR"):
+        try:
+            activate_from_env()
+        except Exception as e:
+            w.warn("could not join the launcher's run (%s: %s); starting a separate one" % (type(e).__name__, e))
+    if _run is not None:
+        if _run.launched:
+            return _run
+        raise RuntimeError("lineage: run %s is still active; call lineage.end_run() first" % _run.id)
+    from . import _record
+    workspace = _record.find_workspace(os.getcwd())
+    run_id, run_dir, record = _record.create_run(workspace, name, experiment)
+    run = Run(run_id, run_dir, workspace, False, record)
+    _begin(run, True)
+    return run
+
+
+def end_run(status="finished"):
+    """Ends a run made by start_run with `status` ("finished", "failed" or "killed"). The launcher's run
+    ends with the process, so under the launcher this only flushes."""
+    if status not in ("finished", "failed", "killed"):
+        raise ValueError("lineage.end_run: status must be 'finished', 'failed' or 'killed', got %r" % (status,))
+    if _run is None:
+        return
+    if _run.launched:
+        w.flush()
+    else:
+        _finish(status, None, 0 if status == "finished" else 1)
+
+
+def _begin(run, owner):
+    global _run, _owner, _status_written
+    w.open_events(os.path.join(run.dir, "events.jsonl"))
+    _run, _owner, _status_written = run, owner, False
+    if owner:
+        w.emit(w.line({"type": "env", "python": sys.executable,
+                       "python_version": sys.version.split()[0], "pid": os.getpid()}))
+    w.flush()
+    _install_hooks(owner)
+
+
+def _finish(status, error, exit_code):
+    """Writes the status line once (owner process only), flushes, and closes an SDK-made run."""
+    global _run, _status_written
+    run = _run
+    if run is None:
+        return
+    if _owner and not _status_written:
+        _status_written = True
+        event = {"type": "status", "status": status}
+        if error:
+            event["error"] = error[-MAX_ERROR:]
+        w.emit(w.line(event))
+    w.flush()
+    if not run.launched:
+        _run = None
+        w.close_events()
+        if _owner:
+            from . import _record
+            _record.end(run, status, exit_code, error)
+
+
+def _format(exc_type, exc, tb):
+    import traceback  # only needed when the script fails; it is slow to import
+    return "".join(traceback.format_exception(exc_type, exc, tb))
+
+
+def _exit_number(code):
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+def _exit_error(code):
+    if code in (0, None):
+        return None
+    return "exit code %s" % code if isinstance(code, int) else str(code)
+
+
+def _at_exit():
+    if _run is None:
+        return
+    w.stop_background()
+    if _status_written:
+        w.flush()
+        return
+    last = getattr(sys, "last_value", None)
+    if last is not None and sys.excepthook is not _excepthook and not hasattr(sys, "ps1"):
+        # Someone replaced our excepthook; the interpreter still records the fatal exception here.
+        if isinstance(last, KeyboardInterrupt):
+            return _finish("killed", None, 130)
+        return _finish("failed", _format(type(last), last, last.__traceback__), 1)
+    code = _exit_code
+    _finish("finished" if code in (0, None) else "failed", _exit_error(code), _exit_number(code))
+
+
+def _at_os_exit(code):
+    w.stop_background()
+    if _run is not None and _owner and not _status_written:
+        _finish("finished" if code == 0 else "failed", None if code == 0 else "os._exit(%s)" % code, code)
+    else:
+        w.flush()
+
+
+def _excepthook(exc_type, exc, tb):
+    try:
+        if _run is not None and not _status_written:
+            if issubclass(exc_type, KeyboardInterrupt):
+                _finish("killed", None, 130)
+            else:
+                _finish("failed", _format(exc_type, exc, tb), 1)
+    except Exception:
+        pass
+    (_prev_excepthook or sys.__excepthook__)(exc_type, exc, tb)
+
+
+def _on_sigterm(signum, frame):
+    import signal
+    if _run is None:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    w.stop_background()
+    _finish("killed", "terminated by signal %d" % signum, 128 + signum)
+    raise SystemExit(128 + signum)
+
+
+class _Quitter(object):
+    """Wraps the exit()/quit() builtins so that the code reaches the status line."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __repr__(self):
+        return repr(self._inner)
+
+    def __call__(self, code=None):
+        _record_exit(code)
+        return self._inner(code)
+
+
+def _record_exit(code):
+    global _exit_code
+    import threading
+    if threading.current_thread() is threading.main_thread():  # elsewhere it only ends that thread
+        _exit_code = code
+
+
+def _install_hooks(owner):
+    global _atexit_installed, _hooks_installed, _prev_excepthook
+    if not _atexit_installed:
+        _atexit_installed = True
+        atexit.register(_at_exit)
+        # os._exit skips atexit; multiprocessing's forked workers always leave through it.
+        real_os_exit = os._exit
+
+        def _exit(code):
+            try:
+                _at_os_exit(code)
+            except BaseException:
+                pass
+            real_os_exit(code)
+
+        _exit.__doc__ = real_os_exit.__doc__
+        os._exit = _exit
+    if _hooks_installed or not owner:
+        return
+    _hooks_installed = True
+    _prev_excepthook = sys.excepthook
+    sys.excepthook = _excepthook
+
+    # SystemExit never reaches excepthook and atexit cannot see the code, so remember it on the way out.
+    real_exit = sys.exit
+
+    def exit(status=None):
+        _record_exit(status)
+        real_exit(status)
+
+    exit.__doc__ = real_exit.__doc__
+    sys.exit = exit
+    import builtins
+    for name in ("exit", "quit"):
+        inner = getattr(builtins, name, None)
+        if inner is not None and not isinstance(inner, _Quitter):
+            setattr(builtins, name, _Quitter(inner))
+
+    try:
+        import signal
+        import threading
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ImportError, ValueError, AttributeError, OSError):
+        pass
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _after_fork_in_child():
+    global _owner
+    _owner = False  # a forked worker adds metrics; the parent alone reports how the run ended
+    try:
+        import signal
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except Exception:
+        pass

@@ -41,6 +41,7 @@ await Promise.all([
     // Taken before any bundled module is evaluated, so the activation figure includes loading the bundle.
     banner: { js: 'var __lineageLoadStart = performance.now();' },
   }),
+  build({ ...common, entryPoints: { ingestWorker: join(root, 'src/core/ingest/parseWorker.ts') }, outdir: join(root, 'dist') }),
   build({
     ...common,
     entryPoints: { cli: join(root, 'src/cli/main.ts') },

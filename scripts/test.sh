@@ -14,7 +14,7 @@ if npx tsc --noEmit -p .; then passed=$((passed+1)); else failed=$((failed+1)); 
 
 step "python SDK tests (/usr/bin/python3 -m unittest)"
 py_out=$(mktemp)
-/usr/bin/python3 -m unittest discover -s test/python -t . 2>&1 | tee "$py_out"
+/usr/bin/python3 -m unittest discover -s test/python 2>&1 | tee "$py_out"
 py_ran=$(grep -oE '^Ran [0-9]+' "$py_out" | grep -oE '[0-9]+' || echo 0)
 py_bad=$(grep -oE '(failures|errors)=[0-9]+' "$py_out" | awk -F= '{s+=$2} END {print s+0}')
 if [ "$py_ran" -eq 0 ]; then py_bad=$((py_bad+1)); echo "no Python test ran"; fi

@@ -4,6 +4,7 @@
  * batch holding a bad line falls back to line-by-line parsing to find and report it.
  */
 import * as path from 'node:path';
+import { FastMetricScanner } from './fastMetrics';
 
 export const MAX_PARAM_CHARS = 6000;
 export const MAX_KEY_CHARS = 250;
@@ -16,7 +17,7 @@ export type LineageEvent =
   | { type: 'metric'; key: string; value: number; step?: number; ts?: number }
   | { type: 'tag'; key: string; value: string }
   | { type: 'artifact'; path: string }
-  | { type: 'dataset'; path: string; role: string }
+  | { type: 'dataset'; path: string; role: string; size?: number; mtime?: number }
   | { type: 'model'; path: string; flavor: string }
   | { type: 'env'; python?: string; python_version?: string; pid?: number }
   | { type: 'status'; status: string; error?: string };
@@ -166,7 +167,13 @@ export function validate(item: unknown): LineageEvent | string {
       if (typeof o.path !== 'string' || o.path === '') return 'dataset: "path" must be a non-empty string';
       if (o.path.includes('\0')) return 'dataset: "path" contains a NUL character';
       const role = typeof o.role === 'string' && o.role ? o.role : 'input';
-      return { type: 'dataset', path: o.path, role };
+      return {
+        type: 'dataset',
+        path: o.path,
+        role,
+        size: typeof o.size === 'number' ? o.size : undefined,
+        mtime: typeof o.mtime === 'number' ? o.mtime : undefined,
+      };
     }
     case 'env':
       return {
@@ -205,4 +212,42 @@ function describe(v: unknown): string {
   if (typeof v === 'string') return `the string ${preview(v)}`;
   if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
   return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * The ingest parser: metric lines go into `scanner`'s columns (fast path, or the general path for any
+ * other spelling), in file order; everything else comes back as events. Warnings are the same as
+ * parseEventLines gives for the same text.
+ */
+export function parseForIngest(text: string, firstLine: number, scanner: FastMetricScanner): { events: LineageEvent[]; warnings: EventWarning[] } {
+  const events: LineageEvent[] = [];
+  const warnings: EventWarning[] = [];
+  let lineNo = firstLine;
+  let start = 0;
+  const len = text.length;
+  while (start < len) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = len;
+    if (!scanner.scan(text, start, end, lineNo)) {
+      let line = text.slice(start, end);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      let result: LineageEvent | string;
+      if (line.trim() === '') result = 'empty line';
+      else {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+          result = validate(parsed);
+        } catch {
+          result = `not JSON: ${preview(line)}`;
+        }
+      }
+      if (typeof result === 'string') warnings.push({ line: lineNo, message: result });
+      else if (result.type === 'metric') scanner.push(result.key, result.step ?? NaN, result.ts === undefined ? NaN : Math.round(result.ts * 1000), result.value, lineNo);
+      else events.push(result);
+    }
+    lineNo++;
+    start = end + 1;
+  }
+  return { events, warnings };
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
-import { parseEventLines, EventWarning } from '../events/parseEvents';
+import { parseForIngest, EventWarning, LineageEvent } from '../events/parseEvents';
+import { FastMetricScanner, MetricColumns } from '../events/fastMetrics';
 import { appendSeries, SummaryRow } from '../metrics/seriesWriter';
 import { readNewLines } from './readNewLines';
 import { readJsonIfExists, isProcessAlive } from '../util/fsx';
@@ -27,20 +28,40 @@ export interface IngestResult {
   problem?: string;
 }
 
+export interface PreparedRun {
+  runId: string;
+  runDir: string;
+  eventsFile: string;
+  /** Bytes to read: [offset, size). Empty when nothing was appended. */
+  offset: number;
+  size: number;
+  firstLine: number;
+  record: RunRecord | undefined;
+  prevStatus: string;
+  result: IngestResult;
+}
+
 /**
  * Brings the index up to date with one run folder, reading only what was appended since last time.
  * If the events file shrank (replaced or truncated), the run is re-read from the start.
  */
 export function ingestRun(store: Store, runDir: string): IngestResult {
+  const prep = prepareRun(store, runDir);
+  if (prep.size > prep.offset) {
+    const summaries = loadSummaries(store, prep.runId);
+    for (const slice of parseNewEvents(prep.eventsFile, prep.offset, prep.size, prep.firstLine)) applySlice(store, prep, slice, summaries);
+  }
+  finishRun(store, prep);
+  return prep.result;
+}
+
+/** Step 1 (main thread): the launch record, and how much of the events file is new. */
+export function prepareRun(store: Store, runDir: string): PreparedRun {
   const runId = path.basename(runDir);
   const result: IngestResult = { runId, changed: false, newEvents: 0, newWarnings: [] };
   const runJson = path.join(runDir, 'run.json');
   const eventsFile = path.join(runDir, 'events.jsonl');
-  let state = store.get<IngestState>(
-    'SELECT run_json_mtime, events_offset, events_lines, status, script_status FROM runs WHERE id = ?',
-    [runId],
-  );
-
+  let state = readState(store, runId);
   let recordStat: fs.Stats | undefined;
   try {
     recordStat = fs.statSync(runJson);
@@ -52,7 +73,6 @@ export function ingestRun(store: Store, runDir: string): IngestResult {
     deleteRunRows(store, runId);
     state = undefined;
   }
-
   let record: RunRecord | undefined;
   if (!state || !recordStat || state.run_json_mtime !== recordStat.mtimeMs || state.status === 'running') {
     try {
@@ -63,81 +83,98 @@ export function ingestRun(store: Store, runDir: string): IngestResult {
     record ??= reconstructRecord(runId, runDir, result.problem);
     upsertRun(store, record, recordStat?.mtimeMs ?? null, !!state);
     result.changed = true;
-    state = store.get<IngestState>(
-      'SELECT run_json_mtime, events_offset, events_lines, status, script_status FROM runs WHERE id = ?',
+    state = readState(store, runId)!;
+  }
+  return {
+    runId,
+    runDir,
+    eventsFile,
+    offset: state!.events_offset,
+    size: eventsSize,
+    firstLine: state!.events_lines + 1,
+    record,
+    prevStatus: state!.status,
+    result,
+  };
+}
+
+export interface ParsedSlice {
+  events: LineageEvent[];
+  warnings: EventWarning[];
+  metrics: Map<string, MetricColumns>;
+  endOffset: number;
+  lineCount: number;
+}
+
+/** Step 2 (any thread): parse what was appended, a bounded slice at a time. */
+export function* parseNewEvents(file: string, offset: number, size: number, firstLine: number): Generator<ParsedSlice> {
+  let lineNo = firstLine;
+  for (const slice of readNewLines(file, offset, size)) {
+    const scanner = new FastMetricScanner();
+    const batch = parseForIngest(slice.text, lineNo, scanner);
+    const lineCount = countNewlines(slice.text);
+    lineNo += lineCount;
+    yield { events: batch.events, warnings: batch.warnings, metrics: scanner.metrics, endOffset: slice.endOffset, lineCount };
+  }
+}
+
+export function loadSummaries(store: Store, runId: string): Map<string, SummaryRow> {
+  const summaries = new Map<string, SummaryRow>();
+  for (const r of store.all<SummaryRow & { key: string }>('SELECT * FROM metric_summaries WHERE run_id = ?', [runId])) summaries.set(r.key, r);
+  return summaries;
+}
+
+/** Step 3 (main thread): one slice into the index, atomically with the new offset. */
+export function applySlice(store: Store, prep: PreparedRun, slice: ParsedSlice, summaries: Map<string, SummaryRow>): void {
+  const result = prep.result;
+  store.transaction(() => {
+    const before = result.newWarnings.length;
+    applyEvents(store, prep.runId, prep.runDir, slice.events, result);
+    applyMetrics(store, prep.runId, slice.metrics, summaries);
+    result.newWarnings.push(...slice.warnings);
+    const added = result.newWarnings.slice(before);
+    if (added.length) {
+      const stored = store.get<{ c: number }>('SELECT count(*) AS c FROM run_warnings WHERE run_id = ?', [prep.runId])!.c;
+      for (const w of added.slice(0, Math.max(0, MAX_STORED_WARNINGS - stored)))
+        store.run('INSERT INTO run_warnings (run_id, line, message) VALUES (?, ?, ?)', [prep.runId, w.line, w.message]);
+    }
+    store.run('UPDATE runs SET events_offset = ?, events_lines = events_lines + ?, warnings_count = warnings_count + ? WHERE id = ?', [
+      slice.endOffset,
+      slice.lineCount,
+      added.length,
+      prep.runId,
+    ]);
+  });
+  for (const cols of slice.metrics.values()) result.newEvents += cols.values.length;
+  result.newEvents += slice.events.length;
+  result.changed = true;
+}
+
+/** Step 4 (main thread): the status, now that the script's own end event may have been read. */
+export function finishRun(store: Store, prep: PreparedRun): void {
+  const result = prep.result;
+  const runId = prep.runId;
+  if (result.changed || prep.prevStatus === 'running') {
+    const row = store.get<{ status: string; script_status: string | null; pid: number | null; child_pid: number | null; host: string | null }>(
+      'SELECT status, script_status, pid, child_pid, host FROM runs WHERE id = ?',
       [runId],
     )!;
-  }
-
-  if (eventsSize > state!.events_offset) {
-    const summaries = new Map<string, SummaryRow>();
-    for (const r of store.all<SummaryRow & { key: string }>('SELECT * FROM metric_summaries WHERE run_id = ?', [runId]))
-      summaries.set(r.key, r);
-    let lineNo = state!.events_lines;
-    let offset = state!.events_offset;
-    store.transaction(() => {
-      for (const slice of readNewLines(eventsFile, offset, eventsSize)) {
-        const batch = parseEventLines(slice.text, lineNo + 1);
-        lineNo += countNewlines(slice.text);
-        offset = slice.endOffset;
-        applyEvents(store, runId, runDir, batch.events, summaries, result);
-        result.newEvents += batch.events.length;
-        result.newWarnings.push(...batch.warnings);
-      }
-      if (result.newWarnings.length) {
-        const stored = store.get<{ c: number }>('SELECT count(*) AS c FROM run_warnings WHERE run_id = ?', [runId])!.c;
-        for (const w of result.newWarnings.slice(0, Math.max(0, MAX_STORED_WARNINGS - stored)))
-          store.run('INSERT INTO run_warnings (run_id, line, message) VALUES (?, ?, ?)', [runId, w.line, w.message]);
-      }
-      store.run(
-        'UPDATE runs SET events_offset = ?, events_lines = ?, warnings_count = warnings_count + ? WHERE id = ?',
-        [offset, lineNo, result.newWarnings.length, runId],
-      );
-    });
-    result.changed = true;
-  }
-
-  // The status may now be known from the script's own status event, or from the processes being gone.
-  if (result.changed || state!.status === 'running') {
-    const row = store.get<{ status: string; script_status: string | null; pid: number | null; child_pid: number | null; host: string | null; record_status: string }>(
-      'SELECT status, script_status, pid, child_pid, host, status AS record_status FROM runs WHERE id = ?',
-      [runId],
-    )!;
-    const recordStatus = record?.status ?? row.status;
+    const recordStatus = prep.record?.status ?? row.status;
     const derived = deriveStatus(recordStatus, row.script_status, row.host, row.pid, row.child_pid);
     if (derived.status !== row.status) {
       store.run('UPDATE runs SET status = ?, error = COALESCE(error, ?) WHERE id = ?', [derived.status, derived.note ?? null, runId]);
       result.changed = true;
     }
   }
-  return result;
 }
 
-function applyEvents(
-  store: Store,
-  runId: string,
-  runDir: string,
-  events: ReturnType<typeof parseEventLines>['events'],
-  summaries: Map<string, SummaryRow>,
-  result: IngestResult,
-): void {
-  // Metrics are grouped per key so a batch costs one chunk write per series, not one row per point.
-  const series = new Map<string, { steps: number[]; ts: number[]; values: number[] }>();
+function readState(store: Store, runId: string): IngestState | undefined {
+  return store.get<IngestState>('SELECT run_json_mtime, events_offset, events_lines, status, script_status FROM runs WHERE id = ?', [runId]);
+}
+
+function applyEvents(store: Store, runId: string, runDir: string, events: LineageEvent[], result: IngestResult): void {
   for (const e of events) {
     switch (e.type) {
-      case 'metric': {
-        let s = series.get(e.key);
-        if (!s) series.set(e.key, (s = { steps: [], ts: [], values: [] }));
-        let step = e.step;
-        if (step === undefined) {
-          const prevStep = s.steps.length ? s.steps[s.steps.length - 1] : summaries.get(e.key)?.last_step;
-          step = prevStep === undefined || prevStep === null ? 0 : prevStep + 1;
-        }
-        s.steps.push(step);
-        s.ts.push(e.ts === undefined ? NaN : Math.round(e.ts * 1000));
-        s.values.push(e.value);
-        break;
-      }
       case 'param':
         store.run('INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)', [
           runId,
@@ -162,7 +199,12 @@ function applyEvents(
         break;
       }
       case 'dataset':
-        store.run('INSERT OR IGNORE INTO run_datasets (run_id, path, role) VALUES (?, ?, ?)', [runId, e.path, e.role]);
+        store.run(
+          `INSERT INTO run_datasets (run_id, path, role, seen_size, seen_mtime_ms) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, path, role) DO UPDATE SET seen_size = COALESCE(run_datasets.seen_size, excluded.seen_size),
+             seen_mtime_ms = COALESCE(run_datasets.seen_mtime_ms, excluded.seen_mtime_ms)`,
+          [runId, e.path, e.role, e.size ?? null, e.mtime === undefined ? null : e.mtime * 1000],
+        );
         break;
       case 'env':
         store.run('UPDATE runs SET python = COALESCE(?, python), python_version = COALESCE(?, python_version) WHERE id = ?', [
@@ -175,17 +217,25 @@ function applyEvents(
         store.run('UPDATE runs SET script_status = ?, error = COALESCE(?, error) WHERE id = ?', [e.status, e.error ?? null, runId]);
         break;
       case 'header':
+      case 'metric':
         break;
     }
   }
-  for (const [key, s] of series) {
-    const next = appendSeries(
-      store,
-      runId,
-      key,
-      { steps: Float64Array.from(s.steps), ts: Float64Array.from(s.ts), values: Float64Array.from(s.values) },
-      summaries.get(key),
-    );
+}
+
+/** One chunk write per series per batch, never one row per point. */
+function applyMetrics(store: Store, runId: string, metrics: Map<string, MetricColumns>, summaries: Map<string, SummaryRow>): void {
+  for (const [key, cols] of metrics) {
+    const n = cols.values.length;
+    const steps = new Float64Array(n);
+    let prev = summaries.get(key)?.last_step ?? null;
+    for (let i = 0; i < n; i++) {
+      const s = cols.steps[i];
+      steps[i] = s === s ? s : prev === null ? 0 : prev + 1;
+      prev = steps[i];
+    }
+    const asF64 = (a: number[] | Float64Array) => (a instanceof Float64Array ? a : Float64Array.from(a));
+    const next = appendSeries(store, runId, key, { steps, ts: asF64(cols.ts), values: asF64(cols.values) }, summaries.get(key));
     summaries.set(key, next);
   }
 }
@@ -210,9 +260,15 @@ export function deriveStatus(
   return { status: 'killed', note: 'The run stopped without recording an end: its process was killed or crashed.' };
 }
 
+function experimentId(store: Store, name: string): number {
+  const found = store.get<{ id: number }>('SELECT id FROM experiments WHERE name = ?', [name]);
+  if (found) return found.id;
+  store.run('INSERT INTO experiments (name, created_at) VALUES (?, ?)', [name, Date.now()]);
+  return store.get<{ id: number }>('SELECT id FROM experiments WHERE name = ?', [name])!.id;
+}
+
 function upsertRun(store: Store, r: RunRecord, mtime: number | null, exists: boolean): void {
-  store.run('INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)', [r.experiment || 'default', Date.now()]);
-  const exp = store.get<{ id: number }>('SELECT id FROM experiments WHERE name = ?', [r.experiment || 'default'])!.id;
+  const exp = experimentId(store, r.experiment || 'default');
   const values = [
     exp,
     r.name || r.id,

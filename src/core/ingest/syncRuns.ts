@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
-import { ingestRun, deleteRunRows, IngestResult } from './ingestRun';
+import { ingestRun, deleteRunRows, IngestResult, prepareRun, PreparedRun, applySlice, finishRun, loadSummaries, parseNewEvents as parseEventsOf, ParsedSlice } from './ingestRun';
+import { ParsePool, PARALLEL_MIN_BYTES } from './parsePool';
 import { RUN_ID_PATTERN } from '../util/ids';
 
 export interface SyncReport {
@@ -15,35 +16,57 @@ export interface SyncOptions {
   onProgress?: (done: number, total: number) => void;
   /** Only these runs (live updates); the default is every folder. */
   only?: string[];
+  /** Parse on worker threads when there is this much to read (default 4 MiB); Infinity turns it off. */
+  parallelMinBytes?: number;
 }
 
 /**
  * Makes the index match the run folders: new and grown runs are read incrementally, runs whose folder is
- * gone are dropped. Yields to the event loop between runs so a full rebuild never freezes the editor.
+ * gone are dropped. A big backlog (a rebuild, a first open) is parsed on worker threads while this
+ * thread writes; either way the event loop gets a turn often, so the editor never freezes.
  */
 export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<SyncReport> {
   const report: SyncReport = { scanned: 0, changed: [], removed: [], problems: [] };
   const folders = opts.only ?? listRunFolders(store.paths.runs);
   const known = new Set(store.all<{ id: string }>('SELECT id FROM runs').map((r) => r.id));
-  let lastYield = Date.now();
-  for (let i = 0; i < folders.length; i++) {
-    const id = folders[i];
-    const dir = path.join(store.paths.runs, id);
-    known.delete(id);
-    try {
-      const r = ingestRun(store, dir);
-      if (r.changed) report.changed.push(r);
-      if (r.problem) report.problems.push(`${id}: ${r.problem}`);
-    } catch (err) {
-      report.problems.push(`${id}: ${(err as Error).message}`);
-    }
-    report.scanned++;
-    if (Date.now() - lastYield > 50) {
-      opts.onProgress?.(i + 1, folders.length);
-      await new Promise((r) => setImmediate(r));
-      lastYield = Date.now();
-    }
+
+  const preps: PreparedRun[] = [];
+  let i = 0;
+  while (i < folders.length) {
+    store.transaction(() => {
+      const batchStart = Date.now();
+      for (; i < folders.length && Date.now() - batchStart < 100; i++) {
+        const id = folders[i];
+        known.delete(id);
+        try {
+          preps.push(store.transaction(() => prepareRun(store, path.join(store.paths.runs, id))));
+        } catch (err) {
+          report.problems.push(`${id}: ${(err as Error).message}`);
+        }
+        report.scanned++;
+      }
+    });
+    if (i < folders.length) await new Promise((r) => setImmediate(r));
   }
+
+  const toRead = preps.filter((p) => p.size > p.offset);
+  const bytes = toRead.reduce((n, p) => n + (p.size - p.offset), 0);
+  const pool = bytes >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES) && toRead.length > 1 ? ParsePool.create() : undefined;
+  if (pool) await parseInParallel(store, pool, toRead, report, opts);
+  else await parseInline(store, toRead, report, opts);
+
+  store.transaction(() => {
+    for (const p of preps) {
+      try {
+        finishRun(store, p);
+      } catch (err) {
+        report.problems.push(`${p.runId}: ${(err as Error).message}`);
+      }
+      if (p.result.changed) report.changed.push(p.result);
+      if (p.result.problem) report.problems.push(`${p.runId}: ${p.result.problem}`);
+    }
+  });
+
   if (!opts.only) {
     for (const id of known) {
       store.transaction(() => deleteRunRows(store, id));
@@ -53,6 +76,73 @@ export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<Sy
   }
   opts.onProgress?.(folders.length, folders.length);
   return report;
+}
+
+async function parseInline(store: Store, preps: PreparedRun[], report: SyncReport, opts: SyncOptions): Promise<void> {
+  let k = 0;
+  while (k < preps.length) {
+    store.transaction(() => {
+      const batchStart = Date.now();
+      for (; k < preps.length && Date.now() - batchStart < 100; k++) {
+        const p = preps[k];
+        try {
+          store.transaction(() => {
+            const summaries = loadSummaries(store, p.runId);
+            for (const slice of parseNewEvents(p)) applySlice(store, p, slice, summaries);
+          });
+        } catch (err) {
+          report.problems.push(`${p.runId}: ${(err as Error).message}`);
+        }
+      }
+    });
+    if (k < preps.length) {
+      opts.onProgress?.(k, preps.length);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+}
+
+function parseNewEvents(p: PreparedRun): Generator<ParsedSlice> {
+  return parseEventsOf(p.eventsFile, p.offset, p.size, p.firstLine);
+}
+
+async function parseInParallel(store: Store, pool: ParsePool, preps: PreparedRun[], report: SyncReport, opts: SyncOptions): Promise<void> {
+  let next = 0;
+  let done = 0;
+  let lastCommit = Date.now();
+  store.beginBatch();
+  let ok = false;
+  try {
+    const lane = async () => {
+      while (next < preps.length) {
+        const p = preps[next++];
+        const summaries = loadSummaries(store, p.runId);
+        try {
+          await pool.parse(p.eventsFile, p.offset, p.size, p.firstLine, (slice) => {
+            try {
+              applySlice(store, p, slice, summaries);
+            } catch (err) {
+              report.problems.push(`${p.runId}: ${(err as Error).message}`);
+            }
+            if (Date.now() - lastCommit > 250) {
+              store.checkpoint();
+              lastCommit = Date.now();
+            }
+          });
+        } catch (err) {
+          report.problems.push(`${p.runId}: ${(err as Error).message}`);
+        }
+        done++;
+        opts.onProgress?.(done, preps.length);
+      }
+    };
+    // Two jobs per worker keep each busy while the main thread applies the other's slices.
+    await Promise.all(Array.from({ length: 8 }, lane));
+    ok = true;
+  } finally {
+    store.endBatch(ok);
+    await pool.close();
+  }
 }
 
 export function listRunFolders(runsDir: string): string[] {
@@ -68,3 +158,6 @@ export function listRunFolders(runsDir: string): string[] {
 function isRunFolder(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'run.json')) || fs.existsSync(path.join(dir, 'events.jsonl'));
 }
+
+// Re-exported for callers that ingest a single run synchronously.
+export { ingestRun };

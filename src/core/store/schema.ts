@@ -91,6 +91,21 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX run_warnings_by_run ON run_warnings(run_id);
   `,
+  /* 2: dataset fingerprints */ `
+  -- path is absolute; (size, mtime, inode) unchanged means the stored hash still holds.
+  CREATE TABLE stat_cache (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, ino INTEGER NOT NULL, sha256 TEXT NOT NULL
+  ) WITHOUT ROWID;
+  ALTER TABLE datasets ADD COLUMN kind TEXT;
+  -- Folders: deflated JSON list of [relative path, size, sha256], for diffs between versions.
+  ALTER TABLE datasets ADD COLUMN manifest BLOB;
+  ALTER TABLE datasets ADD COLUMN warnings TEXT;
+  ALTER TABLE run_datasets ADD COLUMN note TEXT;
+  -- What the script saw when it opened the file; a fingerprint taken later is only trusted if these still match.
+  ALTER TABLE run_datasets ADD COLUMN seen_size INTEGER;
+  ALTER TABLE run_datasets ADD COLUMN seen_mtime_ms REAL;
+  CREATE INDEX datasets_by_fingerprint ON datasets(fingerprint);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@ import { lsCommand, LS_HELP } from './commands/ls';
 import { showCommand, SHOW_HELP } from './commands/show';
 import { compareCommand, COMPARE_HELP } from './commands/compare';
 import { dbCommand, DB_HELP } from './commands/db';
+import { dataCommand, DATA_HELP } from './commands/data';
 import { UsageError } from './args';
 import { RunNotFoundError } from '../core/runs/queries';
 import { LockTimeoutError } from '../core/store/writerLock';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   show: { run: showCommand, help: SHOW_HELP },
   compare: { run: compareCommand, help: COMPARE_HELP },
   db: { run: dbCommand, help: DB_HELP },
+  data: { run: dataCommand, help: DATA_HELP },
 };
 
 const HELP = `lineage — record, list and compare training runs (local-first; data in .lineage/)
@@ -23,6 +25,7 @@ Usage:
   lineage ls [--json]                                      list runs with key metrics
   lineage show <run>                                       one run in full
   lineage compare <run> <run>…                             params and metrics side by side
+  lineage data status|diff|runs|of|fingerprint             the exact data runs used, and whether it changed
   lineage db rebuild                                       rebuild the index from the run folders
 
 Every command takes --workspace DIR (default: the nearest folder upward holding .lineage, else the git root).

@@ -3,6 +3,7 @@ import { launchRun, LaunchError } from '../../core/launcher/launch';
 import { LineageWorkspace } from '../../core/workspace';
 import { getRun } from '../../core/runs/queries';
 import { keyMetrics } from '../../core/runs/keyMetrics';
+import { fingerprintRunDatasets } from '../../core/datasets/runDatasets';
 import { parseArgs, UsageError } from '../args';
 import { color, duration, num, safe } from '../format';
 import { printNotices, saveQuietly, workspaceDirFrom } from '../context';
@@ -71,6 +72,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const ws = await LineageWorkspace.open(workspace, { sync: false });
   await ws.sync();
   printNotices(ws);
+  try {
+    await fingerprintRunDatasets(ws.store, ws.paths, handle.id);
+  } catch (err) {
+    process.stderr.write(color.yellow(`lineage: could not fingerprint the run's datasets: ${(err as Error).message}`) + '\n');
+  }
   const detail = getRun(ws.store, handle.id);
   await saveQuietly(ws);
   ws.close();
@@ -80,6 +86,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.stderr.write(
     `lineage: run ${detail.id} ${status} in ${duration(detail.durationMs)}${metrics ? ' · ' + metrics : ''}\n` +
       (detail.warnings.count ? color.yellow(`lineage: ${detail.warnings.count} event line(s) were skipped; \`lineage show ${detail.id}\` lists them.\n`) : '') +
+      (detail.datasets.length ? color.dim(`lineage: data: ${detail.datasets.length} dataset(s) fingerprinted; lineage data of ${detail.id}`) + '\n' : '') +
       color.dim(`lineage: details: lineage show ${detail.id}`) + '\n',
   );
   if (!result) return 2;

@@ -8,6 +8,8 @@ import { appendSeries, SummaryRow } from '../metrics/seriesWriter';
 import { readNewLines } from './readNewLines';
 import { readJsonIfExists, isProcessAlive } from '../util/fsx';
 import { RunRecord, RunStatus, isRunStatus } from '../runs/runRecord';
+import { datasetKey } from '../datasets/datasetIndex';
+import { applyRunDatasets } from '../datasets/runDatasets';
 
 /** Warnings kept per run in the index; the count keeps going past it. */
 const MAX_STORED_WARNINGS = 200;
@@ -154,6 +156,7 @@ export function applySlice(store: Store, prep: PreparedRun, slice: ParsedSlice, 
 export function finishRun(store: Store, prep: PreparedRun): void {
   const result = prep.result;
   const runId = prep.runId;
+  if (applyRunDatasets(store, store.paths, runId, prep.runDir)) result.changed = true;
   if (result.changed || prep.prevStatus === 'running') {
     const row = store.get<{ status: string; script_status: string | null; pid: number | null; child_pid: number | null; host: string | null }>(
       'SELECT status, script_status, pid, child_pid, host FROM runs WHERE id = ?',
@@ -203,7 +206,7 @@ function applyEvents(store: Store, runId: string, runDir: string, events: Lineag
           `INSERT INTO run_datasets (run_id, path, role, seen_size, seen_mtime_ms) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (run_id, path, role) DO UPDATE SET seen_size = COALESCE(run_datasets.seen_size, excluded.seen_size),
              seen_mtime_ms = COALESCE(run_datasets.seen_mtime_ms, excluded.seen_mtime_ms)`,
-          [runId, e.path, e.role, e.size ?? null, e.mtime === undefined ? null : e.mtime * 1000],
+          [runId, datasetKey(store.paths.workspace, e.path), e.role, e.size ?? null, e.mtime === undefined ? null : e.mtime * 1000],
         );
         break;
       case 'env':

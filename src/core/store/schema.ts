@@ -105,6 +105,7 @@ const MIGRATIONS: string[] = [
   ALTER TABLE run_datasets ADD COLUMN seen_size INTEGER;
   ALTER TABLE run_datasets ADD COLUMN seen_mtime_ms REAL;
   CREATE INDEX datasets_by_fingerprint ON datasets(fingerprint);
+  ALTER TABLE runs ADD COLUMN datasets_mtime REAL;
   `,
 ];
 

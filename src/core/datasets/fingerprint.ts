@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HashPool, HashOutcome } from './hashPool';
+import { StatCache } from './statCache';
+import { ignoreMatcher, DEFAULT_IGNORE } from './ignore';
+
+export interface FileEntry {
+  /** Relative to the fingerprinted folder, with forward slashes. */
+  rel: string;
+  size: number;
+  sha256: string | null;
+  error?: string;
+}
+
+export interface Fingerprint {
+  absPath: string;
+  kind: 'file' | 'folder' | 'missing';
+  /** For a file, exactly what `sha256sum` prints; for a folder, a hash over its sorted manifest. */
+  sha256: string | null;
+  size: number;
+  fileCount: number;
+  mtimeMs: number;
+  files?: FileEntry[];
+  warnings: string[];
+  stats: { hashed: number; cached: number; bytesHashed: number; retried: number };
+}
+
+export interface FingerprintOptions {
+  cache?: StatCache;
+  ignore?: string[];
+  pool?: HashPool;
+  onProgress?: (phase: 'scan' | 'hash', done: number, total: number) => void;
+}
+
+interface Found {
+  abs: string;
+  rel: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/**
+ * Content fingerprint of a file or folder: every byte hashed (MLflow hashes only the first 10,000 rows),
+ * unchanged files answered from the stat cache, the rest hashed on every core.
+ */
+export async function fingerprint(target: string, opts: FingerprintOptions = {}): Promise<Fingerprint> {
+  const absPath = path.resolve(target);
+  const warnings: string[] = [];
+  const stats = { hashed: 0, cached: 0, bytesHashed: 0, retried: 0 };
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(absPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      return { absPath, kind: 'missing', sha256: null, size: 0, fileCount: 0, mtimeMs: 0, warnings: [`${target} does not exist.`], stats };
+    if (code === 'ELOOP') throw new Error(`${target} is a symlink loop; point it at a real file or folder.`);
+    throw err;
+  }
+  const cache = opts.cache ?? new StatCache(undefined);
+  const pool = opts.pool ?? new HashPool();
+  try {
+    if (!st.isDirectory()) {
+      cache.load(absPath);
+      const [entry] = await hashEntries([{ abs: absPath, rel: path.basename(absPath), size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }], cache, pool, stats, warnings, opts);
+      cache.flush();
+      return { absPath, kind: 'file', sha256: entry.sha256, size: entry.size, fileCount: 1, mtimeMs: st.mtimeMs, warnings, stats };
+    }
+    const found = walk(absPath, ignoreMatcher(opts.ignore ?? DEFAULT_IGNORE), warnings, opts.onProgress);
+    cache.load(absPath + path.sep);
+    const entries = await hashEntries(found, cache, pool, stats, warnings, opts);
+    cache.flush();
+    entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    const h = createHash('sha256');
+    let size = 0;
+    for (const e of entries) {
+      h.update(`${e.rel}\t${e.size}\t${e.sha256 ?? 'unreadable'}\n`);
+      size += e.size;
+    }
+    const mtimeMs = found.reduce((m, f) => Math.max(m, f.mtimeMs), st.mtimeMs);
+    return { absPath, kind: 'folder', sha256: h.digest('hex'), size, fileCount: entries.length, mtimeMs, files: entries, warnings, stats };
+  } finally {
+    if (!opts.pool) await pool.close();
+  }
+}
+
+async function hashEntries(
+  found: Found[],
+  cache: StatCache,
+  pool: HashPool,
+  stats: Fingerprint['stats'],
+  warnings: string[],
+  opts: FingerprintOptions,
+): Promise<FileEntry[]> {
+  const out: FileEntry[] = new Array(found.length);
+  const misses: number[] = [];
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i];
+    const sha = cache.lookup(f.abs, f.size, f.mtimeMs, f.ino);
+    if (sha) {
+      out[i] = { rel: f.rel, size: f.size, sha256: sha };
+      stats.cached++;
+    } else misses.push(i);
+  }
+  const total = misses.length;
+  opts.onProgress?.('hash', 0, total);
+  const results: HashOutcome[] = await pool.hashAll(
+    misses.map((i) => found[i].abs),
+    (done) => opts.onProgress?.('hash', done, total),
+  );
+  for (let k = 0; k < misses.length; k++) {
+    const f = found[misses[k]];
+    const r = results[k];
+    if ('error' in r) {
+      warnings.push(r.error);
+      out[misses[k]] = { rel: f.rel, size: f.size, sha256: null, error: r.error };
+      continue;
+    }
+    stats.hashed++;
+    stats.bytesHashed += r.size;
+    if (r.retries) {
+      stats.retried++;
+      warnings.push(`${f.rel} changed while it was being read; it was read again.`);
+    }
+    cache.remember(f.abs, { size: r.size, mtimeMs: r.mtimeMs, ino: r.ino, sha256: r.sha256 });
+    out[misses[k]] = { rel: f.rel, size: r.size, sha256: r.sha256 };
+  }
+  return out;
+}
+
+/** Lists the files under `root`, following symlinks but never round a loop. */
+function walk(root: string, ignored: (name: string) => boolean, warnings: string[], onProgress?: FingerprintOptions['onProgress']): Found[] {
+  const out: Found[] = [];
+  const rootStat = fs.statSync(root);
+  const visited = new Set<string>([`${rootStat.dev}:${rootStat.ino}`]);
+  const stack: Array<[string, string]> = [[root, '']];
+  let lastReport = Date.now();
+  while (stack.length) {
+    const [dir, relDir] = stack.pop()!;
+    let dirents: fs.Dirent[];
+    try {
+      dirents = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      warnings.push(`${relDir || '.'}: cannot list this folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); its files are left out.`);
+      continue;
+    }
+    for (const d of dirents) {
+      if (ignored(d.name)) continue;
+      const abs = path.join(dir, d.name);
+      const rel = relDir ? `${relDir}/${d.name}` : d.name;
+      let s: fs.Stats;
+      try {
+        s = fs.statSync(abs);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        warnings.push(
+          code === 'ELOOP'
+            ? `${rel} is a symlink loop; skipped.`
+            : code === 'ENOENT'
+              ? `${rel} is a broken symlink; skipped.`
+              : `${rel} cannot be read (${code}); skipped.`,
+        );
+        continue;
+      }
+      if (s.isDirectory()) {
+        const key = `${s.dev}:${s.ino}`;
+        if (visited.has(key)) {
+          warnings.push(`${rel} links back to a folder already included (symlink loop); skipped.`);
+          continue;
+        }
+        visited.add(key);
+        stack.push([abs, rel]);
+      } else if (s.isFile()) {
+        out.push({ abs, rel, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+      } else {
+        warnings.push(`${rel} is not a regular file (a socket, FIFO or device); skipped.`);
+      }
+    }
+    if (onProgress && Date.now() - lastReport > 200) {
+      onProgress('scan', out.length, 0);
+      lastReport = Date.now();
+    }
+  }
+  return out;
+}

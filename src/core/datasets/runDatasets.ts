@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Store } from '../store/store';
+import type { LineagePaths } from '../util/lineagePaths';
+import { fingerprint, Fingerprint } from './fingerprint';
+import { HashPool } from './hashPool';
+import { StatCache } from './statCache';
+import { datasetKey, recordVersion, resolveDatasetPath } from './datasetIndex';
+import { readRunDatasets, readVersionFile, RunDatasetLink, writeRunDatasets, writeVersionFile } from './versionFiles';
+import { profileTable, tableFormatOf } from './profile';
+
+/** Tables above this size are fingerprinted but not profiled automatically (profile them on demand). */
+export const AUTO_PROFILE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+export interface FingerprintRunOptions {
+  ignore?: string[];
+  onProgress?: (message: string) => void;
+}
+
+export interface FingerprintedDataset {
+  path: string;
+  role: string;
+  fp: Fingerprint;
+  note?: string;
+}
+
+/**
+ * Fingerprints every dataset a run recorded (explicitly or by automatic capture), profiles new table
+ * versions, and writes the result next to the run so the index can always be rebuilt with it.
+ */
+export async function fingerprintRunDatasets(store: Store, paths: LineagePaths, runId: string, opts: FingerprintRunOptions = {}): Promise<FingerprintedDataset[]> {
+  const rows = store.all<{ path: string; role: string; seen_size: number | null; seen_mtime_ms: number | null }>(
+    'SELECT path, role, seen_size, seen_mtime_ms FROM run_datasets WHERE run_id = ? ORDER BY path, role',
+    [runId],
+  );
+  if (rows.length === 0) return [];
+  const cache = new StatCache(store);
+  const pool = new HashPool();
+  const out: FingerprintedDataset[] = [];
+  try {
+    for (const r of rows) {
+      const key = datasetKey(paths.workspace, r.path);
+      opts.onProgress?.(`Fingerprinting ${key}`);
+      const fp = await fingerprint(resolveDatasetPath(paths.workspace, key), { cache, pool, ignore: opts.ignore });
+      let note: string | undefined;
+      if (fp.kind === 'missing') note = 'The file was gone when the run ended.';
+      else if (fp.kind === 'file' && r.seen_size !== null && r.seen_mtime_ms !== null &&
+        (fp.size !== r.seen_size || Math.abs(fp.mtimeMs - r.seen_mtime_ms) > 1) && r.role !== 'output')
+        note = 'The file changed while the run was using it; this fingerprint is of the version at the end of the run.';
+      let profile: unknown;
+      if (fp.kind === 'file' && fp.sha256 && tableFormatOf(fp.absPath) && fp.size <= AUTO_PROFILE_MAX_BYTES && !readVersionFile(paths, fp.sha256)) {
+        opts.onProgress?.(`Profiling ${key}`);
+        try {
+          profile = await profileTable(fp.absPath);
+        } catch (err) {
+          fp.warnings.push(`Could not profile ${key}: ${(err as Error).message}`);
+        }
+      }
+      writeVersionFile(paths, fp, profile);
+      out.push({ path: key, role: r.role, fp, note });
+    }
+  } finally {
+    await pool.close();
+  }
+  const runDir = path.join(paths.runs, runId);
+  const links: RunDatasetLink[] = out.map((d) => ({ path: d.path, role: d.role, sha256: d.fp.sha256, ...(d.note ? { note: d.note } : {}) }));
+  writeRunDatasets(runDir, links);
+  applyRunDatasets(store, paths, runId, runDir);
+  return out;
+}
+
+/** Ingest step: links a run to the versions named in its datasets.json (when that file changed). */
+export function applyRunDatasets(store: Store, paths: LineagePaths, runId: string, runDir: string): boolean {
+  let mtime: number;
+  try {
+    mtime = fs.statSync(path.join(runDir, 'datasets.json')).mtimeMs;
+  } catch {
+    return false;
+  }
+  const known = store.get<{ datasets_mtime: number | null }>('SELECT datasets_mtime FROM runs WHERE id = ?', [runId]);
+  if (!known || known.datasets_mtime === mtime) return false;
+  const links = readRunDatasets(runDir) ?? [];
+  store.transaction(() => {
+    for (const l of links) {
+      let datasetId: number | null = null;
+      if (l.sha256) {
+        const v = readVersionFile(paths, l.sha256);
+        const fp: Fingerprint = v
+          ? {
+              absPath: resolveDatasetPath(paths.workspace, l.path),
+              kind: v.kind,
+              sha256: v.sha256,
+              size: v.size,
+              fileCount: v.fileCount,
+              mtimeMs: v.mtimeMs,
+              files: v.files?.map(([rel, size, sha256]) => ({ rel, size, sha256 })),
+              warnings: v.warnings,
+              stats: { hashed: 0, cached: 0, bytesHashed: 0, retried: 0 },
+            }
+          : { absPath: l.path, kind: 'file', sha256: l.sha256, size: 0, fileCount: 1, mtimeMs: 0, warnings: ['fingerprint details file is missing'], stats: { hashed: 0, cached: 0, bytesHashed: 0, retried: 0 } };
+        datasetId = recordVersion(store, l.path, fp, v?.profile);
+      }
+      store.run(
+        `INSERT INTO run_datasets (run_id, path, role, dataset_id, note) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, path, role) DO UPDATE SET dataset_id = excluded.dataset_id, note = excluded.note`,
+        [runId, l.path, l.role, datasetId, l.note ?? null],
+      );
+    }
+    store.run('UPDATE runs SET datasets_mtime = ? WHERE id = ?', [mtime, runId]);
+  });
+  return true;
+}

@@ -187,7 +187,8 @@ def main(argv=None):
     if args.model == "ridge":
         params["alpha"] = args.alpha
     lineage.log_params(params)
-    lineage.log_dataset(args.data, role="train")
+    # No log_dataset call needed: under Lineage every file the script reads (the CSV above) is recorded
+    # as an input with its fingerprint. lineage.log_dataset(path, role="train") names a role explicitly.
 
     pipe = make_pipeline(args)
     last_step = train(args, pipe, X_tr, y_tr, X_va, y_va)

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerRunCurrentFile } from './commands/runCurrentFile';
+import { registerDataCommands } from './commands/dataCommands';
 import { ExtensionContextState } from './state';
 
 declare const __lineageLoadStart: number | undefined;
@@ -11,7 +12,7 @@ declare const __lineageLoadStart: number | undefined;
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {
   const t0 = typeof __lineageLoadStart === 'number' ? __lineageLoadStart : performance.now();
   const state = new ExtensionContextState(context);
-  context.subscriptions.push(state, registerRunCurrentFile(state));
+  context.subscriptions.push(state, registerRunCurrentFile(state), ...registerDataCommands(state));
   const activationMs = performance.now() - t0;
   state.log(`Lineage activated in ${activationMs.toFixed(1)} ms (module load + activate).`);
   return { activationMs };

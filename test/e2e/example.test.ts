@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { cli, copyExample, gitInit, queryDbFile, PYTHON } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 import { decodeChunk } from '../../src/core/metrics/chunkCodec';
+import { createHash } from 'node:crypto';
 
 test('the house-prices example, run through the CLI with real Python and scikit-learn, is fully recorded', async () => {
   const ws = tmpDir('lineage-e2e-');
@@ -52,8 +53,25 @@ test('the house-prices example, run through the CLI with real Python and scikit-
   const log = fs.readFileSync(path.join(ws, '.lineage', 'runs', id, 'console.log'), 'utf8');
   assert.match(log, /val_rmse/);
 
-  const datasets = await queryDbFile(db, 'SELECT path, role FROM run_datasets WHERE run_id = ?', [id]);
-  assert.deepEqual(datasets, [{ path: 'data/houses.csv', role: 'train' }]);
+  // The script never calls log_dataset: the CSV it read and the files it wrote are captured automatically,
+  // each with the fingerprint taken when the run ended.
+  const datasets = await queryDbFile(
+    db,
+    'SELECT rd.path, rd.role, d.fingerprint, d.size FROM run_datasets rd LEFT JOIN datasets d ON d.id = rd.dataset_id WHERE rd.run_id = ? ORDER BY rd.path',
+    [id],
+  );
+  assert.deepEqual(
+    datasets.map((d) => [d.path, d.role]),
+    [
+      ['data/houses.csv', 'input'],
+      ['outputs/metrics.json', 'output'],
+      ['outputs/model.pkl', 'output'],
+    ],
+  );
+  const csv = fs.readFileSync(path.join(ws, 'data', 'houses.csv'));
+  assert.equal(datasets[0].fingerprint, createHash('sha256').update(csv).digest('hex'));
+  assert.equal(datasets[0].size, csv.length);
+  assert.equal((datasets[2].fingerprint as string).length, 64);
 
   const packages = await queryDbFile(db, "SELECT version FROM packages WHERE run_id = ? AND lower(name) = 'scikit-learn'", [id]);
   assert.equal(packages.length, 1);
@@ -95,4 +113,41 @@ test('a failing script exits with its own code and is recorded failed with its t
   const missing = cli(['show', 'nope'], ws);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /No run "nope"\. `lineage ls` lists the runs/);
+});
+
+test("the example's data: fingerprinted without log_dataset, profiled, and reported modified after an edit", async () => {
+  const ws = tmpDir('lineage-e2e-');
+  copyExample(ws);
+  gitInit(ws);
+  const r = cli(['run', 'train.py', '--n-estimators', '20'], ws);
+  assert.equal(r.status, 0, r.stderr);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const of = JSON.parse(cli(['data', 'of', id, '--json'], ws).stdout);
+  const input = of.datasets.find((d: { role: string }) => d.role === 'input');
+  assert.equal(input.path, 'data/houses.csv');
+  assert.equal(input.version.profile.rows, 3000);
+  assert.deepEqual(
+    input.version.profile.columns.map((c: { name: string }) => c.name),
+    ['bedrooms', 'floor_area_m2', 'location', 'age_years', 'price'],
+  );
+  let status = cli(['data', 'status', '--check'], ws);
+  assert.equal(status.status, 0, status.stdout + status.stderr);
+  assert.match(status.stdout, /unchanged\s+input\s+data\/houses\.csv/);
+  fs.appendFileSync(path.join(ws, 'data', 'houses.csv'), '3,95.0,suburb,12,310000\n');
+  status = cli(['data', 'status', '--check'], ws);
+  assert.equal(status.status, 3, 'changed data makes --check fail');
+  assert.match(status.stdout, /modified\s+input\s+data\/houses\.csv/);
+  const r2 = cli(['run', 'train.py', '--n-estimators', '20'], ws);
+  assert.equal(r2.status, 0, r2.stderr);
+  const id2 = /recording run (\S+)/.exec(r2.stderr)![1];
+  const diff = cli(['data', 'diff', id, id2], ws);
+  assert.match(diff.stdout, /data\/houses\.csv: different/);
+  assert.match(diff.stdout, /rows 3,000 → 3,001 \(\+1\)/);
+  const runs = JSON.parse(cli(['data', 'runs', 'data/houses.csv', '--json'], ws).stdout);
+  assert.equal(runs.versions.length, 2);
+  assert.deepEqual(runs.versions.map((v: { runs: Array<{ id: string }> }) => v.runs.map((x) => x.id)), [[id2], [id]]);
+  // The fingerprints survive a rebuild of the index: they are kept on disk, not only in lineage.db.
+  assert.equal(cli(['db', 'rebuild'], ws).status, 0);
+  const again = JSON.parse(cli(['data', 'runs', 'data/houses.csv', '--json'], ws).stdout);
+  assert.deepEqual(again.versions.map((v: { sha256: string }) => v.sha256).sort(), runs.versions.map((v: { sha256: string }) => v.sha256).sort());
 });

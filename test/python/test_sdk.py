@@ -127,13 +127,20 @@ class EventsFormatTest(SdkTestCase):
         ])
         self.assertRegex(lines[8], r'"ts":\d{10}\.\d{3}\}$')
         self.assertLess(abs(strict_json(lines[8])["ts"] - time.time()), 120)
+        data = os.stat(os.path.join(self.ws, "data", "houses.csv"))
+        model = os.stat(os.path.join(self.ws, "model.pkl"))
         self.assertEqual(lines[11:], [
             '{"type":"tag","key":"team","value":"ünïcode"}',
             '{"type":"artifact","path":"artifacts/houses.csv"}',
             '{"type":"artifact","path":"artifacts/model.pkl"}',
             '{"type":"model","path":"artifacts/model.pkl","flavor":"sklearn"}',
-            '{"type":"dataset","path":"data/houses.csv","role":"train"}',
+            '{"type":"dataset","path":"data/houses.csv","role":"train","size":4,"mtime":%r}' % data.st_mtime,
             '{"type":"dataset","path":"%s","role":"input"}' % self.tmp,
+            # written by the script: automatic capture reports them when the script ends
+            '{"type":"dataset","path":"data/houses.csv","role":"output","size":4,"mtime":%r,"auto":true}'
+            % data.st_mtime,
+            '{"type":"dataset","path":"model.pkl","role":"output","size":11,"mtime":%r,"auto":true}'
+            % model.st_mtime,
             '{"type":"status","status":"finished"}',
         ])
         with open(os.path.join(self.run_dir, "artifacts", "model.pkl"), "rb") as f:
@@ -340,6 +347,293 @@ class EndOfScriptTest(SdkTestCase):
         self.assertEqual([e["status"] for e in self.of_type(events, "status")], ["finished"])
         self.assertEqual(len(self.of_type(events, "env")), 1)
         self.assertEqual(self.of_type(events, "header"), [events[0]])
+
+
+class DataCaptureTest(SdkTestCase):
+    """Files the script opens under the workspace become dataset events, with no lineage call at all."""
+
+    def setUp(self):
+        super().setUp()
+        self.csv = self.put("data/houses.csv", "sqft,price\n1200,250000\n1500,320000\n", mtime=1700000000.25)
+
+    def put(self, rel, text, mtime=None):
+        path = os.path.join(self.ws, *rel.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        if mtime is not None:
+            os.utime(path, (mtime, mtime))
+        return path
+
+    def datasets(self, run_dir=None):
+        return [e for e in self.events(run_dir) if e["type"] == "dataset"]
+
+    def test_csv_read_is_an_input_with_size_and_mtime(self):
+        proc = self.run_script("""
+            import csv
+            with open("data/houses.csv", newline="") as f:
+                rows = list(csv.reader(f))
+            with open("data/houses.csv") as f:  # once per (path, role)
+                f.read()
+            print(len(rows))
+        """)
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.strip(), "3")
+        st = os.stat(self.csv)
+        self.assertEqual(self.datasets(), [{"type": "dataset", "path": "data/houses.csv", "role": "input",
+                                            "size": st.st_size, "mtime": 1700000000.25, "auto": True}])
+        events = self.events()
+        self.assertEqual(events[-1], {"type": "status", "status": "finished"})
+
+    @unittest.skipUnless(HAVE_NUMPY, "numpy is not installed for this interpreter")
+    def test_numpy_loadtxt_is_captured(self):
+        prices = self.put("data/prices.csv", "1,2\n3,4\n")
+        proc = self.run_script("""
+            import os, numpy as np
+            os.chdir("data")  # relative paths are resolved against the cwd of the moment
+            a = np.loadtxt("prices.csv", delimiter=",")
+            print(a.sum())
+        """)
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.strip(), "10.0")
+        st = os.stat(prices)
+        self.assertEqual(self.datasets(), [{"type": "dataset", "path": "data/prices.csv", "role": "input",
+                                            "size": st.st_size, "mtime": st.st_mtime, "auto": True}])
+
+    def test_written_files_are_outputs_with_their_final_size(self):
+        proc = self.run_script("""
+            import os, pickle, pathlib
+            os.makedirs("outputs", exist_ok=True)
+            with open("outputs/model.pkl", "wb") as f:
+                pickle.dump({"w": [1.0] * 100}, f)
+            with open("outputs/model.pkl", "rb") as f:  # reading back what the run wrote: no input
+                pickle.load(f)
+            with open("outputs/log.txt", "a") as f:
+                f.write("epoch 1\\n")
+            with open("outputs/log.txt", "a") as f:
+                f.write("epoch 2\\n")
+            pathlib.Path("outputs/metrics.json").write_text("{}")
+            with open("data/houses.csv", "r+") as f:  # read and written: output
+                f.seek(0, 2); f.write("1700,400000\\n")
+            with open("outputs/model.tmp", "wb") as f:  # the atomic-save pattern
+                f.write(b"final")
+            os.replace("outputs/model.tmp", "outputs/final.bin")
+            with open("scratch.txt", "w") as f:  # written and removed: not an output
+                f.write("x")
+            os.remove("scratch.txt")
+        """)
+        self.assertOk(proc)
+        got = {e["path"]: e for e in self.datasets()}
+        self.assertEqual(sorted(got), ["data/houses.csv", "outputs/final.bin", "outputs/log.txt",
+                                       "outputs/metrics.json", "outputs/model.pkl"])
+        for rel, e in got.items():
+            st = os.stat(os.path.join(self.ws, rel))
+            self.assertEqual(e, {"type": "dataset", "path": rel, "role": "output", "size": st.st_size,
+                                 "mtime": st.st_mtime, "auto": True})
+        self.assertEqual(got["outputs/log.txt"]["size"], 16)
+        self.assertEqual(self.events()[-1], {"type": "status", "status": "finished"})
+
+    def test_outputs_are_recorded_when_the_script_fails_or_is_terminated(self):
+        proc = self.run_script("""
+            open("out.txt", "w").write("partial")
+            raise RuntimeError("boom")
+        """)
+        self.assertOk(proc, 1)
+        events = self.events()
+        self.assertEqual([(e["path"], e["role"], e["size"]) for e in self.datasets()], [("out.txt", "output", 7)])
+        self.assertEqual(events[-1]["status"], "failed")
+        if not hasattr(signal, "SIGKILL"):
+            return
+        os.remove(os.path.join(self.run_dir, "events.jsonl"))
+        script = self.write("script.py", """
+            import time
+            with open("checkpoint.bin", "wb") as f:
+                f.write(b"12345")
+            print("ready", flush=True)
+            time.sleep(60)
+        """)
+        proc = subprocess.Popen([sys.executable, script], cwd=self.ws, env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        self.assertEqual(proc.stdout.readline().strip(), b"ready")
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        events = self.events()
+        self.assertEqual([(e["path"], e["role"], e["size"]) for e in self.datasets()],
+                         [("checkpoint.bin", "output", 5)])
+        self.assertEqual(events[-1]["status"], "killed")
+
+    def test_what_is_left_out(self):
+        outside = os.path.join(self.tmp, "outside.txt")
+        with open(outside, "w") as f:
+            f.write("outside the workspace")
+        self.put("helper.py", "VALUE = 41\n")
+        self.put("pkg/__init__.py", "")
+        self.put("pkg/mod.py", "VALUE = 1\n")
+        self.put(".git/config", "[core]\n")
+        self.put(".lineage/notes.txt", "x")
+        self.put("venv/lib/python3/site-packages/thing/data.txt", "x")
+        self.put("assets/for_artifact.txt", "copied by log_artifact")
+        os.makedirs(os.path.join(self.ws, "tmp"))
+        proc = self.run_script("""
+            import os, sys, tempfile, pathlib
+            import helper, pkg.mod                      # local modules and their bytecode
+            print(helper.VALUE + pkg.mod.VALUE)
+            with tempfile.NamedTemporaryFile("w", delete=False) as t:  # TMPDIR is inside the workspace
+                t.write("temp")
+            open(t.name).read()
+            fd, name = tempfile.mkstemp(); os.write(fd, b"x"); os.close(fd)
+            open(%r).read()                             # outside the workspace
+            open(".git/config").read()
+            open(".lineage/notes.txt").read()
+            open("venv/lib/python3/site-packages/thing/data.txt").read()
+            open(os.path.join(os.environ["LINEAGE_RUN_DIR"], "mine.txt"), "w").write("run folder")
+            fd = os.open("data", os.O_RDONLY); os.close(fd)  # a folder
+            for p in (b"data/missing.csv", pathlib.Path("data/missing.csv"), "data/missing.csv"):
+                try:
+                    open(p)
+                except FileNotFoundError:
+                    print("missing")
+            fd = os.open("helper.py", os.O_RDONLY)
+            with open(fd) as f:                         # open(fd) sees no path
+                f.read()
+            import lineage
+            print(lineage.log_artifact("assets/for_artifact.txt"))  # the SDK's own reads
+        """ % outside, TMPDIR=os.path.join(self.ws, "tmp"))
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.split(), ["42", "missing", "missing", "missing", "artifacts/for_artifact.txt"])
+        self.assertTrue(os.listdir(os.path.join(self.ws, "tmp")), "the script did write temp files")
+        self.assertEqual(self.datasets(), [])
+
+    def test_odd_paths_and_events_never_break_the_script(self):
+        self.put("data/b.csv", "b")
+        self.put("data/c.csv", "c")
+        proc = self.run_script("""
+            import os, sys
+            class Unhashable(object):
+                __hash__ = None
+                def __fspath__(self):
+                    return "data/c.csv"
+            print(open(Unhashable()).read(), open(b"data/b.csv").read(),
+                  open(os.path.abspath("data/houses.csv")).read(3))
+            for args in ((), (1,), (None, None, None), (object(), "r", 0), ("x", None, "flags"), ([], "r", 0)):
+                sys.audit("open", *args)
+            for event in ("os.rename", "os.remove", "os.chdir"):
+                sys.audit(event, 1)
+                sys.audit(event)
+            print("done")
+        """)
+        self.assertOk(proc)
+        self.assertEqual(proc.stdout.split(), ["c", "b", "sqf", "done"])
+        self.assertEqual(proc.stderr, "")
+        self.assertEqual(sorted((e["path"], e["role"]) for e in self.datasets()),
+                         [("data/b.csv", "input"), ("data/c.csv", "input"), ("data/houses.csv", "input")])
+
+    def test_off_with_env_variable(self):
+        proc = self.run_script("""
+            open("data/houses.csv").read()
+            open("out.txt", "w").write("x")
+        """, LINEAGE_CAPTURE_DATA="0")
+        self.assertOk(proc)
+        self.assertEqual(self.datasets(), [])
+        self.assertEqual(self.events()[-1], {"type": "status", "status": "finished"})
+
+    def test_off_with_autolog_call_also_for_later_subprocesses(self):
+        self.put("data/later.csv", "x\n")
+        child = self.write("child.py", "open('data/child.csv', 'w').write('c')\n")
+        proc = self.run_script("""
+            import subprocess, sys, lineage
+            open("data/houses.csv").read()
+            lineage.autolog(data=False)
+            open("data/later.csv").read()
+            open("written_later.txt", "w").write("x")
+            subprocess.run([sys.executable, %r], check=True)
+            lineage.autolog(data=True)
+            open("data/again.csv", "w").write("x")
+        """ % child)
+        self.assertOk(proc)
+        self.assertEqual([(e["path"], e["role"]) for e in self.datasets()],
+                         [("data/houses.csv", "input"), ("data/again.csv", "output")])
+
+    def test_subprocesses_and_workers_record_too(self):
+        child = self.write("child.py", """
+            open("data/houses.csv").read()
+            open("child_out.txt", "w").write("from the child")
+        """)
+        code = """
+            import multiprocessing as mp, os, subprocess, sys, time
+            def work(name):
+                open(name, "w").write("from a pool worker")
+            if __name__ == "__main__":
+                subprocess.run([sys.executable, %r], check=True)
+                with mp.get_context("spawn").Pool(1) as pool:  # the with block ends it by terminate()
+                    pool.map(work, ["pool_out.txt"])
+        """ % child
+        if hasattr(os, "fork"):
+            code += """
+                pid = os.fork()
+                if pid == 0:
+                    open("forked_out.txt", "w").write("from the fork")
+                    os._exit(0)
+                os.waitpid(pid, 0)
+            """
+        proc = self.run_script(code)
+        self.assertOk(proc)
+        lines = self.datasets()
+        expected = {("child_out.txt", "output"), ("data/houses.csv", "input"), ("pool_out.txt", "output")}
+        if hasattr(os, "fork"):
+            expected.add(("forked_out.txt", "output"))
+        self.assertEqual({(e["path"], e["role"]) for e in lines}, expected)
+        # Not the run's owner: an output line at the open (a worker may be killed), and one with the final
+        # size and mtime at a normal exit; a pool worker ended by SIGTERM has only the first.
+        sized = {e["path"]: e["size"] for e in lines if e["role"] == "output" and "size" in e}
+        sized.pop("pool_out.txt", None)  # terminate() may find the worker already leaving
+        self.assertEqual(sized, {"child_out.txt": 14, "forked_out.txt": 13} if hasattr(os, "fork")
+                         else {"child_out.txt": 14})
+        unsized = sorted(e["path"] for e in lines if e["role"] == "output" and "size" not in e)
+        self.assertEqual(unsized, sorted(p for p, role in expected if role == "output"))
+        self.assertEqual([e["status"] for e in self.of_type(self.events(), "status")], ["finished"])
+
+    def test_start_run_outside_the_launcher_captures_too(self):
+        os.makedirs(os.path.join(self.ws, ".git"))
+        proc = self.run_script("""
+            import lineage
+            with lineage.start_run(name="x") as run:
+                open("data/houses.csv").read()
+                open("result.txt", "w").write("r")
+                print(run.dir)
+            open("after.txt", "w").write("not part of the run")
+        """, launcher=False)
+        self.assertOk(proc)
+        run_dir = proc.stdout.strip()
+        self.assertEqual([(e["path"], e["role"]) for e in self.datasets(run_dir)],
+                         [("data/houses.csv", "input"), ("result.txt", "output")])
+
+    def test_the_hook_costs_little(self):
+        self.put("data/small.txt", "x\n")
+        code = """
+            import sys, time
+            def once(n):
+                t = time.perf_counter()
+                for _ in range(n):
+                    f = open("data/small.txt")
+                    f.close()
+                return time.perf_counter() - t
+            print(min(once(100000) for _ in range(3)))
+        """
+        timings = {"0": [], "1": []}
+        for _ in range(2):  # alternate, so that a busy moment does not land on one side only
+            for flag in ("0", "1"):
+                proc = self.run_script(code, LINEAGE_CAPTURE_DATA=flag)
+                self.assertOk(proc)
+                timings[flag].append(float(proc.stdout))
+        off, on = min(timings["0"]), min(timings["1"])
+        print("\n100,000 open()+close(): %.3f s without capture, %.3f s with (%+.1f%%)"
+              % (off, on, (on / off - 1) * 100), file=sys.stderr)
+        self.assertLess(on, off * 1.5)
+        # one line per process that ran with capture on; the reader de-duplicates
+        self.assertEqual({(e["path"], e["role"]) for e in self.datasets()}, {("data/small.txt", "input")})
 
 
 class ArgparseAutologTest(SdkTestCase):

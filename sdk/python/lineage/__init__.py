@@ -3,8 +3,9 @@
 Under the Lineage launcher a run is already active; elsewhere call start_run(). Without a run, logging
 calls warn once and do nothing, so a script never fails because tracking is off."""
 import os
+import stat
 
-from . import _run
+from . import _capture, _run
 from ._autolog import autolog
 from ._run import Run, active_run, end_run, start_run
 from ._writer import check_key, clip, emit, flush, jstr, line, log_metric
@@ -88,12 +89,13 @@ def log_artifact(path, name=None):
     if not os.path.exists(src):
         raise FileNotFoundError("lineage.log_artifact: %s does not exist" % src)
     os.makedirs(os.path.dirname(dest), exist_ok=True)
-    if os.path.realpath(src) == os.path.realpath(dest):
-        pass  # the script saved it straight into the run's artifacts folder
-    elif os.path.isdir(src):
-        shutil.copytree(src, dest, dirs_exist_ok=True)
-    else:
-        shutil.copyfile(src, dest)
+    with _capture.paused():  # reading src to copy it is no input of the script's
+        if os.path.realpath(src) == os.path.realpath(dest):
+            pass  # the script saved it straight into the run's artifacts folder
+        elif os.path.isdir(src):
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(src, dest)
     rel = "artifacts/" + rel
     emit(line({"type": "artifact", "path": rel}))
     return rel
@@ -108,16 +110,26 @@ def log_model(path, flavor="pickle", name=None):
 
 
 def log_dataset(path, role="train"):
-    """Records data the run read or wrote: relative to the workspace when inside it, else absolute."""
+    """Records data the run read or wrote: relative to the workspace when inside it, else absolute. For a
+    file, its size and mtime now are recorded too."""
     run = _run.run_or_warn()
     if run is None:
         return None
     text = os.fspath(path)
     if isinstance(text, bytes):
         text = os.fsdecode(text)
+    st = None
     if "://" not in text:  # URLs (s3://, https://) are kept as given
-        text = _workspace_relative(os.path.abspath(text), run.workspace)
-    emit(line({"type": "dataset", "path": text, "role": str(role)}))
+        full = os.path.abspath(text)
+        text = _workspace_relative(full, run.workspace)
+        try:
+            st = os.stat(full)
+        except (OSError, ValueError):
+            pass
+    event = {"type": "dataset", "path": text, "role": str(role)}
+    if st is not None and stat.S_ISREG(st.st_mode):
+        event["size"], event["mtime"] = st.st_size, st.st_mtime
+    emit(line(event))
     return text
 
 

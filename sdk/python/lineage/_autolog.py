@@ -6,12 +6,24 @@ _enabled = False
 _depth = threading.local()
 
 
-def autolog(args=True):
-    """Turns logging of argparse results as params on or off (on by default under the launcher)."""
+def autolog(args=None, data=None):
+    """Turns automatic logging on or off; an argument left out (None) keeps its setting, and autolog()
+    turns both on. Both are on by default under the launcher.
+
+    args: argparse results become params (off with LINEAGE_AUTOLOG_ARGS=0).
+    data: the files under the workspace the script reads and writes become `dataset` events with roles
+    "input" and "output" (off with LINEAGE_CAPTURE_DATA=0). Turning it off stops further recording in
+    this process and in the Python processes it starts from then on."""
     global _enabled
-    _enabled = bool(args)
-    if _enabled:
-        _patch()
+    if args is None and data is None:
+        args = data = True
+    if args is not None:
+        _enabled = bool(args)
+        if _enabled:
+            _patch()
+    if data is not None:
+        from . import _capture
+        _capture.set_wanted(data)
 
 
 def _patch():

@@ -4,6 +4,7 @@ import atexit
 import os
 import sys
 
+from . import _capture
 from . import _writer as w
 
 # Set in the environment by the first process that joins a launcher run, so that Python subprocesses
@@ -126,6 +127,10 @@ def _begin(run, owner):
                        "python_version": sys.version.split()[0], "pid": os.getpid()}))
     w.flush()
     _install_hooks(owner)
+    try:
+        _capture.start(run, owner)
+    except Exception as e:
+        w.warn("files the script reads and writes are not recorded (%s: %s)" % (type(e).__name__, e))
 
 
 def _finish(status, error, exit_code):
@@ -134,6 +139,9 @@ def _finish(status, error, exit_code):
     run = _run
     if run is None:
         return
+    _capture.flush_outputs()  # before the status line, which stays the last
+    if not run.launched:
+        _capture.stop()
     if _owner and not _status_written:
         _status_written = True
         event = {"type": "status", "status": status}
@@ -171,6 +179,7 @@ def _at_exit():
         return
     w.stop_background()
     if _status_written:
+        _capture.flush_outputs()  # files written after the excepthook reported the failure
         w.flush()
         return
     last = getattr(sys, "last_value", None)
@@ -188,6 +197,8 @@ def _at_os_exit(code):
     if _run is not None and _owner and not _status_written:
         _finish("finished" if code == 0 else "failed", None if code == 0 else "os._exit(%s)" % code, code)
     else:
+        if _run is not None:
+            _capture.flush_outputs()
         w.flush()
 
 

@@ -38,6 +38,8 @@ interface Found {
   rel: string;
   size: number;
   mtimeMs: number;
+  /** Changes on every write and cannot be set back (unlike mtime), so a restored mtime cannot fool the folder cache. */
+  ctimeMs: number;
   ino: number;
 }
 
@@ -64,11 +66,21 @@ export async function fingerprint(target: string, opts: FingerprintOptions = {})
   try {
     if (!st.isDirectory()) {
       cache.load(absPath);
-      const [entry] = await hashEntries([{ abs: absPath, rel: path.basename(absPath), size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }], cache, pool, stats, warnings, opts);
+      const [entry] = await hashEntries([{ abs: absPath, rel: path.basename(absPath), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino }], cache, pool, stats, warnings, opts);
       cache.flush();
       return { absPath, kind: 'file', sha256: entry.sha256, size: entry.size, fileCount: 1, mtimeMs: st.mtimeMs, warnings, stats };
     }
     const found = walk(absPath, ignoreMatcher(opts.ignore ?? DEFAULT_IGNORE), warnings, opts.onProgress);
+    const listingDigest = digestListing(found, warnings);
+    const known = cache.folder(absPath);
+    if (known && known.listingDigest === listingDigest) {
+      // Nothing was added, removed, resized, touched or replaced: the last result still holds.
+      stats.cached = known.fileCount;
+      let files: FileEntry[] | undefined;
+      const result: Fingerprint = { absPath, kind: 'folder', sha256: known.sha256, size: known.size, fileCount: known.fileCount, mtimeMs: known.mtimeMs, warnings, stats };
+      Object.defineProperty(result, 'files', { enumerable: true, get: () => (files ??= known.files()) });
+      return result;
+    }
     cache.load(absPath + path.sep);
     const entries = await hashEntries(found, cache, pool, stats, warnings, opts);
     cache.flush();
@@ -80,7 +92,11 @@ export async function fingerprint(target: string, opts: FingerprintOptions = {})
       size += e.size;
     }
     const mtimeMs = found.reduce((m, f) => Math.max(m, f.mtimeMs), st.mtimeMs);
-    return { absPath, kind: 'folder', sha256: h.digest('hex'), size, fileCount: entries.length, mtimeMs, files: entries, warnings, stats };
+    const sha256 = h.digest('hex');
+    // A listing with unreadable files is not cached whole: they must be tried again next time.
+    if (entries.every((e) => e.sha256 !== null))
+      cache.rememberFolder(absPath, { listingDigest, sha256, size, fileCount: entries.length, mtimeMs, warnings }, entries);
+    return { absPath, kind: 'folder', sha256, size, fileCount: entries.length, mtimeMs, files: entries, warnings, stats };
   } finally {
     if (!opts.pool) await pool.close();
   }
@@ -130,11 +146,31 @@ async function hashEntries(
   return out;
 }
 
-/** Lists the files under `root`, following symlinks but never round a loop. */
+/** A digest of what the walk saw (names, sizes, times, inodes) and what it skipped, in walk order. */
+function digestListing(found: Found[], warnings: string[]): string {
+  const h = createHash('sha256');
+  let batch = '';
+  for (const f of found) {
+    batch += `${f.rel}\0${f.size}\0${f.mtimeMs}\0${f.ctimeMs}\0${f.ino}\n`;
+    if (batch.length > 1 << 16) {
+      h.update(batch);
+      batch = '';
+    }
+  }
+  h.update(batch);
+  h.update(warnings.join('\n'));
+  return h.digest('hex');
+}
+
+/**
+ * Lists the files under `root` in a fixed order (names sorted in each folder), following symlinks but
+ * never round a loop. Plain folders need no stat (the directory entry says what they are), and only
+ * symlinked folders can lead back, so only those are checked against the folders already seen.
+ */
 function walk(root: string, ignored: (name: string) => boolean, warnings: string[], onProgress?: FingerprintOptions['onProgress']): Found[] {
   const out: Found[] = [];
   const rootStat = fs.statSync(root);
-  const visited = new Set<string>([`${rootStat.dev}:${rootStat.ino}`]);
+  const visited = new Set<string>([`${rootStat.dev}:${rootStat.ino}`, fs.realpathSync(root)]);
   const stack: Array<[string, string]> = [[root, '']];
   let lastReport = Date.now();
   while (stack.length) {
@@ -146,11 +182,17 @@ function walk(root: string, ignored: (name: string) => boolean, warnings: string
       warnings.push(`${relDir || '.'}: cannot list this folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); its files are left out.`);
       continue;
     }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: Array<[string, string]> = [];
     for (const d of dirents) {
       if (ignored(d.name)) continue;
-      const abs = path.join(dir, d.name);
-      const rel = relDir ? `${relDir}/${d.name}` : d.name;
-      let s: fs.Stats;
+      const abs = dir + path.sep + d.name;
+      const rel = relDir ? relDir + '/' + d.name : d.name;
+      if (d.isDirectory()) {
+        subdirs.push([abs, rel]);
+        continue;
+      }
+      let s: fs.Stats | undefined;
       try {
         s = fs.statSync(abs);
       } catch (err) {
@@ -165,19 +207,29 @@ function walk(root: string, ignored: (name: string) => boolean, warnings: string
         continue;
       }
       if (s.isDirectory()) {
+        // A symlink to a folder: follow it once, unless it leads somewhere already included.
+        let real: string;
+        try {
+          real = fs.realpathSync(abs);
+        } catch {
+          real = abs;
+        }
         const key = `${s.dev}:${s.ino}`;
-        if (visited.has(key)) {
+        const inside = [...visited].some((v) => !v.includes(':') && (real === v || real.startsWith(v + path.sep) || v.startsWith(real + path.sep)));
+        if (visited.has(key) || inside) {
           warnings.push(`${rel} links back to a folder already included (symlink loop); skipped.`);
           continue;
         }
         visited.add(key);
-        stack.push([abs, rel]);
+        visited.add(real);
+        subdirs.push([abs, rel]);
       } else if (s.isFile()) {
-        out.push({ abs, rel, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+        out.push({ abs, rel, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino });
       } else {
         warnings.push(`${rel} is not a regular file (a socket, FIFO or device); skipped.`);
       }
     }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
     if (onProgress && Date.now() - lastReport > 200) {
       onProgress('scan', out.length, 0);
       lastReport = Date.now();

@@ -1,4 +1,17 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Store } from '../store/store';
+import type { FileEntry } from './fingerprint';
+
+export interface CachedFolder {
+  listingDigest: string;
+  sha256: string;
+  size: number;
+  fileCount: number;
+  mtimeMs: number;
+  warnings: string[];
+  /** Decoded only when asked for: an unchanged folder's manifest is rarely needed. */
+  files: () => FileEntry[];
+}
 
 export interface CachedHash {
   size: number;
@@ -39,6 +52,34 @@ export class StatCache {
   remember(path: string, e: CachedHash): void {
     this.entries.set(path, e);
     this.dirty.set(path, e);
+  }
+
+  folder(path: string): CachedFolder | undefined {
+    if (!this.store) return undefined;
+    const r = this.store.get<{ listing_digest: string; sha256: string; size: number; file_count: number; mtime_ms: number; manifest: Uint8Array; warnings: string | null }>(
+      'SELECT listing_digest, sha256, size, file_count, mtime_ms, manifest, warnings FROM folder_cache WHERE path = ?',
+      [path],
+    );
+    if (!r) return undefined;
+    return {
+      listingDigest: r.listing_digest,
+      sha256: r.sha256,
+      size: r.size,
+      fileCount: r.file_count,
+      mtimeMs: r.mtime_ms,
+      warnings: r.warnings ? JSON.parse(r.warnings) : [],
+      files: () =>
+        (JSON.parse(inflateRawSync(r.manifest).toString('utf8')) as Array<[string, number, string | null]>).map(([rel, size, sha256]) => ({ rel, size, sha256 })),
+    };
+  }
+
+  rememberFolder(path: string, f: Omit<CachedFolder, 'files'>, files: FileEntry[]): void {
+    if (!this.store) return;
+    const manifest = deflateRawSync(Buffer.from(JSON.stringify(files.map((e) => [e.rel, e.size, e.sha256]))));
+    this.store.run(
+      'INSERT OR REPLACE INTO folder_cache (path, listing_digest, sha256, size, file_count, mtime_ms, manifest, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [path, f.listingDigest, f.sha256, f.size, f.fileCount, f.mtimeMs, manifest, f.warnings.length ? JSON.stringify(f.warnings.slice(0, 50)) : null],
+    );
   }
 
   flush(): void {

@@ -106,6 +106,12 @@ const MIGRATIONS: string[] = [
   ALTER TABLE run_datasets ADD COLUMN seen_mtime_ms REAL;
   CREATE INDEX datasets_by_fingerprint ON datasets(fingerprint);
   ALTER TABLE runs ADD COLUMN datasets_mtime REAL;
+  -- A folder whose (path, size, mtime, inode) listing is unchanged needs neither per-file lookups nor a
+  -- re-hash: its last result is reused whole. manifest is deflated JSON [[rel, size, sha256], …].
+  CREATE TABLE folder_cache (
+    path TEXT PRIMARY KEY, listing_digest TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    file_count INTEGER NOT NULL, mtime_ms REAL NOT NULL, manifest BLOB NOT NULL, warnings TEXT
+  ) WITHOUT ROWID;
   `,
 ];
 

@@ -19,7 +19,8 @@ export function registerRunCurrentFile(state: ExtensionContextState): vscode.Dis
     }
     if (doc.isDirty) await doc.save();
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
-    const python = vscode.workspace.getConfiguration('lineage', doc.uri).get<string>('pythonPath') || 'python3';
+    const config = vscode.workspace.getConfiguration('lineage', doc.uri);
+    const python = config.get<string>('pythonPath') || 'python3';
     const { launchRun, LaunchError } = await import('../../core/launcher/launch');
     const term = new RunTerminal(path.basename(doc.uri.fsPath));
     let handle;
@@ -30,6 +31,7 @@ export function registerRunCurrentFile(state: ExtensionContextState): vscode.Dis
         cwd: path.dirname(doc.uri.fsPath),
         python,
         createdBy: 'vscode',
+        env: config.get<boolean>('captureData', true) ? {} : { LINEAGE_CAPTURE_DATA: '0' },
         onOutput: (text) => term.write(text),
       });
     } catch (err) {
@@ -45,6 +47,13 @@ export function registerRunCurrentFile(state: ExtensionContextState): vscode.Dis
     const result = await handle.done.catch((err: Error) => err);
     const ws = await state.workspace(folder);
     await ws.sync({ only: [handle.id] });
+    const { fingerprintRunDatasets } = await import('../../core/datasets/runDatasets');
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Lineage' }, (progress) =>
+      fingerprintRunDatasets(ws.store, ws.paths, handle.id, { onProgress: (message) => progress.report({ message }) }).catch((err: Error) =>
+        state.log(`Could not fingerprint the run's datasets: ${err.message}`),
+      ),
+    );
+    void state.watches.get(folder)?.refresh();
     const { getRun } = await import('../../core/runs/queries');
     const { keyMetrics } = await import('../../core/runs/keyMetrics');
     const run = getRun(ws.store, handle.id);

@@ -1,0 +1,30 @@
+/**
+ * Entry of the integration suite that runs inside a real VS Code extension host (code-server, driven by
+ * scripts/vscode/run.mjs with `extensionTestsPath`). The host requires this bundle and calls `run()`:
+ * resolving means the suite passed, rejecting that it failed.
+ */
+import Mocha from 'mocha';
+
+/** run.mjs reads this line from the extension-host console to count the suite's tests. */
+export const RESULT_MARKER = 'LINEAGE_SUITE_RESULT';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 120_000, slow: 20_000 });
+  // The tests are bundled into this file, so there is no file for mocha to load: give them mocha's globals
+  // (describe, it, before…) first, then evaluate them.
+  mocha.suite.emit('pre-require', globalThis, 'lineage.suite.ts', mocha);
+  require('./lineage.suite');
+  return new Promise((resolve, reject) => {
+    try {
+      const runner = mocha.run((failures) => {
+        const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
+        console.log(`${RESULT_MARKER} ${JSON.stringify({ passed: stats.passes, failed: stats.failures, skipped: stats.pending })}`);
+        if (failures > 0) reject(new Error(`${failures} test(s) failed.`));
+        else resolve();
+      });
+    } catch (err) {
+      console.error(err);
+      reject(err);
+    }
+  });
+}

@@ -31,6 +31,14 @@ n_fail=$(grep -oE '^ℹ fail [0-9]+' "$node_out" | grep -oE '[0-9]+' || echo 1)
 n_cancel=$(grep -oE '^ℹ cancelled [0-9]+' "$node_out" | grep -oE '[0-9]+' || echo 0)
 passed=$((passed + n_pass)); failed=$((failed + n_fail + n_cancel))
 
+step "real VS Code: suite in the extension host, then a UI pass (code-server + Chromium)"
+vs_out=$(mktemp)
+bash scripts/vscode/test.sh 2>&1 | tee "$vs_out"; vs_rc=${PIPESTATUS[0]}
+vs_pass=$(grep -oE '^vscode: [0-9]+ passed' "$vs_out" | grep -oE '[0-9]+' || echo 0)
+vs_fail=$(grep -oE '^vscode: [0-9]+ passed, [0-9]+ failed' "$vs_out" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)
+if [ "$vs_rc" -ne 0 ] && [ "$vs_fail" -eq 0 ]; then vs_fail=1; fi
+passed=$((passed + vs_pass)); failed=$((failed + vs_fail))
+
 echo
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

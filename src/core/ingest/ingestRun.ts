@@ -10,6 +10,7 @@ import { readJsonIfExists, isProcessAlive } from '../util/fsx';
 import { RunRecord, RunStatus, isRunStatus } from '../runs/runRecord';
 import { datasetKey } from '../datasets/datasetIndex';
 import { applyRunDatasets } from '../datasets/runDatasets';
+import { applyUserEdits } from '../runs/userEdits';
 
 /** Warnings kept per run in the index; the count keeps going past it. */
 const MAX_STORED_WARNINGS = 200;
@@ -157,6 +158,8 @@ export function finishRun(store: Store, prep: PreparedRun): void {
   const result = prep.result;
   const runId = prep.runId;
   if (applyRunDatasets(store, store.paths, runId, prep.runDir)) result.changed = true;
+  // After run.json and events: the person's edits win over what the script recorded.
+  if (applyUserEdits(store, runId, prep.runDir, !!prep.record || result.newEvents > 0)) result.changed = true;
   if (result.changed || prep.prevStatus === 'running') {
     const row = store.get<{ status: string; script_status: string | null; pid: number | null; child_pid: number | null; host: string | null }>(
       'SELECT status, script_status, pid, child_pid, host FROM runs WHERE id = ?',

@@ -167,8 +167,8 @@ class Parser {
       this.depth--;
       this.ws();
       if (this.src[this.pos] !== ')') {
-        if (this.pos >= this.src.length) this.fail(this.pos, 1, `expected ")" to close the "(" at column ${open + 1}`);
-        this.fail(this.pos, this.tokenLength(), `expected "and", "or" or ")" (closing the "(" at column ${open + 1}) after ${quote(this.prev)}`);
+        if (this.pos >= this.src.length) this.fail(this.pos, 1, `expected ")" {at} to close the "(" from column ${open + 1}`);
+        this.fail(this.pos, this.tokenLength(), `expected "and", "or" or ")" after ${quote(this.prev)} {at} (to close the "(" from column ${open + 1})`);
       }
       this.pos++;
       this.prev = ')';
@@ -230,7 +230,7 @@ class Parser {
       this.ws();
       if (this.symbol(',')) continue;
       if (this.symbol(')')) return values;
-      if (this.pos >= this.src.length) this.fail(this.pos, 1, `expected ")" to close the list opened at column ${open + 1}`);
+      if (this.pos >= this.src.length) this.fail(this.pos, 1, `expected ")" {at} to close the list opened at column ${open + 1}`);
       this.fail(this.pos, this.tokenLength(), `expected "," or ")" after ${quote(this.prev)} in the list`);
     }
   }
@@ -257,7 +257,7 @@ class Parser {
       const inf = INFINITY.exec(word);
       if (lower === 'true' || lower === 'false') value = { type: 'boolean', value: lower === 'true' };
       else if (NUMBER.test(word)) value = { type: 'number', value: Number(word), text: word };
-      else if (inf) value = { type: 'number', value: inf[1] === '-' ? -Infinity : Infinity, text: word };
+      else if (inf) value = { type: 'number', value: inf[1] === '-' ? -Infinity : Infinity, text: lower };
       else value = { type: 'string', value: word };
     }
     this.prev = this.src.slice(start, this.pos);
@@ -278,7 +278,7 @@ class Parser {
     let i = start + 1;
     for (;;) {
       if (i >= this.src.length)
-        this.fail(start, this.src.length - start, `unterminated ${what} starting at column ${start + 1}: expected a closing ${q}`);
+        this.fail(start, this.src.length - start, `unterminated ${what} {at}: expected a closing ${q}`);
       const ch = this.src[i];
       if (ch === q) break;
       if (ch === '\\') {
@@ -573,11 +573,19 @@ function describeKey(key: string, metric: boolean): string {
   return plain ? key : '`' + key.replace(/[\\`]/g, '\\$&') + '`';
 }
 
+function numberText(text: string): number | undefined {
+  if (NUMBER.test(text)) return Number(text);
+  const inf = INFINITY.exec(text);
+  return inf ? (inf[1] === '-' ? -Infinity : Infinity) : undefined;
+}
+
 function describeValue(v: FilterValue): string {
   switch (v.type) {
     case 'boolean':
       return String(v.value);
     case 'number':
+      // As written (1e-3 stays 1e-3: the text is what a non-numeric field is compared with).
+      if (numberText(v.text) === v.value) return v.text;
       return Number.isFinite(v.value) ? String(v.value) : v.value > 0 ? 'inf' : '-inf';
     case 'string':
       return JSON.stringify(v.value);

@@ -22,6 +22,8 @@ export interface RunSummary {
   endedAt: number | null;
   durationMs: number | null;
   exitCode: number | null;
+  note: string | null;
+  starred: boolean;
   metrics: MetricSummary[];
 }
 
@@ -51,7 +53,7 @@ export function listRuns(store: Store, opts: ListOptions = {}): RunSummary[] {
   }
   const limit = opts.limit ?? -1;
   const offset = opts.offset ?? 0;
-  const runSql = `SELECT r.id, r.name, e.name AS experiment, r.status, r.started_at, r.ended_at, r.exit_code
+  const runSql = `SELECT r.id, r.name, e.name AS experiment, r.status, r.started_at, r.ended_at, r.exit_code, r.note, r.starred
     FROM runs r JOIN experiments e ON e.id = r.experiment_id
     ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
     ORDER BY r.started_at DESC, r.id DESC LIMIT ${limit} OFFSET ${offset}`;
@@ -61,7 +63,7 @@ export function listRuns(store: Store, opts: ListOptions = {}): RunSummary[] {
   try {
     stmt.bind(args);
     while (stmt.step()) {
-      const [id, name, experiment, status, started, ended, exit] = stmt.get() as [string, string, string, RunStatus, number | null, number | null, number | null];
+      const [id, name, experiment, status, started, ended, exit, note, starred] = stmt.get() as [string, string, string, RunStatus, number | null, number | null, number | null, string | null, number];
       const r: RunSummary = {
         id,
         name,
@@ -71,6 +73,8 @@ export function listRuns(store: Store, opts: ListOptions = {}): RunSummary[] {
         endedAt: ended,
         durationMs: started !== null ? (ended ?? (status === 'running' ? Date.now() : started)) - started : null,
         exitCode: exit,
+        note,
+        starred: starred === 1,
         metrics: [],
       };
       runs.push(r);

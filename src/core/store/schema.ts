@@ -113,6 +113,11 @@ const MIGRATIONS: string[] = [
     file_count INTEGER NOT NULL, mtime_ms REAL NOT NULL, manifest BLOB NOT NULL, warnings TEXT
   ) WITHOUT ROWID;
   `,
+  /* 3: edits made in the editor (rename, note, star, tags), kept in each run's user.json */ `
+  ALTER TABLE runs ADD COLUMN note TEXT;
+  ALTER TABLE runs ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN user_mtime REAL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const STEP_TIMEOUT_MS = 15_000;
+const STEP_TIMEOUT_MS = 120_000;
 const RUN_COMMAND = 'Lineage: Run Current File as Experiment';
-const TERMINAL_NAME = 'Lineage: nope.py';
+const TERMINAL_NAME = 'Lineage: train.py';
 
 /**
  * @param {{ context: import('playwright-core').BrowserContext, url: string, workspace: string, resultsDir: string,
@@ -20,6 +20,14 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
   page.on('console', (m) => pageLog.write(`[${m.type()}] ${m.text()}\n`));
   page.on('pageerror', (e) => pageLog.write(`[pageerror] ${e.message}\n`));
 
+  /** Waits for `locator` to be visible (or `state`), failing with what was awaited rather than a selector. */
+  const waitFor = async (locator, what, { state = 'visible', timeout = STEP_TIMEOUT_MS } = {}) => {
+    try {
+      await locator.waitFor({ state, timeout });
+    } catch (err) {
+      throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${state === 'visible' ? '' : ` to be ${state}`}`, { cause: err });
+    }
+  };
   const quickInput = page.locator('.quick-input-widget .quick-input-box input');
   const quickRow = (text) => page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text }).first();
   let toastText;
@@ -27,18 +35,18 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
   const steps = [
     ['open-workbench', async () => {
       await page.goto(url);
-      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await waitFor(page.locator('.monaco-workbench'), 'the workbench (.monaco-workbench)');
       // The folder is open once the explorer lists the example's files.
-      await page.getByRole('treeitem', { name: 'train.py' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await waitFor(page.getByRole('treeitem', { name: 'train.py' }).first(), 'train.py in the explorer');
     }],
     ['quick-open-train-py', async () => {
       await page.keyboard.press('Control+P');
-      await quickInput.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await waitFor(quickInput, 'Quick Open (Control+P)');
       await quickInput.fill('train.py');
-      await quickRow('train.py').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await waitFor(quickRow('train.py'), 'train.py in the Quick Open list');
       await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab.active').filter({ hasText: 'train.py' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-      await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await waitFor(page.locator('.tabs-container .tab.active').filter({ hasText: 'train.py' }), 'train.py as the active editor tab');
+      await waitFor(page.locator('.editor-instance .monaco-editor .view-lines').first(), 'the editor text');
     }],
     ['run-command', async () => {
       // The command is offered for Python editors only (editorLangId == python): retry until the language
@@ -46,7 +54,7 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
       const end = Date.now() + STEP_TIMEOUT_MS;
       for (;;) {
         await page.keyboard.press('F1');
-        await quickInput.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+        await waitFor(quickInput, 'the command palette (F1)');
         await quickInput.fill('>Lineage: Run Current File');
         try {
           await quickRow(RUN_COMMAND).waitFor({ state: 'visible', timeout: 10_000 });
@@ -57,11 +65,11 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
         }
       }
       await page.keyboard.press('Enter');
-      await quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+      await waitFor(quickInput, 'the command palette', { state: 'hidden' });
     }],
     ['notification', async () => {
       const toast = page.locator('.notifications-toasts .notification-list-item-message').filter({ hasText: /Lineage: run .* (finished|failed|killed)/ }).first();
-      await toast.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await waitFor(toast, 'the notification "Lineage: run … finished/failed"');
       toastText = (await toast.innerText()).trim();
       log(`  toast: ${toastText}`);
       // "Lineage: run <name> finished in 2.9 s · val_mae 17,324.6": the key metric is the first validation
@@ -73,8 +81,8 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
     ['terminal', async () => {
       // The run streams into a terminal named after the script; its tab (or the single-terminal title) shows it.
       const panel = page.locator('.part.panel');
-      await panel.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-      await panel.getByText(TERMINAL_NAME, { exact: false }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await waitFor(panel, 'the panel');
+      await waitFor(panel.getByText(TERMINAL_NAME, { exact: false }).first(), `the terminal "${TERMINAL_NAME}" in the panel`);
       // Its text (DOM renderer: terminal.integrated.gpuAcceleration is off in the test settings) ends with the
       // script's summary and Lineage's closing line.
       const rows = panel.locator('.terminal-wrapper.active .xterm-rows, .terminal-wrapper .xterm-rows').first();

@@ -1,0 +1,313 @@
+// Runs Lineage in a real VS Code: code-server 4.100.3 (installed by install-code-server.sh into .code-server/)
+// driven by Debian's Chromium through playwright-core, offline, on 127.0.0.1 only.
+//   1. the mocha suite (out/test/suite/index.js, built by build-suite.mjs) inside the real extension host;
+//   2. a UI pass as a new user (test/vscode/ui/newUser.mjs): Quick Open, command palette, notification.
+// Expects `node scripts/build.mjs` to have run (dist/extension.js). Prints `N passed, N failed` per phase and
+// exits non-zero on any failure. code-server and Chromium are always stopped at the end.
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { runUiPass } from '../../test/vscode/ui/newUser.mjs';
+
+const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
+const CODE_SERVER = path.join(ROOT, '.code-server', 'node_modules', '.bin', 'code-server');
+const CHROMIUM = process.env.LINEAGE_CHROMIUM || '/usr/bin/chromium';
+const PYTHON = '/usr/bin/python3';
+const SUITE = path.join(ROOT, 'out', 'test', 'suite', 'index.js');
+const RESULTS = path.join(ROOT, 'test-results', 'vscode');
+const SUITE_TIMEOUT_MS = 10 * 60_000;
+const KEEP = process.env.LINEAGE_VSCODE_KEEP === '1';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Workbench chatter in the automation log that says nothing about the tests (offline marketplace etc.). */
+const HOST_NOISE = [
+  /open-vsx\.org|ENOTFOUND|ECONNREFUSED.*gallery/,
+  /^(Resolving|Resolved) connection token/,
+  /^Creating a socket/,
+  /^\[Service Worker\]/,
+  /^Updating additional builtin extensions cache/,
+  /^ChatSessionStore:/,
+  /Long running operations during shutdown are unsupported in the web/,
+];
+
+const log = (...a) => console.log(...a);
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+function loadPlaywright() {
+  for (const base of [ROOT, path.join(ROOT, '.code-server')]) {
+    try {
+      return createRequire(path.join(base, 'package.json'))('playwright-core');
+    } catch { /* next */ }
+  }
+  throw new Error('playwright-core is not installed: add it to devDependencies and run npm ci.');
+}
+
+function preflight() {
+  const missing = [];
+  if (!fs.existsSync(CODE_SERVER)) missing.push(`${CODE_SERVER} (run scripts/vscode/install-code-server.sh)`);
+  if (!fs.existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install chromium)`);
+  for (const f of ['dist/extension.js', 'dist/sql-wasm.wasm', 'dist/ingestWorker.js']) {
+    if (!fs.existsSync(path.join(ROOT, f))) missing.push(`${f} (run node scripts/build.mjs)`);
+  }
+  if (!fs.existsSync(SUITE)) missing.push(`${path.relative(ROOT, SUITE)} (run node scripts/vscode/build-suite.mjs)`);
+  if (!fs.existsSync(PYTHON)) missing.push(PYTHON);
+  if (missing.length) throw new Error(`missing:\n  ${missing.join('\n  ')}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh copy of examples/house-prices, committed to git so the run's commit is captured. */
+function makeWorkspace(parent, name) {
+  const ws = path.join(parent, name);
+  fs.cpSync(path.join(ROOT, 'examples', 'house-prices'), ws, {
+    recursive: true,
+    filter: (src) => !/[\\/](outputs|__pycache__|\.lineage)([\\/]|$)/.test(src),
+  });
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'lineage-test', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 'lineage-test', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+  const git = (...a) => execFileSync('git', a, { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-qm', 'house-prices example');
+  return ws;
+}
+
+/** code-server with its own user data, extensions, XDG dirs and config, under `dir`. */
+async function startCodeServer(dir, workspace) {
+  const port = await freePort();
+  const user = path.join(dir, 'user');
+  fs.mkdirSync(path.join(user, 'User'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'exts'), { recursive: true });
+  fs.writeFileSync(path.join(user, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'lineage.pythonPath': PYTHON,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'workbench.tips.enabled': false,
+    'git.openRepositoryInParentFolders': 'never',
+    // The DOM renderer, so the UI pass can read the terminal's text.
+    'terminal.integrated.gpuAcceleration': 'off',
+  }, null, 2));
+  const config = path.join(dir, 'code-server.yaml');
+  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  const logFile = path.join(dir, 'code-server.log');
+  const out = fs.openSync(logFile, 'a');
+  const env = {
+    ...process.env,
+    XDG_DATA_HOME: path.join(dir, 'xdg', 'data'),
+    XDG_CONFIG_HOME: path.join(dir, 'xdg', 'config'),
+    XDG_CACHE_HOME: path.join(dir, 'xdg', 'cache'),
+    XDG_STATE_HOME: path.join(dir, 'xdg', 'state'),
+  };
+  const child = spawn(CODE_SERVER, [
+    '--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
+    '--user-data-dir', user, '--extensions-dir', path.join(dir, 'exts'),
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    workspace,
+  ], { env, stdio: ['ignore', out, out], detached: true });
+  fs.closeSync(out);
+  const server = { child, port, logFile, exited: false, url: `http://127.0.0.1:${port}` };
+  child.on('exit', () => { server.exited = true; });
+  servers.add(server);
+  const end = Date.now() + 60_000;
+  for (;;) {
+    if (server.exited) throw new Error(`code-server exited at start; its log:\n${tail(logFile)}`);
+    try {
+      const r = await fetch(`${server.url}/healthz`);
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > end) throw new Error(`code-server did not answer /healthz within 60 s; its log:\n${tail(logFile)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return server;
+}
+
+/** Stops the server's whole process group (server, extension hosts, pty host, anything a test left running)
+ * and waits until it is gone, so nothing writes into the temp dir after we remove it. */
+async function stopServer(server) {
+  if (!servers.delete(server)) return;
+  const pgid = server.child.pid;
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = (sig) => { try { process.kill(-pgid, sig); } catch { /* gone */ } };
+  signal('SIGTERM');
+  const end = Date.now() + 5000;
+  while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) {
+    signal('SIGKILL');
+    const end2 = Date.now() + 3000;
+    while (alive() && Date.now() < end2) await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function tail(file, lines = 40) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** The workbench URL for `workspace`, with the extension loaded from source (and its tests, if given). */
+function workbenchUrl(server, workspace, extra = []) {
+  const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+  const payload = [['extensionDevelopmentPath', remote(ROOT)], ...extra.map(([k, v]) => [k, v === true ? 'true' : remote(v)]), ['skipWelcome', 'true']];
+  return `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+const servers = new Set();
+let browser;
+
+async function cleanup() {
+  if (browser) {
+    const b = browser;
+    browser = undefined;
+    await Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+  }
+  await Promise.all([...servers].map((s) => stopServer(s)));
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    log(`\n${sig}: stopping code-server and Chromium`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+/** Phase 1: the mocha suite inside the real extension host. */
+async function suitePhase(tmp) {
+  const started = Date.now();
+  const ws = makeWorkspace(tmp, 'suite-ws');
+  const server = await startCodeServer(path.join(tmp, 'suite-server'), ws);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const pageLog = fs.createWriteStream(path.join(tmp, 'suite-page-console.log'));
+  page.on('console', (m) => pageLog.write(`[${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', (e) => pageLog.write(`[pageerror] ${e.message}\n`));
+  let result;
+  let activationMs;
+  let resolveExit;
+  const exitCode = new Promise((resolve) => { resolveExit = resolve; });
+  await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    // Console arguments as the host logged them (format string first: mocha's "%d passing (%s)").
+    const text = util.format(...(Array.isArray(args) ? args : [args]));
+    if (HOST_NOISE.some((re) => re.test(text))) return;
+    for (const line of text.split('\n')) {
+      const m = /LINEAGE_SUITE_RESULT (\{.*\})/.exec(line);
+      if (m) { result = JSON.parse(m[1]); continue; }
+      const a = /activationMs: ([\d.]+) ms/.exec(line);
+      if (a) activationMs = Number(a[1]);
+      console.log(type === 'error' ? `  [ext-host error] ${line}` : line);
+    }
+  });
+  log(`==> suite: code-server on port ${server.port}, workspace ${ws}`);
+  let code;
+  let timer;
+  let watch;
+  try {
+    await page.goto(workbenchUrl(server, ws, [['extensionTestsPath', SUITE]]));
+    code = await Promise.race([
+      exitCode,
+      new Promise((resolve) => { timer = setTimeout(() => resolve(`timeout after ${SUITE_TIMEOUT_MS / 60_000} min`), SUITE_TIMEOUT_MS); }),
+      new Promise((resolve) => { watch = setInterval(() => { if (server.exited) resolve('code-server exited'); }, 500); }),
+    ]);
+  } catch (err) {
+    code = `error: ${err.message}`;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(watch);
+  }
+  if (code !== 0 && typeof code !== 'number') {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'failure-suite.png') }).catch(() => {});
+    log(`suite did not finish (${code}); code-server log:\n${tail(server.logFile)}\npage console: ${path.join(tmp, 'suite-page-console.log')}`);
+  }
+  await context.close().catch(() => {});
+  pageLog.end();
+  await stopServer(server);
+  const passed = result?.passed ?? 0;
+  let failed = result?.failed ?? 0;
+  if (code !== 0 && failed === 0) failed = 1; // the host failed outside the tests (load error, crash, timeout)
+  log(`suite: exit code ${code}, ${seconds(Date.now() - started)}${activationMs !== undefined ? `, activationMs ${activationMs}` : ''}`);
+  log(`${passed} passed, ${failed} failed`);
+  return { passed, failed, ms: Date.now() - started, activationMs };
+}
+
+/** Phase 2: the UI as a new user would use it. */
+async function uiPhase(tmp) {
+  const started = Date.now();
+  const ws = makeWorkspace(tmp, 'house-prices');
+  const server = await startCodeServer(path.join(tmp, 'ui-server'), ws);
+  log(`==> ui: code-server on port ${server.port}, workspace ${ws}`);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  let r;
+  try {
+    r = await runUiPass({
+      context,
+      url: workbenchUrl(server, ws),
+      workspace: ws,
+      resultsDir: RESULTS,
+      log,
+      consoleLog: path.join(tmp, 'ui-page-console.log'),
+    });
+  } catch (err) {
+    log(`ui pass crashed: ${err.stack ?? err}`);
+    r = { passed: 0, failed: 1, skipped: 0 };
+  }
+  await context.close().catch(() => {});
+  if (r.failed) log(`code-server log (tail):\n${tail(server.logFile, 20)}`);
+  await stopServer(server);
+  log(`ui: ${seconds(Date.now() - started)}`);
+  log(`${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`);
+  return { ...r, ms: Date.now() - started };
+}
+
+let exit = 1;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lineage-vscode-'));
+try {
+  preflight();
+  fs.rmSync(RESULTS, { recursive: true, force: true });
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const { chromium } = loadPlaywright();
+  // Its config and cache (crash-report folder included) under tmp, not ~/.config/chromium.
+  const chromiumEnv = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'chromium', 'config'), XDG_CACHE_HOME: path.join(tmp, 'chromium', 'cache') };
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: chromiumEnv, timeout: 60_000 });
+  const suite = await suitePhase(tmp);
+  const ui = await uiPhase(tmp);
+  const passed = suite.passed + ui.passed;
+  const failed = suite.failed + ui.failed;
+  log(`\nreal VS Code: suite ${seconds(suite.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}`);
+  log(`vscode: ${passed} passed, ${failed} failed`);
+  exit = failed === 0 && passed > 0 ? 0 : 1;
+} catch (err) {
+  log(`real VS Code tests could not run: ${err.stack ?? err}`);
+  log('vscode: 0 passed, 1 failed');
+} finally {
+  await cleanup();
+  if (exit === 0 && !KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  else log(`(work files kept in ${tmp})`);
+}
+process.exit(exit);

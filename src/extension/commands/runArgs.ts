@@ -1,0 +1,56 @@
+import type { ExperimentNode } from '../views/experimentsTree';
+
+/** Commands are called from the tree (a node, plus every selected node), from code, or with nothing. */
+export function runIdsFrom(arg: unknown, selected?: unknown): string[] {
+  const one = (a: unknown): string | undefined => {
+    if (typeof a === 'string') return a;
+    const n = a as ExperimentNode | undefined;
+    return n && n.kind === 'run' ? n.run.id : undefined;
+  };
+  if (Array.isArray(selected) && selected.length > 1) return selected.map(one).filter((x): x is string => !!x);
+  const id = one(arg);
+  return id ? [id] : [];
+}
+
+/** The script arguments of a recorded command line, as one editable string. */
+export function argsAfterScript(command: string[]): { prefix: string[]; args: string } {
+  const i = command.findIndex((a) => a.endsWith('.py'));
+  if (i < 0) return { prefix: command, args: '' };
+  return { prefix: command.slice(0, i + 1), args: command.slice(i + 1).map(quoteArg).join(' ') };
+}
+
+export function quoteArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Splits an argument string the way a POSIX shell would for quotes and backslashes (no expansions). */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inArg = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inArg = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      inArg = true;
+    } else if (/\s/.test(c)) {
+      if (inArg) out.push(cur);
+      cur = '';
+      inArg = false;
+    } else {
+      cur += c;
+      inArg = true;
+    }
+  }
+  if (quote) throw new Error('an opening quote has no closing quote');
+  if (inArg) out.push(cur);
+  return out;
+}

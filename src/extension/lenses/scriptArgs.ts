@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import type { ExtensionContextState } from '../state';
+import { quoteArg } from '../commands/runArgs';
+
+export interface DeclaredArg {
+  flag: string;
+  dest: string;
+  defaultText: string | undefined;
+}
+
+/**
+ * The options a script declares with argparse (`parser.add_argument("--lr", type=float, default=0.1)`),
+ * read from the source text: enough to offer them with values, without running the script.
+ */
+export function declaredArgs(source: string): DeclaredArg[] {
+  const out: DeclaredArg[] = [];
+  const re = /add_argument\(\s*((?:["'][^"']+["']\s*,\s*)+)([^)]*)\)/g;
+  for (let m = re.exec(source); m; m = re.exec(source)) {
+    const names = [...m[1].matchAll(/["']([^"']+)["']/g)].map((x) => x[1]);
+    const flag = names.find((n) => n.startsWith('--')) ?? names.find((n) => n.startsWith('-'));
+    if (!flag) continue;
+    const destMatch = /dest\s*=\s*["']([^"']+)["']/.exec(m[2]);
+    const dest = destMatch?.[1] ?? flag.replace(/^-+/, '').replace(/-/g, '_');
+    const def = /default\s*=\s*("[^"]*"|'[^']*'|[^,)\s]+)/.exec(m[2])?.[1];
+    if (/action\s*=\s*["'](store_true|store_false|count|help|version)/.test(m[2])) continue;
+    out.push({ flag, dest, defaultText: def?.replace(/^["']|["']$/g, '') });
+  }
+  return out;
+}
+
+/** Arguments for "Run with params…": the last run of this script if any, else its declared defaults. */
+export async function lastArgsFor(state: ExtensionContextState, folder: string, doc: vscode.TextDocument): Promise<string> {
+  const declared = declaredArgs(doc.getText());
+  const ws = state.hasLineage(folder) ? await state.workspace(folder) : undefined;
+  if (ws) {
+    const row = ws.store.get<{ id: string }>(
+      `SELECT id FROM runs WHERE command LIKE ? ESCAPE '\\' ORDER BY started_at DESC LIMIT 1`,
+      ['%' + JSON.stringify(doc.uri.fsPath).slice(1, -1).replace(/[%_\\]/g, '\\$&') + '%'],
+    );
+    if (row) {
+      const { getRun } = await import('../../core/runs/queries');
+      const r = getRun(ws.store, row.id);
+      const i = r.command.findIndex((a) => a.endsWith('.py'));
+      const given = i >= 0 ? r.command.slice(i + 1) : [];
+      // Offer every declared option with the value the last run used (recorded as a param by argparse capture).
+      const parts = [...given];
+      for (const d of declared) {
+        if (given.some((g) => g === d.flag || g.startsWith(d.flag + '='))) continue;
+        const v = r.params[d.dest];
+        if (v !== undefined && v !== null) parts.push(d.flag, String(v));
+      }
+      return parts.map(quoteArg).join(' ');
+    }
+  }
+  return declared
+    .filter((d) => d.defaultText !== undefined && d.defaultText !== 'None')
+    .flatMap((d) => [d.flag, d.defaultText!])
+    .map(quoteArg)
+    .join(' ');
+}
+
+export function scriptName(doc: vscode.TextDocument): string {
+  return path.basename(doc.uri.fsPath);
+}

@@ -1,8 +1,8 @@
 /**
  * Activation cost of the extension bundle: a fresh Node process loads dist/extension.js and calls
  * activate(), the way the extension host does. The `vscode` module is replaced by a minimal stand-in
- * (only what activate touches), since the API host itself is not what is measured here; the real
- * VS Code figure comes from the code-server suite. Anchor, measured in the same run: a fresh process that
+ * (a do-nothing proxy), since the API host itself is not what is measured here; the real VS Code
+ * figure comes from the code-server suite (scripts/vscode/run.mjs prints it). Anchor, measured in the same run: a fresh process that
  * loads and initialises sql.js, the engine load that activation defers.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,19 +14,22 @@ const RUNS = 15;
 const ACTIVATE = `
 const Module = require('module');
 const realLoad = Module._load;
-const noop = () => ({ dispose() {} });
-const vscode = {
-  window: { createOutputChannel: () => ({ appendLine() {}, dispose() {} }), createTerminal: noop, showInformationMessage: async () => undefined },
-  commands: { registerCommand: noop },
-  workspace: { isTrusted: true, getConfiguration: () => ({ get: () => undefined }) },
-  EventEmitter: class { constructor() { this.event = () => noop(); } fire() {} dispose() {} },
-  ThemeIcon: class {},
-  Uri: { file: (p) => ({ fsPath: p }) },
-};
+// Any API the extension touches answers with a do-nothing object: only our own code's cost is measured.
+const stub = () => new Proxy(function () {}, {
+  get: (_t, prop) => (prop === 'then' ? undefined : prop === 'isTrusted' ? true : stub()),
+  apply: () => stub(),
+  construct: () => stub(),
+  set: () => true,
+  defineProperty: () => true,
+});
+// Named namespaces, because the bundle copies the module's own keys when it imports it.
+const vscode = Object.fromEntries(['window', 'commands', 'workspace', 'languages', 'env', 'extensions', 'Uri', 'EventEmitter',
+  'ThemeIcon', 'ThemeColor', 'TreeItem', 'TreeItemCollapsibleState', 'StatusBarAlignment', 'CodeLens', 'Range', 'MarkdownString',
+  'ProgressLocation', 'ConfigurationTarget', 'InputBoxValidationSeverity', 'Disposable'].map((k) => [k, stub()]));
 Module._load = function (request, ...rest) { return request === 'vscode' ? vscode : realLoad.call(this, request, ...rest); };
 const t0 = performance.now();
 const ext = require(${JSON.stringify(path.join(ROOT, 'dist/extension.js'))});
-const r = ext.activate({ subscriptions: [], extensionPath: ${JSON.stringify(ROOT)} });
+const r = ext.activate({ subscriptions: [], extensionPath: ${JSON.stringify(ROOT)}, globalStorageUri: { fsPath: require('os').tmpdir() + '/lineage-bench-storage' }, environmentVariableCollection: stub() });
 const t1 = performance.now();
 process.stdout.write(JSON.stringify({ wall: t1 - t0, reported: r.activationMs }));
 `;

@@ -11,11 +11,18 @@ import { TrainingLenses } from './lenses/trainingLenses';
 import { installTerminalCli } from './terminalEnv';
 
 declare const __lineageLoadStart: number | undefined;
+/** Taken when every bundled module has been evaluated: the end of "loading the code". */
+const moduleLoadedAt = performance.now();
 
+/** What the extension exports: for its own real-VS Code tests, and for other extensions. */
 export interface LineageApi {
   activationMs: number;
-  /** For tests and other extensions: the run ids currently in progress in this window. */
+  /** The run ids in progress in this window. */
   liveRuns(): string[];
+  /** Fires with run ids whenever the index learned something about them. */
+  onDidChangeRuns: vscode.Event<string[]>;
+  /** The Experiments view's data, as VS Code asks for it. */
+  experimentsTree: ExperimentsTree;
 }
 
 /**
@@ -24,7 +31,10 @@ export interface LineageApi {
  * needs it.
  */
 export function activate(context: vscode.ExtensionContext): LineageApi {
-  const t0 = typeof __lineageLoadStart === 'number' ? __lineageLoadStart : performance.now();
+  // What the extension costs: evaluating the bundle plus this function. The host's own time between
+  // loading the module and calling activate() is not ours and is left out.
+  const loadMs = typeof __lineageLoadStart === 'number' ? moduleLoadedAt - __lineageLoadStart : 0;
+  const t0 = performance.now();
   const state = new ExtensionContextState(context);
   const runs = new RunManager(state);
   const tree = new ExperimentsTree(state);
@@ -50,9 +60,10 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   );
   // Off the activation path: a small file write and environment update.
   setImmediate(() => installTerminalCli(context));
-  const activationMs = performance.now() - t0;
-  state.log(`Lineage activated in ${activationMs.toFixed(1)} ms (module load + activate).`);
-  return { activationMs, liveRuns: () => [...runs.live.keys()] };
+  const activateMs = performance.now() - t0;
+  const activationMs = loadMs + activateMs;
+  state.log(`Lineage activated in ${activationMs.toFixed(1)} ms (bundle evaluation ${loadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms).`);
+  return { activationMs, liveRuns: () => [...runs.live.keys()], onDidChangeRuns: state.onDidChangeRuns, experimentsTree: tree };
 }
 
 export function deactivate(): Promise<void> | undefined {

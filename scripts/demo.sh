@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # The main job on the bundled example: install everything, record a training run of
-# examples/house-prices with the lineage CLI, then list and show it.
+# examples/house-prices with the lineage CLI, list and show it, then open the example in a real VS Code
+# (code-server on 127.0.0.1, Lineage installed from the freshly built .vsix) and print the address.
+#   --no-editor   stop after the command-line part (CI, or no browser wanted)
+#   --port N      the editor's port (default 8123)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+EDITOR_TOO=1
+PORT=8123
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-editor|--no-browser) EDITOR_TOO=0 ;;
+    --port) PORT="$2"; shift ;;
+    *) echo "unknown option $1 (use --no-editor, --port N)"; exit 2 ;;
+  esac
+  shift
+done
 bash scripts/install-deps.sh
 
 # Debian's interpreter sees python3-sklearn; a pyenv python3 earlier on PATH would not.
 export LINEAGE_PYTHON="${LINEAGE_PYTHON:-/usr/bin/python3}"
-lineage() { node "$PWD/dist/cli.js" "$@"; }
+REPO="$PWD"
+lineage() { node "$REPO/dist/cli.js" "$@"; }
 
 cd examples/house-prices
 echo "==> lineage run train.py (recorded in examples/house-prices/.lineage)"
@@ -19,3 +33,26 @@ lineage ls
 echo
 echo "==> lineage show (the newest run)"
 lineage show "$(lineage ls --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8"))[0].id)')"
+echo
+echo "==> lineage data of (the exact data it was trained on)"
+lineage data of "$(lineage ls --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8"))[0].id)')"
+cd "$REPO"
+
+[ "$EDITOR_TOO" = 1 ] || exit 0
+
+echo
+echo "==> VS Code (code-server) with Lineage from the freshly built .vsix"
+bash scripts/vscode/install-code-server.sh
+npm run --silent package >/dev/null
+node scripts/build.mjs >/dev/null
+DATA="$REPO/.code-server/demo"
+mkdir -p "$DATA/user/User" "$DATA/exts"
+cat > "$DATA/user/User/settings.json" <<JSON
+{ "workbench.startupEditor": "none", "lineage.pythonPath": "$LINEAGE_PYTHON", "security.workspace.trust.enabled": false }
+JSON
+CS="$REPO/.code-server/node_modules/.bin/code-server"
+export XDG_DATA_HOME="$DATA/xdg-data" XDG_CONFIG_HOME="$DATA/xdg-config"
+"$CS" --user-data-dir "$DATA/user" --extensions-dir "$DATA/exts" --install-extension "$REPO/lineage.vsix" --force >/dev/null
+echo "==> open http://127.0.0.1:$PORT/?folder=$REPO/examples/house-prices  (Ctrl-C stops the editor)"
+exec "$CS" --auth none --bind-addr "127.0.0.1:$PORT" --user-data-dir "$DATA/user" --extensions-dir "$DATA/exts" \
+  --disable-telemetry --disable-update-check --disable-getting-started-override "$REPO/examples/house-prices"

@@ -50,6 +50,25 @@ await Promise.all([
   }),
 ]);
 
+// Webviews: the run panel here; the compare panel (plotly) through its own script when present.
+mkdirSync(join(root, 'dist/webview'), { recursive: true });
+await build({
+  entryPoints: { runDetail: join(root, 'webview/runDetail/main.ts') },
+  outdir: join(root, 'dist/webview'),
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome114',
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+});
+cpSync(join(root, 'webview/runDetail/runDetail.css'), join(root, 'dist/webview/runDetail.css'));
+if (existsSync(join(root, 'scripts/build-webviews.mjs'))) {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [join(root, 'scripts/build-webviews.mjs'), ...(production ? ['--production'] : [])], { stdio: 'inherit' });
+}
+
 if (!production) {
   for (const [dir, out] of [['test', 'dist-test'], ['bench', 'dist-bench']]) {
     rmSync(join(root, out), { recursive: true, force: true });

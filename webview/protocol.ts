@@ -159,3 +159,51 @@ export const MAX_POINTS_PER_SERIES = 2000;
 export function pointsPerSeries(runs: number): number {
   return Math.max(200, Math.min(MAX_POINTS_PER_SERIES, Math.floor(80_000 / Math.max(1, runs))));
 }
+
+// ---------- run detail panel ----------
+
+export interface RunDetailData {
+  id: string;
+  name: string;
+  experiment: string;
+  status: RunInfo['status'];
+  startedAt: number | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  command: string[];
+  note: string | null;
+  error: string | null;
+  git: { commit: string; branch: string | null; dirty: boolean; changedFiles: string[] } | null;
+  python: { path: string; version: string | null; packages: number } | null;
+  params: Record<string, string | number | null>;
+  tags: Record<string, string>;
+  /** Each metric with a small curve (at most 200 buckets, min/max kept) for a sparkline. */
+  metrics: Array<{ key: string; last: number | string | null; min: number | string | null; max: number | string | null; count: number; spark: { y: Float64Array; min: Float32Array; max: Float32Array } }>;
+  artifacts: Array<{ path: string; kind: string; flavor: string | null; size: number | null }>;
+  datasets: Array<{ path: string; role: string; sha256: string | null; rows: number | null; note: string | null; state: string | null }>;
+  consoleTail: string;
+  consoleBytes: number;
+  warnings: { count: number; first: Array<{ line: number; message: string }> };
+}
+
+/** Host → webview: the run to show (again after every change while it runs). */
+export interface RunDetailMessage {
+  type: 'runDetail';
+  run: RunDetailData;
+}
+
+/** Webview → host: the run panel's script has loaded. */
+export interface RunReadyMessage {
+  type: 'runReady';
+  runId: string | null;
+}
+
+/** Webview → host: open or reveal an artifact, open the console log or the uncommitted diff, check the data. */
+export interface RunActionMessage {
+  type: 'runAction';
+  action: 'openArtifact' | 'revealArtifact' | 'openConsole' | 'openDiff' | 'checkData' | 'rerun' | 'compareWithPrevious';
+  path?: string;
+}
+
+export type RunHostToWebview = RunDetailMessage;
+export type RunWebviewToHost = RunReadyMessage | RunActionMessage;

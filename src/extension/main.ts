@@ -9,6 +9,9 @@ import { DatasetsTree, ModelsTree } from './views/datasetsTree';
 import { RunDocuments, RUN_SCHEME } from './views/runDocuments';
 import { TrainingLenses } from './lenses/trainingLenses';
 import { installTerminalCli } from './terminalEnv';
+import { registerComparePanel } from './panels/comparePanel';
+import { registerRunDetailPanel } from './panels/runDetailPanel';
+import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 
 declare const __lineageLoadStart: number | undefined;
 /** Taken when every bundled module has been evaluated: the end of "loading the code". */
@@ -57,6 +60,9 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     ...registerRunCommands(state, runs),
     ...registerManageCommands(state, tree),
     ...registerDataCommands(state),
+    registerComparePanel(state),
+    registerRunDetailPanel(state),
+    vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitDiffDocuments()),
   );
   // Off the activation path: a small file write and environment update.
   setImmediate(() => installTerminalCli(context));

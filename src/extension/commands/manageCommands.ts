@@ -29,6 +29,10 @@ export function registerManageCommands(state: ExtensionContextState, tree: Exper
 
   return [
     vscode.commands.registerCommand('lineage.openRun', withRun('Open which run?', async (id) => {
+      const { RunDetailPanel } = await import('../panels/runDetailPanel');
+      RunDetailPanel.show(state, id);
+    })),
+    vscode.commands.registerCommand('lineage.openRunAsText', withRun('Open which run?', async (id) => {
       const doc = await vscode.workspace.openTextDocument(runDetailUri(id));
       await vscode.window.showTextDocument(doc, { preview: true });
     })),
@@ -44,6 +48,12 @@ export function registerManageCommands(state: ExtensionContextState, tree: Exper
       let ids = Array.isArray(arg) && arg.every((x) => typeof x === 'string') ? (arg as string[]) : runIdsFrom(arg, selected);
       if (ids.length < 2) ids = (await pickRuns(state, f, 'Lineage: compare which runs? (pick two or more)', true)) ?? [];
       if (ids.length < 2) return void (ids.length === 1 && vscode.window.showInformationMessage('Lineage: pick at least two runs to compare.'));
+      const { ComparePanel } = await import('../panels/comparePanel');
+      ComparePanel.show(state, ids);
+    }),
+    vscode.commands.registerCommand('lineage.compareRunsAsText', async (arg?: unknown, selected?: unknown) => {
+      const ids = Array.isArray(arg) && arg.every((x) => typeof x === 'string') ? (arg as string[]) : runIdsFrom(arg, selected);
+      if (ids.length < 2) return;
       const doc = await vscode.workspace.openTextDocument(runDetailUri(ids.join(','), 'compare'));
       await vscode.window.showTextDocument(doc, { preview: true });
     }),

@@ -1,0 +1,150 @@
+/**
+ * The run detail panel: everything about one run, rendered as text (never as HTML), with small curves
+ * drawn as SVG paths. No plotting library here, so this page needs no 'unsafe-eval'.
+ */
+import type { RunDetailData, RunHostToWebview, RunWebviewToHost } from '../protocol';
+
+declare function acquireVsCodeApi(): { postMessage(m: RunWebviewToHost): void; getState(): { runId: string | null } | undefined; setState(s: { runId: string | null }): void };
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+let consoleFilter = '';
+let current: RunDetailData | undefined;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  return e;
+}
+
+function fmt(v: number | string | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e9 || a < 1e-3)) return v.toExponential(3);
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return a >= 1000 ? v.toLocaleString('en-US', { maximumFractionDigits: 1 }) : String(Number(v.toPrecision(5)));
+}
+
+function action(label: string, a: RunWebviewToHost & { type: 'runAction' }): HTMLButtonElement {
+  const b = el('button', { type: 'button', class: 'action' }, label);
+  b.addEventListener('click', () => vscode.postMessage(a));
+  return b;
+}
+
+function section(title: string, ...content: Node[]): HTMLElement {
+  return el('section', {}, el('h2', {}, title), ...content);
+}
+
+function table(head: string[], rows: Array<Array<Node | string>>): HTMLTableElement {
+  const t = el('table');
+  t.append(el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))));
+  const body = el('tbody');
+  for (const r of rows) body.append(el('tr', {}, ...r.map((c) => el('td', {}, c))));
+  t.append(body);
+  return t;
+}
+
+/** A 120×28 sparkline: the min–max band and the last-value line. */
+function sparkline(s: RunDetailData['metrics'][number]['spark']): SVGSVGElement {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 120 28');
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('aria-hidden', 'true');
+  const n = s.y.length;
+  if (n < 2) return svg;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    for (const v of [s.min[i], s.max[i], s.y[i]]) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  }
+  if (!Number.isFinite(lo)) return svg;
+  const span = hi - lo || 1;
+  const X = (i: number) => ((i / (n - 1)) * 118 + 1).toFixed(1);
+  const Y = (v: number) => (27 - ((Math.min(Math.max(v, lo), hi) - lo) / span) * 26).toFixed(1);
+  let band = '';
+  for (let i = 0; i < n; i++) band += `${i ? 'L' : 'M'}${X(i)},${Y(Number.isFinite(s.max[i]) ? s.max[i] : s.y[i])}`;
+  for (let i = n - 1; i >= 0; i--) band += `L${X(i)},${Y(Number.isFinite(s.min[i]) ? s.min[i] : s.y[i])}`;
+  const bandPath = document.createElementNS(NS, 'path');
+  bandPath.setAttribute('d', band + 'Z');
+  bandPath.setAttribute('class', 'band');
+  let line = '';
+  let pen = false;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(s.y[i])) {
+      pen = false;
+      continue;
+    }
+    line += `${pen ? 'L' : 'M'}${X(i)},${Y(s.y[i])}`;
+    pen = true;
+  }
+  const linePath = document.createElementNS(NS, 'path');
+  linePath.setAttribute('d', line);
+  linePath.setAttribute('class', 'line');
+  svg.append(bandPath, linePath);
+  return svg;
+}
+
+function render(r: RunDetailData): void {
+  current = r;
+  vscode.setState({ runId: r.id });
+  const parts: Node[] = [];
+  parts.push(
+    el('header', {},
+      el('h1', {}, r.name),
+      el('div', { class: `status status-${r.status}` }, r.status + (r.exitCode !== null ? ` (exit ${r.exitCode})` : '')),
+      el('div', { class: 'meta' }, `${r.experiment} · ${r.id} · ${r.durationMs !== null ? (r.durationMs / 1000).toFixed(1) + ' s' : ''}`),
+      el('div', { class: 'actions' }, action('Rerun', { type: 'runAction', action: 'rerun' }), action('Compare with previous', { type: 'runAction', action: 'compareWithPrevious' })),
+    ),
+  );
+  if (r.note) parts.push(el('blockquote', {}, r.note));
+  if (r.error) parts.push(el('pre', { class: 'error' }, r.error.trim()));
+  parts.push(el('p', { class: 'command' }, el('code', {}, r.command.join(' '))));
+  if (r.git) {
+    const gitLine = el('p', {}, `git ${r.git.commit.slice(0, 12)} on ${r.git.branch ?? '?'}`);
+    if (r.git.dirty) gitLine.append(' · ', action(`Uncommitted changes (${r.git.changedFiles.length} file${r.git.changedFiles.length === 1 ? '' : 's'})`, { type: 'runAction', action: 'openDiff' }));
+    parts.push(gitLine);
+  }
+  if (r.python) parts.push(el('p', {}, `python ${r.python.path} ${r.python.version ?? ''} · ${r.python.packages} packages`));
+  const params = Object.entries(r.params);
+  if (params.length) parts.push(section('Params', table(['key', 'value'], params.map(([k, v]) => [k, String(v)]))));
+  if (r.metrics.length)
+    parts.push(section('Metrics', table(['metric', 'curve', 'last', 'min', 'max', 'points'], r.metrics.map((m) => [m.key, sparkline(m.spark), fmt(m.last), fmt(m.min), fmt(m.max), String(m.count)]))));
+  const tags = Object.entries(r.tags);
+  if (tags.length) parts.push(section('Tags', el('p', {}, ...tags.map(([k, v]) => el('span', { class: 'tag' }, `${k}=${v}`)))));
+  if (r.datasets.length)
+    parts.push(
+      section('Datasets',
+        table(['role', 'path', 'sha256', 'rows', 'status'], r.datasets.map((d) => [d.role, d.path, el('code', { title: d.sha256 ?? '' }, (d.sha256 ?? '—').slice(0, 16)), d.rows === null ? '' : fmt(d.rows), d.state ?? d.note ?? ''])),
+        action('Check whether the data changed', { type: 'runAction', action: 'checkData' }),
+      ),
+    );
+  if (r.artifacts.length)
+    parts.push(
+      section('Artifacts', table(['path', 'kind', 'size', ''], r.artifacts.map((a) => [a.path, a.kind + (a.flavor ? ` (${a.flavor})` : ''), a.size === null ? 'missing' : fmt(a.size) + ' B',
+        el('span', {}, action('Open', { type: 'runAction', action: 'openArtifact', path: a.path }), action('Reveal', { type: 'runAction', action: 'revealArtifact', path: a.path }))]))),
+    );
+  const search = el('input', { type: 'search', placeholder: 'Search the console log', 'aria-label': 'Search the console log', value: consoleFilter });
+  const pre = el('pre', { class: 'console' });
+  const fill = () => {
+    const lines = r.consoleTail.split('\n');
+    const q = consoleFilter.toLowerCase();
+    pre.textContent = q ? lines.filter((l) => l.toLowerCase().includes(q)).join('\n') : r.consoleTail;
+  };
+  search.addEventListener('input', () => {
+    consoleFilter = search.value;
+    fill();
+  });
+  fill();
+  parts.push(section(`Console log (last ${fmt(r.consoleTail.length)} of ${fmt(r.consoleBytes)} bytes)`, search, pre, action('Open the whole log', { type: 'runAction', action: 'openConsole' })));
+  if (r.warnings.count) parts.push(section(`${r.warnings.count} skipped event line(s)`, el('ul', {}, ...r.warnings.first.map((w) => el('li', {}, `line ${w.line}: ${w.message}`)))));
+  app.replaceChildren(...parts);
+}
+
+window.addEventListener('message', (e: MessageEvent<RunHostToWebview>) => {
+  if (e.data?.type === 'runDetail') render(e.data.run);
+});
+vscode.postMessage({ type: 'runReady', runId: vscode.getState()?.runId ?? current?.id ?? null });

@@ -1,7 +1,8 @@
 // Runs Lineage in a real VS Code: code-server 4.100.3 (installed by install-code-server.sh into .code-server/)
 // driven by Debian's Chromium through playwright-core, offline, on 127.0.0.1 only.
 //   1. the mocha suite (out/test/suite/index.js, built by build-suite.mjs) inside the real extension host;
-//   2. a UI pass as a new user (test/vscode/ui/newUser.mjs): Quick Open, command palette, notification.
+//   2. a UI pass as a new user (test/vscode/ui/newUser.mjs): code lens run, the Lineage view, filter, rerun
+//      with a changed parameter from the tree's context menu, stop from the status bar, screenshot.
 // Expects `node scripts/build.mjs` to have run (dist/extension.js). Prints `N passed, N failed` per phase and
 // exits non-zero on any failure. code-server and Chromium are always stopped at the end.
 import { spawn, execFileSync } from 'node:child_process';
@@ -33,6 +34,13 @@ const HOST_NOISE = [
   /^Updating additional builtin extensions cache/,
   /^ChatSessionStore:/,
   /Long running operations during shutdown are unsupported in the web/,
+];
+
+/** Figures the suite prints (editor.suite.ts), repeated in the summary line. */
+const FIGURES = [
+  ['live update latency', /live update latency: (\d+) ms/],
+  ['sync of 10,000 runs', /sync of 10,000 new runs \(lineage\.refresh\): (\d+) ms/],
+  ['tree first page with 10,000 runs', /tree first page with 10,000 runs: (\d+) ms/],
 ];
 
 const log = (...a) => console.log(...a);
@@ -71,13 +79,15 @@ function freePort() {
   });
 }
 
-/** A fresh copy of examples/house-prices, committed to git so the run's commit is captured. */
-function makeWorkspace(parent, name) {
+/** A fresh copy of examples/house-prices (plus `fixtures` from test/vscode/fixtures/), committed to git so the
+ * run's commit is captured. */
+function makeWorkspace(parent, name, fixtures = []) {
   const ws = path.join(parent, name);
   fs.cpSync(path.join(ROOT, 'examples', 'house-prices'), ws, {
     recursive: true,
     filter: (src) => !/[\\/](outputs|__pycache__|\.lineage)([\\/]|$)/.test(src),
   });
+  for (const f of fixtures) fs.copyFileSync(path.join(ROOT, 'test', 'vscode', 'fixtures', f), path.join(ws, f));
   const env = { ...process.env, GIT_AUTHOR_NAME: 'lineage-test', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 'lineage-test', GIT_COMMITTER_EMAIL: 't@example.invalid' };
   const git = (...a) => execFileSync('git', a, { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
   git('init', '-q', '-b', 'main');
@@ -208,6 +218,7 @@ async function suitePhase(tmp) {
   page.on('pageerror', (e) => pageLog.write(`[pageerror] ${e.message}\n`));
   let result;
   let activationMs;
+  const figures = {};
   let resolveExit;
   const exitCode = new Promise((resolve) => { resolveExit = resolve; });
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
@@ -220,6 +231,10 @@ async function suitePhase(tmp) {
       if (m) { result = JSON.parse(m[1]); continue; }
       const a = /activationMs: ([\d.]+) ms/.exec(line);
       if (a) activationMs = Number(a[1]);
+      for (const [name, re] of FIGURES) {
+        const f = re.exec(line);
+        if (f) figures[name] = Number(f[1]);
+      }
       console.log(type === 'error' ? `  [ext-host error] ${line}` : line);
     }
   });
@@ -252,14 +267,16 @@ async function suitePhase(tmp) {
   let failed = result?.failed ?? 0;
   if (code !== 0 && failed === 0) failed = 1; // the host failed outside the tests (load error, crash, timeout)
   log(`suite: exit code ${code}, ${seconds(Date.now() - started)}${activationMs !== undefined ? `, activationMs ${activationMs}` : ''}`);
+  const figureText = Object.entries(figures).map(([k, v]) => `${k} ${v} ms`).join(', ');
   log(`${passed} passed, ${failed} failed`);
-  return { passed, failed, ms: Date.now() - started, activationMs };
+  return { passed, failed, ms: Date.now() - started, activationMs, figureText };
 }
 
 /** Phase 2: the UI as a new user would use it. */
 async function uiPhase(tmp) {
   const started = Date.now();
-  const ws = makeWorkspace(tmp, 'house-prices');
+  // long_train.py: the long run the UI pass stops from the status bar.
+  const ws = makeWorkspace(tmp, 'house-prices', ['long_train.py']);
   const server = await startCodeServer(path.join(tmp, 'ui-server'), ws);
   log(`==> ui: code-server on port ${server.port}, workspace ${ws}`);
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -295,11 +312,14 @@ try {
   // Its config and cache (crash-report folder included) under tmp, not ~/.config/chromium.
   const chromiumEnv = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'chromium', 'config'), XDG_CACHE_HOME: path.join(tmp, 'chromium', 'cache') };
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: chromiumEnv, timeout: 60_000 });
-  const suite = await suitePhase(tmp);
-  const ui = await uiPhase(tmp);
+  // LINEAGE_VSCODE_ONLY=suite|ui runs one phase (while working on it); the default runs both.
+  const only = process.env.LINEAGE_VSCODE_ONLY;
+  const none = { passed: 0, failed: 0, ms: 0 };
+  const suite = only && only !== 'suite' ? none : await suitePhase(tmp);
+  const ui = only && only !== 'ui' ? none : await uiPhase(tmp);
   const passed = suite.passed + ui.passed;
   const failed = suite.failed + ui.failed;
-  log(`\nreal VS Code: suite ${seconds(suite.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}`);
+  log(`\nreal VS Code: suite ${seconds(suite.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${suite.figureText ? `, ${suite.figureText}` : ''}`);
   log(`vscode: ${passed} passed, ${failed} failed`);
   exit = failed === 0 && passed > 0 ? 0 : 1;
 } catch (err) {

@@ -158,3 +158,28 @@ test('a full disk on save keeps the index dirty and says the runs are safe', asy
   assert.ok(!lw.store.isDirty);
   lw.close();
 });
+
+test('edits written back to back (same mtime tick) are all seen', async () => {
+  const { updateUserEdits } = await import('../../src/core/runs/userEdits');
+  const ws = tmpDir();
+  const dir = makeRunFolder(ws, { events: [metricLine('loss', 1)] });
+  const id = path.basename(dir);
+  const lw = await LineageWorkspace.open(ws);
+  for (let i = 0; i < 200; i++) {
+    updateUserEdits(dir, (e) => (e.starred = i % 2 === 0));
+    await lw.sync({ only: [id] });
+    assert.equal(listRuns(lw.store)[0].starred, i % 2 === 0, `edit ${i}`);
+  }
+  updateUserEdits(dir, (e) => ((e.name = 'renamed'), (e.note = 'why'), (e.tags = { stage: 'candidate' })));
+  await lw.sync({ only: [id] });
+  const { getRun } = await import('../../src/core/runs/queries');
+  const r = getRun(lw.store, id);
+  assert.equal(r.name, 'renamed');
+  assert.equal(r.note, 'why');
+  assert.deepEqual(r.tags, { stage: 'candidate' });
+  lw.close();
+  // The edits live in the run folder: a rebuilt index keeps them.
+  const { ws: rebuilt } = await LineageWorkspace.rebuild(ws);
+  assert.equal(getRun(rebuilt.store, id).name, 'renamed');
+  rebuilt.close();
+});

@@ -35,21 +35,23 @@ export function updateUserEdits(runDir: string, change: (e: UserEdits) => void):
 
 /** Ingest step: applies user.json over what the run recorded, when the file changed. */
 export function applyUserEdits(store: Store, runId: string, runDir: string, force = false): boolean {
-  let mtime: number;
+  let stamp: string;
   try {
-    mtime = fs.statSync(path.join(runDir, 'user.json')).mtimeMs;
+    const st = fs.statSync(path.join(runDir, 'user.json'));
+    // Two edits within one mtime tick look alike by time alone; the inode of the atomic rewrite differs.
+    stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
   } catch {
     return false;
   }
-  const known = store.get<{ user_mtime: number | null }>('SELECT user_mtime FROM runs WHERE id = ?', [runId]);
-  if (!known || (!force && known.user_mtime === mtime)) return false;
+  const known = store.get<{ user_stamp: string | null }>('SELECT user_stamp FROM runs WHERE id = ?', [runId]);
+  if (!known || (!force && known.user_stamp === stamp)) return false;
   const e = readUserEdits(runDir);
   store.transaction(() => {
     if (typeof e.name === 'string' && e.name.trim()) store.run('UPDATE runs SET name = ? WHERE id = ?', [e.name.trim().slice(0, 200), runId]);
-    store.run('UPDATE runs SET note = ?, starred = ?, user_mtime = ? WHERE id = ?', [
+    store.run('UPDATE runs SET note = ?, starred = ?, user_stamp = ? WHERE id = ?', [
       typeof e.note === 'string' ? e.note.slice(0, 6000) : null,
       e.starred ? 1 : 0,
-      mtime,
+      stamp,
       runId,
     ]);
     for (const [k, v] of Object.entries(e.tags ?? {})) {

@@ -116,7 +116,8 @@ const MIGRATIONS: string[] = [
   /* 3: edits made in the editor (rename, note, star, tags), kept in each run's user.json */ `
   ALTER TABLE runs ADD COLUMN note TEXT;
   ALTER TABLE runs ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
-  ALTER TABLE runs ADD COLUMN user_mtime REAL;
+  -- mtime:size:inode of user.json; the atomic rewrite gives a new inode, so quick edits are never missed.
+  ALTER TABLE runs ADD COLUMN user_stamp TEXT;
   `,
 ];
 

@@ -38,20 +38,24 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     return this.filterText;
   }
 
+  /** Throws FilterSyntaxError for bad text, leaving the current filter as it was. */
   async setFilter(text: string | undefined): Promise<number | undefined> {
-    this.filterText = text?.trim() || undefined;
-    this.filtered = undefined;
+    const next = text?.trim() || undefined;
+    let filtered: Set<string> | undefined;
     let count: number | undefined;
-    if (this.filterText) {
+    if (next) {
+      const { filterRuns, parseFilter } = await import('../../core/runs/filter');
+      const expr = parseFilter(next);
       const folder = this.state.folderOf();
       if (folder) {
         const ws = await this.state.workspace(folder);
-        const { filterRuns } = await import('../../core/runs/filter');
-        const ids = filterRuns(ws.store, this.filterText);
-        this.filtered = new Set(ids);
+        const ids = filterRuns(ws.store, expr);
+        filtered = new Set(ids);
         count = ids.length;
       }
     }
+    this.filterText = next;
+    this.filtered = filtered;
     void vscode.commands.executeCommand('setContext', 'lineage.filtered', !!this.filterText);
     this.refresh();
     return count;

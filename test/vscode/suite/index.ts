@@ -14,6 +14,7 @@ export function run(): Promise<void> {
   // (describe, it, before…) first, then evaluate them.
   mocha.suite.emit('pre-require', globalThis, 'lineage.suite.ts', mocha);
   require('./lineage.suite');
+  require('./editor.suite');
   return new Promise((resolve, reject) => {
     try {
       const runner = mocha.run((failures) => {

@@ -10,45 +10,10 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import initSqlJs from 'sql.js';
 import * as vscode from 'vscode';
-
-const EXTENSION_ID = 'lineage-dev.lineage';
-const PYTHON = '/usr/bin/python3';
-
-function workspaceDir(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'a workspace folder is open');
-  return folder.uri.fsPath;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { EXTENSION_ID, PYTHON, startCommand, waitFor, workspaceDir } from './helpers';
 
 function sha256Of(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-/** Commands that end by showing a notification with a button only settle when it is closed: start them, don't wait. */
-function startCommand(id: string, ...args: unknown[]): { error(): unknown } {
-  let error: unknown;
-  vscode.commands.executeCommand(id, ...args).then(undefined, (err: unknown) => {
-    error = err;
-    console.error(`${id} failed: ${String(err)}`);
-  });
-  return { error: () => error };
 }
 
 async function queryDb(dbFile: string, sql: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {

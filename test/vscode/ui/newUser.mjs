@@ -1,12 +1,22 @@
 // The UI pass, as a new user would do it in a real VS Code (code-server) with Chromium: open the example
-// folder, Quick Open train.py, run "Lineage: Run Current File as Experiment" from the command palette, and
-// see the notification with the result and the run's terminal. Driven by scripts/vscode/run.mjs.
+// folder, open train.py, run it from its "▶ Run experiment" code lens, see the notification and the run's
+// terminal, open the Lineage view and find the run finished with its metric, filter the tree (a match, then
+// no match, then clear), rerun it with a changed parameter from the tree's context menu, run the long
+// long_train.py from the command palette and stop it from the status bar, and end with a screenshot of the
+// view, the lenses and the finished runs. Driven by scripts/vscode/run.mjs, which puts long_train.py in the
+// workspace (test/vscode/fixtures/).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const STEP_TIMEOUT_MS = 120_000;
 const RUN_COMMAND = 'Lineage: Run Current File as Experiment';
 const TERMINAL_NAME = 'Lineage: train.py';
+const RUN_LENS = '▶ Run experiment';
+const GBR_FILTER = 'params.model = "gbr"';
+const RF_FILTER = 'params.model = "rf"';
+const NO_MATCH = 'No run matches the filter.';
+const RERUN_ITEM = 'Rerun with Changed Parameters…';
+const NEW_ARGS = '--n-estimators 30';
 
 /**
  * @param {{ context: import('playwright-core').BrowserContext, url: string, workspace: string, resultsDir: string,
@@ -28,9 +38,100 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
       throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${state === 'visible' ? '' : ` to be ${state}`}`, { cause: err });
     }
   };
+  /** Polls `probe` until it returns a value other than undefined. */
+  const poll = async (what, probe, timeout = STEP_TIMEOUT_MS) => {
+    const end = Date.now() + timeout;
+    let last;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v !== undefined) return v;
+      } catch (err) {
+        last = err;
+      }
+      if (Date.now() > end) throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${last ? ` (${last.message})` : ''}`);
+      await page.waitForTimeout(250);
+    }
+  };
   const quickInput = page.locator('.quick-input-widget .quick-input-box input');
   const quickRow = (text) => page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text }).first();
+  const sidebar = page.locator('.part.sidebar');
+  /** The Experiments view's run rows: their accessible name is "<name>, <status>[, <metric> <value>]". */
+  const runItems = (status) => sidebar.getByRole('treeitem', { name: new RegExp(`, ${status}(,|$)`) });
+
+  /** F1, the command's title, Enter; retried while the command is not (yet) in the palette. */
+  const runFromPalette = async (title, { timeout = STEP_TIMEOUT_MS } = {}) => {
+    const end = Date.now() + timeout;
+    for (;;) {
+      await page.keyboard.press('F1');
+      await waitFor(quickInput, 'the command palette (F1)');
+      await quickInput.fill(`>${title}`);
+      try {
+        await quickRow(title).waitFor({ state: 'visible', timeout: 10_000 });
+        break;
+      } catch {
+        await page.keyboard.press('Escape');
+        if (Date.now() > end) throw new Error(`"${title}" never appeared in the command palette`);
+      }
+    }
+    await page.keyboard.press('Enter');
+  };
+  /** Exactly `text` (train.py, not long_train.py). */
+  const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const quickOpen = async (file) => {
+    const activeTab = page.locator('.tabs-container .tab.active .label-name').filter({ hasText: exactly(file) });
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Control+P');
+      await waitFor(quickInput, 'Quick Open (Control+P)');
+      await quickInput.fill(file);
+      // "train.py" also finds long_train.py, maybe first, and the list changes as results come in: once a
+      // row named exactly `file` is there, move the focus onto it (as a user would with the arrow keys).
+      const name = (row) => row.locator('.label-name').first().innerText().then((t) => t.trim()).catch(() => '');
+      await waitFor(page.locator('.quick-input-widget .monaco-list-row .label-name').filter({ hasText: exactly(file) }).first(), `${file} in the Quick Open list`);
+      await page.waitForTimeout(300);
+      const focused = page.locator('.quick-input-widget .monaco-list-row.focused').first();
+      for (let i = 0; i < 10 && (await name(focused)) !== file; i++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      try {
+        await activeTab.waitFor({ state: 'visible', timeout: 10_000 });
+        break;
+      } catch (err) {
+        await page.keyboard.press('Escape');
+        if (attempt === 3) throw new Error(`${file} did not become the active editor tab (3 tries with Quick Open)`, { cause: err });
+      }
+    }
+    await waitFor(page.locator('.editor-instance .monaco-editor .view-lines').first(), 'the editor text');
+  };
+  /** Types `text` into the open input box (replacing what it holds) and presses Enter. */
+  const answerInput = async (text, what) => {
+    await waitFor(quickInput, what);
+    await quickInput.fill(text);
+    await page.keyboard.press('Enter');
+    await waitFor(quickInput, what, { state: 'hidden' });
+  };
+  const runsDir = path.join(workspace, '.lineage', 'runs');
+  const readRuns = () =>
+    (fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []).flatMap((id) => {
+      try {
+        return [JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8'))];
+      } catch {
+        return [];
+      }
+    });
+  const paramsOf = (id) => {
+    const params = {};
+    const file = path.join(runsDir, id, 'events.jsonl');
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const e = JSON.parse(line);
+      if (e.type === 'param') params[e.key] = e.value;
+    }
+    return params;
+  };
+
   let toastText;
+  let firstRun;
+  let longRun;
 
   const steps = [
     ['open-workbench', async () => {
@@ -40,40 +141,22 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
       await waitFor(page.getByRole('treeitem', { name: 'train.py' }).first(), 'train.py in the explorer');
     }],
     ['quick-open-train-py', async () => {
-      await page.keyboard.press('Control+P');
-      await waitFor(quickInput, 'Quick Open (Control+P)');
-      await quickInput.fill('train.py');
-      await waitFor(quickRow('train.py'), 'train.py in the Quick Open list');
-      await page.keyboard.press('Enter');
-      await waitFor(page.locator('.tabs-container .tab.active').filter({ hasText: 'train.py' }), 'train.py as the active editor tab');
-      await waitFor(page.locator('.editor-instance .monaco-editor .view-lines').first(), 'the editor text');
+      await quickOpen('train.py');
     }],
-    ['run-command', async () => {
-      // The command is offered for Python editors only (editorLangId == python): retry until the language
-      // is known and the extension's contribution is in the palette.
-      const end = Date.now() + STEP_TIMEOUT_MS;
-      for (;;) {
-        await page.keyboard.press('F1');
-        await waitFor(quickInput, 'the command palette (F1)');
-        await quickInput.fill('>Lineage: Run Current File');
-        try {
-          await quickRow(RUN_COMMAND).waitFor({ state: 'visible', timeout: 10_000 });
-          break;
-        } catch (err) {
-          await page.keyboard.press('Escape');
-          if (Date.now() > end) throw new Error(`"${RUN_COMMAND}" never appeared in the command palette`);
-        }
-      }
-      await page.keyboard.press('Enter');
-      await waitFor(quickInput, 'the command palette', { state: 'hidden' });
+    ['run-from-code-lens', async () => {
+      // The lenses come once the extension (activated by the Python editor) has provided them.
+      const lens = page.locator('.monaco-editor .codelens-decoration a').filter({ hasText: RUN_LENS }).first();
+      await waitFor(lens, `the "${RUN_LENS}" code lens above train.py`);
+      const lenses = (await page.locator('.monaco-editor .codelens-decoration').first().innerText()).replace(/\s+/g, ' ').trim();
+      log(`  lenses: ${lenses}`);
+      await lens.click();
     }],
     ['notification', async () => {
       const toast = page.locator('.notifications-toasts .notification-list-item-message').filter({ hasText: /Lineage: run .* (finished|failed|killed)/ }).first();
       await waitFor(toast, 'the notification "Lineage: run … finished/failed"');
       toastText = (await toast.innerText()).trim();
       log(`  toast: ${toastText}`);
-      // "Lineage: run <name> finished in 2.9 s · val_mae 17,324.6": the key metric is the first validation
-      // metric logged once (val_mae for this example); val_rmse is checked in the terminal's output below.
+      // "Lineage: run <name> finished in 2.9 s · val_rmse 23,577": the key metric (validation first).
       if (!/ finished in [\d.]+ s · val_\w+ [\d,.]+/.test(toastText)) {
         throw new Error(`the notification does not say "finished" with a validation metric: "${toastText}"`);
       }
@@ -96,19 +179,111 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
       }
       log(`  terminal: ${text.trim().split('\n').filter((l) => /val_rmse=\S+ EUR|\[Lineage\] run/.test(l)).map((l) => l.trim()).join(' | ')}`);
       // The run folder is on disk as the notification said.
-      const runs = path.join(workspace, '.lineage', 'runs');
-      const finished = fs.existsSync(runs) && fs.readdirSync(runs).some((id) => {
-        try {
-          return JSON.parse(fs.readFileSync(path.join(runs, id, 'run.json'), 'utf8')).status === 'finished';
-        } catch {
-          return false;
-        }
-      });
-      if (!finished) throw new Error(`no finished run.json under ${runs}`);
+      const finished = readRuns().filter((r) => r.status === 'finished');
+      if (finished.length !== 1) throw new Error(`expected one finished run.json under ${runsDir}, found ${finished.length}`);
+      firstRun = finished[0];
     }],
-    ['screenshot', async () => {
-      // Let the terminal render the end of the run's output before the picture.
-      await page.waitForTimeout(1000);
+    ['open-lineage-view', async () => {
+      const entry = page.locator('.activitybar .action-item a.action-label[aria-label^="Lineage"]').first();
+      await waitFor(entry, 'the Lineage entry in the activity bar');
+      log(`  activity bar: aria-label "${await entry.getAttribute('aria-label')}"`);
+      // A click on the active container's entry would close it: click only when Lineage is not shown.
+      const active = await entry.evaluate((a) => a.closest('.action-item')?.classList.contains('checked') ?? false);
+      if (!active) await entry.click();
+      await waitFor(sidebar.locator('.pane-header').filter({ hasText: /Experiments/i }).first(), 'the Experiments view in the side bar');
+    }],
+    ['run-in-tree', async () => {
+      // Finished, with its key metric in the row: "<name>, finished, val_rmse 23,577".
+      const row = runItems('finished').filter({ hasText: 'val_rmse' }).first();
+      await waitFor(row, 'the run finished in the Experiments tree with val_rmse');
+      const label = await row.getAttribute('aria-label');
+      const description = (await row.locator('.label-description').first().innerText().catch(() => '')).trim();
+      log(`  tree: "${label}" (description "${description}")`);
+      if (!label?.startsWith(`${firstRun.name}, finished`)) throw new Error(`the tree row is not run ${firstRun.name}: "${label}"`);
+    }],
+    ['filter-match', async () => {
+      await runFromPalette('Lineage: Filter Runs…');
+      await answerInput(GBR_FILTER, 'the filter input box');
+      // The view says what it shows, and the run is still listed.
+      await waitFor(sidebar.getByText(`Filter: ${GBR_FILTER} — 1 run(s)`).first(), `the view message "Filter: ${GBR_FILTER} — 1 run(s)"`);
+      await waitFor(runItems('finished').filter({ hasText: 'val_rmse' }).first(), 'the run listed under the filter');
+    }],
+    ['filter-no-match', async () => {
+      await runFromPalette('Lineage: Filter Runs…');
+      // The box opens with the current filter; it is replaced.
+      await waitFor(quickInput, 'the filter input box');
+      const prefilled = await quickInput.inputValue();
+      if (prefilled !== GBR_FILTER) throw new Error(`the filter box should open with the current filter "${GBR_FILTER}", it holds "${prefilled}"`);
+      await answerInput(RF_FILTER, 'the filter input box');
+      await waitFor(sidebar.getByRole('treeitem', { name: NO_MATCH }).first(), `"${NO_MATCH}" in the tree`);
+      await waitFor(runItems('finished').first(), 'the run hidden by the filter', { state: 'hidden', timeout: 10_000 });
+    }],
+    ['clear-filter', async () => {
+      await runFromPalette('Lineage: Clear Filter');
+      await waitFor(runItems('finished').filter({ hasText: 'val_rmse' }).first(), 'the run listed again');
+      await waitFor(sidebar.getByRole('treeitem', { name: NO_MATCH }).first(), `"${NO_MATCH}" gone`, { state: 'hidden', timeout: 10_000 });
+    }],
+    ['rerun-with-changed-params', async () => {
+      const row = runItems('finished').first();
+      await row.click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-item').filter({ hasText: RERUN_ITEM }).first();
+      await waitFor(item, `"${RERUN_ITEM}" in the run's context menu`);
+      // The menu acts on mouse up over an item it has highlighted: hover first, then click; Enter on the
+      // highlighted item if the menu is still open.
+      await item.hover();
+      await item.locator('a.action-menu-item').first().click();
+      if (await item.isVisible().catch(() => false)) {
+        await page.waitForTimeout(500);
+        if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      }
+      await waitFor(quickInput, 'the arguments input box');
+      // Prefilled with the run's arguments (the lens ran train.py without any).
+      const expected = firstRun.command.slice(firstRun.command.findIndex((a) => a.endsWith('.py')) + 1).join(' ');
+      const prefilled = await quickInput.inputValue();
+      if (prefilled !== expected) throw new Error(`the box should hold the run's arguments "${expected}", it holds "${prefilled}"`);
+      await answerInput(`${prefilled} ${NEW_ARGS}`.trim(), 'the arguments input box');
+      // A second run, finished, in the tree.
+      await poll('two finished runs in the Experiments tree', async () => ((await runItems('finished').count()) === 2 ? true : undefined));
+      const second = readRuns().find((r) => r.id !== firstRun.id && r.status === 'finished');
+      if (!second) throw new Error('no second finished run.json');
+      if (!second.command.join(' ').endsWith(`train.py ${NEW_ARGS}`)) throw new Error(`the rerun's command is "${second.command.join(' ')}"`);
+      const params = paramsOf(second.id);
+      if (params.n_estimators !== 30) throw new Error(`the rerun's n_estimators param is ${JSON.stringify(params.n_estimators)}, not 30`);
+      if (paramsOf(firstRun.id).n_estimators !== 200) throw new Error('the first run\'s n_estimators is not 200');
+      log(`  rerun: ${second.name} (${second.id}) with ${NEW_ARGS}: params.n_estimators = ${params.n_estimators}`);
+    }],
+    ['stop-from-status-bar', async () => {
+      await quickOpen('long_train.py');
+      await runFromPalette(RUN_COMMAND);
+      // The status bar shows the live run (newest metric) and stops it on click.
+      const item = page.locator('.statusbar .statusbar-item').filter({ has: page.locator('[aria-label*="Lineage"]') })
+        .or(page.locator('.statusbar .statusbar-item[aria-label*="Lineage"]')).first();
+      await waitFor(item, 'the Lineage status bar item of the live run');
+      longRun = await poll('the live run of long_train.py on disk', () => readRuns().find((r) => r.status === 'running' && r.command.some((a) => a.endsWith('long_train.py'))));
+      await waitFor(runItems('running').first(), 'the running run in the tree');
+      // Let it log a little so the item shows a metric.
+      await poll('a metric in the status bar item', async () => (/loss/.test(await item.innerText()) ? true : undefined), 30_000);
+      log(`  status bar: "${(await item.innerText()).replace(/\s+/g, ' ').trim()}"`);
+      await item.click();
+      const killed = await poll('run.json status killed', () => {
+        const r = readRuns().find((x) => x.id === longRun.id);
+        return r && r.status !== 'running' ? r : undefined;
+      }, 30_000);
+      if (killed.status !== 'killed') throw new Error(`the long run ended ${killed.status}, not killed`);
+      await waitFor(runItems('killed').first(), 'the run killed in the tree', { timeout: 30_000 });
+      await waitFor(item, 'the status bar item gone', { state: 'hidden', timeout: 30_000 });
+      log(`  stopped: ${(await runItems('killed').first().getAttribute('aria-label'))}`);
+    }],
+    ['final-screenshot', async () => {
+      // train.py in the editor with its lenses (the last run's metric among them), the Lineage view beside it.
+      await quickOpen('train.py');
+      await waitFor(page.locator('.monaco-editor .codelens-decoration').filter({ hasText: /Last run: val_rmse/ }).first(), 'the "Last run: val_rmse …" code lens on train.py');
+      await runFromPalette('Notifications: Clear All Notifications');
+      await waitFor(page.locator('.notifications-toasts .notification-list-item').first(), 'the notifications cleared', { state: 'hidden', timeout: 10_000 });
+      await waitFor(runItems('finished').filter({ hasText: 'val_rmse' }).first(), 'a finished run in the tree');
+      // The pointer off any hover (it last clicked the status bar).
+      await page.mouse.move(900, 320);
+      await page.waitForTimeout(800);
       await page.screenshot({ path: path.join(resultsDir, 'final.png') });
     }],
   ];
@@ -131,6 +306,16 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
       log(`  ✗ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s): ${String(err?.message ?? err).split('\n')[0]}`);
       log(`    screenshot: ${shot}; browser console: ${consoleLog}`);
       break;
+    }
+  }
+  // A failed pass may leave long_train.py running (the launcher starts it in its own process group, which
+  // stopping code-server does not reach): end that group, found by the pid its run.json recorded.
+  for (const r of readRuns()) {
+    if (r.status === 'running' && r.childPid && r.command.some((a) => a.endsWith('long_train.py'))) {
+      try {
+        process.kill(-r.childPid, 'SIGTERM');
+        log(`  (stopped the leftover long_train.py run ${r.id}, process group ${r.childPid})`);
+      } catch { /* already gone */ }
     }
   }
   pageLog.end();

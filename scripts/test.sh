@@ -39,6 +39,14 @@ vs_fail=$(grep -oE '^vscode: [0-9]+ passed, [0-9]+ failed' "$vs_out" | grep -oE 
 if [ "$vs_rc" -ne 0 ] && [ "$vs_fail" -eq 0 ]; then vs_fail=1; fi
 passed=$((passed + vs_pass)); failed=$((failed + vs_fail))
 
+step "webviews in Debian's Chromium (installed by the step above) with a stand-in host (charts, spikes, hostile strings, theme, table)"
+wv_out=$(mktemp)
+node test/webview/run.mjs 2>&1 | tee "$wv_out"; wv_rc=${PIPESTATUS[0]}
+wv_pass=$(grep -oE '^[0-9]+ passed, [0-9]+ failed' "$wv_out" | tail -1 | grep -oE '^[0-9]+' || echo 0)
+wv_fail=$(grep -oE '^[0-9]+ passed, [0-9]+ failed' "$wv_out" | tail -1 | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)
+if [ "$wv_rc" -ne 0 ] && [ "$wv_fail" -eq 0 ]; then wv_fail=1; fi
+passed=$((passed + wv_pass)); failed=$((failed + wv_fail))
+
 echo
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

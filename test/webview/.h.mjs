@@ -1,0 +1,11 @@
+import { startServer, launch, openPanel } from './harness.mjs';
+import { encode, manyRunsInit } from './fixtures/generate.mjs';
+const server = await startServer();
+const browser = await launch();
+const p = await openPanel(browser, server);
+await p.init(encode(manyRunsInit(500)));
+await p.page.waitForSelector('.dt-row:not([hidden])');
+await p.page.$eval('.dt-wrap', (w) => { w.scrollTop = 3000; w.scrollLeft = 1500; });
+await p.page.waitForTimeout(400);
+await p.page.screenshot({ path: '/tmp/probe/table-scrolled.png' });
+await browser.close(); await server.close();

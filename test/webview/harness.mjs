@@ -1,0 +1,277 @@
+// A stand-in for VS Code's side of the Compare webview: a tiny HTTP server on 127.0.0.1 serving the built
+// dist/webview/ files and a host page that looks like the real one (same Content-Security-Policy shape as
+// src/extension/panels/webviewHtml.ts, a nonce, the --vscode-* theme variables set from script the way
+// VS Code sets them, body class vscode-dark), and that defines acquireVsCodeApi (it records every posted
+// message and keeps the state). Tests drive it with Playwright in Debian's Chromium.
+import { createServer } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+const distWebview = join(root, 'dist/webview');
+
+export const THEMES = {
+  dark: {
+    bodyClass: 'vscode-dark',
+    vars: {
+      '--vscode-font-family': '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-editor-foreground': '#cccccc',
+      '--vscode-editor-background': '#1f1f1f',
+      '--vscode-foreground': '#cccccc',
+      '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-panel-border': '#2b2b2b',
+      '--vscode-focusBorder': '#0078d4',
+      '--vscode-editorHoverWidget-background': '#202020',
+      '--vscode-list-hoverBackground': '#2a2d2e',
+      '--vscode-dropdown-background': '#313131',
+      '--vscode-dropdown-foreground': '#cccccc',
+      '--vscode-dropdown-border': '#3c3c3c',
+      '--vscode-button-background': '#0078d4',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-secondaryBackground': '#313131',
+      '--vscode-button-secondaryForeground': '#cccccc',
+      '--vscode-charts-foreground': '#cccccc',
+      '--vscode-charts-lines': 'rgba(204, 204, 204, 0.5)',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-disabledForeground': 'rgba(204, 204, 204, 0.5)',
+    },
+  },
+  light: {
+    bodyClass: 'vscode-light',
+    vars: {
+      '--vscode-font-family': 'Georgia, serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-editor-foreground': '#3b3b3b',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-foreground': '#3b3b3b',
+      '--vscode-descriptionForeground': '#717171',
+      '--vscode-panel-border': '#e5e5e5',
+      '--vscode-focusBorder': '#005fb8',
+      '--vscode-editorHoverWidget-background': '#f8f8f8',
+      '--vscode-list-hoverBackground': '#f2f2f2',
+      '--vscode-dropdown-background': '#ffffff',
+      '--vscode-dropdown-foreground': '#3b3b3b',
+      '--vscode-dropdown-border': '#cecece',
+      '--vscode-button-background': '#005fb8',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-secondaryBackground': '#e5e5e5',
+      '--vscode-button-secondaryForeground': '#3b3b3b',
+      '--vscode-charts-foreground': '#616161',
+      '--vscode-charts-lines': 'rgba(97, 97, 97, 0.5)',
+      '--vscode-charts-red': '#e51400',
+      '--vscode-charts-blue': '#1a85ff',
+      '--vscode-charts-yellow': '#bf8803',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#388a34',
+      '--vscode-charts-purple': '#652d90',
+      '--vscode-disabledForeground': 'rgba(97, 97, 97, 0.5)',
+    },
+  },
+};
+
+/**
+ * The CSP of the real panel (webviewHtml.ts with allowEval), with `self` standing for webview.cspSource.
+ * `styleInline: false` / `eval: false` build the stricter variants the CSP probe tries.
+ */
+export function cspFor(nonce, origin, { styleInline = true, evalAllowed = true, reportSample = false } = {}) {
+  const sample = reportSample ? " 'report-sample'" : '';
+  return [
+    "default-src 'none'",
+    `img-src ${origin} data: blob:`,
+    `font-src ${origin}`,
+    `style-src ${origin}${styleInline ? " 'unsafe-inline'" : ''}${sample}`,
+    `script-src 'nonce-${nonce}'${evalAllowed ? " 'unsafe-eval'" : ''}${sample}`,
+    "connect-src 'none'",
+    "frame-src 'none'",
+    "form-action 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+function hostPage({ origin, nonce, csp, state, theme, scripts, styles }) {
+  const t = THEMES[theme];
+  // Everything the stand-in host needs runs before our scripts, in one nonce'd inline script (allowed by
+  // the nonce, like VS Code's own bootstrap which the real page does not see).
+  const boot = `
+(() => {
+  window.__posted = [];
+  window.__violations = [];
+  window.__errors = [];
+  let state = ${JSON.stringify(state ?? null)};
+  window.__getState = () => state;
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__violations.push({ directive: e.violatedDirective, effective: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample, source: e.sourceFile, line: e.lineNumber });
+  });
+  window.addEventListener('error', (e) => window.__errors.push(String(e.message)));
+  let acquired = false;
+  window.acquireVsCodeApi = () => {
+    if (acquired) throw new Error('An instance of the VS Code API has already been acquired');
+    acquired = true;
+    return Object.freeze({
+      postMessage: (m) => { window.__posted.push(m); },
+      getState: () => (state === null ? undefined : structuredClone(state)),
+      setState: (s) => { state = structuredClone(s); return s; },
+    });
+  };
+  const themes = ${JSON.stringify(THEMES)};
+  window.__setTheme = (kind) => {
+    const th = themes[kind];
+    for (const [k, v] of Object.entries(th.vars)) document.documentElement.style.setProperty(k, v);
+    document.body.classList.remove('vscode-dark', 'vscode-light', 'vscode-high-contrast');
+    document.body.classList.add(th.bodyClass);
+    document.body.dataset.vscodeThemeKind = th.bodyClass;
+  };
+  const decodeNum = (v) => (typeof v === 'string' ? Number(v) : v);
+  const decode = (v) => {
+    if (Array.isArray(v)) return v.map(decode);
+    if (v && typeof v === 'object') {
+      if (Array.isArray(v.$f64)) return Float64Array.from(v.$f64, decodeNum);
+      if (Array.isArray(v.$f32)) return Float32Array.from(v.$f32, decodeNum);
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decode(x)]));
+    }
+    return v;
+  };
+  window.__decode = decode;
+  /** What the host's webview.postMessage does: the message arrives as a message event (typed arrays intact). */
+  window.__send = (encoded) => { const m = decode(encoded); window.postMessage(m, '*'); return m; };
+  window.__events = [];
+  document.addEventListener('lineage-compare', (e) => window.__events.push({ t: performance.now(), ...e.detail }));
+  // VS Code sets the theme variables on <html> before the page's scripts run; the body class is in the markup.
+  for (const [k, v] of Object.entries(themes[${JSON.stringify(theme)}].vars)) document.documentElement.style.setProperty(k, v);
+})();`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Lineage: Compare (test host)</title>
+${styles.map((s) => `<link rel="stylesheet" href="${origin}/webview/${s}">`).join('\n')}
+<script nonce="${nonce}">${boot}</script>
+</head>
+<body class="${t.bodyClass}">
+<div id="app" role="main"></div>
+${scripts.map((s) => `<script nonce="${nonce}" src="${origin}/webview/${s}"></script>`).join('\n')}
+</body>
+</html>`;
+}
+
+const MIME = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html', '.json': 'application/json' };
+
+/** Serves /webview/<file> from dist/webview and /page?… as a host page. */
+export async function startServer() {
+  const pages = new Map();
+  let origin = '';
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, origin);
+    if (url.pathname.startsWith('/webview/')) {
+      const file = join(distWebview, url.pathname.slice('/webview/'.length).replace(/\.\.+/g, ''));
+      if (!existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });
+      return void res.end(readFileSync(file));
+    }
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
+    const page = pages.get(url.pathname);
+    if (page) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(page);
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  let n = 0;
+  return {
+    origin,
+    /** Registers a host page and returns its URL. */
+    page(opts = {}) {
+      const nonce = randomBytes(16).toString('base64');
+      const csp = opts.csp ?? cspFor(nonce, origin, opts.cspOptions);
+      const path = `/page-${++n}.html`;
+      pages.set(
+        path,
+        hostPage({
+          origin,
+          nonce,
+          csp,
+          state: opts.state ?? null,
+          theme: opts.theme ?? 'dark',
+          scripts: opts.scripts ?? ['plotly.min.js', 'compare.js'],
+          styles: opts.styles ?? ['compare.css'],
+        }),
+      );
+      return `${origin}${path}`;
+    },
+    /** A blank page with only plotly (the benchmark's anchor), same CSP. */
+    blankPage() {
+      const nonce = randomBytes(16).toString('base64');
+      const path = `/blank-${++n}.html`;
+      pages.set(
+        path,
+        `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="${cspFor(nonce, origin)}"></head><body><div id="plot"></div><script nonce="${nonce}" src="${origin}/webview/plotly.min.js"></script></body></html>`,
+      );
+      return `${origin}${path}`;
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** Debian's Chromium, headless, with the flags of shared/notes/real-vscode.md except --disable-gpu (WebGL through SwiftShader). */
+export async function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export function loadFixture(name) {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+}
+
+/** Opens a host page; returns the page and helpers. Page errors and console errors are collected. */
+export async function openPanel(browser, server, opts = {}) {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  const pageErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(server.page(opts), { waitUntil: 'load' });
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  const panel = {
+    page,
+    context,
+    consoleErrors,
+    pageErrors,
+    /** Posts a host message (JSON-encoded fixture, typed arrays decoded in the page). */
+    send: (msg) => page.evaluate((m) => void window.__send(m), msg),
+    posted: (type) => page.evaluate((t) => window.__posted.filter((m) => !t || m.type === t), type),
+    clearPosted: () => page.evaluate(() => void (window.__posted.length = 0)),
+    events: (kind) => page.evaluate((k) => window.__events.filter((e) => !k || e.kind === k), kind),
+    /** Waits until `count` events of this kind have been seen (since the page loaded). */
+    waitEvents: (kind, count = 1, timeout = 60_000) => page.waitForFunction(([k, c]) => window.__events.filter((e) => e.kind === k).length >= c, [kind, count], { timeout }),
+    violations: () => page.evaluate(() => window.__violations),
+    state: () => page.evaluate(() => window.__getState()),
+    async init(msg) {
+      const before = (await panel.events('init-done')).length;
+      await panel.send(msg);
+      await panel.waitEvents('init-done', before + 1);
+    },
+    close: () => context.close(),
+  };
+  return panel;
+}

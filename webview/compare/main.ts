@@ -1,0 +1,164 @@
+/**
+ * The Compare panel's webview: restores its saved state, says `ready`, and draws what the host sends —
+ * curves (small multiples with min–max bands, smoothing, zoom at full resolution, live appends), parallel
+ * coordinates, scatter, bars and a virtualised diff table — in the colours of the current VS Code theme.
+ * The host side is src/extension/panels/comparePanel.ts; the messages are declared in ../protocol.ts.
+ */
+import type { CompareSettings, HostToWebview, InitMessage } from '../protocol';
+import { el, setText } from '../shared/dom';
+import { readTheme, watchTheme, type Theme } from '../shared/theme';
+import { AnalysisChart } from './analysis';
+import { CurveCharts } from './charts';
+import type { Ctx } from './context';
+import { buildFrame } from './controls';
+import { Model } from './model';
+import { hasPlotly } from './plotly';
+import { SettingsStore } from './state';
+import { DiffTable } from './table';
+
+const store = new SettingsStore();
+const model = new Model();
+let theme: Theme = readTheme();
+let initialised = false;
+
+const app = document.getElementById('app') ?? document.body.appendChild(el('div', { id: 'app', role: 'main' }));
+const frame = buildFrame(app, store, model);
+
+const ctx: Ctx = {
+  model,
+  store,
+  theme: () => theme,
+  isActive: (tab) => initialised && store.settings.tab === tab,
+  emit(kind, detail = {}) {
+    document.dispatchEvent(new CustomEvent('lineage-compare', { detail: { ...detail, kind } }));
+  },
+};
+
+const curves = new CurveCharts(frame.content.curves, ctx);
+const parallel = new AnalysisChart('parallel', frame.content.parallel, ctx);
+const scatter = new AnalysisChart('scatter', frame.content.scatter, ctx);
+const bars = new AnalysisChart('bars', frame.content.bars, ctx);
+const table = new DiffTable(frame.content.table, ctx, frame.tableInfo);
+const analysis = { parallel, scatter, bars } as const;
+
+frame.onExportCsv(() => {
+  store.post({ type: 'export', format: 'csv', suggestedName: 'runs.csv', data: table.csv() });
+  ctx.emit('exported', { format: 'csv' });
+});
+
+let statusTimer = 0;
+function status(text: string, clearAfterMs = 0): void {
+  clearTimeout(statusTimer);
+  setText(frame.status, text);
+  if (clearAfterMs) statusTimer = window.setTimeout(() => setText(frame.status, ''), clearAfterMs);
+}
+
+/** Draws whatever the active tab shows and is out of date. */
+async function showActive(): Promise<void> {
+  const tab = store.settings.tab;
+  if (tab === 'curves') await curves.shown();
+  else if (tab === 'table') table.shown();
+  else {
+    const a = analysis[tab];
+    if (a.dirty) await a.draw();
+    else a.resize();
+  }
+}
+
+function markAnalysisDirty(): void {
+  for (const a of Object.values(analysis)) a.dirty = true;
+}
+
+async function onInit(m: InitMessage): Promise<void> {
+  ctx.emit('init-start', { runs: m.runs.length });
+  const first = !initialised;
+  model.init(m);
+  const runIds = m.runs.map((r) => r.id);
+  if (first) store.replace(m.settings, runIds);
+  else {
+    // Later inits answer our own settings; keep what changed here since, but take the host's metric choice when we had none.
+    const local = store.settings;
+    store.replace({ ...local, metrics: local.metrics.length ? local.metrics : m.settings.metrics }, runIds);
+  }
+  initialised = true;
+  frame.sync();
+  ctx.emit('controls-synced');
+  status('');
+  markAnalysisDirty();
+  table.dirty = true;
+  await curves.render();
+  await showActive();
+  ctx.emit('init-done', { runs: m.runs.length, series: m.series.length });
+}
+
+async function onSettings(s: CompareSettings, changed: Set<keyof CompareSettings>): Promise<void> {
+  frame.sync();
+  if (changed.has('metrics')) await curves.render();
+  if (changed.has('xAxis')) status('Loading series…');
+  if (changed.has('smoothing') || changed.has('logY')) await curves.redraw();
+  if (changed.has('hiddenRuns')) {
+    await curves.applyHidden();
+    markAnalysisDirty();
+    table.dirty = true;
+  }
+  if (changed.has('scatter')) scatter.dirty = true;
+  if (changed.has('parallelMetric')) parallel.dirty = bars.dirty = true;
+  if (changed.has('onlyDiff') || changed.has('sort')) table.dirty = true;
+  if (s.tab === 'table' && table.dirty) table.update();
+  await showActive();
+}
+
+store.onChange((s, changed) => void onSettings(s, changed).catch(report));
+
+async function onMessage(m: HostToWebview): Promise<void> {
+  switch (m.type) {
+    case 'init':
+      return onInit(m);
+    case 'range':
+      return curves.onRange(m);
+    case 'append': {
+      if (!initialised) return;
+      const before = model.metricKeys.length;
+      const { added, structural } = model.append(m);
+      if (model.metricKeys.length !== before) frame.sync();
+      markAnalysisDirty();
+      table.dirty = true;
+      await curves.onAppend(added, structural);
+      if (store.settings.tab === 'table') table.update();
+      else if (store.settings.tab !== 'curves') await showActive();
+      ctx.emit('append-done', { series: m.series.length });
+      return;
+    }
+    case 'exported':
+      status(`Saved ${m.path}`, 6000);
+      return;
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+window.addEventListener('message', (e: MessageEvent) => {
+  const m = e.data as HostToWebview | undefined;
+  if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
+  // One message at a time, in order: an append never overtakes the init it extends.
+  queue = queue.then(() => onMessage(m)).catch(report);
+});
+
+watchTheme((t) => {
+  theme = t;
+  if (!initialised) return;
+  markAnalysisDirty();
+  void curves
+    .redraw()
+    .then(showActive)
+    .then(() => ctx.emit('theme-applied', { theme: t.kind }))
+    .catch(report);
+});
+
+function report(err: unknown): void {
+  const msg = err instanceof Error ? err.message : String(err);
+  status(`Error: ${msg}`);
+  console.error(err);
+}
+
+if (!hasPlotly()) status('Error: the plotting library did not load.');
+store.post({ type: 'ready', state: store.savedState() });

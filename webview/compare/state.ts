@@ -1,0 +1,81 @@
+/**
+ * The panel's settings: restored from `getState()` at load, replaced by the host's copy on the first
+ * `init`, and on every change saved with `setState` (so a reload or a restart restores them) and posted
+ * to the host as `settings` (so it can persist them and send series for newly chosen metrics).
+ */
+import { DEFAULT_SETTINGS, type CompareSettings, type CompareState, type WebviewToHost } from '../protocol';
+import { vscodeApi } from '../shared/vscode';
+
+export type Listener = (settings: CompareSettings, changed: Set<keyof CompareSettings>) => void;
+
+export function normalizeSettings(s: Partial<CompareSettings> | null | undefined): CompareSettings {
+  const d = DEFAULT_SETTINGS;
+  const x = s ?? {};
+  const clamp = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(0.999, Math.max(0, v)) : 0);
+  const tabs: CompareSettings['tab'][] = ['curves', 'parallel', 'scatter', 'bars', 'table'];
+  return {
+    metrics: Array.isArray(x.metrics) ? x.metrics.filter((m): m is string => typeof m === 'string') : [...d.metrics],
+    xAxis: x.xAxis === 'wall' || x.xAxis === 'relative' ? x.xAxis : 'step',
+    smoothing: clamp(x.smoothing),
+    logY: x.logY === true,
+    hiddenRuns: Array.isArray(x.hiddenRuns) ? x.hiddenRuns.filter((m): m is string => typeof m === 'string') : [],
+    tab: tabs.includes(x.tab as CompareSettings['tab']) ? (x.tab as CompareSettings['tab']) : 'curves',
+    onlyDiff: x.onlyDiff === true,
+    sort: x.sort && typeof x.sort.column === 'string' ? { column: x.sort.column, descending: !!x.sort.descending } : null,
+    scatter: {
+      x: typeof x.scatter?.x === 'string' ? x.scatter.x : '',
+      y: typeof x.scatter?.y === 'string' ? x.scatter.y : '',
+      color: typeof x.scatter?.color === 'string' ? x.scatter.color : null,
+    },
+    parallelMetric: typeof x.parallelMetric === 'string' ? x.parallelMetric : null,
+  };
+}
+
+export class SettingsStore {
+  private readonly api = vscodeApi<CompareState, WebviewToHost>();
+  private listeners: Listener[] = [];
+  settings: CompareSettings;
+  runIds: string[] = [];
+
+  constructor() {
+    const saved = this.api.getState();
+    this.settings = normalizeSettings(saved?.settings);
+    this.runIds = Array.isArray(saved?.runIds) ? saved!.runIds : [];
+  }
+
+  /** What was saved before the reload, for the `ready` message (null on a fresh panel). */
+  savedState(): CompareState | null {
+    return this.api.getState() ?? null;
+  }
+
+  onChange(l: Listener): void {
+    this.listeners.push(l);
+  }
+
+  /** The host's settings (on `init`): taken without posting them back. */
+  replace(settings: CompareSettings, runIds: string[]): void {
+    this.settings = normalizeSettings(settings);
+    this.runIds = runIds;
+    this.api.setState({ runIds: this.runIds, settings: this.settings });
+  }
+
+  update(patch: Partial<CompareSettings>): void {
+    const changed = new Set<keyof CompareSettings>();
+    const next = { ...this.settings };
+    for (const [k, v] of Object.entries(patch) as Array<[keyof CompareSettings, never]>) {
+      if (JSON.stringify(next[k]) !== JSON.stringify(v)) {
+        next[k] = v;
+        changed.add(k);
+      }
+    }
+    if (changed.size === 0) return;
+    this.settings = next;
+    this.api.setState({ runIds: this.runIds, settings: this.settings });
+    this.api.postMessage({ type: 'settings', settings: this.settings });
+    for (const l of this.listeners) l(this.settings, changed);
+  }
+
+  post(m: WebviewToHost): void {
+    this.api.postMessage(m);
+  }
+}

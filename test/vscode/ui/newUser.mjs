@@ -252,6 +252,30 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
       if (paramsOf(firstRun.id).n_estimators !== 200) throw new Error('the first run\'s n_estimators is not 200');
       log(`  rerun: ${second.name} (${second.id}) with ${NEW_ARGS}: params.n_estimators = ${params.n_estimators}`);
     }],
+    ['compare-two-runs-from-the-tree', async () => {
+      // Select both finished runs, then "Compare Runs…" from the context menu: curves, then the table.
+      const rows = runItems('finished');
+      await rows.nth(0).click();
+      await rows.nth(1).click({ modifiers: ['Control'] });
+      await rows.nth(1).click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-item').filter({ hasText: 'Compare Runs…' }).first();
+      await waitFor(item, '"Compare Runs…" in the context menu');
+      await item.hover();
+      await item.locator('a.action-menu-item').first().click();
+      const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+      await waitFor(frame.locator('.js-plotly-plot').first(), 'a curve chart in the Compare panel', { timeout: 60_000 });
+      const traces = await frame.locator('.js-plotly-plot .scatterlayer .trace').count();
+      if (traces < 2) throw new Error(`the curves show ${traces} trace(s) for two runs`);
+      await frame.locator('#tab-table').click();
+      await poll('two runs in the Compare table', async () => ((await frame.locator('.dt-row').count()) >= 2 ? true : undefined), 30_000);
+      const text = (await frame.locator('.dt-body').innerText()).replace(/\s+/g, ' ');
+      for (const r of readRuns().filter((x) => x.status === 'finished')) if (!text.includes(r.name)) throw new Error(`the table does not name run ${r.name}: ${text.slice(0, 200)}`);
+      const head = (await frame.locator('.dt-head').innerText()).replace(/\s+/g, ' ');
+      if (!/val_rmse/.test(head)) throw new Error(`the table has no val_rmse column: ${head.slice(0, 300)}`);
+      if (!/n_estimators/.test(head)) throw new Error(`the table has no n_estimators column: ${head.slice(0, 300)}`);
+      log(`  compare: ${traces} traces; table: ${text.slice(0, 120)}…`);
+      await runFromPalette('View: Close Editor');
+    }],
     ['stop-from-status-bar', async () => {
       await quickOpen('long_train.py');
       await runFromPalette(RUN_COMMAND);

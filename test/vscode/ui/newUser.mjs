@@ -255,13 +255,25 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
     ['compare-two-runs-from-the-tree', async () => {
       // Select both finished runs, then "Compare Runs…" from the context menu: curves, then the table.
       const rows = runItems('finished');
-      await rows.nth(0).click();
-      await rows.nth(1).click({ modifiers: ['Control'] });
-      await rows.nth(1).click({ button: 'right' });
       const item = page.locator('.monaco-menu .action-item').filter({ hasText: 'Compare Runs…' }).first();
-      await waitFor(item, '"Compare Runs…" in the context menu');
-      await item.hover();
-      await item.locator('a.action-menu-item').first().click();
+      // The context menu sometimes opens before the selection settles or closes under the pointer: retry.
+      let opened = false;
+      for (let attempt = 0; attempt < 4 && !opened; attempt++) {
+        await page.keyboard.press('Escape');
+        await rows.nth(0).click();
+        await rows.nth(1).click({ modifiers: ['Control'] });
+        await page.waitForTimeout(300);
+        await rows.nth(1).click({ button: 'right' });
+        try {
+          await item.waitFor({ state: 'visible', timeout: 5_000 });
+          await item.hover({ timeout: 5_000 });
+          await item.locator('a.action-menu-item').first().click({ timeout: 5_000 });
+          opened = true;
+        } catch {
+          log(`  (context menu attempt ${attempt + 1} missed; retrying)`);
+        }
+      }
+      if (!opened) throw new Error('"Compare Runs…" could not be chosen from the context menu in 4 tries');
       const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
       await waitFor(frame.locator('.js-plotly-plot').first(), 'a curve chart in the Compare panel', { timeout: 60_000 });
       const traces = await frame.locator('.js-plotly-plot .scatterlayer .trace').count();

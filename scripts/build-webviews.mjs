@@ -3,7 +3,7 @@
 // is (loaded as a separate <script>, not bundled: 4.8 MB that esbuild need not re-parse on every build).
 // Called by scripts/build.mjs; `node scripts/build-webviews.mjs [--production] [--watch]` also works alone.
 import { build, context } from 'esbuild';
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,8 @@ function copyAssets() {
 
 const started = Date.now();
 copyAssets();
+// No stale source map from an earlier development build in a package.
+if (production) rmSync(join(out, 'compare.js.map'), { force: true });
 if (watch) {
   const ctx = await context({ ...options, plugins: [{ name: 'assets', setup: (b) => b.onEnd(() => copyAssets()) }] });
   await ctx.watch();

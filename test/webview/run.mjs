@@ -497,6 +497,22 @@ test('legend click hides a run on every chart and persists it; Show all brings i
   await p.close();
 });
 
+test('metric picker: unchecking removes a chart, checking asks the host (settings) for the metric', async ({ browser, server }) => {
+  const p = await openPanel(browser, server);
+  await p.init(loadFixture('basic-init.json'));
+  await p.page.click('.metric-picker > summary');
+  await p.page.click('vscode-checkbox.metric-option[data-key="accuracy"]');
+  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.metrics.join() === 'loss'));
+  await p.page.waitForFunction(() => document.querySelectorAll('.chart-card').length === 1);
+  assert.equal(await p.page.$eval('.metric-picker > summary', (e) => e.textContent), 'Metrics (1 of 2)');
+  await p.page.click('vscode-checkbox.metric-option[data-key="accuracy"]');
+  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.metrics.join() === 'accuracy,loss'));
+  // Closing on a click elsewhere, like a dropdown.
+  await p.page.mouse.click(900, 600);
+  assert.equal(await p.page.$eval('.metric-picker', (e) => e.open), false);
+  await p.close();
+});
+
 test('parallel coordinates, scatter and bars draw from params and final values', async ({ browser, server }) => {
   const p = await openPanel(browser, server);
   await p.init(loadFixture('basic-init.json'));

@@ -188,6 +188,7 @@ export class CurveCharts {
         c.generation = model.generation;
         c.view = null;
         c.pending = null;
+        c.dirty = true;
       }
     }
     if (metrics.length === 0) setText(this.empty, model.runs.length ? 'Choose metrics to plot.' : 'No runs to compare.');
@@ -195,8 +196,7 @@ export class CurveCharts {
     for (const metric of metrics) {
       let c = this.charts.get(metric);
       if (!c) this.charts.set(metric, (c = this.makeChart(metric)));
-      c.dirty = true;
-      this.grid.append(c.card);
+      this.grid.append(c.card); // (re)appending keeps the cards in the metrics' order
     }
     await this.drawDirty();
   }
@@ -537,7 +537,7 @@ export class CurveCharts {
     await this.drawDirty();
   }
 
-  /** Only the charts whose metric was not drawn before need the host; the rest keep their zoom. */
+  /** The plot element of a metric's chart (for tests and diagnosis). */
   chartOf(metric: string): PlotDiv | undefined {
     return this.charts.get(metric)?.plot;
   }

@@ -34,40 +34,35 @@ export function columnsOf(runs: RunInfo[]): Column[] {
     for (const k of Object.keys(r.params)) params.add(k);
     for (const k of Object.keys(r.metrics)) metrics.add(k);
   }
-  const width = (label: string, min = 80, max = 220) => Math.max(min, Math.min(max, label.length * 7.5 + 28));
+  // Wide enough for the header (bold) or the longest of the first few hundred values, within bounds.
+  const sample = runs.slice(0, 300);
+  const width = (label: string, min = 80, max = 220, get?: (r: RunInfo) => Cell) => {
+    let chars = 0;
+    if (get) for (const r of sample) chars = Math.max(chars, fmt(get(r)).length);
+    return Math.max(min, Math.min(max, Math.max(label.length * 8 + 32, chars * 7.2 + 24)));
+  };
   const cols: Column[] = [
     { id: 'run', label: 'run', better: null, width: Math.min(260, Math.max(140, ...runs.slice(0, 500).map((r) => r.name.length * 7.5 + 24))), get: (r) => r.name },
     { id: 'status', label: 'status', better: null, width: 80, get: (r) => r.status },
-    { id: 'experiment', label: 'experiment', better: null, width: width('experiment', 100), get: (r) => r.experiment },
+    { id: 'experiment', label: 'experiment', better: null, width: width('experiment', 100, 220, (r) => r.experiment), get: (r) => r.experiment },
   ];
   for (const k of [...params].sort((a, b) => a.localeCompare(b))) {
-    cols.push({
-      id: `param:${k}`,
-      label: k,
-      param: k,
-      better: null,
-      width: width(k),
-      get: (r) => {
-        const v = r.params[k];
-        return v === undefined ? null : v;
-      },
-    });
+    const get = (r: RunInfo): Cell => {
+      const v = r.params[k];
+      return v === undefined ? null : v;
+    };
+    cols.push({ id: `param:${k}`, label: k, param: k, better: null, width: width(k, 80, 220, get), get });
   }
   for (const k of [...metrics].sort((a, b) => a.localeCompare(b))) {
     const dir = better(k);
     for (const stat of ['last', 'min', 'max'] as const) {
       const label = `${k} · ${stat === 'last' ? 'final' : stat}`;
-      cols.push({
-        id: `metric:${k}:${stat}`,
-        label,
-        metric: { key: k, stat },
-        better: dir,
-        width: width(label, 90, 240),
-        get: (r) => {
-          const m = r.metrics[k];
-          return m ? num(m[stat]) : null;
-        },
-      });
+      const get = (r: RunInfo): Cell => {
+        const m = r.metrics[k];
+        return m ? num(m[stat]) : null;
+      };
+      // Room for the ▲/▼ best mark too.
+      cols.push({ id: `metric:${k}:${stat}`, label, metric: { key: k, stat }, better: dir, width: width(label, 90, 240, get) + (dir ? 14 : 0), get });
     }
   }
   return cols;

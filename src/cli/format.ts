@@ -18,24 +18,8 @@ export function table(header: string[], rows: string[][]): string {
   return [color.bold(line(header)), ...rows.map(line)].join('\n');
 }
 
-export function duration(ms: number | null): string {
-  if (ms === null || ms < 0) return '-';
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
-}
-
-export function num(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '-';
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e9 || a < 1e-3)) return v.toExponential(3);
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  return a >= 1000 ? v.toLocaleString('en-US', { maximumFractionDigits: 1 }) : String(Number(v.toPrecision(5)));
-}
+// One set of number and time formats for the CLI and the editor.
+export { formatDuration as duration, formatNumber as num } from '../core/util/format';
 
 export function when(ms: number | null): string {
   if (ms === null) return '-';

@@ -37,7 +37,8 @@ export function gitInit(dir: string): string {
 export function copyExample(dest: string): void {
   fs.cpSync(path.join(REPO, 'examples', 'house-prices'), dest, {
     recursive: true,
-    filter: (src) => !src.includes('outputs') && !src.includes('__pycache__'),
+    // A local demo run leaves .lineage/ in the example: a test workspace must start without runs.
+    filter: (src) => !src.includes('outputs') && !src.includes('__pycache__') && !src.includes('.lineage'),
   });
 }
 

@@ -10,6 +10,7 @@ import type { LineageWorkspace } from '../../core/workspace';
 import { parseArgs, UsageError } from '../args';
 import { color, num, safe, table, when } from '../format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
+import { formatBytes as bytes } from '../../core/util/format';
 
 export const DATA_HELP = `lineage data <subcommand>
 
@@ -251,9 +252,3 @@ async function fingerprintNow(ws: LineageWorkspace, p: string, json: boolean): P
   return 0;
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}

@@ -3,6 +3,7 @@ import { parseArgs, UsageError } from '../args';
 import { color, duration, num, safe, table, when } from '../format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
+import { formatBytes as bytes } from '../../core/util/format';
 
 export const SHOW_HELP = `lineage show <run> [--json] [--packages]
 
@@ -66,8 +67,3 @@ export async function showCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
-import { ingestRun, deleteRunRows, IngestResult, prepareRun, PreparedRun, applySlice, finishRun, loadSummaries, parseNewEvents as parseEventsOf, ParsedSlice } from './ingestRun';
+import { deleteRunRows, IngestResult, prepareRun, PreparedRun, applySlice, finishRun, loadSummaries, parseNewEvents } from './ingestRun';
 import { ParsePool, PARALLEL_MIN_BYTES } from './parsePool';
 import { RUN_ID_PATTERN } from '../util/ids';
 
@@ -88,7 +88,7 @@ async function parseInline(store: Store, preps: PreparedRun[], report: SyncRepor
         try {
           store.transaction(() => {
             const summaries = loadSummaries(store, p.runId);
-            for (const slice of parseNewEvents(p)) applySlice(store, p, slice, summaries);
+            for (const slice of parseNewEvents(p.eventsFile, p.offset, p.size, p.firstLine)) applySlice(store, p, slice, summaries);
           });
         } catch (err) {
           report.problems.push(`${p.runId}: ${(err as Error).message}`);
@@ -100,10 +100,6 @@ async function parseInline(store: Store, preps: PreparedRun[], report: SyncRepor
       await new Promise((r) => setImmediate(r));
     }
   }
-}
-
-function parseNewEvents(p: PreparedRun): Generator<ParsedSlice> {
-  return parseEventsOf(p.eventsFile, p.offset, p.size, p.firstLine);
 }
 
 async function parseInParallel(store: Store, pool: ParsePool, preps: PreparedRun[], report: SyncReport, opts: SyncOptions): Promise<void> {
@@ -158,6 +154,3 @@ export function listRunFolders(runsDir: string): string[] {
 function isRunFolder(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'run.json')) || fs.existsSync(path.join(dir, 'events.jsonl'));
 }
-
-// Re-exported for callers that ingest a single run synchronously.
-export { ingestRun };

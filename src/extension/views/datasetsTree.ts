@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ExtensionContextState } from '../state';
-import { relativeTime } from '../../core/util/format';
+import { formatBytes as bytes, relativeTime } from '../../core/util/format';
 
 type Node =
   | { kind: 'dataset'; folder: string; path: string; versions: number }
@@ -103,9 +103,3 @@ export class ModelsTree implements vscode.TreeDataProvider<{ runId: string; name
   }
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}

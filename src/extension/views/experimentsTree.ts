@@ -99,7 +99,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     if (!this.state.hasLineage(folder) && !node) return [];
     const ws = await this.state.workspace(folder);
     if (!node) {
-      const rows = ws.store.all<{ name: string; n: number; ids: string }>(
+      const rows = ws.store.all<{ name: string; n: number }>(
         `SELECT e.name, count(r.id) AS n FROM experiments e JOIN runs r ON r.experiment_id = e.id
          GROUP BY e.id ORDER BY max(r.started_at) DESC`,
       );

@@ -610,29 +610,14 @@ class DataCaptureTest(SdkTestCase):
         self.assertEqual([(e["path"], e["role"]) for e in self.datasets(run_dir)],
                          [("data/houses.csv", "input"), ("result.txt", "output")])
 
-    def test_the_hook_costs_little(self):
+    def test_a_file_opened_many_times_is_recorded_once(self):
+        # The cost of the hook is measured by bench/capture_overhead.py, not timed here.
         self.put("data/small.txt", "x\n")
-        code = """
-            import sys, time
-            def once(n):
-                t = time.perf_counter()
-                for _ in range(n):
-                    f = open("data/small.txt")
-                    f.close()
-                return time.perf_counter() - t
-            print(min(once(100000) for _ in range(3)))
-        """
-        timings = {"0": [], "1": []}
-        for _ in range(2):  # alternate, so that a busy moment does not land on one side only
-            for flag in ("0", "1"):
-                proc = self.run_script(code, LINEAGE_CAPTURE_DATA=flag)
-                self.assertOk(proc)
-                timings[flag].append(float(proc.stdout))
-        off, on = min(timings["0"]), min(timings["1"])
-        print("\n100,000 open()+close(): %.3f s without capture, %.3f s with (%+.1f%%)"
-              % (off, on, (on / off - 1) * 100), file=sys.stderr)
-        self.assertLess(on, off * 1.5)
-        # one line per process that ran with capture on; the reader de-duplicates
+        proc = self.run_script("""
+            for _ in range(10000):
+                open("data/small.txt").close()
+        """, LINEAGE_CAPTURE_DATA="1")
+        self.assertOk(proc)
         self.assertEqual({(e["path"], e["role"]) for e in self.datasets()}, {("data/small.txt", "input")})
 
 

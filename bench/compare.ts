@@ -14,7 +14,8 @@
  * in this one process so the anchors see the same machine:
  *   - seriesFor(all runs, 'loss', 'step', pointsPerSeries(runs)): the first call with a cold cache, then
  *     warm ones; median of all (target ≤ 150 ms) and the cold figure; then cold again with the code
- *     compiled (the cache cleared before each);
+ *     compiled (the cache cleared before each). These read the chunks' coarse copies (metric_lod);
+ *   - the same with the copies deleted (reading the chunks, the approach before them), and their size;
  *   - the message those series make (messageBytes, target ≤ 2 MB) against sending the series whole;
  *   - anchor: readSeries of every run (just reading and decoding the chunks, no reduction);
  *   - the reduction alone on arrays already in memory, zooms (cached and evicted), the other axes.
@@ -195,6 +196,25 @@ async function main(): Promise<void> {
   const anchorMs = median(anchor.all);
   console.log(`anchor, readSeries of all ${RUNS} runs (decode only, no reduction): median of ${anchorReps} ${fmtMs(anchorMs)} — first cold seriesFor / anchor ${(cold / anchorMs).toFixed(2)}, cold again (cache cleared, code compiled) ${fmtMs(recoldMs)} = ${(recoldMs / anchorMs).toFixed(2)}× anchor, warm / anchor ${(median(warm.length ? warm : chart.all) / anchorMs).toFixed(3)}`);
 
+  // The approach before the coarse copy (metric_lod): the same chart read from the chunks themselves.
+  const lodRows = lw.store.all<{ run_id: string; key: string; seq: number; data: Uint8Array }>('SELECT run_id, key, seq, data FROM metric_lod');
+  lw.store.run('DELETE FROM metric_lod');
+  const noLod = timeEach(Math.min(REPS, 3), () => clearSeriesCache(), () => seriesFor(lw.store, ids, 'loss', 'step', per));
+  checkSpikes(noLod.last, ids, spikeAt);
+  const noLodMs = median(noLod.all);
+  const noLodWarm = timeEach(Math.min(REPS, 3), () => undefined, () => seriesFor(lw.store, ids, 'loss', 'step', per));
+  const noLodWarmMs = median(noLodWarm.all);
+  lw.store.transaction(() => {
+    for (const r of lodRows) lw.store.run('INSERT INTO metric_lod (run_id, key, seq, data) VALUES (?, ?, ?, ?)', [r.run_id, r.key, r.seq, r.data]);
+  });
+  clearSeriesCache();
+  const lodBytes = lodRows.reduce((n, r) => n + r.data.byteLength, 0);
+  const chunkBytes = lw.store.get<{ b: number }>('SELECT sum(length(data)) AS b FROM metric_chunks')!.b;
+  console.log(
+    `without the coarse copy (reading the chunks, as before): cold ${fmtMs(noLodMs)}, then cached ${fmtMs(noLodWarmMs)}; ` +
+      `the copy is ${fmtMB(lodBytes)} (${((lodBytes / points)).toFixed(2)} bytes/point) beside ${fmtMB(chunkBytes)} of chunks`,
+  );
+
   // The reduction alone, on arrays in memory (what the ≤ 150 ms is mostly made of once cached).
   const xs: Float64Array[] = [];
   const ys: Float64Array[] = [];
@@ -213,7 +233,8 @@ async function main(): Promise<void> {
   xs.length = 0;
   ys.length = 0;
 
-  // Zooms: 10 % of the steps; cached, and with the cache emptied (partial chunk reads).
+  // Zooms: 10 % of the steps (too narrow for the copy at this many runs: the chunks it overlaps are read, then
+  // cached), and with the cache emptied each time.
   const range = { x0: Math.floor(POINTS * 0.4), x1: Math.floor(POINTS * 0.5) };
   const zoomCached = timeEach(REPS, () => undefined, () => seriesFor(lw.store, ids, 'loss', 'step', per, range));
   checkSpikes(zoomCached.last, ids, spikeAt, range);
@@ -229,7 +250,7 @@ async function main(): Promise<void> {
   checkSpikes(zoomEvicted.last, ids, spikeAt, range);
   setSeriesCacheBudget(128 * 1024 * 1024);
   console.log(
-    `zoom to 10 % of the steps: cached ${fmtMs(median(zoomCached.all))}, cache evicted (overlapping chunks only) ${fmtMs(median(zoomEvicted.all))}; ` +
+    `zoom to 10 % of the steps (too narrow for the copy: reads the chunks it overlaps): median ${fmtMs(median(zoomCached.all))}, cache emptied before each ${fmtMs(median(zoomEvicted.all))}; ` +
       `a ${per}-step zoom (sent exactly): ${fmtMs(median(zoomExact.all))}, ${fmtMB(messageBytes(zoomExact.last))}`,
   );
 
@@ -272,6 +293,9 @@ async function main(): Promise<void> {
       anchorReadSeriesMs: r1(anchorMs),
       coldOverAnchor: Math.round((cold / anchorMs) * 100) / 100,
       seriesForColdAgainMs: r1(recoldMs),
+      withoutLodColdMs: r1(noLodMs),
+      withoutLodCachedMs: r1(noLodWarmMs),
+      lodBytesPerPoint: Math.round((lodBytes / points) * 100) / 100,
       coldAgainOverAnchor: Math.round((recoldMs / anchorMs) * 100) / 100,
       downsampleOnlyMs: r1(pureMs),
       zoom10pctCachedMs: r1(median(zoomCached.all)),

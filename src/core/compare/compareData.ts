@@ -4,13 +4,17 @@
  *
  * Reading a long series costs far more than reducing it: sql.js copies a blob out of its heap byte by byte
  * (~2.5 ns a byte, so ~30 ms for 1M points), then the chunks are decoded. So:
+ *   - a series not in the cache, on a chart whose buckets each span LOD_MIN_SPAN points or more (a long
+ *     series, or many runs sharing the message budget), is reduced from its chunks' coarse copies
+ *     (metric_lod, lodCodec.ts): ~1.25 bytes a point to read instead of ~12, every spike kept;
  *   - decoded series are kept in a byte-budgeted LRU cache keyed by (store, run, metric) and checked against
  *     (chunk count, point count, summary) on every use, so an appended point or a new chunk reloads it;
  *     steps that go start + i·stride (the usual case) are kept as two numbers, and timestamps only once a
  *     time axis has asked for them, as int32 offsets when exact (8 bytes a point for the step axis, 12 with time);
  *   - a zoom on the step axis that misses the cache reads only the chunks overlapping [x0, x1]
- *     (metric_chunks.first_step/last_step) when the series was seen whole with steps that never go down
- *     (so evicted series of a big comparison zoom cheaply); otherwise it reads the whole series once;
+ *     (metric_chunks.first_step/last_step) when its steps are known never to go down (from a whole read or
+ *     the coarse copies' flags), so evicted series and live runs zoom and append cheaply; otherwise it reads
+ *     the whole series once;
  *   - a series whose x is sorted (nearly always) is reduced by binary search for the range and the bucket
  *     ends, so a zoom that hits the cache costs the points in view, not the series.
  */
@@ -18,7 +22,8 @@ import type { Store } from '../store/store';
 import type { RunInfo, SeriesData, XAxis } from '../../../webview/protocol';
 import { decodeChunk, SeriesPoints } from '../metrics/chunkCodec';
 import { listRuns } from '../runs/queries';
-import { Downsampled, downsampleMinMaxLast, downsampleSorted } from './downsample';
+import { decodeLod, LodChunk, LOD_POINTS, STEPS_SORTED, TS_ALL } from '../metrics/lodCodec';
+import { Downsampled, downsampleBands, downsampleMinMaxLast, downsampleSorted, indexRange } from './downsample';
 
 // ---------------------------------------------------------------- runs and keys
 
@@ -96,7 +101,14 @@ export function seriesFor(store: Store, runIds: string[], metric: string, xAxis:
     if (!st) continue;
     const key = `${sid}\0${runId}\0${metric}`;
     let entry = cache.get(key, st.stamp, needTs, tick);
-    if (!entry && range && xAxis === 'step' && sortedSteps.get(key) === st.stamp) {
+    if (!entry && pointsIn(st, xAxis, range) >= LOD_MIN_SPAN * maxPoints) {
+      const d = reduceLod(store, runId, metric, key, st, xAxis, maxPoints, range);
+      if (d) {
+        out.push(toSeriesData(runId, metric, xAxis, st.points, d));
+        continue;
+      }
+    }
+    if (!entry && range && xAxis === 'step' && stepsKnownSorted(store, runId, metric, key, st)) {
       const part = readStepRange(store, runId, metric, range.x0, range.x1);
       if (part) {
         const steps = part.steps;
@@ -145,6 +157,10 @@ function toSeriesData(
 
 interface ChunkStat {
   points: number;
+  chunks: number;
+  /** The summary's first and last step: with the point count, a guess at how many points a step range holds. */
+  firstStep: number;
+  lastStep: number;
   /** Changes whenever the series does: chunk count, point count, and the summary's last point. */
   stamp: string;
 }
@@ -154,13 +170,14 @@ function chunkStats(store: Store, ids: string[], metric: string): Map<string, Ch
   for (const batch of batches(ids)) {
     queryRows(
       store,
-      `SELECT c.run_id, count(*), sum(c.n), s.last, s.last_nonfinite, s.last_step, s.last_ts, s.first
+      `SELECT c.run_id, count(*), sum(c.n), s.first_step, s.last, s.last_nonfinite, s.last_step, s.last_ts, s.first
          FROM metric_chunks c LEFT JOIN metric_summaries s ON s.run_id = c.run_id AND s.key = c.key
         WHERE c.key = ? AND c.run_id IN (${marks(batch)}) GROUP BY c.run_id`,
       [metric, ...batch],
       (row) => {
-        const [runId, chunks, points, ...summary] = row as [string, number, number, ...unknown[]];
-        out.set(runId, { points, stamp: `${chunks}:${points}:${summary.join(':')}` });
+        const [runId, chunks, points, firstStep, ...summary] = row as [string, number, number, number | null, ...unknown[]];
+        const lastStep = summary[2] as number | null;
+        out.set(runId, { points, chunks, firstStep: firstStep ?? NaN, lastStep: lastStep ?? NaN, stamp: `${chunks}:${points}:${summary.join(':')}` });
       },
     );
   }
@@ -351,6 +368,107 @@ function readStepRange(store: Store, runId: string, metric: string, x0: number, 
     o += s.length;
   }
   return { steps, values };
+}
+
+// ---------------------------------------------------------------- reducing the coarse copy
+
+/**
+ * A chart bucket must span at least this many points for the coarse copy (lodCodec.ts) to stand in for the
+ * series: then it merges two or more whole LOD buckets, and a point can land at most LOD_POINTS - 1 points
+ * (under half a chart bucket, well under a pixel) from where a full read would put it.
+ */
+const LOD_MIN_SPAN = 2 * LOD_POINTS;
+
+const SELECT_LOD = 'SELECT data FROM metric_lod WHERE run_id = ? AND key = ? ORDER BY seq';
+
+/**
+ * The series reduced from its coarse copy, or null when that cannot stand in for it: a copy missing for some
+ * chunk, x that goes down (or time points without a timestamp) on the axis asked for, or a range narrow
+ * enough that chart buckets would span fewer than LOD_MIN_SPAN points. Nothing is cached: the copy is ~10x
+ * smaller than the series, and reading it is what a cold chart costs.
+ */
+function reduceLod(
+  store: Store,
+  runId: string,
+  metric: string,
+  key: string,
+  st: ChunkStat,
+  xAxis: XAxis,
+  maxPoints: number,
+  range: XRange | undefined,
+): Downsampled | null {
+  const chunks = readLod(store, runId, metric, st);
+  const onSteps = xAxis === 'step';
+  if (!chunks || !lodSorted(chunks, onSteps)) return null;
+  if (onSteps) rememberSorted(key, st.stamp);
+  let nb = 0;
+  for (const c of chunks) nb += c.buckets;
+  const x = new Float64Array(nb);
+  const last = new Float64Array(nb);
+  const min = new Float32Array(nb);
+  const max = new Float32Array(nb);
+  const origin = xAxis === 'relative' ? chunks[0].firstTs : 0;
+  let o = 0;
+  for (const c of chunks) {
+    for (let b = 0; b < c.buckets; b++) x[o + b] = onSteps ? c.stepAt(b) : c.tsAt(b) - origin;
+    last.set(c.last, o);
+    min.set(c.min, o);
+    max.set(c.max, o);
+    o += c.buckets;
+  }
+  const xAt = (i: number) => x[i];
+  const [i0, i1] = indexRange(xAt, nb, range?.x0, range?.x1);
+  if ((i1 - i0) * LOD_POINTS < LOD_MIN_SPAN * maxPoints) return null;
+  return downsampleBands(xAt, nb, last, min, max, maxPoints, range?.x0, range?.x1);
+}
+
+/**
+ * How many points a request covers, roughly: on the step axis a range is assumed to hold its share of the
+ * steps (so a narrow zoom skips reading the copy, which would be too coarse for it); elsewhere, all of them.
+ */
+function pointsIn(st: ChunkStat, xAxis: XAxis, range: XRange | undefined): number {
+  if (!range || xAxis !== 'step' || !(st.lastStep > st.firstStep)) return st.points;
+  const lo = Math.max(range.x0, st.firstStep);
+  const hi = Math.min(range.x1, st.lastStep);
+  return hi >= lo ? (st.points * (hi - lo)) / (st.lastStep - st.firstStep) : 0;
+}
+
+/** Every chunk's coarse copy, or null when some chunk has none (a store written before there were any). */
+function readLod(store: Store, runId: string, metric: string, st: ChunkStat): LodChunk[] | null {
+  const chunks: LodChunk[] = [];
+  const stmt = store.prepared(SELECT_LOD);
+  try {
+    stmt.bind([runId, metric]);
+    while (stmt.step()) chunks.push(decodeLod(stmt.get()[0] as Uint8Array));
+  } finally {
+    stmt.reset();
+  }
+  return chunks.length === st.chunks && chunks.length > 0 ? chunks : null;
+}
+
+/** x never goes down, inside chunks (their flags) and across them; on the time axes every point has one. */
+function lodSorted(chunks: LodChunk[], onSteps: boolean): boolean {
+  const flag = onSteps ? STEPS_SORTED : TS_ALL;
+  let prev = -Infinity;
+  for (const c of chunks) {
+    const first = onSteps ? c.firstStep : c.firstTs;
+    if (!(c.flags & flag) || !(first >= prev)) return false;
+    prev = onSteps ? c.stepAt(c.buckets - 1) : c.tsAt(c.buckets - 1);
+  }
+  return true;
+}
+
+/**
+ * Whether a range of the series may be read chunk by chunk (readStepRange): known from its last whole read,
+ * or else from the chunks' coarse copies (a live run's series changes with every point, so its last whole
+ * read is always stale, while reading the copies costs ~1/10 of the series).
+ */
+function stepsKnownSorted(store: Store, runId: string, metric: string, key: string, st: ChunkStat): boolean {
+  if (sortedSteps.get(key) === st.stamp) return true;
+  const chunks = readLod(store, runId, metric, st);
+  if (!chunks || !lodSorted(chunks, true)) return false;
+  rememberSorted(key, st.stamp);
+  return true;
 }
 
 // ---------------------------------------------------------------- reducing a cached series

@@ -16,6 +16,10 @@
  * downsampleSorted: bucket ends by binary search, then a bare min/max scan. Anything else (unsorted x,
  * points without an x) takes the general two-pass path, where a bucket may be visited more than once.
  */
+import { f32Down, f32Up } from '../metrics/float32';
+
+export { f32Down, f32Up };
+
 export interface Downsampled {
   x: Float64Array;
   y: Float64Array;
@@ -169,21 +173,82 @@ export function downsampleMinMaxLast(x: Float64Array, y: Float64Array, maxBucket
  */
 export function downsampleSorted(xAt: (i: number) => number, n: number, y: Float64Array, maxBuckets: number, x0?: number, x1?: number): Downsampled {
   const B = bucketCount(maxBuckets);
-  const lo = x0 !== undefined && Number.isFinite(x0) ? x0 : -Infinity;
-  const hi = x1 !== undefined && Number.isFinite(x1) ? x1 : Infinity;
-  let i0 = 0;
-  let i1 = n;
-  if (lo > -Infinity) i0 = firstIndex(xAt, 0, n, (v) => v >= lo);
-  if (hi < Infinity) i1 = firstIndex(xAt, i0, n, (v) => v > hi);
-  if (i1 < i0) i1 = i0;
+  const [i0, i1] = indexRange(xAt, n, x0, x1);
   const count = i1 - i0;
   if (count <= B) {
     const ox = new Float64Array(count);
     for (let i = i0; i < i1; i++) ox[i - i0] = xAt(i);
     return { x: ox, y: y.slice(i0, i1), exact: true };
   }
-  const a = lo > -Infinity ? lo : xAt(i0);
-  const b = hi < Infinity ? hi : xAt(i1 - 1);
+  const out = new BucketsOut(B);
+  forEachBucket(xAt, i0, i1, B, x0, x1, (i, end) => {
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let j = i; j < end; j++) {
+      const v = y[j];
+      if (v < mn) mn = v; // NaN compares false both ways: ignored
+      if (v > mx) mx = v;
+    }
+    let j = end - 1;
+    while (j >= i && y[j] !== y[j]) j--;
+    out.push(xAt(end - 1), j >= i ? y[j] : NaN, mn > mx ? NaN : f32Down(mn), mn > mx ? NaN : f32Up(mx));
+  });
+  return out.result();
+}
+
+/**
+ * The same reduction over buckets that are already reduced (lodCodec.ts): entry i has the x of its last
+ * point, its last non-NaN value and its float32 min and max. Buckets merge whole, so nothing is ever exact,
+ * and a range keeps every entry whose last point lies in it.
+ */
+export function downsampleBands(
+  xAt: (i: number) => number,
+  n: number,
+  last: Float64Array,
+  min: Float32Array,
+  max: Float32Array,
+  maxBuckets: number,
+  x0?: number,
+  x1?: number,
+): Downsampled {
+  const B = bucketCount(maxBuckets);
+  const [i0, i1] = indexRange(xAt, n, x0, x1);
+  const out = new BucketsOut(Math.min(B, i1 - i0));
+  const merge = (i: number, end: number) => {
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let j = i; j < end; j++) {
+      if (min[j] < mn) mn = min[j];
+      if (max[j] > mx) mx = max[j];
+    }
+    let j = end - 1;
+    while (j >= i && last[j] !== last[j]) j--;
+    out.push(xAt(end - 1), j >= i ? last[j] : NaN, mn > mx ? NaN : mn, mn > mx ? NaN : mx);
+  };
+  if (i1 - i0 <= B) for (let i = i0; i < i1; i++) merge(i, i + 1);
+  else forEachBucket(xAt, i0, i1, B, x0, x1, merge);
+  return out.result();
+}
+
+/** [i0, i1): the entries whose x lies in [x0, x1] (either end missing or non-finite: unbounded). */
+export function indexRange(xAt: (i: number) => number, n: number, x0?: number, x1?: number): [number, number] {
+  const lo = x0 !== undefined && Number.isFinite(x0) ? x0 : -Infinity;
+  const hi = x1 !== undefined && Number.isFinite(x1) ? x1 : Infinity;
+  let i0 = 0;
+  let i1 = n;
+  if (lo > -Infinity) i0 = firstIndex(xAt, 0, n, (v) => v >= lo);
+  if (hi < Infinity) i1 = firstIndex(xAt, i0, n, (v) => v > hi);
+  return [i0, Math.max(i0, i1)];
+}
+
+/**
+ * Cuts [i0, i1) of sorted x into the runs that fall in each of B equal-width buckets over [x0, x1] (or the
+ * data's own span) and calls `each(start, end)` per non-empty bucket, in order. Bucket ends are found by
+ * galloping from the last bucket's size, then bisecting: a few probes a bucket instead of log2(n).
+ */
+function forEachBucket(xAt: (i: number) => number, i0: number, i1: number, B: number, x0: number | undefined, x1: number | undefined, each: (start: number, end: number) => void): void {
+  const a = x0 !== undefined && Number.isFinite(x0) ? x0 : xAt(i0);
+  const b = x1 !== undefined && Number.isFinite(x1) ? x1 : xAt(i1 - 1);
   let scale = b > a ? B / (b - a) : 0;
   if (!Number.isFinite(scale)) scale = 0;
   const last = B - 1;
@@ -191,19 +256,12 @@ export function downsampleSorted(xAt: (i: number) => number, n: number, y: Float
     const k = ((v - a) * scale) | 0;
     return k > last ? last : k;
   };
-
-  const tx = new Float64Array(B);
-  const ty = new Float64Array(B);
-  const tmin = new Float32Array(B);
-  const tmax = new Float32Array(B);
-  let m = 0;
   let i = i0;
-  let guess = Math.max(1, Math.floor(count / B));
+  let guess = Math.max(1, Math.floor((i1 - i0) / B));
   while (i < i1) {
     const k = bucketOf(xAt(i));
     let end = i1;
     if (k !== last) {
-      // Gallop from the last bucket's size, then bisect: a few probes a bucket instead of log2(n).
       let lo = i + 1;
       let step = guess;
       let hi = i + step;
@@ -221,28 +279,37 @@ export function downsampleSorted(xAt: (i: number) => number, n: number, y: Float
       end = lo;
     }
     guess = end - i;
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (let j = i; j < end; j++) {
-      const v = y[j];
-      if (v < mn) mn = v; // NaN compares false both ways: ignored
-      if (v > mx) mx = v;
-    }
-    let j = end - 1;
-    while (j >= i && y[j] !== y[j]) j--;
-    tx[m] = xAt(end - 1);
-    ty[m] = j >= i ? y[j] : NaN;
-    if (mn > mx) {
-      tmin[m] = NaN;
-      tmax[m] = NaN;
-    } else {
-      tmin[m] = f32Down(mn);
-      tmax[m] = f32Up(mx);
-    }
-    m++;
+    each(i, end);
     i = end;
   }
-  return { x: tx.slice(0, m), y: ty.slice(0, m), min: tmin.slice(0, m), max: tmax.slice(0, m), exact: false };
+}
+
+class BucketsOut {
+  private m = 0;
+  private readonly x: Float64Array;
+  private readonly y: Float64Array;
+  private readonly min: Float32Array;
+  private readonly max: Float32Array;
+
+  constructor(capacity: number) {
+    this.x = new Float64Array(capacity);
+    this.y = new Float64Array(capacity);
+    this.min = new Float32Array(capacity);
+    this.max = new Float32Array(capacity);
+  }
+
+  push(x: number, y: number, min: number, max: number): void {
+    const m = this.m++;
+    this.x[m] = x;
+    this.y[m] = y;
+    this.min[m] = min;
+    this.max[m] = max;
+  }
+
+  result(): Downsampled {
+    const m = this.m;
+    return { x: this.x.slice(0, m), y: this.y.slice(0, m), min: this.min.slice(0, m), max: this.max.slice(0, m), exact: false };
+  }
 }
 
 function bucketCount(maxBuckets: number): number {
@@ -259,29 +326,4 @@ function firstIndex(xAt: (i: number) => number, from: number, to: number, pred: 
     else lo = mid + 1;
   }
   return lo;
-}
-
-const f32 = new Float32Array(1);
-const f32bits = new Int32Array(f32.buffer);
-
-/** The largest float32 ≤ v, so the band's bottom is never above a value in it. */
-export function f32Down(v: number): number {
-  const f = Math.fround(v);
-  if (f <= v || f !== f) return f;
-  if (f === 0) return -1.401298464324817e-45;
-  f32[0] = f;
-  if (f > 0) f32bits[0]--;
-  else f32bits[0]++;
-  return f32[0];
-}
-
-/** The smallest float32 ≥ v, so the band's top is never below a value (a spike) in it. */
-export function f32Up(v: number): number {
-  const f = Math.fround(v);
-  if (f >= v || f !== f) return f;
-  if (f === 0) return 1.401298464324817e-45;
-  f32[0] = f;
-  if (f > 0) f32bits[0]++;
-  else f32bits[0]--;
-  return f32[0];
 }

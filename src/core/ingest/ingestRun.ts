@@ -352,7 +352,7 @@ function reconstructRecord(runId: string, runDir: string, problem: string | unde
 }
 
 export function deleteRunRows(store: Store, runId: string): void {
-  for (const t of ['params', 'tags', 'metric_chunks', 'metric_summaries', 'artifacts', 'run_datasets', 'packages', 'run_warnings'])
+  for (const t of ['params', 'tags', 'metric_chunks', 'metric_lod', 'metric_summaries', 'artifacts', 'run_datasets', 'packages', 'run_warnings'])
     store.run(`DELETE FROM ${t} WHERE run_id = ?`, [runId]);
   store.run('DELETE FROM runs WHERE id = ?', [runId]);
 }

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store';
 import { concatPoints, decodeChunk, encodeChunk, SeriesPoints } from './chunkCodec';
+import { encodeLod } from './lodCodec';
 
 /** Points per chunk: big enough that SQLite rows stay few, small enough that a live append rewrites little. */
 export const CHUNK_POINTS = 8192;
@@ -17,7 +18,10 @@ export interface SummaryRow {
   last_ts: number | null;
 }
 
-/** Appends points to a (run, metric) series: fills the open last chunk, adds new chunks, updates the summary. */
+/**
+ * Appends points to a (run, metric) series: fills the open last chunk, adds new chunks (each with its coarse
+ * copy in metric_lod, see lodCodec.ts), updates the summary.
+ */
 export function appendSeries(store: Store, runId: string, key: string, add: SeriesPoints, prev: SummaryRow | undefined): SummaryRow {
   let points = add;
   let seq = 0;
@@ -45,6 +49,7 @@ export function appendSeries(store: Store, runId: string, key: string, add: Seri
       points.steps[to - 1],
       encodeChunk(points, from, to),
     ]);
+    store.run('INSERT OR REPLACE INTO metric_lod (run_id, key, seq, data) VALUES (?, ?, ?, ?)', [runId, key, seq, encodeLod(points, from, to)]);
   }
   const s = summarise(add, prev);
   store.run(

@@ -1,11 +1,14 @@
 import type { Database } from 'sql.js';
+import { decodeChunk } from '../metrics/chunkCodec';
+import { encodeLod } from '../metrics/lodCodec';
 
 /**
- * Forward-only migrations, numbered by PRAGMA user_version. Never edit a shipped step: add one.
+ * Forward-only migrations, numbered by PRAGMA user_version. Never edit a shipped step: add one. A step is
+ * SQL, or a function when rows must be derived in code (4 re-encodes existing chunks).
  * The database is an index of the run folders, so a step may also drop and rebuild a table; the ingest
  * offsets are then reset so the next sync fills it again.
  */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: (string | ((db: Database) => void))[] = [
   /* 1 */ `
   CREATE TABLE experiments (
     id INTEGER PRIMARY KEY,
@@ -119,6 +122,29 @@ const MIGRATIONS: string[] = [
   -- mtime:size:inode of user.json; the atomic rewrite gives a new inode, so quick edits are never missed.
   ALTER TABLE runs ADD COLUMN user_stamp TEXT;
   `,
+  /* 4: a coarse copy of every metric chunk, so Compare draws long series without reading them */ (db) => {
+    db.exec(`CREATE TABLE metric_lod (
+      run_id TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+      PRIMARY KEY (run_id, key, seq)
+    )`);
+    const read = db.prepare('SELECT run_id, key, seq, data FROM metric_chunks');
+    const write = db.prepare('INSERT INTO metric_lod (run_id, key, seq, data) VALUES (?, ?, ?, ?)');
+    try {
+      while (read.step()) {
+        const [runId, key, seq, data] = read.get() as [string, string, number, Uint8Array];
+        let lod: Uint8Array;
+        try {
+          lod = encodeLod(decodeChunk(data));
+        } catch {
+          continue; // a damaged chunk gets no copy: Compare then reads it, and says what is wrong with it
+        }
+        write.run([runId, key, seq, lod]);
+      }
+    } finally {
+      read.free();
+      write.free();
+    }
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -135,7 +161,9 @@ export function migrate(db: Database): void {
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.exec('BEGIN');
     try {
-      db.exec(MIGRATIONS[v]);
+      const step = MIGRATIONS[v];
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec('COMMIT');
     } catch (err) {

@@ -138,7 +138,12 @@ export class ComparePanel implements vscode.Disposable {
     const { runInfos, seriesFor } = await import('../../core/compare/compareData');
     const out: SeriesData[] = [];
     for (const metric of this.settings.metrics) {
-      for (const s of seriesFor(ws.store, mine, metric, this.settings.xAxis, Number.MAX_SAFE_INTEGER)) {
+      // Ask only for what lies beyond the last x sent: on the step axis that reads just the last chunks.
+      const fresh = mine.flatMap((id) => {
+        const upTo = this.sentUpTo.get(`${id}\0${metric}`) ?? -Infinity;
+        return seriesFor(ws.store, [id], metric, this.settings.xAxis, Number.MAX_SAFE_INTEGER, { x0: upTo, x1: Infinity });
+      });
+      for (const s of fresh) {
         const key = `${s.runId}\0${metric}`;
         const upTo = this.sentUpTo.get(key) ?? -Infinity;
         // x only grows (steps and times), so what lies beyond the last x sent is exactly what is new.

@@ -1,0 +1,260 @@
+// The coarse copy of metric chunks (lodCodec.ts) and the Compare reads that stand on it (compareData.ts):
+// what it keeps, that a chart drawn from it keeps every value inside its band (the spike included) with the
+// line on real points, that it is used only where it cannot be told apart, and that stores from before it
+// get one.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { decodeLod, encodeLod, LOD_POINTS, STEPS_ARITH, STEPS_SORTED, TS_ALL } from '../../src/core/metrics/lodCodec';
+import { f32Down, f32Up } from '../../src/core/metrics/float32';
+import { appendSeries, CHUNK_POINTS, readSeries, SummaryRow } from '../../src/core/metrics/seriesWriter';
+import { downsampleMinMaxLast } from '../../src/core/compare/downsample';
+import { clearSeriesCache, seriesFor } from '../../src/core/compare/compareData';
+import { migrate } from '../../src/core/store/schema';
+import { LineageWorkspace } from '../../src/core/workspace';
+import type { SeriesData } from '../../webview/protocol';
+import { makeRunFolder, tmpDir } from '../helpers/tmp';
+
+const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => assert.deepEqual(Array.from(a, String), Array.from(b, String), what);
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const T0 = 1_795_756_323_500; // ms
+
+/** steps 0…n-1, a timestamp every 10 ms, noise with NaN stretches, one spike up and one down. */
+function points(n: number, seed: number, opts: { spike?: number; dip?: number; stepOf?: (i: number) => number } = {}) {
+  const r = rng(seed);
+  const steps = new Float64Array(n);
+  const ts = new Float64Array(n);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    steps[i] = opts.stepOf ? opts.stepOf(i) : i;
+    ts[i] = T0 + i * 10;
+    values[i] = r() < 0.01 ? NaN : Math.exp(-i / 1e5) + r() * 0.01;
+  }
+  for (let i = 5000; i < 5000 + 3 * LOD_POINTS; i++) values[i] = NaN; // whole LOD buckets of NaN
+  if (opts.spike !== undefined) values[opts.spike] = 1e6;
+  if (opts.dip !== undefined) values[opts.dip] = -1e6;
+  return { steps, ts, values };
+}
+
+test('the coarse copy keeps, per 16 points, the outward float32 min and max, the last value and where it ends', () => {
+  const r = rng(7);
+  for (const shape of ['arith', 'i32 steps', 'no ts', 'ts back', 'f64 ts', 'short', 'one']) {
+    const n = shape === 'short' ? 37 : shape === 'one' ? 1 : 1000;
+    const steps = new Float64Array(n);
+    const ts = new Float64Array(n);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      steps[i] = shape === 'i32 steps' ? i * 3 + (i % 5 === 0 ? 1 : 0) : 100 + 2 * i;
+      ts[i] = shape === 'no ts' && i === 500 ? NaN : shape === 'ts back' && i === 300 ? T0 : shape === 'f64 ts' ? T0 + i * 0.5 : T0 + i * 7;
+      values[i] = r() < 0.05 ? NaN : r() < 0.02 ? Infinity : (r() - 0.5) * 1e3 + 0.1;
+    }
+    for (let i = 32; i < 48 && i < n; i++) values[i] = NaN;
+    const c = decodeLod(encodeLod({ steps, ts, values }));
+    const where = shape;
+    assert.equal(c.points, n, where);
+    assert.equal(c.buckets, Math.ceil(n / LOD_POINTS), where);
+    assert.equal(!!(c.flags & STEPS_SORTED), true, `${where}: sorted`);
+    assert.equal(!!(c.flags & STEPS_ARITH), shape !== 'i32 steps', `${where}: arithmetic`);
+    assert.equal(!!(c.flags & TS_ALL), shape !== 'no ts' && shape !== 'ts back' && n > 0, `${where}: timestamps`);
+    assert.equal(c.firstStep, steps[0]);
+    for (let b = 0; b < c.buckets; b++) {
+      const i0 = b * LOD_POINTS;
+      const i1 = Math.min(n, i0 + LOD_POINTS);
+      const vs = Array.from(values.subarray(i0, i1)).filter((v) => v === v);
+      const at = `${where} bucket ${b}`;
+      if (vs.length === 0) {
+        assert.ok(Number.isNaN(c.min[b]) && Number.isNaN(c.max[b]) && Number.isNaN(c.last[b]), `${at}: NaN only`);
+      } else {
+        assert.equal(c.min[b], f32Down(Math.min(...vs)), `${at}: min`);
+        assert.equal(c.max[b], f32Up(Math.max(...vs)), `${at}: max`);
+        assert.equal(c.last[b], vs[vs.length - 1], `${at}: last`);
+      }
+      assert.equal(c.stepAt(b), steps[i1 - 1], `${at}: step`);
+      if (c.flags & TS_ALL) assert.equal(c.tsAt(b), ts[i1 - 1], `${at}: ts`);
+    }
+  }
+  const down = decodeLod(encodeLod({ steps: new Float64Array([5, 4, 6]), ts: new Float64Array(3).fill(NaN), values: new Float64Array(3) }));
+  assert.equal(down.flags & (STEPS_SORTED | STEPS_ARITH | TS_ALL), 0, 'steps that go down, no timestamps');
+  assert.throws(() => decodeLod(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0])), /version 9/);
+});
+
+interface Store3 {
+  lw: LineageWorkspace;
+  ids: Record<'intact' | 'broken' | 'back', string>;
+  raw: ReturnType<typeof points>;
+}
+
+const N = 300_000;
+const SPIKE = 123_457;
+const DIP = 250_001;
+
+/** Three runs: `intact` and `broken` hold the same 300,000 points, but every raw chunk of `broken` is garbage, so
+ * only the coarse copy can draw it; `back` has steps that go back (a resumed run). */
+async function store(): Promise<Store3> {
+  const ws = tmpDir();
+  const ids = {
+    intact: path.basename(makeRunFolder(ws, { name: 'intact', events: [] })),
+    broken: path.basename(makeRunFolder(ws, { name: 'broken', events: [] })),
+    back: path.basename(makeRunFolder(ws, { name: 'back', events: [] })),
+  };
+  const lw = await LineageWorkspace.open(ws);
+  const raw = points(N, 1, { spike: SPIKE, dip: DIP });
+  const write = (id: string, p: ReturnType<typeof points>) =>
+    lw.store.transaction(() => {
+      let prev: SummaryRow | undefined;
+      for (let i = 0; i < p.values.length; i += 100_000) {
+        const to = Math.min(p.values.length, i + 100_000);
+        prev = appendSeries(lw.store, id, 'loss', { steps: p.steps.subarray(i, to), ts: p.ts.subarray(i, to), values: p.values.subarray(i, to) }, prev);
+      }
+    });
+  write(ids.intact, raw);
+  write(ids.broken, raw);
+  write(ids.back, points(N, 2, { spike: 200_000, stepOf: (i) => (i < 150_000 ? i : i - 100_000) }));
+  lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ?", [ids.broken]);
+  return { lw, ids, raw };
+}
+
+/**
+ * What a chart drawn from the coarse copy must show: bucket k stands for the points after bucket k-1's x up
+ * to its own x (for the first, from the start of the LOD bucket holding the first point in range); its band
+ * is exactly their outward-rounded min and max, its line their last non-NaN value, its x their last x.
+ */
+function assertBands(got: SeriesData, x: Float64Array, y: Float64Array, maxPoints: number, where: string, range?: { x0: number; x1: number }) {
+  assert.equal(got.exact, false, `${where}: drawn from buckets`);
+  assert.ok(got.x.length <= maxPoints && got.x.length >= maxPoints * 0.9, `${where}: ${got.x.length} buckets for ${maxPoints}`);
+  let i = 0;
+  if (range) {
+    const first = x.findIndex((v) => v >= range.x0);
+    i = first - (first % LOD_POINTS);
+  }
+  for (let k = 0; k < got.x.length; k++) {
+    const start = i;
+    while (i < x.length && x[i] <= got.x[k]) i++;
+    assert.ok(i > start, `${where}: bucket ${k} is empty`);
+    assert.equal(x[i - 1], got.x[k], `${where}: bucket ${k} x`);
+    const vs = Array.from(y.subarray(start, i)).filter((v) => v === v);
+    const at = `${where}: bucket ${k} [${x[start]}, ${x[i - 1]}]`;
+    if (vs.length === 0) assert.ok(Number.isNaN(got.min![k]) && Number.isNaN(got.max![k]) && Number.isNaN(got.y[k]), at);
+    else {
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (const v of vs) {
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      assert.equal(got.min![k], f32Down(mn), `${at}: min`);
+      assert.equal(got.max![k], f32Up(mx), `${at}: max`);
+      assert.equal(got.y[k], vs[vs.length - 1], `${at}: line`);
+    }
+  }
+  if (range) assert.ok(got.x[got.x.length - 1] <= range.x1, `${where}: ends in range`);
+  else assert.equal(i, x.length, `${where}: every point is in a bucket`);
+}
+
+test('a long series is drawn from the coarse copy alone, every value inside its band, the spike where a full read puts it', async () => {
+  clearSeriesCache();
+  const { lw, ids, raw } = await store();
+  for (const maxPoints of [800, 2000]) {
+    const [broken] = seriesFor(lw.store, [ids.broken], 'loss', 'step', maxPoints);
+    assert.equal(broken.total, N);
+    assertBands(broken, raw.steps, raw.values, maxPoints, `step ${maxPoints}`);
+    // The spike (and the dip) sit in one bucket each, at most one bucket from where a full read puts them.
+    const full = downsampleMinMaxLast(raw.steps, raw.values, maxPoints);
+    const bucketOf = (xs: ArrayLike<number>, v: number) => Array.from(xs).findIndex((x) => x >= v);
+    assert.equal(Array.from(broken.max!).filter((v) => v >= 1e6).length, 1, 'one spike');
+    assert.equal(Array.from(broken.min!).filter((v) => v <= -1e6).length, 1, 'one dip');
+    assert.ok(Math.abs(bucketOf(broken.x, SPIKE) - bucketOf(full.x, SPIKE)) <= 1, 'spike bucket');
+    assert.ok(Math.abs(bucketOf(broken.x, DIP) - bucketOf(full.x, DIP)) <= 1, 'dip bucket');
+    // The intact run gives the same picture (the copy is preferred; nothing reads the series).
+    const [intact] = seriesFor(lw.store, [ids.intact], 'loss', 'step', maxPoints);
+    same(intact.max!, broken.max!, 'intact = broken');
+  }
+  // Time axes: x is the last point's timestamp, or its time since the first.
+  const [wall] = seriesFor(lw.store, [ids.broken], 'loss', 'wall', 800);
+  assertBands(wall, raw.ts, raw.values, 800, 'wall');
+  const [rel] = seriesFor(lw.store, [ids.broken], 'loss', 'relative', 800);
+  assertBands(rel, raw.ts.map((t) => t - T0), raw.values, 800, 'relative');
+
+  // Zooms wide enough that a chart bucket spans two LOD buckets or more are drawn from the copy, spike included…
+  for (const range of [
+    { x0: 100_000, x1: 200_000 },
+    { x0: 120_000.5, x1: 150_003 },
+    { x0: SPIKE - 20_000, x1: SPIKE + 20_000 },
+  ]) {
+    const [z] = seriesFor(lw.store, [ids.broken], 'loss', 'step', 800, range);
+    assertBands(z, raw.steps, raw.values, 800, `zoom ${JSON.stringify(range)}`, range);
+    assert.equal(Array.from(z.max!).some((v) => v >= 1e6), range.x0 <= SPIKE && SPIKE <= range.x1, 'spike in the zoom');
+  }
+  // …and narrower ones read the points (here: the garbage), so a close zoom is exact.
+  assert.throws(() => seriesFor(lw.store, [ids.broken], 'loss', 'step', 800, { x0: SPIKE - 5000, x1: SPIKE + 5000 }), /version/);
+  const [close] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800, { x0: SPIKE - 300, x1: SPIKE + 300 });
+  assert.equal(close.exact, true);
+  assert.equal(close.y[Array.from(close.x).indexOf(SPIKE)], 1e6);
+  lw.close();
+});
+
+test('the copy is not used where it would show something else: steps that go back, a missing copy', async () => {
+  clearSeriesCache();
+  const { lw, ids, raw } = await store();
+  // Steps that go back: read whole and reduced exactly.
+  const back = readSeries(lw.store, ids.back, 'loss');
+  const [got] = seriesFor(lw.store, [ids.back], 'loss', 'step', 800);
+  const want = downsampleMinMaxLast(back.steps, back.values, 800);
+  same(got.x, want.x, 'back: x');
+  same(got.max!, want.max!, 'back: max');
+  // A store written before the copies existed: the series is read.
+  clearSeriesCache();
+  lw.store.run('DELETE FROM metric_lod WHERE run_id = ? AND seq = 3', [ids.intact]);
+  const [whole] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800);
+  const exact = downsampleMinMaxLast(raw.steps, raw.values, 800);
+  same(whole.x, exact.x, 'no copy: x');
+  same(whole.max!, exact.max!, 'no copy: max');
+  lw.close();
+});
+
+test('migration 4 gives every chunk of an older store its coarse copy', async () => {
+  const { lw, ids } = await store();
+  const before = lw.store.all<{ run_id: string; seq: number; data: Uint8Array }>('SELECT run_id, seq, data FROM metric_lod ORDER BY run_id, seq');
+  assert.equal(before.length, 3 * Math.ceil(N / CHUNK_POINTS));
+  lw.store.db.exec('DROP TABLE metric_lod; PRAGMA user_version = 3');
+  migrate(lw.store.db);
+  const after = lw.store.all<{ run_id: string; seq: number; data: Uint8Array }>('SELECT run_id, seq, data FROM metric_lod ORDER BY run_id, seq');
+  // The damaged chunks of `broken` get none (Compare then reads them and says what is wrong).
+  const want = before.filter((r) => r.run_id !== ids.broken);
+  assert.equal(after.length, want.length);
+  for (let i = 0; i < want.length; i++) assert.deepEqual(Buffer.from(after[i].data), Buffer.from(want[i].data), `chunk ${i}`);
+  lw.close();
+});
+
+test('a live run appends: only its last chunks are read to send what is new', async () => {
+  clearSeriesCache();
+  const { lw, ids, raw } = await store();
+  const [first] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800);
+  const sentUpTo = first.x[first.x.length - 1];
+  // Every chunk but the last turns to garbage: a read of the whole series would fail.
+  const lastSeq = lw.store.get<{ s: number }>('SELECT max(seq) AS s FROM metric_chunks WHERE run_id = ?', [ids.intact])!.s;
+  lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ? AND seq < ?", [ids.intact, lastSeq]);
+  const prev = lw.store.get<SummaryRow>("SELECT * FROM metric_summaries WHERE run_id = ? AND key = 'loss'", [ids.intact]);
+  const more = 10_000;
+  const add = { steps: new Float64Array(more).map((_, i) => N + i), ts: new Float64Array(more).map((_, i) => T0 + (N + i) * 10), values: new Float64Array(more).fill(0.5) };
+  add.values[more - 1] = 7;
+  appendSeries(lw.store, ids.intact, 'loss', add, prev);
+  const [fresh] = seriesFor(lw.store, [ids.intact], 'loss', 'step', Number.MAX_SAFE_INTEGER, { x0: sentUpTo, x1: Infinity });
+  assert.equal(fresh.exact, true);
+  const newer = Array.from(fresh.x).filter((x) => x > sentUpTo);
+  assert.equal(newer.length, more);
+  assert.equal(fresh.y[fresh.y.length - 1], 7);
+  assert.equal(raw.steps[N - 1], sentUpTo);
+  lw.close();
+});

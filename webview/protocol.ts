@@ -81,10 +81,15 @@ export interface RangeMessage {
   series: SeriesData[];
 }
 
-/** Host → webview, while runs train: points appended since the last update (not a redraw). */
+/**
+ * Host → webview, while runs train: points appended since the last update (not a redraw). A series with
+ * `replace` is instead the whole series reduced afresh: the host sends one when the points appended since
+ * the last reduction would double what the chart holds, so hours of live logging never grow a trace without
+ * bound (only that run's chart is redrawn).
+ */
 export interface AppendMessage {
   type: 'append';
-  series: SeriesData[];
+  series: Array<SeriesData & { replace?: boolean }>;
   runs: RunInfo[];
 }
 

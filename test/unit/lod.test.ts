@@ -1,7 +1,7 @@
 // The coarse copy of metric chunks (lodCodec.ts) and the Compare reads that stand on it (compareData.ts):
 // what it keeps, that a chart drawn from it keeps every value inside its band (the spike included) with the
 // line on real points, that it is used only where it cannot be told apart, and that stores from before it
-// get one.
+// get one. Also the live feed of an open panel, which stands on the same reads.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -10,6 +10,7 @@ import { f32Down, f32Up } from '../../src/core/metrics/float32';
 import { appendSeries, CHUNK_POINTS, readSeries, SummaryRow } from '../../src/core/metrics/seriesWriter';
 import { downsampleMinMaxLast } from '../../src/core/compare/downsample';
 import { clearSeriesCache, seriesFor } from '../../src/core/compare/compareData';
+import { LiveFeed } from '../../src/core/compare/liveFeed';
 import { migrate } from '../../src/core/store/schema';
 import { LineageWorkspace } from '../../src/core/workspace';
 import type { SeriesData } from '../../webview/protocol';
@@ -256,5 +257,54 @@ test('a live run appends: only its last chunks are read to send what is new', as
   assert.equal(newer.length, more);
   assert.equal(fresh.y[fresh.y.length - 1], 7);
   assert.equal(raw.steps[N - 1], sentUpTo);
+  lw.close();
+});
+
+test('LiveFeed sends what is new, then the series reduced afresh once appends would double what the chart holds', async () => {
+  clearSeriesCache();
+  const ws = tmpDir();
+  const id = path.basename(makeRunFolder(ws, { name: 'live', events: [] }));
+  const lw = await LineageWorkspace.open(ws);
+  const per = 200;
+  let prev: SummaryRow | undefined;
+  let next = 0;
+  const log = (n: number, spikeAt = -1) => {
+    const steps = new Float64Array(n).map((_, i) => next + i);
+    const values = new Float64Array(n).map((_, i) => (next + i === spikeAt ? 99 : 1 / (1 + next + i)));
+    prev = appendSeries(lw.store, id, 'loss', { steps, ts: new Float64Array(n).map((_, i) => T0 + (next + i) * 100), values }, prev);
+    next += n;
+  };
+  log(1000);
+  const feed = new LiveFeed(per);
+  const init = seriesFor(lw.store, [id], 'loss', 'step', per);
+  feed.reset(init);
+  assert.equal(init[0].x.length, per);
+  assert.deepEqual(feed.next(lw.store, [id], ['loss'], 'step'), [], 'nothing new yet');
+
+  log(150);
+  let out = feed.next(lw.store, [id], ['loss'], 'step');
+  assert.equal(out.length, 1);
+  assert.equal(out[0].replace, undefined);
+  assert.equal(out[0].exact, true);
+  same(out[0].x, Array.from({ length: 150 }, (_, i) => 1000 + i), 'exactly the new steps');
+  log(40);
+  out = feed.next(lw.store, [id], ['loss'], 'step');
+  same(out[0].x, Array.from({ length: 40 }, (_, i) => 1150 + i), 'then the next ones');
+  assert.deepEqual(feed.next(lw.store, [id], ['loss'], 'step'), [], 'each point once');
+
+  // 200 + 150 + 40 held; 20 more would pass 2 × 200: the whole series comes reduced, the spike in its band.
+  log(20, 1201);
+  out = feed.next(lw.store, [id], ['loss'], 'step');
+  assert.equal(out.length, 1);
+  assert.equal(out[0].replace, true);
+  assert.equal(out[0].total, 1210);
+  assert.ok(out[0].x.length <= per);
+  assert.equal(out[0].x[out[0].x.length - 1], 1209);
+  assert.ok(Array.from(out[0].max!).includes(99), 'spike kept');
+  // And appends resume from there.
+  log(3);
+  out = feed.next(lw.store, [id], ['loss'], 'step');
+  assert.equal(out[0].replace, undefined);
+  same(out[0].x, [1210, 1211, 1212], 'appends after the replace');
   lw.close();
 });

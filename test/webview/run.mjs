@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, loadFixture, openPanel, root, startServer } from './harness.mjs';
-import { encode, HOSTILE, manyRunsInit, benchInit, pointsPerSeries, SPIKE, basicInit } from './fixtures/generate.mjs';
+import { encode, HOSTILE, manyRunsInit, benchInit, pointsPerSeries, SPIKE, basicInit, curve, seriesData } from './fixtures/generate.mjs';
 
 if (!existsSync(join(root, 'dist/webview/compare.js')) || !existsSync(join(root, 'dist/webview/plotly.min.js'))) {
   console.error('dist/webview/compare.js or plotly.min.js missing: run node scripts/build-webviews.mjs first');
@@ -273,6 +273,42 @@ test('append extends the traces in place (no redraw) and updates the table', asy
   await p.page.waitForFunction(() => document.querySelector('.plot').data.length === 9);
   const [loss] = await chartsInfo(p.page);
   assert.deepEqual(loss.traces.filter((t) => t.role === 'line').map((t) => t.n), [305, 305, 305]);
+  await p.close();
+});
+
+test('a replacing append swaps one run\'s series for the one reduced afresh: only its chart redraws, spike kept', async ({ browser, server }) => {
+  const p = await openPanel(browser, server);
+  await p.init(loadFixture('basic-init.json'));
+  await p.page.evaluate(() => {
+    window.__calls = { react: 0, newPlot: 0, extendTraces: 0 };
+    for (const k of Object.keys(window.__calls)) {
+      const orig = window.Plotly[k];
+      window.Plotly[k] = (...a) => (window.__calls[k]++, orig.apply(window.Plotly, a));
+    }
+  });
+  // r2's loss after hours of live logging: 5,000 steps reduced to 300 buckets, one spike among them.
+  const { x, y } = curve(5000, 11, 'loss');
+  y[4321] = 77;
+  const whole = { ...seriesData('r2', 'loss', x, y, 300), replace: true };
+  const runs = basicInit().runs.map((r) => (r.id === 'r2' ? { ...r, status: 'running' } : r));
+  await p.send(encode({ type: 'append', series: [whole], runs }));
+  await p.waitEvents('append-done');
+  await p.page.waitForFunction(() => window.__calls.react + window.__calls.newPlot >= 1);
+  const r = await p.page.evaluate(() => {
+    const [loss, acc] = [...document.querySelectorAll('.chart-card .plot')];
+    const r2 = loss.data.filter((t) => t.meta?.run === 'r2');
+    return {
+      calls: window.__calls,
+      lossLines: loss.data.filter((t) => t.meta?.role === 'line').map((t) => [t.meta.run, t.x.length, t.x[t.x.length - 1]]),
+      r2max: Math.max(...r2.flatMap((t) => Array.from(t.y ?? [], Number).filter((v) => Number.isFinite(v)))),
+      accLines: acc.data.filter((t) => t.meta?.role === 'line').map((t) => t.x.length),
+    };
+  });
+  assert.equal(r.calls.extendTraces, 0, 'nothing extended');
+  assert.equal(r.calls.react + r.calls.newPlot, 1, 'one chart redrawn (loss), accuracy untouched');
+  assert.deepEqual(r.lossLines, [['r1', 300, 1199], ['r2', 300, 4999], ['r3', 300, 1199]]);
+  assert.equal(r.r2max, 77, 'the spike is in the redrawn band');
+  assert.deepEqual(r.accLines, [300, 300, 300]);
   await p.close();
 });
 

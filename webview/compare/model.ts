@@ -103,6 +103,11 @@ export class Model {
       const y = toF64(s.y);
       if (x.length === 0) continue;
       const old = this.series.get(s.metric)?.get(s.runId);
+      if (s.replace) {
+        this.put(fromWire(s));
+        structural.add(s.metric);
+        continue;
+      }
       if (!old) {
         this.put({ ...fromWire(s), min: null, max: null, bandLength: 0 });
         structural.add(s.metric);

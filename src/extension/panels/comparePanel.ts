@@ -3,6 +3,7 @@ import type { ExtensionContextState } from '../state';
 import type { CompareSettings, CompareState, HostToWebview, SeriesData, WebviewToHost } from '../../../webview/protocol';
 import { DEFAULT_SETTINGS, pointsPerSeries } from '../../../webview/protocol';
 import { webviewHtml } from './webviewHtml';
+import type { LiveFeed } from '../../core/compare/liveFeed';
 
 export const COMPARE_VIEW_TYPE = 'lineage.compare';
 
@@ -15,8 +16,8 @@ export class ComparePanel implements vscode.Disposable {
   private static panels = new Set<ComparePanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private settings: CompareSettings = { ...DEFAULT_SETTINGS };
-  /** The last x sent per (run, metric), so live updates send only points beyond it. */
-  private sentUpTo = new Map<string, number>();
+  /** Points sent since the init, so live updates send only what is new (see core/compare/liveFeed.ts). */
+  private live?: LiveFeed;
 
   static show(state: ExtensionContextState, runIds: string[]): ComparePanel {
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title(runIds), vscode.ViewColumn.Active, options(state));
@@ -122,8 +123,9 @@ export class ComparePanel implements vscode.Disposable {
     }
     const per = pointsPerSeries(this.runIds.length);
     const series: SeriesData[] = this.settings.metrics.flatMap((metric) => seriesFor(ws.store, this.runIds, metric, this.settings.xAxis, per));
-    this.sentUpTo.clear();
-    for (const s of series) this.sentUpTo.set(`${s.runId}\0${s.metric}`, s.x.length ? s.x[s.x.length - 1] : -Infinity);
+    const { LiveFeed } = await import('../../core/compare/liveFeed');
+    this.live ??= new LiveFeed(per);
+    this.live.reset(series, per);
     const kind = vscode.window.activeColorTheme.kind;
     const theme = kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight ? 'light' : kind === vscode.ColorThemeKind.HighContrast ? 'high-contrast' : 'dark';
     this.post({ type: 'init', runs, metricKeys, settings: this.settings, series, theme });
@@ -133,27 +135,10 @@ export class ComparePanel implements vscode.Disposable {
   /** Live runs: only the points logged since the last message go out, and the webview extends its traces. */
   private async onRunsChanged(ids: string[]): Promise<void> {
     const mine = ids.filter((id) => this.runIds.includes(id));
-    if (mine.length === 0 || !this.panel.visible) return;
+    if (mine.length === 0 || !this.panel.visible || !this.live) return;
     const ws = await this.workspace();
-    const { runInfos, seriesFor } = await import('../../core/compare/compareData');
-    const out: SeriesData[] = [];
-    for (const metric of this.settings.metrics) {
-      // Ask only for what lies beyond the last x sent: on the step axis that reads just the last chunks.
-      const fresh = mine.flatMap((id) => {
-        const upTo = this.sentUpTo.get(`${id}\0${metric}`) ?? -Infinity;
-        return seriesFor(ws.store, [id], metric, this.settings.xAxis, Number.MAX_SAFE_INTEGER, { x0: upTo, x1: Infinity });
-      });
-      for (const s of fresh) {
-        const key = `${s.runId}\0${metric}`;
-        const upTo = this.sentUpTo.get(key) ?? -Infinity;
-        // x only grows (steps and times), so what lies beyond the last x sent is exactly what is new.
-        let from = s.x.length;
-        while (from > 0 && s.x[from - 1] > upTo) from--;
-        if (from === s.x.length) continue;
-        this.sentUpTo.set(key, s.x[s.x.length - 1]);
-        out.push({ ...s, x: s.x.slice(from), y: s.y.slice(from), min: undefined, max: undefined, exact: true });
-      }
-    }
+    const { runInfos } = await import('../../core/compare/compareData');
+    const out = this.live.next(ws.store, mine, this.settings.metrics, this.settings.xAxis);
     // Colours are indices into the whole selection: ask for all runs, send the changed ones.
     if (out.length) this.post({ type: 'append', series: out, runs: runInfos(ws.store, this.runIds).filter((r) => mine.includes(r.id)) });
   }

@@ -243,6 +243,7 @@ export function loadFixture(name) {
 /** Opens a host page; returns the page and helpers. Page errors and console errors are collected. */
 export async function openPanel(browser, server, opts = {}) {
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = await context.newPage();
   const consoleErrors = [];
   const pageErrors = [];

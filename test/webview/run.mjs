@@ -549,6 +549,28 @@ test('metric picker: unchecking removes a chart, checking asks the host (setting
   await p.close();
 });
 
+test('without WebGL, parallel coordinates say so and what to do; scatter still draws', async ({ browser, server }) => {
+  // A window whose GPU and software GL are both off: no WebGL context of any kind.
+  const initScript = () => {
+    const orig = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+      return /webgl/i.test(kind) ? null : orig.call(this, kind, ...rest);
+    };
+  };
+  const p = await openPanel(browser, server, { initScript });
+  await p.init(loadFixture('basic-init.json'));
+  await clickTab(p, 'parallel');
+  await p.page.waitForFunction(() => /need WebGL/.test(document.querySelector('#view-parallel')?.textContent ?? ''));
+  const text = await p.page.$eval('#view-parallel', (e) => e.textContent);
+  assert.match(text, /Scatter and Table tabs/);
+  assert.match(text, /Configure Runtime Arguments/);
+  assert.equal(await p.page.evaluate(() => document.querySelector('.plot-parallel')?._fullData?.length ?? 0), 0, 'no parcoords drawn');
+  await clickTab(p, 'scatter');
+  await p.page.waitForFunction(() => document.querySelector('.plot-scatter')?._fullData?.length === 1);
+  assert.deepEqual(p.pageErrors, []);
+  await p.close();
+});
+
 test('parallel coordinates, scatter and bars draw from params and final values', async ({ browser, server }) => {
   const p = await openPanel(browser, server);
   await p.init(loadFixture('basic-init.json'));

@@ -11,7 +11,7 @@ import { fmt } from '../shared/format';
 import { clear, custom, el, setText } from '../shared/dom';
 import { baseLayout, colorOf, type Ctx } from './context';
 import { describeValues, fieldById, fieldsOf, valueOf, type Field } from './model';
-import { exportPlot } from './charts';
+import { exportPlot, hasWebGL } from './charts';
 import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from './plotly';
 
 type Kind = 'parallel' | 'scatter' | 'bars';
@@ -91,6 +91,8 @@ export class AnalysisChart {
       return typeof v === 'number' && Number.isFinite(v);
     });
     if (runs.length === 0) return { message: `No run has a final value of ${metric}.` };
+    if (!hasWebGL())
+      return { message: 'Parallel coordinates need WebGL, which this window does not have (hardware acceleration is off, or the GPU is blocked). The Scatter and Table tabs show the same values; to get WebGL back, remove "disable-hardware-acceleration" from the runtime arguments (Preferences: Configure Runtime Arguments) and restart VS Code.' };
     const params = fieldsOf(model).filter((f) => f.kind === 'param');
     const dims: Trace[] = [];
     for (const f of params) {

@@ -33,6 +33,22 @@ export function useWebGL(points: number): boolean {
   return hardwareGL;
 }
 
+let anyGL: boolean | undefined;
+
+/** WebGL of any kind (parallel coordinates need it; VS Code started with GPU and SwiftShader off has none). */
+export function hasWebGL(): boolean {
+  if (anyGL === undefined) {
+    try {
+      const gl = document.createElement('canvas').getContext('webgl');
+      anyGL = !!gl;
+      gl?.getExtension('WEBGL_lose_context')?.loseContext();
+    } catch {
+      anyGL = false;
+    }
+  }
+  return anyGL;
+}
+
 function detectHardwareGL(): boolean {
   try {
     const gl = document.createElement('canvas').getContext('webgl');

@@ -9,7 +9,7 @@ import { decodeLod, encodeLod, LOD_POINTS, STEPS_ARITH, STEPS_SORTED, TS_ALL } f
 import { f32Down, f32Up } from '../../src/core/metrics/float32';
 import { appendSeries, CHUNK_POINTS, readSeries, SummaryRow } from '../../src/core/metrics/seriesWriter';
 import { downsampleMinMaxLast } from '../../src/core/compare/downsample';
-import { clearSeriesCache, seriesFor } from '../../src/core/compare/compareData';
+import { clearSeriesCache, prefetchSeries, seriesCacheStats, seriesFor, setSeriesCacheBudget } from '../../src/core/compare/compareData';
 import { LiveFeed } from '../../src/core/compare/liveFeed';
 import { migrate } from '../../src/core/store/schema';
 import { LineageWorkspace } from '../../src/core/workspace';
@@ -306,5 +306,31 @@ test('LiveFeed sends what is new, then the series reduced afresh once appends wo
   out = feed.next(lw.store, [id], ['loss'], 'step');
   assert.equal(out[0].replace, undefined);
   same(out[0].x, [1210, 1211, 1212], 'appends after the replace');
+  lw.close();
+});
+
+test('prefetchSeries reads the series a coarse chart left uncached, one per step, within the cache budget', async () => {
+  clearSeriesCache();
+  const { lw, ids, raw } = await store();
+  const runs = [ids.intact, ids.back];
+  seriesFor(lw.store, [ids.intact], 'loss', 'step', 800);
+  assert.equal(seriesCacheStats().entries, 0, 'the coarse chart caches nothing');
+  // A budget for one series: the second is not read (it would only evict the first).
+  setSeriesCacheBudget(N * 8 + 1000);
+  try {
+    assert.deepEqual([...prefetchSeries(lw.store, runs, 'loss', 'step')], [ids.intact]);
+  } finally {
+    setSeriesCacheBudget(128 * 1024 * 1024);
+  }
+  assert.deepEqual([...prefetchSeries(lw.store, runs, 'loss', 'step')], [ids.back], 'what is cached is skipped');
+  assert.deepEqual([...prefetchSeries(lw.store, runs, 'loss', 'step')], []);
+  // A 10 % zoom now hits the cache and is exact to the definition.
+  const before = seriesCacheStats().hits;
+  const range = { x0: 100_000, x1: 130_000 };
+  const [z] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800, range);
+  assert.equal(seriesCacheStats().hits, before + 1);
+  const want = downsampleMinMaxLast(raw.steps, raw.values, 800, range.x0, range.x1);
+  same(z.x, want.x, 'zoom x');
+  same(z.max!, want.max!, 'zoom max');
   lw.close();
 });

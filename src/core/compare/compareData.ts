@@ -127,6 +127,32 @@ export function seriesFor(store: Store, runIds: string[], metric: string, xAxis:
   return out;
 }
 
+/**
+ * Reads whole into the cache, one series per step, the series of `runIds` that are not cached yet, so later
+ * zooms cost the points in view instead of a read. A chart drawn from the coarse copies caches nothing; the
+ * panel runs this in idle slices after drawing. Stops when the next series would not fit the budget (it
+ * would only evict another). Yields the run just loaded.
+ */
+export function* prefetchSeries(store: Store, runIds: string[], metric: string, xAxis: XAxis): Generator<string> {
+  const ids = unique(runIds);
+  const stats = chunkStats(store, ids, metric);
+  const sid = storeId(store);
+  const needTs = xAxis !== 'step';
+  for (const runId of ids) {
+    const st = stats.get(runId);
+    if (!st) continue;
+    const key = `${sid}\0${runId}\0${metric}`;
+    const have = cache.map.get(key);
+    if (have && have.stamp === st.stamp && (!needTs || have.ts !== undefined)) continue;
+    if (cache.bytes + st.points * (needTs ? 12 : 8) > cache.budget) return;
+    const tick = ++cache.tick;
+    const entry = loadSeries(store, runId, metric, st.stamp, needTs);
+    cache.put(key, entry, tick);
+    rememberSorted(key, entry.stepsSorted ? st.stamp : undefined);
+    yield runId;
+  }
+}
+
 /** Bytes a `range`/`init` message spends on these series: the typed arrays plus a little per series. */
 export function messageBytes(series: SeriesData[]): number {
   let bytes = 0;

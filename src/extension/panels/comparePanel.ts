@@ -18,6 +18,7 @@ export class ComparePanel implements vscode.Disposable {
   private settings: CompareSettings = { ...DEFAULT_SETTINGS };
   /** Points sent since the init, so live updates send only what is new (see core/compare/liveFeed.ts). */
   private live?: LiveFeed;
+  private prefetchToken = 0;
 
   static show(state: ExtensionContextState, runIds: string[]): ComparePanel {
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title(runIds), vscode.ViewColumn.Active, options(state));
@@ -130,6 +131,25 @@ export class ComparePanel implements vscode.Disposable {
     const theme = kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight ? 'light' : kind === vscode.ColorThemeKind.HighContrast ? 'high-contrast' : 'dark';
     this.post({ type: 'init', runs, metricKeys, settings: this.settings, series, theme });
     this.panel.title = title(this.runIds);
+    void this.prefetch().catch((err) => this.state.log(`Compare panel: reading series ahead: ${(err as Error).message}`));
+  }
+
+  /**
+   * After a chart drawn from the coarse copies, the series are read whole in idle slices (one series, a few
+   * ms, per macrotask) so that zooms hit the cache; a newer init or closing the panel stops it.
+   */
+  private async prefetch(): Promise<void> {
+    const token = ++this.prefetchToken;
+    const ws = await this.workspace();
+    const { prefetchSeries } = await import('../../core/compare/compareData');
+    for (const metric of this.settings.metrics) {
+      const steps = prefetchSeries(ws.store, this.runIds, metric, this.settings.xAxis);
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 0));
+        if (token !== this.prefetchToken) return;
+        if (steps.next().done) break;
+      }
+    }
   }
 
   /** Live runs: only the points logged since the last message go out, and the webview extends its traces. */
@@ -144,6 +164,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.prefetchToken++;
     ComparePanel.panels.delete(this);
     if (ComparePanel.panels.size === 0) void import('../../core/compare/compareData').then((m) => m.clearSeriesCache());
     for (const d of this.disposables) d.dispose();

@@ -2,7 +2,8 @@
 // driven by Debian's Chromium through playwright-core, offline, on 127.0.0.1 only.
 //   1. the mocha suite (out/test/suite/index.js, built by build-suite.mjs) inside the real extension host;
 //   2. a UI pass as a new user (test/vscode/ui/newUser.mjs): code lens run, the Lineage view, filter, rerun
-//      with a changed parameter from the tree's context menu, stop from the status bar, screenshot.
+//      with a changed parameter from the tree's context menu, stop from the status bar, screenshot; then the
+//      Compare panel (test/vscode/ui/compare.mjs): 50 runs from the tree, live updates, a spike at every zoom.
 // Expects `node scripts/build.mjs` to have run (dist/extension.js). Prints `N passed, N failed` per phase and
 // exits non-zero on any failure. code-server and Chromium are always stopped at the end.
 import { spawn, execFileSync } from 'node:child_process';
@@ -12,7 +13,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { runUiPass } from '../../test/vscode/ui/newUser.mjs';
+import { helpers, openPage, runSteps } from '../../test/vscode/ui/harness.mjs';
+import { newUserSteps } from '../../test/vscode/ui/newUser.mjs';
+import { compareSteps } from '../../test/vscode/ui/compare.mjs';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const CODE_SERVER = path.join(ROOT, '.code-server', 'node_modules', '.bin', 'code-server');
@@ -36,12 +39,22 @@ const HOST_NOISE = [
   /Long running operations during shutdown are unsupported in the web/,
 ];
 
-/** Figures the suite prints (editor.suite.ts), repeated in the summary line. */
+/** Figures the suite (editor.suite.ts) and the UI pass (compare.mjs) print, repeated in the summary line. */
 const FIGURES = [
   ['live update latency', /live update latency: (\d+) ms/],
   ['sync of 10,000 runs', /sync of 10,000 new runs \(lineage\.refresh\): (\d+) ms/],
   ['tree first page with 10,000 runs', /tree first page with 10,000 runs: (\d+) ms/],
+  ['compare live update latency (median)', /compare live update latency: median (\d+) ms/],
+  ['compare live update latency (max)', /compare live update latency: median \d+ ms \(max (\d+) ms/],
 ];
+
+function scanFigures(line, figures) {
+  for (const [name, re] of FIGURES) {
+    const f = re.exec(line);
+    if (f) figures[name] = Number(f[1]);
+  }
+}
+const figureText = (figures) => Object.entries(figures).map(([k, v]) => `${k} ${v} ms`).join(', ');
 
 const log = (...a) => console.log(...a);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -231,10 +244,7 @@ async function suitePhase(tmp) {
       if (m) { result = JSON.parse(m[1]); continue; }
       const a = /activationMs: ([\d.]+) ms/.exec(line);
       if (a) activationMs = Number(a[1]);
-      for (const [name, re] of FIGURES) {
-        const f = re.exec(line);
-        if (f) figures[name] = Number(f[1]);
-      }
+      scanFigures(line, figures);
       console.log(type === 'error' ? `  [ext-host error] ${line}` : line);
     }
   });
@@ -267,29 +277,33 @@ async function suitePhase(tmp) {
   let failed = result?.failed ?? 0;
   if (code !== 0 && failed === 0) failed = 1; // the host failed outside the tests (load error, crash, timeout)
   log(`suite: exit code ${code}, ${seconds(Date.now() - started)}${activationMs !== undefined ? `, activationMs ${activationMs}` : ''}`);
-  const figureText = Object.entries(figures).map(([k, v]) => `${k} ${v} ms`).join(', ');
   log(`${passed} passed, ${failed} failed`);
-  return { passed, failed, ms: Date.now() - started, activationMs, figureText };
+  return { passed, failed, ms: Date.now() - started, activationMs, figureText: figureText(figures) };
 }
 
-/** Phase 2: the UI as a new user would use it. */
+/** Phase 2: the UI as a new user would use it, then the Compare panel. */
 async function uiPhase(tmp) {
   const started = Date.now();
-  // long_train.py: the long run the UI pass stops from the status bar.
-  const ws = makeWorkspace(tmp, 'house-prices', ['long_train.py']);
+  // long_train.py: the long run the UI pass stops from the status bar; spike_train.py: one spike in 1M points.
+  const ws = makeWorkspace(tmp, 'house-prices', ['long_train.py', 'spike_train.py']);
   const server = await startCodeServer(path.join(tmp, 'ui-server'), ws);
   log(`==> ui: code-server on port ${server.port}, workspace ${ws}`);
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const figures = {};
+  const uiLog = (...a) => {
+    for (const line of util.format(...a).split('\n')) scanFigures(line, figures);
+    log(...a);
+  };
+  const consoleLog = path.join(tmp, 'ui-page-console.log');
   let r;
   try {
-    r = await runUiPass({
-      context,
-      url: workbenchUrl(server, ws),
-      workspace: ws,
-      resultsDir: RESULTS,
-      log,
-      consoleLog: path.join(tmp, 'ui-page-console.log'),
-    });
+    const page = await openPage(context, consoleLog);
+    const h = helpers(page, ws);
+    const steps = [
+      ...newUserSteps({ page, h, url: workbenchUrl(server, ws), resultsDir: RESULTS, log: uiLog }),
+      ...compareSteps({ page, h, root: ROOT, workspace: ws, workDir: tmp, log: uiLog }),
+    ];
+    r = await runSteps(page, steps, { workspace: ws, resultsDir: RESULTS, log: uiLog, consoleLog });
   } catch (err) {
     log(`ui pass crashed: ${err.stack ?? err}`);
     r = { passed: 0, failed: 1, skipped: 0 };
@@ -299,7 +313,7 @@ async function uiPhase(tmp) {
   await stopServer(server);
   log(`ui: ${seconds(Date.now() - started)}`);
   log(`${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`);
-  return { ...r, ms: Date.now() - started };
+  return { ...r, ms: Date.now() - started, figureText: figureText(figures) };
 }
 
 let exit = 1;
@@ -319,7 +333,8 @@ try {
   const ui = only && only !== 'ui' ? none : await uiPhase(tmp);
   const passed = suite.passed + ui.passed;
   const failed = suite.failed + ui.failed;
-  log(`\nreal VS Code: suite ${seconds(suite.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${suite.figureText ? `, ${suite.figureText}` : ''}`);
+  const figs = [suite.figureText, ui.figureText].filter(Boolean).join(', ');
+  log(`\nreal VS Code: suite ${seconds(suite.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${figs ? `, ${figs}` : ''}`);
   log(`vscode: ${passed} passed, ${failed} failed`);
   exit = failed === 0 && passed > 0 ? 0 : 1;
 } catch (err) {

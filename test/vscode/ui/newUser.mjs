@@ -3,12 +3,11 @@
 // terminal, open the Lineage view and find the run finished with its metric, filter the tree (a match, then
 // no match, then clear), rerun it with a changed parameter from the tree's context menu, run the long
 // long_train.py from the command palette and stop it from the status bar, and end with a screenshot of the
-// view, the lenses and the finished runs. Driven by scripts/vscode/run.mjs, which puts long_train.py in the
-// workspace (test/vscode/fixtures/).
-import * as fs from 'node:fs';
+// view, the lenses and the finished runs. scripts/vscode/run.mjs runs these steps (harness.mjs's runSteps),
+// then compare.mjs's, on one page; it puts long_train.py in the workspace (test/vscode/fixtures/).
 import * as path from 'node:path';
+import { STEP_TIMEOUT_MS } from './harness.mjs';
 
-const STEP_TIMEOUT_MS = 120_000;
 const RUN_COMMAND = 'Lineage: Run Current File as Experiment';
 const TERMINAL_NAME = 'Lineage: train.py';
 const RUN_LENS = '▶ Run experiment';
@@ -19,115 +18,12 @@ const RERUN_ITEM = 'Rerun with Changed Parameters…';
 const NEW_ARGS = '--n-estimators 30';
 
 /**
- * @param {{ context: import('playwright-core').BrowserContext, url: string, workspace: string, resultsDir: string,
- *   log: (...a: unknown[]) => void, consoleLog: string }} opts
- * @returns {Promise<{ passed: number, failed: number, skipped: number, toast?: string }>}
+ * The steps, as [name, fn] pairs for runSteps (harness.mjs).
+ * @param {{ page: import('playwright-core').Page, h: ReturnType<typeof import('./harness.mjs').helpers>,
+ *   url: string, resultsDir: string, log: (...a: unknown[]) => void }} opts
  */
-export async function runUiPass({ context, url, workspace, resultsDir, log, consoleLog }) {
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const page = await context.newPage();
-  const pageLog = fs.createWriteStream(consoleLog);
-  page.on('console', (m) => pageLog.write(`[${m.type()}] ${m.text()}\n`));
-  page.on('pageerror', (e) => pageLog.write(`[pageerror] ${e.message}\n`));
-
-  /** Waits for `locator` to be visible (or `state`), failing with what was awaited rather than a selector. */
-  const waitFor = async (locator, what, { state = 'visible', timeout = STEP_TIMEOUT_MS } = {}) => {
-    try {
-      await locator.waitFor({ state, timeout });
-    } catch (err) {
-      throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${state === 'visible' ? '' : ` to be ${state}`}`, { cause: err });
-    }
-  };
-  /** Polls `probe` until it returns a value other than undefined. */
-  const poll = async (what, probe, timeout = STEP_TIMEOUT_MS) => {
-    const end = Date.now() + timeout;
-    let last;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined) return v;
-      } catch (err) {
-        last = err;
-      }
-      if (Date.now() > end) throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${last ? ` (${last.message})` : ''}`);
-      await page.waitForTimeout(250);
-    }
-  };
-  const quickInput = page.locator('.quick-input-widget .quick-input-box input');
-  const quickRow = (text) => page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text }).first();
-  const sidebar = page.locator('.part.sidebar');
-  /** The Experiments view's run rows: their accessible name is "<name>, <status>[, <metric> <value>]". */
-  const runItems = (status) => sidebar.getByRole('treeitem', { name: new RegExp(`, ${status}(,|$)`) });
-
-  /** F1, the command's title, Enter; retried while the command is not (yet) in the palette. */
-  const runFromPalette = async (title, { timeout = STEP_TIMEOUT_MS } = {}) => {
-    const end = Date.now() + timeout;
-    for (;;) {
-      await page.keyboard.press('F1');
-      await waitFor(quickInput, 'the command palette (F1)');
-      await quickInput.fill(`>${title}`);
-      try {
-        await quickRow(title).waitFor({ state: 'visible', timeout: 10_000 });
-        break;
-      } catch {
-        await page.keyboard.press('Escape');
-        if (Date.now() > end) throw new Error(`"${title}" never appeared in the command palette`);
-      }
-    }
-    await page.keyboard.press('Enter');
-  };
-  /** Exactly `text` (train.py, not long_train.py). */
-  const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const quickOpen = async (file) => {
-    const activeTab = page.locator('.tabs-container .tab.active .label-name').filter({ hasText: exactly(file) });
-    for (let attempt = 1; ; attempt++) {
-      await page.keyboard.press('Control+P');
-      await waitFor(quickInput, 'Quick Open (Control+P)');
-      await quickInput.fill(file);
-      // "train.py" also finds long_train.py, maybe first, and the list changes as results come in: once a
-      // row named exactly `file` is there, move the focus onto it (as a user would with the arrow keys).
-      const name = (row) => row.locator('.label-name').first().innerText().then((t) => t.trim()).catch(() => '');
-      await waitFor(page.locator('.quick-input-widget .monaco-list-row .label-name').filter({ hasText: exactly(file) }).first(), `${file} in the Quick Open list`);
-      await page.waitForTimeout(300);
-      const focused = page.locator('.quick-input-widget .monaco-list-row.focused').first();
-      for (let i = 0; i < 10 && (await name(focused)) !== file; i++) await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('Enter');
-      try {
-        await activeTab.waitFor({ state: 'visible', timeout: 10_000 });
-        break;
-      } catch (err) {
-        await page.keyboard.press('Escape');
-        if (attempt === 3) throw new Error(`${file} did not become the active editor tab (3 tries with Quick Open)`, { cause: err });
-      }
-    }
-    await waitFor(page.locator('.editor-instance .monaco-editor .view-lines').first(), 'the editor text');
-  };
-  /** Types `text` into the open input box (replacing what it holds) and presses Enter. */
-  const answerInput = async (text, what) => {
-    await waitFor(quickInput, what);
-    await quickInput.fill(text);
-    await page.keyboard.press('Enter');
-    await waitFor(quickInput, what, { state: 'hidden' });
-  };
-  const runsDir = path.join(workspace, '.lineage', 'runs');
-  const readRuns = () =>
-    (fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []).flatMap((id) => {
-      try {
-        return [JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8'))];
-      } catch {
-        return [];
-      }
-    });
-  const paramsOf = (id) => {
-    const params = {};
-    const file = path.join(runsDir, id, 'events.jsonl');
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const e = JSON.parse(line);
-      if (e.type === 'param') params[e.key] = e.value;
-    }
-    return params;
-  };
+export function newUserSteps({ page, h, url, resultsDir, log }) {
+  const { waitFor, poll, quickInput, sidebar, runItems, runFromPalette, quickOpen, answerInput, runsDir, readRuns, paramsOf } = h;
 
   let toastText;
   let firstRun;
@@ -255,25 +151,13 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
     ['compare-two-runs-from-the-tree', async () => {
       // Select both finished runs, then "Compare Runs…" from the context menu: curves, then the table.
       const rows = runItems('finished');
-      const item = page.locator('.monaco-menu .action-item').filter({ hasText: 'Compare Runs…' }).first();
-      // The context menu sometimes opens before the selection settles or closes under the pointer: retry.
-      let opened = false;
-      for (let attempt = 0; attempt < 4 && !opened; attempt++) {
-        await page.keyboard.press('Escape');
-        await rows.nth(0).click();
-        await rows.nth(1).click({ modifiers: ['Control'] });
-        await page.waitForTimeout(300);
-        await rows.nth(1).click({ button: 'right' });
-        try {
-          await item.waitFor({ state: 'visible', timeout: 5_000 });
-          await item.hover({ timeout: 5_000 });
-          await item.locator('a.action-menu-item').first().click({ timeout: 5_000 });
-          opened = true;
-        } catch {
-          log(`  (context menu attempt ${attempt + 1} missed; retrying)`);
-        }
-      }
-      if (!opened) throw new Error('"Compare Runs…" could not be chosen from the context menu in 4 tries');
+      await h.contextMenu(rows.nth(1), 'Compare Runs…', {
+        log,
+        select: async () => {
+          await rows.nth(0).click();
+          await rows.nth(1).click({ modifiers: ['Control'] });
+        },
+      });
       const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
       await waitFor(frame.locator('.js-plotly-plot').first(), 'a curve chart in the Compare panel', { timeout: 60_000 });
       const traces = await frame.locator('.js-plotly-plot .scatterlayer .trace').count();
@@ -323,37 +207,5 @@ export async function runUiPass({ context, url, workspace, resultsDir, log, cons
       await page.screenshot({ path: path.join(resultsDir, 'final.png') });
     }],
   ];
-
-  let passed = 0;
-  let failed = 0;
-  let skipped = 0;
-  for (let i = 0; i < steps.length; i++) {
-    const [name, fn] = steps[i];
-    const t0 = Date.now();
-    try {
-      await fn();
-      passed++;
-      log(`  ✓ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    } catch (err) {
-      failed++;
-      skipped = steps.length - i - 1;
-      const shot = path.join(resultsDir, `failure-${name}.png`);
-      await page.screenshot({ path: shot }).catch(() => {});
-      log(`  ✗ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s): ${String(err?.message ?? err).split('\n')[0]}`);
-      log(`    screenshot: ${shot}; browser console: ${consoleLog}`);
-      break;
-    }
-  }
-  // A failed pass may leave long_train.py running (the launcher starts it in its own process group, which
-  // stopping code-server does not reach): end that group, found by the pid its run.json recorded.
-  for (const r of readRuns()) {
-    if (r.status === 'running' && r.childPid && r.command.some((a) => a.endsWith('long_train.py'))) {
-      try {
-        process.kill(-r.childPid, 'SIGTERM');
-        log(`  (stopped the leftover long_train.py run ${r.id}, process group ${r.childPid})`);
-      } catch { /* already gone */ }
-    }
-  }
-  pageLog.end();
-  return { passed, failed, skipped, toast: toastText };
+  return steps;
 }

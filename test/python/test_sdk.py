@@ -741,7 +741,7 @@ class StartRunTest(SdkTestCase):
         self.assertOk(proc, 1)
         run_dir, record = self.only_run()
         self.assertEqual((record["status"], record["exitCode"]), ("failed", 1))
-        self.assertRegex(record["name"], r"^[a-z]+-[a-z]+-\d+$")
+        self.assertRegex(record["name"], r"^[a-z]+-[a-z]+-1$")  # the first run of this workspace
         self.assertEqual(record["experiment"], "ws")  # the script's folder, as the launcher names it
         status = self.of_type(self.events(run_dir), "status")
         self.assertEqual(status[0]["status"], "failed")

@@ -37,6 +37,21 @@ test('a command runs with the run folder in its environment; output is streamed 
   assert.equal(rec.git, undefined, 'no repository, no git info');
 });
 
+test('default names number the runs of the workspace, so they do not repeat', async () => {
+  const ws = tmpDir();
+  const names: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const h = await launchRun({ workspace: ws, command: ['bash', '-c', 'true'] });
+    await h.done;
+    names.push(h.record.name);
+  }
+  assert.deepEqual(names.map((n) => Number(/-(\d+)$/.exec(n)?.[1])), [1, 2, 3, 4, 5]);
+  assert.match(names[0], /^[a-z]+-[a-z]+-1$/);
+  const named = await launchRun({ workspace: ws, command: ['bash', '-c', 'true'], name: 'baseline' });
+  await named.done;
+  assert.equal(named.record.name, 'baseline', 'a given name is kept');
+});
+
 test('exit codes become failed; a missing interpreter is a clear error', async () => {
   const ws = tmpDir();
   const failed = await (await launchRun({ workspace: ws, command: ['bash', '-c', 'exit 7'] })).done;

@@ -35,9 +35,18 @@ def find_workspace(start):
         d = parent
 
 
-def friendly_name(run_id):
+def friendly_name(run_id, seq=None):
+    """adjective-noun-N; N is the run's place among the workspace's run folders, so names do not repeat
+    (the launcher names runs the same way)."""
     n = int(run_id[-6:], 16)
-    return "%s-%s-%d" % (_ADJECTIVES[n % 20], _NOUNS[(n // 20) % 20], n % 97 + 1)
+    return "%s-%s-%d" % (_ADJECTIVES[n % 20], _NOUNS[(n // 20) % 20], n % 97 + 1 if seq is None else seq)
+
+
+def _count_entries(path):
+    try:
+        return len(os.listdir(path))
+    except OSError:
+        return 1
 
 
 def default_experiment(workspace):
@@ -67,7 +76,7 @@ def create_run(workspace, name, experiment):
     record = {
         "schema": 1,
         "id": run_id,
-        "name": str(name) if name else friendly_name(run_id),
+        "name": str(name) if name else friendly_name(run_id, _count_entries(runs)),
         "experiment": str(experiment) if experiment else default_experiment(workspace),
         "status": "running",
         "startedAt": now_iso(t),

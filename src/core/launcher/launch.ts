@@ -71,7 +71,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   const record: RunRecord = {
     schema: 1,
     id,
-    name: opts.name || friendlyName(id),
+    name: opts.name || friendlyName(id, countEntries(paths.runs)),
     experiment: opts.experiment || defaultExperiment(opts.workspace, cwd, script),
     status: 'running',
     startedAt: now.toISOString(),
@@ -204,4 +204,13 @@ function defaultExperiment(workspace: string, cwd: string, script: string): stri
   const folder = path.basename(path.dirname(abs));
   if (script.endsWith('.py') && path.dirname(abs) !== path.resolve(workspace) && folder) return folder;
   return path.basename(path.resolve(workspace)) || 'default';
+}
+
+/** Run folders so far, this one included: the number in a default name. */
+function countEntries(dir: string): number {
+  try {
+    return fs.readdirSync(dir).length;
+  } catch {
+    return 1;
+  }
 }

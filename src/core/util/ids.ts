@@ -15,9 +15,13 @@ const ADJECTIVES = ['amber', 'brisk', 'calm', 'deft', 'eager', 'fair', 'grand', 
 const NOUNS = ['birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', 'island', 'lagoon', 'meadow',
   'orchid', 'pebble', 'quartz', 'river', 'summit', 'tundra', 'valley', 'willow', 'yarrow', 'zephyr'];
 
-/** A memorable default name, like W&B's, so people can say "the brisk-harbor run". */
-export function friendlyName(id: string): string {
+/**
+ * A memorable default name, like W&B's, so people can say "the brisk-harbor run". The number is the run's
+ * place in the workspace (`seq`, counted from the run folders), so names do not repeat: from random numbers
+ * (1 in 38,800) two of 200 runs shared a name four times in ten, and tables show names.
+ */
+export function friendlyName(id: string, seq?: number): string {
   const hex = id.slice(-6);
   const n = parseInt(hex, 16) || 0;
-  return `${ADJECTIVES[n % ADJECTIVES.length]}-${NOUNS[Math.floor(n / 20) % NOUNS.length]}-${(n % 97) + 1}`;
+  return `${ADJECTIVES[n % ADJECTIVES.length]}-${NOUNS[Math.floor(n / 20) % NOUNS.length]}-${seq ?? (n % 97) + 1}`;
 }

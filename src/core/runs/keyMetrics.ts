@@ -18,3 +18,13 @@ export function keyMetrics(metrics: MetricSummary[], n = 3): MetricSummary[] {
   const rank = (m: MetricSummary) => (VALIDATION.test(m.key) ? 0 : 100) + headlineRank(m.key);
   return [...metrics].sort((a, b) => rank(a) - rank(b) || a.key.localeCompare(b.key)).slice(0, n);
 }
+
+/**
+ * The curves a comparison opens with: the key metrics among those some run logged more than once, each key
+ * once however many runs logged it (ranking every run's copy filled the top with one metric).
+ */
+export function chartMetrics(runs: Array<{ metrics: MetricSummary[] }>, n = 4): string[] {
+  const curves = new Map<string, MetricSummary>();
+  for (const r of runs) for (const m of r.metrics) if (m.count > 1 && !curves.has(m.key)) curves.set(m.key, m);
+  return keyMetrics([...curves.values()], n).map((m) => m.key);
+}

@@ -46,8 +46,10 @@ export function registerManageCommands(state: ExtensionContextState, tree: Exper
       const f = folder();
       if (!f) return;
       let ids = Array.isArray(arg) && arg.every((x) => typeof x === 'string') ? (arg as string[]) : runIdsFrom(arg, selected);
-      if (ids.length < 2) ids = (await pickRuns(state, f, 'Lineage: compare which runs? (pick two or more)', true)) ?? [];
-      if (ids.length < 2) return void (ids.length === 1 && vscode.window.showInformationMessage('Lineage: pick at least two runs to compare.'));
+      // One run from a context menu: offer the others, that one ticked; confirmed alone, it opens alone (its
+      // curves, zoomable to every point, are worth a panel too).
+      if (ids.length < 2) ids = (await pickRuns(state, f, 'Lineage: compare which runs?', true, ids)) ?? [];
+      if (ids.length === 0) return;
       const { ComparePanel } = await import('../panels/comparePanel');
       ComparePanel.show(state, ids);
     }),

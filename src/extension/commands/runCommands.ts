@@ -104,7 +104,8 @@ export async function pickRun(state: ExtensionContextState, folder: string, titl
   return picks?.[0];
 }
 
-export async function pickRuns(state: ExtensionContextState, folder: string, title: string, many: boolean): Promise<string[] | undefined> {
+/** `preselected` (with `many`): runs ticked and listed first, e.g. the one a context menu was opened on. */
+export async function pickRuns(state: ExtensionContextState, folder: string, title: string, many: boolean, preselected: string[] = []): Promise<string[] | undefined> {
   const ws = await state.workspace(folder);
   const { listRuns } = await import('../../core/runs/queries');
   const { keyMetrics } = await import('../../core/runs/keyMetrics');
@@ -120,7 +121,9 @@ export async function pickRuns(state: ExtensionContextState, folder: string, tit
     return undefined;
   }
   if (many) {
-    const picked = await vscode.window.showQuickPick(items, { title, canPickMany: true, matchOnDetail: true, matchOnDescription: true });
+    const ticked = new Set(preselected);
+    const ordered = [...items.filter((i) => ticked.has(i.id)), ...items.filter((i) => !ticked.has(i.id))].map((i) => ({ ...i, picked: ticked.has(i.id) }));
+    const picked = await vscode.window.showQuickPick(ordered, { title, canPickMany: true, matchOnDetail: true, matchOnDescription: true });
     return picked?.map((p) => p.id);
   }
   const picked = await vscode.window.showQuickPick(items, { title, matchOnDetail: true, matchOnDescription: true });

@@ -110,16 +110,14 @@ export class ComparePanel implements vscode.Disposable {
   private async sendInit(): Promise<void> {
     const ws = await this.workspace();
     const { runInfos, metricKeysOf, seriesFor } = await import('../../core/compare/compareData');
-    const { keyMetrics } = await import('../../core/runs/keyMetrics');
+    const { chartMetrics } = await import('../../core/runs/keyMetrics');
     const { listRuns } = await import('../../core/runs/queries');
     this.runIds = this.runIds.filter((id) => ws.store.get('SELECT 1 AS x FROM runs WHERE id = ?', [id]));
     const runs = runInfos(ws.store, this.runIds);
     const metricKeys = metricKeysOf(ws.store, this.runIds);
     if (this.settings.metrics.length === 0 || this.settings.metrics.every((k) => !metricKeys.includes(k))) {
       // Start with the metrics people decide on: the key metrics of the selected runs, then curves.
-      const summaries = listRuns(ws.store, { ids: this.runIds });
-      const firstKeys = keyMetrics(summaries.flatMap((r) => r.metrics).filter((m) => m.count > 1), 8).map((m) => m.key);
-      this.settings.metrics = [...new Set(firstKeys)].slice(0, 4);
+      this.settings.metrics = chartMetrics(listRuns(ws.store, { ids: this.runIds }), 4);
       if (this.settings.metrics.length === 0) this.settings.metrics = metricKeys.slice(0, 4);
     }
     const per = pointsPerSeries(this.runIds.length);

@@ -15,20 +15,10 @@ import {
 import { LineageWorkspace } from '../../src/core/workspace';
 import { readSeries, CHUNK_POINTS } from '../../src/core/metrics/seriesWriter';
 import { pointsPerSeries } from '../../webview/protocol';
+import { rng } from '../helpers/rng';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
 
 // ---------------------------------------------------------------- helpers
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The definition, written the slow obvious way: lists of points per bucket. */
 function naive(x: Float64Array, y: Float64Array, B: number, x0?: number, x1?: number) {

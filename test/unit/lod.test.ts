@@ -14,20 +14,10 @@ import { LiveFeed } from '../../src/core/compare/liveFeed';
 import { migrate } from '../../src/core/store/schema';
 import { LineageWorkspace } from '../../src/core/workspace';
 import type { SeriesData } from '../../webview/protocol';
+import { rng } from '../helpers/rng';
 import { makeRunFolder, tmpDir } from '../helpers/tmp';
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => assert.deepEqual(Array.from(a, String), Array.from(b, String), what);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = 1_795_756_323_500; // ms
 

@@ -57,6 +57,16 @@ async function columnTexts(p, label) {
   }, label);
 }
 
+/** Counts, in window.__calls, the plotly calls that draw: a redraw shows up as react/newPlot. */
+const countPlotlyCalls = (p) =>
+  p.page.evaluate(() => {
+    window.__calls = { react: 0, newPlot: 0, extendTraces: 0 };
+    for (const k of Object.keys(window.__calls)) {
+      const orig = window.Plotly[k];
+      window.Plotly[k] = (...a) => (window.__calls[k]++, orig.apply(window.Plotly, a));
+    }
+  });
+
 async function clickTab(p, tab) {
   const before = (await p.posted('settings')).length;
   await p.page.click(`vscode-panel-tab#tab-${tab}`);
@@ -240,12 +250,8 @@ test('zoom posts a zoom message; the range reply redraws at full resolution; res
 test('append extends the traces in place (no redraw) and updates the table', async ({ browser, server }) => {
   const p = await openPanel(browser, server);
   await p.init(loadFixture('basic-init.json'));
+  await countPlotlyCalls(p);
   await p.page.evaluate(() => {
-    window.__calls = { react: 0, newPlot: 0, extendTraces: 0 };
-    for (const k of Object.keys(window.__calls)) {
-      const orig = window.Plotly[k];
-      window.Plotly[k] = (...a) => (window.__calls[k]++, orig.apply(window.Plotly, a));
-    }
     for (const gd of document.querySelectorAll('.chart-card .plot')) gd.data.forEach((t, i) => (t.__probe = i));
   });
   const before = await chartsInfo(p.page);
@@ -279,13 +285,7 @@ test('append extends the traces in place (no redraw) and updates the table', asy
 test('a replacing append swaps one run\'s series for the one reduced afresh: only its chart redraws, spike kept', async ({ browser, server }) => {
   const p = await openPanel(browser, server);
   await p.init(loadFixture('basic-init.json'));
-  await p.page.evaluate(() => {
-    window.__calls = { react: 0, newPlot: 0, extendTraces: 0 };
-    for (const k of Object.keys(window.__calls)) {
-      const orig = window.Plotly[k];
-      window.Plotly[k] = (...a) => (window.__calls[k]++, orig.apply(window.Plotly, a));
-    }
-  });
+  await countPlotlyCalls(p);
   // r2's loss after hours of live logging: 5,000 steps reduced to 300 buckets, one spike among them.
   const { x, y } = curve(5000, 11, 'loss');
   y[4321] = 77;

@@ -163,26 +163,22 @@ export function decodeLod(bytes: Uint8Array): LodChunk {
 }
 
 // Views when the bytes are aligned (a blob fresh from sql.js starts at offset 0); copies otherwise.
-function f64s(bytes: Uint8Array, dv: DataView, at: number, n: number): Float64Array {
+type Typed = Float64Array | Float32Array | Int32Array;
+interface TypedCtor<T extends Typed> {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+  new (length: number): T;
+  BYTES_PER_ELEMENT: number;
+}
+
+function view<T extends Typed>(Ctor: TypedCtor<T>, read: (dv: DataView, at: number) => number, bytes: Uint8Array, dv: DataView, at: number, n: number): T {
+  const size = Ctor.BYTES_PER_ELEMENT;
   const o = bytes.byteOffset + at;
-  if (LITTLE_ENDIAN && o % 8 === 0) return new Float64Array(bytes.buffer, o, n);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = dv.getFloat64(at + 8 * i, true);
+  if (LITTLE_ENDIAN && o % size === 0) return new Ctor(bytes.buffer, o, n);
+  const out = new Ctor(n);
+  for (let i = 0; i < n; i++) out[i] = read(dv, at + size * i);
   return out;
 }
 
-function f32s(bytes: Uint8Array, dv: DataView, at: number, n: number): Float32Array {
-  const o = bytes.byteOffset + at;
-  if (LITTLE_ENDIAN && o % 4 === 0) return new Float32Array(bytes.buffer, o, n);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = dv.getFloat32(at + 4 * i, true);
-  return out;
-}
-
-function i32s(bytes: Uint8Array, dv: DataView, at: number, n: number): Int32Array {
-  const o = bytes.byteOffset + at;
-  if (LITTLE_ENDIAN && o % 4 === 0) return new Int32Array(bytes.buffer, o, n);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = dv.getInt32(at + 4 * i, true);
-  return out;
-}
+const f64s = (bytes: Uint8Array, dv: DataView, at: number, n: number) => view(Float64Array, (d, o) => d.getFloat64(o, true), bytes, dv, at, n);
+const f32s = (bytes: Uint8Array, dv: DataView, at: number, n: number) => view(Float32Array, (d, o) => d.getFloat32(o, true), bytes, dv, at, n);
+const i32s = (bytes: Uint8Array, dv: DataView, at: number, n: number) => view(Int32Array, (d, o) => d.getInt32(o, true), bytes, dv, at, n);

@@ -106,8 +106,7 @@ export class RunDetailPanel implements vscode.Disposable {
     const folder = await this.folder();
     const ws = await this.state.workspace(folder);
     const { getRun } = await import('../../core/runs/queries');
-    const { readSeries } = await import('../../core/metrics/seriesWriter');
-    const { downsampleMinMaxLast } = await import('../../core/compare/downsample');
+    const { seriesFor } = await import('../../core/compare/compareData');
     const { datasetsOfRun } = await import('../../core/datasets/datasetIndex');
     const r = getRun(ws.store, this.runId);
     const runDir = path.join(ws.paths.runs, r.id);
@@ -144,8 +143,8 @@ export class RunDetailPanel implements vscode.Disposable {
       params: r.params,
       tags: r.tags,
       metrics: r.metrics.map((m) => {
-        const s = readSeries(ws.store, r.id, m.key);
-        const d = downsampleMinMaxLast(s.steps, s.values, 200);
+        // Reduced like Compare's charts: a long series is drawn from its coarse copy, never read whole.
+        const d = seriesFor(ws.store, [r.id], m.key, 'step', 200)[0] ?? { y: new Float64Array(0), min: undefined, max: undefined };
         return {
           key: m.key,
           last: json(m.last),

@@ -4,6 +4,7 @@ import { registerRunCommands } from './commands/runCommands';
 import { registerManageCommands } from './commands/manageCommands';
 import { registerDataCommands } from './commands/dataCommands';
 import { RunManager } from './runs/runManager';
+import { RunsWatcher } from './runs/runsWatch';
 import { ExperimentsTree, ExperimentNode } from './views/experimentsTree';
 import { DatasetsTree, ModelsTree } from './views/datasetsTree';
 import { RunDocuments, RUN_SCHEME } from './views/runDocuments';
@@ -24,6 +25,8 @@ export interface LineageApi {
   liveRuns(): string[];
   /** Fires with run ids whenever the index learned something about them. */
   onDidChangeRuns: vscode.Event<string[]>;
+  /** The run folders being watched: runs in progress, whoever started them (and ones that just ended). */
+  watchedRuns(): string[];
   /** The Experiments view's data, as VS Code asks for it. */
   experimentsTree: ExperimentsTree;
 }
@@ -44,11 +47,15 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   const treeView = vscode.window.createTreeView<ExperimentNode>('lineage.experiments', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   state.treeView = Promise.resolve(treeView as vscode.TreeView<unknown>);
   const lenses = new TrainingLenses(state);
+  // fs.watch calls only, but off the activation path all the same.
+  let watcher: RunsWatcher | undefined;
+  const startWatch = setImmediate(() => (watcher = new RunsWatcher(state)));
   context.subscriptions.push(
     state,
     runs,
+    { dispose: () => (clearImmediate(startWatch), watcher?.dispose()) },
     treeView,
-    state.onDidChangeRuns(() => tree.refresh()),
+    state.onDidChangeRunsIn((e) => void tree.runsChanged(e.folder, e.ids).catch(() => tree.refresh())),
     vscode.window.createTreeView('lineage.datasets', { treeDataProvider: new DatasetsTree(state) }),
     vscode.window.createTreeView('lineage.models', { treeDataProvider: new ModelsTree(state) }),
     vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, new RunDocuments(state)),
@@ -69,7 +76,13 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   const activateMs = performance.now() - t0;
   const activationMs = loadMs + activateMs;
   state.log(`Lineage activated in ${activationMs.toFixed(1)} ms (bundle evaluation ${loadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms).`);
-  return { activationMs, liveRuns: () => [...runs.live.keys()], onDidChangeRuns: state.onDidChangeRuns, experimentsTree: tree };
+  return {
+    activationMs,
+    liveRuns: () => [...runs.live.keys()],
+    onDidChangeRuns: state.onDidChangeRuns,
+    watchedRuns: () => watcher?.watchedRuns() ?? [],
+    experimentsTree: tree,
+  };
 }
 
 export function deactivate(): Promise<void> | undefined {

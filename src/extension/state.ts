@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import type { LineageWorkspace } from '../core/workspace';
 import type { DatasetWatch } from './datasets/datasetWatch';
 
+/** Runs read by one sync of named runs at most (about 75 ms of work). */
+const SYNC_SLICE = 500;
+
 /** What the commands share: the output channel and, once opened, each workspace folder's Lineage. */
 export class ExtensionContextState implements vscode.Disposable {
   static current: ExtensionContextState | undefined;
@@ -13,6 +16,15 @@ export class ExtensionContextState implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string[]>();
   /** Fires with run ids whenever the index learned something about them (a live run logged, a run ended…). */
   readonly onDidChangeRuns = this.changed.event;
+  private readonly changedIn = new vscode.EventEmitter<RunsChange>();
+  /** The same, with the workspace folder, for views that show one folder and watchers that serve each. */
+  readonly onDidChangeRunsIn = this.changedIn.event;
+  private readonly opened = new vscode.EventEmitter<string>();
+  /** A folder's index was opened (and brought up to date with its run folders, without a change event). */
+  readonly onDidOpenIndex = this.opened.event;
+  /** Per folder: the sync running now (the tail) and the one waiting for it, which later callers join. */
+  private readonly syncTail = new Map<string, Promise<void>>();
+  private readonly syncNext = new Map<string, { ids: Set<string> | undefined; done: Promise<void> }>();
   /** The Experiments view, once created (for its filter message). */
   treeView: Promise<vscode.TreeView<unknown>> | undefined;
 
@@ -66,18 +78,61 @@ export class ExtensionContextState implements vscode.Disposable {
     return fs.existsSync(path.join(folder, '.lineage'));
   }
 
-  /** Reads what runs appended (only `ids`, or every folder) and tells the views. */
-  async sync(folder: string, ids?: string[]): Promise<void> {
+  /**
+   * Reads what runs appended (only `ids`, or every folder) and tells the views. One sync at a time per
+   * folder: two reading the same run at once would both apply its new lines. Calls made while one runs
+   * are merged into the next.
+   */
+  sync(folder: string, ids?: string[]): Promise<void> {
+    const next = this.syncNext.get(folder);
+    if (next) {
+      if (!ids) next.ids = undefined;
+      else if (next.ids) for (const id of ids) next.ids.add(id);
+      return next.done;
+    }
+    const job: { ids: Set<string> | undefined; done: Promise<void> } = { ids: ids && new Set(ids), done: Promise.resolve() };
+    job.done = (this.syncTail.get(folder) ?? Promise.resolve()).then(() => {
+      this.syncNext.delete(folder);
+      return this.syncNow(folder, job.ids && [...job.ids]);
+    });
+    this.syncNext.set(folder, job);
+    this.syncTail.set(folder, job.done.catch(() => undefined));
+    return job.done;
+  }
+
+  private async syncNow(folder: string, ids: string[] | undefined): Promise<void> {
     const ws = await this.workspace(folder);
-    const report = await ws.sync(ids ? { only: ids } : {});
-    if (report.changed.length || report.removed.length) {
-      ws.store.scheduleSave(2000);
-      this.changed.fire([...report.changed.map((c) => c.runId), ...report.removed]);
+    // Read alone, a deleted folder would come back as a run "recovered" without its run.json: only a
+    // full sync drops it.
+    if (ids?.some((id) => !fs.existsSync(path.join(ws.paths.runs, id)))) ids = undefined;
+    // Thousands of new folders at once (a sweep copied in) are read a slice at a time, the editor
+    // answering in between.
+    const slices = ids ? Array.from({ length: Math.ceil(ids.length / SYNC_SLICE) }, (_, k) => ids!.slice(k * SYNC_SLICE, (k + 1) * SYNC_SLICE)) : [undefined];
+    for (const only of slices) {
+      await new Promise((r) => setImmediate(r));
+      const report = await ws.sync(only ? { only } : {});
+      if (report.changed.length || report.removed.length) {
+        ws.store.scheduleSave(2000);
+        this.fireChanged([...report.changed.map((c) => c.runId), ...report.removed], folder);
+      }
     }
   }
 
-  fireChanged(ids: string[]): void {
+  fireChanged(ids: string[], folder?: string): void {
     this.changed.fire(ids);
+    this.changedIn.fire({ folder: folder ?? this.folderOf() ?? '', ids });
+  }
+
+  /** Whether the folder's index is open (or opening): watchers use it to avoid opening one for nothing. */
+  isOpen(folder: string): boolean {
+    return this.workspaces.has(folder);
+  }
+
+  /** A folder left the window: save its index and let it go. */
+  async releaseFolder(folder: string): Promise<void> {
+    const ws = await this.workspaces.get(folder)?.catch(() => undefined);
+    await ws?.save().catch((err: Error) => this.log(`Could not save the index: ${err.message}`));
+    await this.closeWorkspace(folder);
   }
 
   log(line: string): void {
@@ -95,6 +150,7 @@ export class ExtensionContextState implements vscode.Disposable {
         const watch = new DatasetWatch(opened, (l) => this.log(l));
         this.watches.set(folder, watch);
         void watch.refresh().catch((err) => this.log(`Could not watch datasets: ${(err as Error).message}`));
+        setImmediate(() => this.opened.fire(folder));
         return opened;
       });
       ws.catch(() => this.workspaces.delete(folder));
@@ -123,9 +179,16 @@ export class ExtensionContextState implements vscode.Disposable {
   dispose(): void {
     for (const w of this.watches.values()) w.dispose();
     this.changed.dispose();
+    this.changedIn.dispose();
+    this.opened.dispose();
     this.output.dispose();
     ExtensionContextState.current = undefined;
   }
+}
+
+export interface RunsChange {
+  folder: string;
+  ids: string[];
 }
 
 function interpreterExists(python: string): boolean {

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionContextState } from '../state';
@@ -11,7 +10,6 @@ interface LiveRun {
   folder: string;
   name: string;
   latest: string;
-  watcher: fs.FSWatcher | undefined;
 }
 
 export interface StartOptions {
@@ -24,17 +22,23 @@ export interface StartOptions {
 }
 
 /**
- * Every run started from the editor: its terminal, a status bar item with the newest metric, and live
- * updates. Updates come from a file watch on the run folder (no timers), debounced to 100 ms, so views
- * follow a logging script within a fraction of a second and cost nothing while idle.
+ * Every run started from the editor: its terminal, a status bar item with the newest metric, and its end.
+ * Its live updates come as for any run in progress (RunsWatcher watches its folder).
  */
 export class RunManager implements vscode.Disposable {
   readonly live = new Map<string, LiveRun>();
   private readonly statusItem = vscode.window.createStatusBarItem('lineage.runs', vscode.StatusBarAlignment.Left, 50);
+  private readonly subscription: vscode.Disposable;
 
   constructor(private readonly state: ExtensionContextState) {
     this.statusItem.name = 'Lineage runs';
     this.statusItem.command = 'lineage.stopRun';
+    this.subscription = state.onDidChangeRunsIn(({ ids }) => {
+      for (const id of ids) {
+        const live = this.live.get(id);
+        if (live) void this.refreshLatest(live).catch(() => undefined);
+      }
+    });
   }
 
   async start(opts: StartOptions): Promise<RunHandle | undefined> {
@@ -70,32 +74,13 @@ export class RunManager implements vscode.Disposable {
     }
     term.onStop(() => handle.stop());
     term.show(`Lineage run ${handle.record.name} (${handle.id})`);
-    const live: LiveRun = { handle, folder: opts.folder, name: handle.record.name, latest: '', watcher: undefined };
+    const live: LiveRun = { handle, folder: opts.folder, name: handle.record.name, latest: '' };
     this.live.set(handle.id, live);
-    this.watchRun(live);
     this.updateStatus();
     this.state.log(`Started run ${handle.id}: ${handle.record.command.join(' ')}`);
     await this.state.sync(opts.folder, [handle.id]);
     void this.finish(live, term);
     return handle;
-  }
-
-  private watchRun(live: LiveRun): void {
-    let timer: NodeJS.Timeout | undefined;
-    const onChange = () => {
-      if (timer) return;
-      timer = setTimeout(async () => {
-        timer = undefined;
-        await this.state.sync(live.folder, [live.handle.id]).catch(() => undefined);
-        await this.refreshLatest(live);
-      }, 100);
-    };
-    try {
-      live.watcher = fs.watch(live.handle.dir, onChange);
-      live.watcher.on('error', () => undefined);
-    } catch (err) {
-      this.state.log(`Cannot watch ${live.handle.dir} (${(err as Error).message}); the run is shown when it ends.`);
-    }
   }
 
   private async refreshLatest(live: LiveRun): Promise<void> {
@@ -110,7 +95,6 @@ export class RunManager implements vscode.Disposable {
 
   private async finish(live: LiveRun, term: RunTerminal): Promise<void> {
     const result = await live.handle.done.catch((err: Error) => err);
-    live.watcher?.close();
     this.live.delete(live.handle.id);
     this.updateStatus();
     const ws = await this.state.workspace(live.folder);
@@ -122,7 +106,7 @@ export class RunManager implements vscode.Disposable {
       ),
     );
     ws.store.scheduleSave(200);
-    this.state.fireChanged([live.handle.id]);
+    this.state.fireChanged([live.handle.id], live.folder);
     void this.state.watches.get(live.folder)?.refresh();
     const { getRun } = await import('../../core/runs/queries');
     const { keyMetrics } = await import('../../core/runs/keyMetrics');
@@ -166,7 +150,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const l of this.live.values()) l.watcher?.close();
+    this.subscription.dispose();
     this.statusItem.dispose();
   }
 }

@@ -12,6 +12,7 @@ export type ExperimentNode =
   | { kind: 'run'; folder: string; run: RunSummary }
   | { kind: 'more'; folder: string; experiment: string; offset: number }
   | { kind: 'message'; text: string };
+type RunNode = Extract<ExperimentNode, { kind: 'run' }>;
 
 const STATUS_ICON: Record<string, [string, string | undefined]> = {
   running: ['sync~spin', 'charts.blue'],
@@ -25,8 +26,14 @@ const STATUS_ICON: Record<string, [string, string | undefined]> = {
  * (the filter is compiled to one SQL query by the core).
  */
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> {
-  private readonly emitter = new vscode.EventEmitter<ExperimentNode | undefined>();
+  private readonly emitter = new vscode.EventEmitter<ExperimentNode | ExperimentNode[] | undefined>();
+  /** `undefined`: the whole tree; else the run nodes whose rows changed. */
   readonly onDidChangeTreeData = this.emitter.event;
+  /**
+   * One node object per run, handed out by every getChildren: VS Code finds the row to redraw by the
+   * object it was given, so an update must fire that very object.
+   */
+  private readonly runNodes = new Map<string, RunNode>();
   private filterText: string | undefined;
   private filtered: Set<string> | undefined;
   /** How many runs each experiment shows (grows with "Show more"). */
@@ -68,6 +75,39 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
 
   refresh(): void {
     this.emitter.fire(undefined);
+  }
+
+  /**
+   * Redraws only the rows of runs already listed when that is all that changed (a live run logged, a run
+   * ended or was starred): redrawing the whole tree replaces every row, and a selection being made with
+   * ctrl+click can be lost. Runs that appear or go refresh the whole tree (the counts and order change).
+   */
+  async runsChanged(folder: string, ids: string[]): Promise<void> {
+    if (folder !== this.state.folderOf()) return;
+    // The filter is the set of runs that matched when it was set: others are not shown.
+    const shown = ids.filter((id) => !this.filtered || this.filtered.has(id));
+    if (shown.length === 0) return;
+    if (!shown.every((id) => this.runNodes.has(id))) return this.refresh();
+    const ws = await this.state.workspace(folder);
+    const { listRuns } = await import('../../core/runs/queries');
+    const fresh = new Map(listRuns(ws.store, { ids: shown }).map((r) => [r.id, r]));
+    const nodes: RunNode[] = [];
+    for (const id of shown) {
+      const node = this.runNodes.get(id);
+      const run = fresh.get(id);
+      if (!run) this.runNodes.delete(id);
+      if (!node || !run || run.experiment !== node.run.experiment || run.startedAt !== node.run.startedAt) return this.refresh();
+      node.run = run;
+      nodes.push(node);
+    }
+    this.emitter.fire(nodes);
+  }
+
+  private nodeFor(folder: string, run: RunSummary): RunNode {
+    let node = this.runNodes.get(run.id);
+    if (node && node.folder === folder) node.run = run;
+    else this.runNodes.set(run.id, (node = { kind: 'run', folder, run }));
+    return node;
   }
 
   getTreeItem(node: ExperimentNode): vscode.TreeItem {
@@ -118,7 +158,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const runs = this.filtered
       ? listRuns(ws.store, { experiment: node.name, ids: [...this.filtered], limit: limit + 1 })
       : listRuns(ws.store, { experiment: node.name, limit: limit + 1 });
-    const out: ExperimentNode[] = runs.slice(0, limit).map((run) => ({ kind: 'run', folder, run }));
+    const out: ExperimentNode[] = runs.slice(0, limit).map((run) => this.nodeFor(folder, run));
     if (runs.length > limit) out.push({ kind: 'more', folder, experiment: node.name, offset: limit });
     return out;
   }

@@ -13,6 +13,8 @@ export function run(): Promise<void> {
   // The tests are bundled into this file, so there is no file for mocha to load: give them mocha's globals
   // (describe, it, before…) first, then evaluate them.
   mocha.suite.emit('pre-require', globalThis, 'lineage.suite.ts', mocha);
+  // First: it needs the fresh workspace (no .lineage), as a user whose first run is from a terminal.
+  require('./cliRuns.suite');
   require('./lineage.suite');
   require('./editor.suite');
   return new Promise((resolve, reject) => {

@@ -37,7 +37,9 @@ describe('Lineage in a real VS Code', () => {
   before(() => {
     ws = workspaceDir();
     assert.ok(fs.existsSync(path.join(ws, 'train.py')), `train.py in ${ws}`);
-    assert.ok(!fs.existsSync(path.join(ws, '.lineage')), 'the workspace starts without .lineage');
+    // cliRuns.suite.ts ran first and recorded runs of scripts outside the workspace: nothing here is a dataset yet.
+    const fingerprints = path.join(ws, '.lineage', 'fingerprints');
+    assert.ok(!fs.existsSync(fingerprints) || fs.readdirSync(fingerprints).length === 0, 'no dataset fingerprinted yet');
   });
 
   after(async () => {

@@ -88,8 +88,7 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
       await contextMenu(row, COMPARE_ITEM, { select, log });
       const got = await poll(`the active editor tab "${title}"`, async () => ((await tab.isVisible()) ? 'tab' : (await askedForRuns.isVisible()) ? 'asked' : undefined), 30_000);
       if (got === 'tab') return compareFrame();
-      // While a run is live the whole tree re-renders each time it logs; on a loaded machine a ctrl+click can
-      // land on a row being replaced and the selection keeps one run.
+      // A slow machine can still drop a click (the whole tree is redrawn when a run appears): select again.
       await page.keyboard.press('Escape');
       if (attempt === 3) throw new Error(`"${COMPARE_ITEM}" got fewer than ${runs} selected runs from the tree (it asked which runs to compare), 3 times`);
       log(`  (the tree's selection did not hold ${runs} runs; selecting again)`);
@@ -158,9 +157,8 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
       sweep = readRuns().filter((r) => !before.has(r.id) && r.experiment === SWEEP);
       const finished = sweep.filter((r) => r.status === 'finished');
       if (sweep.length !== SWEEP_RUNS || finished.length !== SWEEP_RUNS) throw new Error(`expected ${SWEEP_RUNS} finished runs of experiment ${SWEEP} on disk, found ${finished.length} finished of ${sweep.length}`);
-      // The window has no watcher on .lineage/runs (it follows the runs it started): runs recorded elsewhere
-      // show after a refresh, as for a user who ran the sweep in a terminal.
-      await runFromPalette('Lineage: Refresh');
+      // No Refresh: the window watches .lineage/runs, so runs recorded in a terminal show by themselves.
+      const lastExit = Date.now();
       const exp = sidebar.getByRole('treeitem', { name: new RegExp(`^${SWEEP}\\b`) }).first();
       let expText = '(not in the tree)';
       await poll(`the experiment "${SWEEP}" in the tree with "${SWEEP_RUNS} runs"`, async () => {
@@ -168,6 +166,7 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
         expText = (await exp.innerText()).replace(/\s+/g, ' ');
         return expText.includes(`${SWEEP_RUNS} runs`) ? true : undefined;
       }, 60_000, { lastSeen: () => expText });
+      log(`  the tree showed all ${SWEEP_RUNS} CLI runs ${Date.now() - lastExit} ms after the last "lineage run" exited (no Refresh)`);
     }],
 
     ['compare-50-runs-from-the-tree', async () => {
@@ -418,7 +417,6 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
       }
       if (points < 500_000 || !(second < spike.value / 10)) throw new Error(`spike_train.py should log one spike in ≥ 500,000 points; events.jsonl has ${points} points, top ${spike.value} at step ${spike.step}, next ${second}`);
       log(`  ${spikeRun.name}: ${points.toLocaleString('en-US')} points of loss, spike ${spike.value} at step ${spike.step} (all others ≤ ${second.toFixed(3)})`);
-      await runFromPalette('Lineage: Refresh');
       const spikeRow = runRow(spikeRun.name).and(h.runItems('finished')).filter({ hasText: 'loss' }).first();
       await poll(`${spikeRun.name} finished in the tree with its loss`, async () => (await revealInTree(spikeRow)) || undefined, 60_000);
       const other = readRuns().filter((x) => x.command.some((a) => a.endsWith('long_train.py')) && x.status === 'killed').sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];

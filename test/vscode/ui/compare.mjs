@@ -2,6 +2,7 @@
 // menu), run after newUser.mjs's steps on the same page:
 //   1. a sweep of 50 runs of the example recorded with the CLI, selected in the tree (click, shift+click) and
 //      compared: a curve per run, parallel coordinates drawn, 50 rows in the table, values as recorded;
+//   1b. that panel covered by another editor and after a window reload: runs, tab and a setting restored;
 //   2. a live run compared while it trains: how long a logged point takes to reach the drawn chart;
 //   3. one spike in 1,000,000 points: in the drawn data (and in view) at every zoom level, absent outside.
 // Expected values are read from the run folders (events.jsonl), never written down here.
@@ -298,6 +299,39 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
       const decimals = /\.(\d+)/.exec(text.replace(/[▲▼\s]/g, ''))?.[1].length ?? 0;
       if (!(Math.abs(shown - fin.value) <= 0.5 * 10 ** -decimals + 1e-9)) throw new Error(`the table shows ${metric} ${text} for ${run.name}; its events.jsonl says ${fin.value}`);
       log(`  table: ${info}; all ${seen.size} rows scrolled through; ${run.name} ${metric} ${text} (events.jsonl: ${fin.value})`);
+    }],
+
+    ['compare-restored-when-hidden-and-after-a-reload', async () => {
+      // The panel keeps no hidden webview (no retainContextWhenHidden): its own state and the serializer must
+      // bring back the 50 runs, the tab and a table setting, after another editor covers it and after a reload.
+      const title = `Compare ${SWEEP_RUNS} runs`;
+      const compareTab = page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: h.exactly(title) }) }).first();
+      let frame = await compareFrame();
+      await frame.locator('vscode-panel-tab#tab-table').click();
+      const onlyDiff = frame.locator('vscode-checkbox.only-diff');
+      await onlyDiff.click();
+      await poll('"Only what differs" ticked', async () => ((await onlyDiff.evaluate((c) => c.checked)) ? true : undefined), 10_000);
+      const check = async (when) => {
+        frame = await compareFrame();
+        const got = await poll(`the Compare panel ${when}: 50 runs in the table, its tab and setting kept`, () =>
+          frame.evaluate((runs) => {
+            const table = document.querySelector('vscode-panel-tab#tab-table');
+            const wrap = document.querySelector('.dt-wrap');
+            const info = document.querySelector('.table-info')?.textContent ?? '';
+            if (!table || wrap?.getAttribute('aria-rowcount') !== String(runs + 1) || !info.startsWith(`${runs} runs`)) return undefined;
+            return { tableSelected: table.getAttribute('aria-selected') === 'true', onlyDiff: document.querySelector('vscode-checkbox.only-diff')?.checked === true, info };
+          }, SWEEP_RUNS), 60_000);
+        if (!got.tableSelected) throw new Error(`${when}: the Table tab is no longer the one shown`);
+        if (!got.onlyDiff) throw new Error(`${when}: "Only what differs" is no longer ticked`);
+        log(`  ${when}: table shown, "Only what differs" ticked, "${got.info.trim()}"`);
+      };
+      await quickOpen('train.py');
+      await compareTab.click();
+      await check('shown again after train.py covered it');
+      await runFromPalette('Developer: Reload Window');
+      await waitFor(compareTab, `the "${title}" editor tab after the reload`, { timeout: 120_000 });
+      await compareTab.click();
+      await check('after Developer: Reload Window');
       await runFromPalette('View: Close All Editors');
     }],
 

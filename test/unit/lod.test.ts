@@ -177,18 +177,23 @@ test('a long series is drawn from the coarse copy alone, every value inside its 
   const [rel] = seriesFor(lw.store, [ids.broken], 'loss', 'relative', 800);
   assertBands(rel, raw.ts.map((t) => t - T0), raw.values, 800, 'relative');
 
-  // Zooms wide enough that a chart bucket spans two LOD buckets or more are drawn from the copy, spike included…
+  // Zooms read points (a LOD bucket cut by the range's edge would drop points in view or draw some outside):
+  // here that meets the garbage…
+  assert.throws(() => seriesFor(lw.store, [ids.broken], 'loss', 'step', 800, { x0: 100_000, x1: 200_000 }), /version/);
+  // …and on the intact run a zoom equals the definition, edges included: a spike 5 points inside the right
+  // edge shows, a dip 2 points outside the left edge does not.
   for (const range of [
-    { x0: 100_000, x1: 200_000 },
-    { x0: 120_000.5, x1: 150_003 },
-    { x0: SPIKE - 20_000, x1: SPIKE + 20_000 },
+    { x0: 99_997, x1: 150_010 },
+    { x0: DIP + 3, x1: DIP + 60_000 },
+    { x0: SPIKE - 60_000, x1: SPIKE + 5 },
   ]) {
-    const [z] = seriesFor(lw.store, [ids.broken], 'loss', 'step', 800, range);
-    assertBands(z, raw.steps, raw.values, 800, `zoom ${JSON.stringify(range)}`, range);
-    assert.equal(Array.from(z.max!).some((v) => v >= 1e6), range.x0 <= SPIKE && SPIKE <= range.x1, 'spike in the zoom');
+    clearSeriesCache();
+    const [z] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800, range);
+    const want = downsampleMinMaxLast(raw.steps, raw.values, 800, range.x0, range.x1);
+    same(z.x, want.x, `zoom ${JSON.stringify(range)}: x`);
+    same(z.max!, want.max!, `zoom ${JSON.stringify(range)}: max`);
+    same(z.min!, want.min!, `zoom ${JSON.stringify(range)}: min`);
   }
-  // …and narrower ones read the points (here: the garbage), so a close zoom is exact.
-  assert.throws(() => seriesFor(lw.store, [ids.broken], 'loss', 'step', 800, { x0: SPIKE - 5000, x1: SPIKE + 5000 }), /version/);
   const [close] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800, { x0: SPIKE - 300, x1: SPIKE + 300 });
   assert.equal(close.exact, true);
   assert.equal(close.y[Array.from(close.x).indexOf(SPIKE)], 1e6);
@@ -322,5 +327,56 @@ test('prefetchSeries reads the series a coarse chart left uncached, one per step
   const want = downsampleMinMaxLast(raw.steps, raw.values, 800, range.x0, range.x1);
   same(z.x, want.x, 'zoom x');
   same(z.max!, want.max!, 'zoom max');
+  lw.close();
+});
+
+test('a pause in logging wider than a chart bucket: the series is read, so a spike before the pause stays before it', async () => {
+  clearSeriesCache();
+  const ws = tmpDir();
+  const id = path.basename(makeRunFolder(ws, { name: 'paused', events: [] }));
+  const lw = await LineageWorkspace.open(ws);
+  // 100,000 points 10 ms apart, a 10-minute pause after point 50,007 (inside a LOD bucket), a spike just before.
+  const n = 100_000;
+  const p = points(n, 3, { spike: 50_003 });
+  for (let i = 50_008; i < n; i++) p.ts[i] += 600_000;
+  appendSeries(lw.store, id, 'loss', p, undefined);
+  for (const axis of ['wall', 'relative'] as const) {
+    const [got] = seriesFor(lw.store, [id], 'loss', axis, 800);
+    const x = axis === 'wall' ? p.ts : p.ts.map((t) => t - T0);
+    const want = downsampleMinMaxLast(x, p.values, 800);
+    same(got.x, want.x, `${axis}: x as a full read puts it`);
+    same(got.max!, want.max!, `${axis}: max`);
+    const k = Array.from(got.max!).findIndex((v) => v >= 1e6);
+    assert.ok(got.x[k] <= x[50_007], `${axis}: the spike is drawn before the pause`);
+  }
+  // Evenly spaced, the same series is drawn from the copy (its steps have no gap).
+  lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ?", [id]);
+  const [steps] = seriesFor(lw.store, [id], 'loss', 'step', 800);
+  assertBands(steps, p.steps, p.values, 800, 'steps without a gap');
+  lw.close();
+});
+
+test('LiveFeed keeps points logged at the x it last sent (per-batch values under step=epoch, two in one millisecond)', async () => {
+  clearSeriesCache();
+  const ws = tmpDir();
+  const id = path.basename(makeRunFolder(ws, { name: 'epochs', events: [] }));
+  const lw = await LineageWorkspace.open(ws);
+  let prev: SummaryRow | undefined;
+  const log = (step: number, values: number[]) => {
+    const n = values.length;
+    prev = appendSeries(lw.store, id, 'loss', { steps: new Float64Array(n).fill(step), ts: new Float64Array(n).fill(T0 + step), values: Float64Array.from(values) }, prev);
+  };
+  log(0, [0.9, 0.8]);
+  const feed = new LiveFeed(200);
+  feed.reset(seriesFor(lw.store, [id], 'loss', 'step', 200));
+  log(0, [99, 0.7]); // same epoch: the spike must still arrive
+  let out = feed.next(lw.store, [id], ['loss'], 'step');
+  same(out[0].y, [99, 0.7], 'the two new points at step 0');
+  log(1, [0.6]);
+  log(1, [0.5]);
+  out = feed.next(lw.store, [id], ['loss'], 'step');
+  same(out[0].x, [1, 1], 'both points of epoch 1');
+  same(out[0].y, [0.6, 0.5], 'in logged order');
+  assert.deepEqual(feed.next(lw.store, [id], ['loss'], 'step'), [], 'each once');
   lw.close();
 });

@@ -2,6 +2,7 @@
 src/core/util/lineagePaths.ts, src/core/util/ids.ts) so both produce the same store."""
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -37,14 +38,17 @@ def find_workspace(start):
 
 def friendly_name(run_id, seq=None):
     """adjective-noun-N; N is the run's place among the workspace's run folders, so names do not repeat
-    (the launcher names runs the same way)."""
+    (the launcher names runs the same way); runs started in the same instant may share N."""
     n = int(run_id[-6:], 16)
     return "%s-%s-%d" % (_ADJECTIVES[n % 20], _NOUNS[(n // 20) % 20], n % 97 + 1 if seq is None else seq)
 
 
+_RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+
+
 def _count_entries(path):
     try:
-        return len(os.listdir(path))
+        return max(1, sum(1 for n in os.listdir(path) if _RUN_ID.match(n)))
     except OSError:
         return 1
 

@@ -4,8 +4,8 @@
  *
  * Reading a long series costs far more than reducing it: sql.js copies a blob out of its heap byte by byte
  * (~2.5 ns a byte, so ~30 ms for 1M points), then the chunks are decoded. So:
- *   - a series not in the cache, on a chart whose buckets each span LOD_MIN_SPAN points or more (a long
- *     series, or many runs sharing the message budget), is reduced from its chunks' coarse copies
+ *   - a whole series not in the cache, on a chart whose buckets each span LOD_MIN_SPAN points or more (a
+ *     long series, or many runs sharing the message budget), is reduced from its chunks' coarse copies
  *     (metric_lod, lodCodec.ts): ~1.25 bytes a point to read instead of ~12, every spike kept;
  *   - decoded series are kept in a byte-budgeted LRU cache keyed by (store, run, metric) and checked against
  *     (chunk count, point count, summary) on every use, so an appended point or a new chunk reloads it;
@@ -23,7 +23,7 @@ import type { RunInfo, SeriesData, XAxis } from '../../../webview/protocol';
 import { decodeChunk, SeriesPoints } from '../metrics/chunkCodec';
 import { listRuns } from '../runs/queries';
 import { decodeLod, LodChunk, LOD_POINTS, STEPS_SORTED, TS_ALL } from '../metrics/lodCodec';
-import { Downsampled, downsampleBands, downsampleMinMaxLast, downsampleSorted, indexRange } from './downsample';
+import { Downsampled, downsampleBands, downsampleMinMaxLast, downsampleSorted } from './downsample';
 
 // ---------------------------------------------------------------- runs and keys
 
@@ -83,7 +83,15 @@ export interface XRange {
  * timestamp are left out on the time axes. With `range`, only points in [x0, x1], bucketed over that
  * range, and sent whole when they are ≤ maxPoints. `total` is the number of points in the whole series.
  */
-export function seriesFor(store: Store, runIds: string[], metric: string, xAxis: XAxis, maxPoints: number, xRange?: XRange): SeriesData[] {
+export function seriesFor(
+  store: Store,
+  runIds: string[],
+  metric: string,
+  xAxis: XAxis,
+  maxPoints: number,
+  xRange?: XRange,
+  opts: { cache?: boolean } = {},
+): SeriesData[] {
   const ids = unique(runIds);
   if (ids.length === 0) return [];
   // A missing or non-finite end means "unbounded" on that side, on every path below.
@@ -101,8 +109,10 @@ export function seriesFor(store: Store, runIds: string[], metric: string, xAxis:
     if (!st) continue;
     const key = `${sid}\0${runId}\0${metric}`;
     let entry = cache.get(key, st.stamp, needTs, tick);
-    if (!entry && pointsIn(st, xAxis, range) >= LOD_MIN_SPAN * maxPoints) {
-      const d = reduceLod(store, runId, metric, key, st, xAxis, maxPoints, range);
+    // Whole series only: a zoom's edges would cut LOD buckets in two (up to 15 points in view dropped, or
+    // out of view drawn); zooms read points, from the cache the read-ahead fills, or just their chunks.
+    if (!entry && !range && st.points >= LOD_MIN_SPAN * maxPoints) {
+      const d = reduceLod(store, runId, metric, key, st, xAxis, maxPoints);
       if (d) {
         out.push(toSeriesData(runId, metric, xAxis, st.points, d));
         continue;
@@ -119,7 +129,7 @@ export function seriesFor(store: Store, runIds: string[], metric: string, xAxis:
     }
     if (!entry) {
       entry = loadSeries(store, runId, metric, st.stamp, needTs);
-      cache.put(key, entry, tick);
+      if (opts.cache !== false) cache.put(key, entry, tick);
       rememberSorted(key, entry.stepsSorted ? st.stamp : undefined);
     }
     out.push(toSeriesData(runId, metric, xAxis, st.points, reduceCached(entry, xAxis, maxPoints, range)));
@@ -184,9 +194,6 @@ function toSeriesData(
 interface ChunkStat {
   points: number;
   chunks: number;
-  /** The summary's first and last step: with the point count, a guess at how many points a step range holds. */
-  firstStep: number;
-  lastStep: number;
   /** Changes whenever the series does: chunk count, point count, and the summary's last point. */
   stamp: string;
 }
@@ -196,14 +203,13 @@ function chunkStats(store: Store, ids: string[], metric: string): Map<string, Ch
   for (const batch of batches(ids)) {
     queryRows(
       store,
-      `SELECT c.run_id, count(*), sum(c.n), s.first_step, s.last, s.last_nonfinite, s.last_step, s.last_ts, s.first
+      `SELECT c.run_id, count(*), sum(c.n), s.last, s.last_nonfinite, s.last_step, s.last_ts, s.first
          FROM metric_chunks c LEFT JOIN metric_summaries s ON s.run_id = c.run_id AND s.key = c.key
         WHERE c.key = ? AND c.run_id IN (${marks(batch)}) GROUP BY c.run_id`,
       [metric, ...batch],
       (row) => {
-        const [runId, chunks, points, firstStep, ...summary] = row as [string, number, number, number | null, ...unknown[]];
-        const lastStep = summary[2] as number | null;
-        out.set(runId, { points, chunks, firstStep: firstStep ?? NaN, lastStep: lastStep ?? NaN, stamp: `${chunks}:${points}:${summary.join(':')}` });
+        const [runId, chunks, points, ...summary] = row as [string, number, number, ...unknown[]];
+        out.set(runId, { points, chunks, stamp: `${chunks}:${points}:${summary.join(':')}` });
       },
     );
   }
@@ -409,9 +415,9 @@ const SELECT_LOD = 'SELECT data FROM metric_lod WHERE run_id = ? AND key = ? ORD
 
 /**
  * The series reduced from its coarse copy, or null when that cannot stand in for it: a copy missing for some
- * chunk, x that goes down (or time points without a timestamp) on the axis asked for, or a range narrow
- * enough that chart buckets would span fewer than LOD_MIN_SPAN points. Nothing is cached: the copy is ~10x
- * smaller than the series, and reading it is what a cold chart costs.
+ * chunk, x that goes down (or time points without a timestamp) on the axis asked for, or a gap between
+ * LOD buckets wider than a chart bucket. Nothing is cached: the copy is ~10x smaller than the series, and
+ * reading it is what a cold chart costs.
  */
 function reduceLod(
   store: Store,
@@ -421,7 +427,6 @@ function reduceLod(
   st: ChunkStat,
   xAxis: XAxis,
   maxPoints: number,
-  range: XRange | undefined,
 ): Downsampled | null {
   const chunks = readLod(store, runId, metric, st);
   const onSteps = xAxis === 'step';
@@ -442,21 +447,14 @@ function reduceLod(
     max.set(c.max, o);
     o += c.buckets;
   }
-  const xAt = (i: number) => x[i];
-  const [i0, i1] = indexRange(xAt, nb, range?.x0, range?.x1);
-  if ((i1 - i0) * LOD_POINTS < LOD_MIN_SPAN * maxPoints) return null;
-  return downsampleBands(xAt, nb, last, min, max, maxPoints, range?.x0, range?.x1);
-}
-
-/**
- * How many points a request covers, roughly: on the step axis a range is assumed to hold its share of the
- * steps (so a narrow zoom skips reading the copy, which would be too coarse for it); elsewhere, all of them.
- */
-function pointsIn(st: ChunkStat, xAxis: XAxis, range: XRange | undefined): number {
-  if (!range || xAxis !== 'step' || !(st.lastStep > st.firstStep)) return st.points;
-  const lo = Math.max(range.x0, st.firstStep);
-  const hi = Math.min(range.x1, st.lastStep);
-  return hi >= lo ? (st.points * (hi - lo)) / (st.lastStep - st.firstStep) : 0;
+  // A LOD bucket is drawn at its last point: its points lie between the bucket before and there. Where
+  // that is wider than a chart bucket (a pause in logging, a jump in steps) a spike before the gap would be
+  // drawn after it, so such a series is read point by point.
+  const first = onSteps ? chunks[0].firstStep : chunks[0].firstTs - origin;
+  const width = (x[nb - 1] - first) / Math.max(1, maxPoints);
+  if (x[0] - first > width) return null;
+  for (let b = 1; b < nb; b++) if (x[b] - x[b - 1] > width) return null;
+  return downsampleBands((i) => x[i], nb, last, min, max, maxPoints);
 }
 
 /** Every chunk's coarse copy, or null when some chunk has none (a store written before there were any). */

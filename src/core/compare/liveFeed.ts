@@ -1,6 +1,7 @@
 /**
- * What an open Compare panel is sent while its runs train. Only points beyond the last x sent go out (x
- * only grows, steps and times alike), read as a range so the step axis touches just the last chunks; and
+ * What an open Compare panel is sent while its runs train. Only the points logged since the last message
+ * go out (counted, and read as the range from the last x sent, so the step axis touches just the last
+ * chunks); and
  * once the points appended since a series was last reduced would double what its chart holds, the whole
  * series is reduced again and sent with `replace`, so hours of live logging never grow a trace without
  * bound. Kept apart from the panel so it can be tested on a real store.
@@ -12,8 +13,9 @@ import { seriesFor } from './compareData';
 export type LiveSeries = SeriesData & { replace?: boolean };
 
 export class LiveFeed {
-  /** The last x sent per (run, metric). */
+  /** The last x sent per (run, metric), and how many points of the series had been sent then. */
   private sentUpTo = new Map<string, number>();
+  private sentTotal = new Map<string, number>();
   /** Points the webview holds per (run, metric). */
   private held = new Map<string, number>();
 
@@ -24,6 +26,7 @@ export class LiveFeed {
   reset(series: SeriesData[], perSeries = this.perSeries): void {
     this.perSeries = perSeries;
     this.sentUpTo.clear();
+    this.sentTotal.clear();
     this.held.clear();
     for (const s of series) this.remember(s);
   }
@@ -37,9 +40,16 @@ export class LiveFeed {
         const upTo = this.sentUpTo.get(key) ?? -Infinity;
         const [s] = seriesFor(store, [id], metric, xAxis, Number.MAX_SAFE_INTEGER, { x0: upTo, x1: Infinity });
         if (!s) continue;
-        let from = s.x.length;
-        while (from > 0 && s.x[from - 1] > upTo) from--;
+        // The points logged since are the last (total now - total then) in log order, and all of them lie at
+        // or beyond the last x sent; x alone would lose points logged at that same x (two in one millisecond,
+        // or per-batch values logged with step=epoch).
+        const newer = s.total - (this.sentTotal.get(key) ?? 0);
+        if (newer <= 0) continue;
+        let from = Math.max(0, s.x.length - newer);
+        // Steps that went back (a resumed run): only what lies beyond the last x sent can be appended.
+        while (from < s.x.length && s.x[from] < upTo) from++;
         const added = s.x.length - from;
+        this.sentTotal.set(key, s.total);
         if (added === 0) continue;
         const held = this.held.get(key) ?? 0;
         if (held + added > 2 * this.perSeries) {
@@ -59,6 +69,7 @@ export class LiveFeed {
   private remember(s: SeriesData): void {
     const key = `${s.runId}\0${s.metric}`;
     this.sentUpTo.set(key, s.x.length ? s.x[s.x.length - 1] : -Infinity);
+    this.sentTotal.set(key, s.total);
     this.held.set(key, s.x.length);
   }
 }

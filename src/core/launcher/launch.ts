@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { newRunId, friendlyName } from '../util/ids';
+import { newRunId, friendlyName, RUN_ID_PATTERN } from '../util/ids';
 import { lineagePaths } from '../util/lineagePaths';
 import { writeFileAtomicSync } from '../util/fsx';
 import type { RunRecord, RunStatus } from '../runs/runRecord';
@@ -206,10 +206,13 @@ function defaultExperiment(workspace: string, cwd: string, script: string): stri
   return path.basename(path.resolve(workspace)) || 'default';
 }
 
-/** Run folders so far, this one included: the number in a default name. */
+/**
+ * Run folders so far, this one included: the number in a default name. Runs started in the same instant
+ * or after a deletion can share a number, but then almost never the adjective and noun as well.
+ */
 function countEntries(dir: string): number {
   try {
-    return fs.readdirSync(dir).length;
+    return Math.max(1, fs.readdirSync(dir).filter((n) => RUN_ID_PATTERN.test(n)).length);
   } catch {
     return 1;
   }

@@ -17,8 +17,8 @@ const NOUNS = ['birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', '
 
 /**
  * A memorable default name, like W&B's, so people can say "the brisk-harbor run". The number is the run's
- * place in the workspace (`seq`, counted from the run folders), so names do not repeat: from random numbers
- * (1 in 38,800) two of 200 runs shared a name four times in ten, and tables show names.
+ * place in the workspace (`seq`, counted from the run folders), so names practically never repeat: with
+ * random numbers (1 in 38,800) two of 200 runs shared a name four times in ten, and tables show names.
  */
 export function friendlyName(id: string, seq?: number): string {
   const hex = id.slice(-6);

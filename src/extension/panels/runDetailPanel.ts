@@ -144,7 +144,8 @@ export class RunDetailPanel implements vscode.Disposable {
       tags: r.tags,
       metrics: r.metrics.map((m) => {
         // Reduced like Compare's charts: a long series is drawn from its coarse copy, never read whole.
-        const d = seriesFor(ws.store, [r.id], m.key, 'step', 200)[0] ?? { y: new Float64Array(0), min: undefined, max: undefined };
+        // Not kept in Compare's cache: only closing the last Compare panel empties it.
+        const d = seriesFor(ws.store, [r.id], m.key, 'step', 200, undefined, { cache: false })[0] ?? { y: new Float64Array(0), min: undefined, max: undefined };
         return {
           key: m.key,
           last: json(m.last),

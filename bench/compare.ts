@@ -252,7 +252,7 @@ async function main(): Promise<void> {
   checkSpikes(zoomEvicted.last, ids, spikeAt, range);
   setSeriesCacheBudget(128 * 1024 * 1024);
   console.log(
-    `zoom to 10 % of the steps (too narrow for the copy: reads the chunks it overlaps): median ${fmtMs(median(zoomCached.all))}, cache emptied before each ${fmtMs(median(zoomEvicted.all))}; ` +
+    `zoom to 10 % of the steps (zooms read points: the chunks it overlaps): median ${fmtMs(median(zoomCached.all))}, cache emptied before each ${fmtMs(median(zoomEvicted.all))}; ` +
       `a ${per}-step zoom (sent exactly): ${fmtMs(median(zoomExact.all))}, ${fmtMB(messageBytes(zoomExact.last))}`,
   );
 

@@ -40,28 +40,13 @@ import {
 } from '../src/core/compare/compareData';
 import { pointsPerSeries } from '../webview/protocol';
 import type { SeriesData } from '../webview/protocol';
+import { envInt, now, median, mulberry32 } from './lib/measure';
 
 const RUNS = envInt('BENCH_RUNS', 100);
 const POINTS = envInt('BENCH_POINTS', 100_000);
 const REPS = Math.max(1, envInt('BENCH_REPS', 5));
 const KEEP = process.env.BENCH_KEEP === '1';
 const TARGET = { ms: 150, bytes: 2_000_000 };
-
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got ${v}`);
-  return n;
-}
-
-const now = () => performance.now();
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function timeEach<T>(times: number, before: (i: number) => void, fn: () => T): { all: number[]; last: T } {
   const all: number[] = [];
@@ -73,17 +58,6 @@ function timeEach<T>(times: number, before: (i: number) => void, fn: () => T): {
     all.push(now() - t0);
   }
   return { all, last };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const fmtMs = (n: number) => `${n.toFixed(1)} ms`;

@@ -34,6 +34,7 @@ import { LineageWorkspace } from '../src/core/workspace';
 import { fingerprint, Fingerprint } from '../src/core/datasets/fingerprint';
 import { StatCache } from '../src/core/datasets/statCache';
 import type { Store } from '../src/core/store/store';
+import { envInt, now, median } from './lib/measure';
 
 const MiB = 1024 * 1024;
 const REPS = Math.max(1, envInt('BENCH_REPS', 3));
@@ -44,23 +45,7 @@ const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const TMP_BASE = process.env.BENCH_TMP || os.tmpdir();
 const TARGET = { bigRatio: 1.0, cachedMs: 1000, changedHashed: 1 };
 
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got ${v}`);
-  return n;
-}
-
 // ---------------------------------------------------------------- helpers
-
-const now = () => performance.now();
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;

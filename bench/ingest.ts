@@ -24,6 +24,7 @@ import { loadSqlJs } from '../src/core/store/sqljs';
 import { listRuns } from '../src/core/runs/queries';
 import { readNewLines } from '../src/core/ingest/readNewLines';
 import { parseEventLines } from '../src/core/events/parseEvents';
+import { envInt, now, median, mulberry32 } from './lib/measure';
 
 const RUNS = envInt('BENCH_RUNS', 1000);
 const POINTS = envInt('BENCH_POINTS', 5000);
@@ -36,23 +37,7 @@ const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 
 const TARGET = { pointsPerS: 1_000_000, ratio: 5, bytesPerPoint: 20, saveMs: 1000, list10kMs: 200 };
 
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got ${v}`);
-  return n;
-}
-
 // ---------------------------------------------------------------- helpers
-
-const now = () => performance.now();
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 async function timeMedian(times: number, fn: () => unknown | Promise<unknown>): Promise<{ median: number; all: number[] }> {
   const all: number[] = [];
@@ -62,18 +47,6 @@ async function timeMedian(times: number, fn: () => unknown | Promise<unknown>): 
     all.push(now() - t0);
   }
   return { median: median(all), all };
-}
-
-/** Deterministic PRNG so every run of the benchmark writes the same bytes. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(rnd: () => number): number {

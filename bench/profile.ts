@@ -18,25 +18,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { profileTable } from '../src/core/datasets/profile';
+import { envInt, median } from './lib/measure';
 
 const ROWS = envInt('BENCH_ROWS', 1_000_000);
 const REPS = Math.max(1, envInt('BENCH_REPS', 3));
 const KEEP = process.env.BENCH_KEEP === '1';
 const TARGET_MB_S = 50;
-
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got ${v}`);
-  return n;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function rng(seed: number): () => number {

@@ -76,7 +76,7 @@ export function downsampleMinMaxLast(x: Float64Array, y: Float64Array, maxBucket
     return { x: ox, y: oy, exact: true };
   }
 
-  // Pass 2: buckets. The current bucket lives in locals; it is merged into the arrays when x leaves it.
+  // Pass 2: buckets. The current bucket lives in locals; flush() merges it into the arrays when x leaves it.
   const a = lo === -Infinity ? dmin : lo;
   const b = hi === Infinity ? dmax : hi;
   let scale = b > a ? B / (b - a) : 0;
@@ -93,26 +93,28 @@ export function downsampleMinMaxLast(x: Float64Array, y: Float64Array, maxBucket
   let cMax = -Infinity;
   let cY = NaN;
   let cX = 0;
+  // Merges the current bucket into the arrays: unsorted x may come back to a bucket it left.
+  const flush = () => {
+    if (seen[cur] === 0) {
+      seen[cur] = 1;
+      bx[cur] = cX;
+      by[cur] = cY;
+      bmin[cur] = cMin;
+      bmax[cur] = cMax;
+    } else {
+      bx[cur] = cX;
+      if (cY === cY) by[cur] = cY;
+      if (cMin < bmin[cur]) bmin[cur] = cMin;
+      if (cMax > bmax[cur]) bmax[cur] = cMax;
+    }
+  };
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     if (!(xi >= a && xi <= b)) continue; // also drops NaN; a and b are finite, so ±Infinity too
     let k = ((xi - a) * scale) | 0;
     if (k > last) k = last;
     if (k !== cur) {
-      if (cur >= 0) {
-        if (seen[cur] === 0) {
-          seen[cur] = 1;
-          bx[cur] = cX;
-          by[cur] = cY;
-          bmin[cur] = cMin;
-          bmax[cur] = cMax;
-        } else {
-          bx[cur] = cX;
-          if (cY === cY) by[cur] = cY;
-          if (cMin < bmin[cur]) bmin[cur] = cMin;
-          if (cMax > bmax[cur]) bmax[cur] = cMax;
-        }
-      }
+      if (cur >= 0) flush();
       cur = k;
       cMin = Infinity;
       cMax = -Infinity;
@@ -126,20 +128,7 @@ export function downsampleMinMaxLast(x: Float64Array, y: Float64Array, maxBucket
       cY = v;
     }
   }
-  if (cur >= 0) {
-    if (seen[cur] === 0) {
-      seen[cur] = 1;
-      bx[cur] = cX;
-      by[cur] = cY;
-      bmin[cur] = cMin;
-      bmax[cur] = cMax;
-    } else {
-      bx[cur] = cX;
-      if (cY === cY) by[cur] = cY;
-      if (cMin < bmin[cur]) bmin[cur] = cMin;
-      if (cMax > bmax[cur]) bmax[cur] = cMax;
-    }
-  }
+  if (cur >= 0) flush();
 
   let m = 0;
   for (let k = 0; k < B; k++) m += seen[k];

@@ -4,6 +4,16 @@ import type { ExtensionContextState } from '../state';
 import type { RunManager } from '../runs/runManager';
 import { argsAfterScript, runIdsFrom, splitArgs } from './runArgs';
 
+/** What is wrong with a typed argument line (an unclosed quote…), for an input box; undefined when fine. */
+function argsError(text: string): string | undefined {
+  try {
+    splitArgs(text);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Run, rerun, stop: everything that starts or ends a process. */
 export function registerRunCommands(state: ExtensionContextState, runs: RunManager): vscode.Disposable[] {
   const runFile = async (uri: vscode.Uri | undefined, askArgs: boolean, presetArgs?: string) => {
@@ -22,14 +32,7 @@ export function registerRunCommands(state: ExtensionContextState, runs: RunManag
         title: `Lineage: run ${path.basename(doc.uri.fsPath)} with parameters`,
         prompt: 'Arguments for the script, as on a command line',
         value,
-        validateInput: (t) => {
-          try {
-            splitArgs(t);
-            return undefined;
-          } catch (err) {
-            return (err as Error).message;
-          }
-        },
+        validateInput: argsError,
       });
       if (text === undefined) return;
       args = splitArgs(text);
@@ -53,14 +56,7 @@ export function registerRunCommands(state: ExtensionContextState, runs: RunManag
         title: `Lineage: rerun ${r.name} with changed parameters`,
         prompt: `Arguments for ${path.basename(prefix[prefix.length - 1] ?? 'the command')}`,
         value: args,
-        validateInput: (t) => {
-          try {
-            splitArgs(t);
-            return undefined;
-          } catch (err) {
-            return (err as Error).message;
-          }
-        },
+        validateInput: argsError,
       });
       if (text === undefined) return;
       newArgs = text;

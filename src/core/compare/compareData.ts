@@ -22,7 +22,7 @@ import type { Store } from '../store/store';
 import type { RunInfo, SeriesData, XAxis } from '../../../webview/protocol';
 import { decodeChunk, SeriesPoints } from '../metrics/chunkCodec';
 import { listRuns } from '../runs/queries';
-import { decodeLod, LodChunk, LOD_POINTS, STEPS_SORTED, TS_ALL } from '../metrics/lodCodec';
+import { decodeLod, FLAGS_OFFSET, LodChunk, LOD_POINTS, STEPS_SORTED, TS_ALL } from '../metrics/lodCodec';
 import { Downsampled, downsampleBands, downsampleMinMaxLast, downsampleSorted } from './downsample';
 
 // ---------------------------------------------------------------- runs and keys
@@ -484,16 +484,29 @@ function lodSorted(chunks: LodChunk[], onSteps: boolean): boolean {
 
 /**
  * Whether a range of the series may be read chunk by chunk (readStepRange): known from its last whole read,
- * or else from the chunks' coarse copies (a live run's series changes with every point, so its last whole
- * read is always stale, while reading the copies costs ~1/10 of the series).
+ * or else from each chunk's step bounds and its coarse copy's flags byte. A live run's series changes with
+ * every point, so its last whole read is always stale; this asks SQLite for one byte per chunk instead of
+ * copying the copies out (a live 1M-point series would cost ~1.3 MB of reads per update).
  */
 function stepsKnownSorted(store: Store, runId: string, metric: string, key: string, st: ChunkStat): boolean {
   if (sortedSteps.get(key) === st.stamp) return true;
-  const chunks = readLod(store, runId, metric, st);
-  if (!chunks || !lodSorted(chunks, true)) return false;
+  const rows = store.all<{ first_step: number | null; last_step: number | null; flags: Uint8Array | null }>(SELECT_CHUNK_FLAGS, [runId, metric]);
+  if (rows.length !== st.chunks || rows.length === 0) return false;
+  let prev = -Infinity;
+  for (const r of rows) {
+    const f = r.first_step;
+    const l = r.last_step;
+    if (f === null || l === null || !(prev <= f && f <= l) || !r.flags || !(r.flags[0] & STEPS_SORTED)) return false;
+    prev = l;
+  }
   rememberSorted(key, st.stamp);
   return true;
 }
+
+/** A coarse copy's flags byte alone (substr counts from 1). */
+const SELECT_CHUNK_FLAGS = `SELECT c.first_step, c.last_step, substr(l.data, ${FLAGS_OFFSET + 1}, 1) AS flags
+  FROM metric_chunks c LEFT JOIN metric_lod l ON l.run_id = c.run_id AND l.key = c.key AND l.seq = c.seq
+  WHERE c.run_id = ? AND c.key = ? ORDER BY c.seq`;
 
 // ---------------------------------------------------------------- reducing a cached series
 

@@ -24,6 +24,8 @@ export const LOD_POINTS = 16;
 
 const VERSION = 1;
 const HEADER = 40;
+/** Where the flags byte sits, for readers that ask SQLite for it alone. */
+export const FLAGS_OFFSET = 1;
 /** Steps never go down inside the chunk. */
 export const STEPS_SORTED = 1;
 /** Steps are exactly first + i·stride. */
@@ -82,7 +84,7 @@ export function encodeLod(p: SeriesPoints, from = 0, to = p.values.length): Uint
   const buf = new ArrayBuffer(HEADER + 8 * nb + stepBytes + tsF64Bytes + 8 * nb + tsI32Bytes);
   const dv = new DataView(buf);
   dv.setUint8(0, VERSION);
-  dv.setUint8(1, flags);
+  dv.setUint8(FLAGS_OFFSET, flags);
   dv.setUint16(2, LOD_POINTS, true);
   dv.setUint32(4, nb, true);
   dv.setUint32(8, n, true);
@@ -127,7 +129,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function decodeLod(bytes: Uint8Array): LodChunk {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dv.getUint8(0) !== VERSION) throw new Error(`metric LOD version ${dv.getUint8(0)} is not supported`);
-  const flags = dv.getUint8(1);
+  const flags = dv.getUint8(FLAGS_OFFSET);
   const per = dv.getUint16(2, true);
   const nb = dv.getUint32(4, true);
   const points = dv.getUint32(8, true);

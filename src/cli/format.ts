@@ -1,4 +1,6 @@
-/** Plain-text rendering for the terminal: aligned tables, human durations and numbers. */
+/** Plain-text rendering for the terminal: colours, aligned tables, timestamps. Numbers and durations come from core/util/format. */
+import { MISSING } from '../core/util/format';
+
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 
 export const color = {
@@ -18,11 +20,8 @@ export function table(header: string[], rows: string[][]): string {
   return [color.bold(line(header)), ...rows.map(line)].join('\n');
 }
 
-// One set of number and time formats for the CLI and the editor.
-export { formatDuration as duration, formatNumber as num } from '../core/util/format';
-
 export function when(ms: number | null): string {
-  if (ms === null) return '-';
+  if (ms === null) return MISSING;
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
 

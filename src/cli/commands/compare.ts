@@ -1,6 +1,7 @@
 import { getRun, RunDetail } from '../../core/runs/queries';
 import { parseArgs, UsageError } from '../args';
-import { color, num, safe, table } from '../format';
+import { color, safe, table } from '../format';
+import { formatNumber } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
 
@@ -45,7 +46,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     if (onlyDiff && !m.differs) continue;
     rows.push([
       `${m.differs ? color.yellow('*') : ' '} ${safe(m.key)}`,
-      ...m.values.map((v, i) => (v === null ? color.dim('—') : num(v) + (m.best === i ? (m.direction === 'min' ? ' ▼' : ' ▲') : ''))),
+      ...m.values.map((v, i) => (v === null ? color.dim('—') : formatNumber(v) + (m.best === i ? (m.direction === 'min' ? ' ▼' : ' ▲') : ''))),
     ]);
   }
   console.log(table(header, rows));

@@ -8,9 +8,9 @@ import { profileTable, TableProfile } from '../../core/datasets/profile';
 import { listRuns, resolveRun, RunNotFoundError } from '../../core/runs/queries';
 import type { LineageWorkspace } from '../../core/workspace';
 import { parseArgs, UsageError } from '../args';
-import { color, num, safe, table, when } from '../format';
+import { color, safe, table, when } from '../format';
+import { formatNumber, formatBytes as bytes } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
-import { formatBytes as bytes } from '../../core/util/format';
 
 export const DATA_HELP = `lineage data <subcommand>
 
@@ -151,7 +151,7 @@ async function diff(ws: LineageWorkspace, refA: string, refB: string, json: bool
     if ('files' in r && r.files && (r.files.added.length + r.files.removed.length > 0 || r.files.modified.length > 1)) printFiles(r.files, '  ');
     if ('table' in r && r.table) {
       const t = r.table;
-      if (t.rowsBefore !== t.rowsAfter) console.log(`  rows ${num(t.rowsBefore)} → ${num(t.rowsAfter)} (${t.rowsAfter > t.rowsBefore ? '+' : ''}${num(t.rowsAfter - t.rowsBefore)})`);
+      if (t.rowsBefore !== t.rowsAfter) console.log(`  rows ${formatNumber(t.rowsBefore)} → ${formatNumber(t.rowsAfter)} (${t.rowsAfter > t.rowsBefore ? '+' : ''}${formatNumber(t.rowsAfter - t.rowsBefore)})`);
       if (t.addedColumns.length) console.log(`  columns added: ${t.addedColumns.map(safe).join(', ')}`);
       if (t.removedColumns.length) console.log(`  columns removed: ${t.removedColumns.map(safe).join(', ')}`);
       for (const c of t.typeChanges) console.log(`  ${safe(c.column)}: type ${c.from} → ${c.to}`);
@@ -201,7 +201,7 @@ function dataOf(ws: LineageWorkspace, ref: string, json: boolean): number {
         safe(d.path),
         d.version?.sha256 ?? color.dim('not fingerprinted'),
         d.version ? bytes(d.version.size) + (d.version.kind === 'folder' ? ` (${d.version.fileCount} files)` : '') : '',
-        d.version?.profile ? num((d.version.profile as TableProfile).rows) : '',
+        d.version?.profile ? formatNumber((d.version.profile as TableProfile).rows) : '',
         safe(d.note ?? ''),
       ]),
     ),
@@ -233,7 +233,7 @@ async function fingerprintNow(ws: LineageWorkspace, p: string, json: boolean): P
   console.log(color.dim(`${bytes(fp.size)}, ${fp.fileCount} file(s): ${fp.stats.hashed} read, ${fp.stats.cached} unchanged since last time, ${Date.now() - started} ms`));
   for (const w of fp.warnings) process.stderr.write(color.yellow(`lineage: ${w}`) + '\n');
   if (profile) {
-    console.log(`\n${num(profile.rows)} rows, ${profile.columns.length} columns`);
+    console.log(`\n${formatNumber(profile.rows)} rows, ${profile.columns.length} columns`);
     console.log(
       table(
         ['COLUMN', 'TYPE', 'MISSING', 'MIN', 'MEAN', 'MAX', 'TOP'],
@@ -241,9 +241,9 @@ async function fingerprintNow(ws: LineageWorkspace, p: string, json: boolean): P
           safe(c.name),
           c.type,
           String(c.missing),
-          num(c.min),
-          num(c.mean),
-          num(c.max),
+          formatNumber(c.min),
+          formatNumber(c.mean),
+          formatNumber(c.max),
           (c.topValues ?? []).slice(0, 3).map((t) => `${safe(t.value)} (${t.count})`).join(', '),
         ]),
       ),

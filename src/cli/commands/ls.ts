@@ -2,7 +2,8 @@ import { listRuns } from '../../core/runs/queries';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { isRunStatus } from '../../core/runs/runRecord';
 import { parseArgs, UsageError } from '../args';
-import { color, duration, num, safe, table, when } from '../format';
+import { color, safe, table, when } from '../format';
+import { formatNumber, formatDuration } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 
 export const LS_HELP = `lineage ls [--experiment E] [--status S] [--limit N] [--json]
@@ -40,8 +41,8 @@ export async function lsCommand(argv: string[]): Promise<number> {
         safe(r.experiment),
         statusText(r.status),
         when(r.startedAt),
-        duration(r.durationMs),
-        keyMetrics(r.metrics).map((m) => `${safe(m.key)}=${num(m.last)}`).join(' '),
+        formatDuration(r.durationMs),
+        keyMetrics(r.metrics).map((m) => `${safe(m.key)}=${formatNumber(m.last)}`).join(' '),
       ]),
     ),
   );

@@ -5,7 +5,8 @@ import { getRun } from '../../core/runs/queries';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { fingerprintRunDatasets } from '../../core/datasets/runDatasets';
 import { parseArgs, UsageError } from '../args';
-import { color, duration, num, safe } from '../format';
+import { color, safe } from '../format';
+import { formatNumber, formatDuration } from '../../core/util/format';
 import { printNotices, saveQuietly, workspaceDirFrom } from '../context';
 
 export const RUN_HELP = `lineage run [options] -- <command…>
@@ -81,10 +82,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   await saveQuietly(ws);
   ws.close();
 
-  const metrics = keyMetrics(detail.metrics, 3).map((m) => `${m.key} ${num(m.last)}`).join(' · ');
+  const metrics = keyMetrics(detail.metrics, 3).map((m) => `${m.key} ${formatNumber(m.last)}`).join(' · ');
   const status = detail.status === 'finished' ? color.green(detail.status) : color.red(detail.status);
   process.stderr.write(
-    `lineage: run ${detail.id} ${status} in ${duration(detail.durationMs)}${metrics ? ' · ' + metrics : ''}\n` +
+    `lineage: run ${detail.id} ${status} in ${formatDuration(detail.durationMs)}${metrics ? ' · ' + metrics : ''}\n` +
       (detail.warnings.count ? color.yellow(`lineage: ${detail.warnings.count} event line(s) were skipped; \`lineage show ${detail.id}\` lists them.\n`) : '') +
       (detail.datasets.length ? color.dim(`lineage: data: ${detail.datasets.length} dataset(s) fingerprinted; lineage data of ${detail.id}`) + '\n' : '') +
       color.dim(`lineage: details: lineage show ${detail.id}`) + '\n',

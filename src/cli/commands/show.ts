@@ -1,9 +1,9 @@
 import { getRun, getPackages } from '../../core/runs/queries';
 import { parseArgs, UsageError } from '../args';
-import { color, duration, num, safe, table, when } from '../format';
+import { color, safe, table, when } from '../format';
+import { formatNumber, formatDuration, formatBytes as bytes } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
-import { formatBytes as bytes } from '../../core/util/format';
 
 export const SHOW_HELP = `lineage show <run> [--json] [--packages]
 
@@ -30,7 +30,7 @@ export async function showCommand(argv: string[]): Promise<number> {
   lines.push(`${color.bold(safe(r.name))}  ${r.id}`);
   lines.push(`  experiment  ${safe(r.experiment)}`);
   lines.push(`  status      ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.signal ? ` (signal ${r.signal})` : ''}`);
-  lines.push(`  started     ${when(r.startedAt)}   duration ${duration(r.durationMs)}`);
+  lines.push(`  started     ${when(r.startedAt)}   duration ${formatDuration(r.durationMs)}`);
   lines.push(`  command     ${safe(r.command.join(' '))}`);
   if (r.git) lines.push(`  git         ${r.git.commit.slice(0, 12)} on ${safe(r.git.branch ?? '?')}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`);
   if (r.python) lines.push(`  python      ${safe(r.python.path)} ${r.python.version ?? ''} (${r.python.packages} packages)`);
@@ -46,7 +46,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     lines.push(
       table(
         ['KEY', 'LAST', 'MIN', 'MAX', 'POINTS', 'LAST STEP'],
-        r.metrics.map((m) => [safe(m.key), num(m.last), num(m.min), num(m.max), String(m.count), num(m.lastStep)]),
+        r.metrics.map((m) => [safe(m.key), formatNumber(m.last), formatNumber(m.min), formatNumber(m.max), String(m.count), formatNumber(m.lastStep)]),
       ).replace(/^/gm, '  '),
     );
   }

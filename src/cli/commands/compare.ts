@@ -1,18 +1,19 @@
-import { getRun, RunDetail } from '../../core/runs/queries';
+import { getRun } from '../../core/runs/queries';
+import { compareRuns } from '../../core/runs/compareRuns';
 import { parseArgs, UsageError } from '../args';
 import { color, safe, table } from '../format';
 import { formatNumber } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
 
+// The extension's run documents still import compareRuns from here until they switch to core/runs/compareRuns.
+export { compareRuns } from '../../core/runs/compareRuns';
+
 export const COMPARE_HELP = `lineage compare <run> <run>… [--only-diff] [--json]
 
 Params and final metrics side by side. Rows that differ are marked with *; for metrics the best value of
 each row is marked with ▲ (highest) or ▼ (lowest) when the name says which way is better (loss, error,
 rmse, mae … lower; accuracy, r2, auc, f1 … higher).`;
-
-const LOWER_BETTER = /(loss|err|error|rmse|mse|mae|mape|perplexity)/i;
-const HIGHER_BETTER = /(acc|accuracy|r2|auc|f1|precision|recall|score)/i;
 
 export async function compareCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { 'only-diff': 'bool', json: 'bool', workspace: 'string', help: 'bool' });
@@ -51,31 +52,4 @@ export async function compareCommand(argv: string[]): Promise<number> {
   }
   console.log(table(header, rows));
   return 0;
-}
-
-export interface Comparison {
-  params: Array<{ key: string; values: Array<string | number | null | undefined>; differs: boolean }>;
-  metrics: Array<{ key: string; values: Array<number | null>; differs: boolean; best: number | null; direction: 'min' | 'max' | null }>;
-}
-
-export function compareRuns(runs: RunDetail[]): Comparison {
-  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-  const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
-  const params = paramKeys.map((key) => {
-    const values = runs.map((r) => (key in r.params ? r.params[key] : undefined));
-    return { key, values, differs: new Set(values.map((v) => JSON.stringify(v ?? null))).size > 1 };
-  });
-  const metrics = metricKeys.map((key) => {
-    const values = runs.map((r) => r.metrics.find((m) => m.key === key)?.last ?? null);
-    const direction: 'min' | 'max' | null = LOWER_BETTER.test(key) ? 'min' : HIGHER_BETTER.test(key) ? 'max' : null;
-    let best: number | null = null;
-    if (direction) {
-      values.forEach((v, i) => {
-        if (v === null || Number.isNaN(v)) return;
-        if (best === null || (direction === 'min' ? v < values[best]! : v > values[best]!)) best = i;
-      });
-    }
-    return { key, values, differs: new Set(values.map((v) => String(v))).size > 1, best, direction };
-  });
-  return { params, metrics };
 }

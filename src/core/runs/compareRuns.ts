@@ -1,0 +1,30 @@
+import type { RunDetail } from './queries';
+import { metricDirection, MetricDirection } from './metricDirection';
+
+/** Runs side by side: every param and final metric key any of them has, in one column per run. */
+export interface Comparison {
+  params: Array<{ key: string; values: Array<string | number | null | undefined>; differs: boolean }>;
+  metrics: Array<{ key: string; values: Array<number | null>; differs: boolean; best: number | null; direction: MetricDirection | null }>;
+}
+
+export function compareRuns(runs: RunDetail[]): Comparison {
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+  const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
+  const params = paramKeys.map((key) => {
+    const values = runs.map((r) => (key in r.params ? r.params[key] : undefined));
+    return { key, values, differs: new Set(values.map((v) => JSON.stringify(v ?? null))).size > 1 };
+  });
+  const metrics = metricKeys.map((key) => {
+    const values = runs.map((r) => r.metrics.find((m) => m.key === key)?.last ?? null);
+    const direction = metricDirection(key);
+    let best: number | null = null;
+    if (direction) {
+      values.forEach((v, i) => {
+        if (v === null || Number.isNaN(v)) return;
+        if (best === null || (direction === 'min' ? v < values[best]! : v > values[best]!)) best = i;
+      });
+    }
+    return { key, values, differs: new Set(values.map((v) => String(v))).size > 1, best, direction };
+  });
+  return { params, metrics };
+}

@@ -1,153 +1,31 @@
 """Lineage: local-first experiment tracking. Zero dependencies (Python >= 3.8, stdlib only).
 
 Under the Lineage launcher a run is already active; elsewhere call start_run(). Without a run, logging
-calls warn once and do nothing, so a script never fails because tracking is off."""
-import os
-import stat
+calls warn once and do nothing, so a script never fails because tracking is off.
 
-from . import _capture, _run
+    import lineage
+    with lineage.start_run(name="baseline"):      # not needed under the launcher
+        lineage.log_params({"lr": 0.01, "epochs": 10})
+        for epoch in range(10):
+            lineage.log_metric("loss", 0.5 / (epoch + 1))   # step: the key's previous step + 1
+        lineage.log_model("model.pkl", flavor="sklearn")
+
+The public API, and where each part lives (this file only re-exports):
+  * logging (_api):     log_param, log_params, log_metric, log_metrics, set_tag, log_artifact, log_model,
+                        log_dataset, flush
+  * runs (_run):        start_run, end_run, active_run, Run
+  * automatic (_autolog): autolog - argparse results as params, files read and written as datasets
+The line format is docs/events-format.md. Internal modules: _state (the active run and warnings; imports
+no other lineage module), _writer (events.jsonl), _capture (file audit hook), _record (run.json)."""
+from ._api import (flush, log_artifact, log_dataset, log_metric, log_metrics, log_model, log_param,
+                   log_params, set_tag)
 from ._autolog import autolog
-from ._run import Run, active_run, end_run, start_run
-from ._writer import check_key, clip, emit, flush, jstr, line, log_metric
+from ._run import Run, end_run, start_run
+from ._state import active_run
+from . import _run
 
 __version__ = "0.1.0"
 __all__ = ["log_param", "log_params", "log_metric", "log_metrics", "set_tag", "log_artifact", "log_model",
            "log_dataset", "start_run", "end_run", "active_run", "autolog", "flush", "Run"]
 
-_NONFINITE = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
-
-
-def log_metrics(metrics, step=None):
-    """Logs several metrics; each key's step defaults to its own previous step + 1."""
-    for key, value in metrics.items():
-        log_metric(key, value, step)
-
-
-def _param_json(value):
-    if getattr(value, "shape", None) == () and hasattr(value, "item"):
-        value = value.item()  # numpy scalars and 0-d arrays become plain Python values
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return int.__repr__(int(value))
-    if isinstance(value, float):
-        f = float(value)
-        return float.__repr__(f) if f - f == 0 else _NONFINITE[float.__repr__(f)]
-    if type(value) is not str:
-        value = str(value)
-    return jstr(clip(value, "a param value"))
-
-
-def log_param(key, value):
-    """Records a hyper-parameter. str/int/float/bool/None are kept as they are, anything else as str()."""
-    if _run.run_or_warn() is None:
-        return
-    key = check_key(key, "log_param")
-    emit('{"type":"param","key":%s,"value":%s}\n' % (jstr(key), _param_json(value)))
-
-
-def log_params(params):
-    for key, value in params.items():
-        log_param(key, value)
-
-
-def set_tag(key, value):
-    if _run.run_or_warn() is None:
-        return
-    key = check_key(key, "set_tag")
-    emit(line({"type": "tag", "key": key, "value": clip(str(value), "a tag value")}))
-
-
-def _artifact_name(name):
-    text = os.fspath(name)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
-    norm = text.replace("\\", "/")
-    if not norm or "\0" in norm or norm.startswith("/") or norm[1:2] == ":" or os.path.isabs(text):
-        raise ValueError("lineage: artifact name %r must be a relative path inside the run folder" % text)
-    parts = [p for p in norm.split("/") if p not in ("", ".")]
-    if not parts or ".." in parts:
-        raise ValueError("lineage: artifact name %r must not be empty or contain '..'" % text)
-    return "/".join(parts)
-
-
-def log_artifact(path, name=None):
-    """Copies a file or folder into <run>/artifacts/<name> (default: its own name); returns the path
-    relative to the run folder, e.g. "artifacts/model.pkl"."""
-    run = _run.run_or_warn()
-    if run is None:
-        return None
-    import shutil
-    src = os.fspath(path)
-    rel = _artifact_name(os.path.basename(os.path.normpath(src)) if name is None else name)
-    root = os.path.realpath(os.path.join(run.dir, "artifacts"))
-    dest = os.path.join(root, *rel.split("/"))
-    if not os.path.realpath(dest).startswith(root + os.sep):  # e.g. a symlinked sub-folder
-        raise ValueError("lineage: artifact name %r leads outside the run folder" % (name,))
-    if not os.path.exists(src):
-        raise FileNotFoundError("lineage.log_artifact: %s does not exist" % src)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    with _capture.paused():  # reading src to copy it is no input of the script's
-        if os.path.realpath(src) == os.path.realpath(dest):
-            pass  # the script saved it straight into the run's artifacts folder
-        elif os.path.isdir(src):
-            shutil.copytree(src, dest, dirs_exist_ok=True)
-        else:
-            shutil.copyfile(src, dest)
-    rel = "artifacts/" + rel
-    emit(line({"type": "artifact", "path": rel}))
-    return rel
-
-
-def log_model(path, flavor="pickle", name=None):
-    """log_artifact plus a model event, e.g. log_model("model.pkl", flavor="sklearn")."""
-    rel = log_artifact(path, name)
-    if rel is not None:
-        emit(line({"type": "model", "path": rel, "flavor": str(flavor)}))
-    return rel
-
-
-def log_dataset(path, role="train"):
-    """Records data the run read or wrote: relative to the workspace when inside it, else absolute. For a
-    file, its size and mtime now are recorded too."""
-    run = _run.run_or_warn()
-    if run is None:
-        return None
-    text = os.fspath(path)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
-    st = None
-    if "://" not in text:  # URLs (s3://, https://) are kept as given
-        full = os.path.abspath(text)
-        text = _workspace_relative(full, run.workspace)
-        try:
-            st = os.stat(full)
-        except (OSError, ValueError):
-            pass
-    event = {"type": "dataset", "path": text, "role": str(role)}
-    if st is not None and stat.S_ISREG(st.st_mode):
-        event["size"], event["mtime"] = st.st_size, st.st_mtime
-    emit(line(event))
-    return text
-
-
-def _workspace_relative(path, workspace):
-    for p, ws in ((path, os.path.abspath(workspace)), (os.path.realpath(path), os.path.realpath(workspace))):
-        try:
-            if os.path.commonpath([p, ws]) == ws:
-                return os.path.relpath(p, ws).replace(os.sep, "/")
-        except ValueError:  # different drives on Windows
-            pass
-    return path
-
-
-if os.environ.get("LINEAGE_RUN_DIR") and active_run() is None:
-    # sitecustomize normally did this already; it may have been skipped (python -S, a sitecustomize
-    # earlier on sys.path), and importing lineage is then the next best moment.
-    try:
-        _run.activate_from_env()
-    except Exception as _e:
-        from ._writer import warn as _warn
-        _warn("run tracking is off for this script (%s: %s)" % (type(_e).__name__, _e))
+_run.activate_on_import()  # joins the launcher's run (LINEAGE_RUN_DIR) if sitecustomize did not

@@ -2,6 +2,9 @@
 import functools
 import threading
 
+from . import _capture, _state
+from ._api import log_param
+
 _enabled = False
 _depth = threading.local()
 
@@ -22,7 +25,6 @@ def autolog(args=None, data=None):
         if _enabled:
             _patch()
     if data is not None:
-        from . import _capture
         _capture.set_wanted(data)
 
 
@@ -54,8 +56,7 @@ def _wrap(original):
 
 
 def _log(namespace):
-    from . import _run, log_param
-    if _run.active_run() is None:
+    if _state.run is None:
         return
     try:
         items = sorted(vars(namespace).items())
@@ -65,5 +66,4 @@ def _log(namespace):
         try:
             log_param(key, value)
         except Exception as e:
-            from ._writer import warn
-            warn("argument %r was not logged (%s)" % (key, e))
+            _state.warn("argument %r was not logged (%s)" % (key, e))

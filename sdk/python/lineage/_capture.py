@@ -28,6 +28,9 @@ import os
 import sys
 from _thread import get_ident
 
+from . import _state
+from ._writer import emit, flush, line
+
 CAP = 1000  # files per role and process; past it a warning, and no more lines of that role
 _MAX_SEEN = 100000
 
@@ -140,8 +143,7 @@ def _add_output(p, rel):
 
 
 def _cap_reached(what):
-    from ._writer import warn
-    warn("%d files %s by this process were recorded as datasets; further ones are not (log them with "
+    _state.warn("%d files %s by this process were recorded as datasets; further ones are not (log them with "
          "lineage.log_dataset)" % (CAP, what))
 
 
@@ -266,7 +268,6 @@ def start(run, owner=True):
     want = env_wants_capture() if _wanted is None else _wanted
     if not want or not hasattr(sys, "addaudithook"):
         return
-    from ._writer import emit, flush, line
     _emit, _line, _flush = emit, line, flush
     _early = not owner
     _configured_for = run
@@ -301,15 +302,14 @@ def set_wanted(on):
     if not on:
         _on = False  # outputs already seen are still written at the end
         return
-    from . import _run
-    run = _run.active_run()
+    run = _state.run
     if run is None or _on:
         return
     if _configured_for is run and hasattr(sys, "addaudithook"):
         _install()
         _on = True
     else:
-        start(run, _run._owner)
+        start(run, _state.owner)
 
 
 def flush_outputs():

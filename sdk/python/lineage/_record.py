@@ -7,6 +7,8 @@ import socket
 import sys
 import time
 
+from ._state import warn
+
 _ADJECTIVES = ["amber", "brisk", "calm", "deft", "eager", "fair", "grand", "hazy", "keen", "lucid",
                "mellow", "nimble", "proud", "quiet", "rapid", "sharp", "sunny", "tidy", "vivid", "witty"]
 _NOUNS = ["birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "island", "lagoon", "meadow",
@@ -105,7 +107,6 @@ def end(run, status, exit_code, error):
     try:
         write_atomic(os.path.join(run.dir, "run.json"), record)
     except OSError as e:
-        from ._writer import warn
         warn("could not update run.json (%s)" % e)
 
 

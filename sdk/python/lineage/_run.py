@@ -4,8 +4,9 @@ import atexit
 import os
 import sys
 
-from . import _capture
+from . import _autolog, _capture, _state
 from . import _writer as w
+from ._state import warn
 
 # Set in the environment by the first process that joins a launcher run, so that Python subprocesses
 # (multiprocessing spawn workers, helper scripts) add their metrics to the run but never end it.
@@ -30,7 +31,7 @@ class Run(object):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self is not _run:
+        if self is not _state.run:
             return False
         if self.launched:
             w.flush()
@@ -46,8 +47,7 @@ class Run(object):
         return False
 
 
-_run = None
-_owner = False
+# The active run and whether this process owns it are _state.run and _state.owner.
 _status_written = False
 _exit_code = None
 _hooks_installed = False
@@ -55,22 +55,11 @@ _atexit_installed = False
 _prev_excepthook = None
 
 
-def active_run():
-    """The active run (an object with `.id` and `.dir`), or None."""
-    return _run
-
-
-def run_or_warn():
-    if _run is None:
-        w._inactive()
-    return _run
-
-
 def activate_from_env():
     """Joins the launcher's run (LINEAGE_RUN_DIR); called from sitecustomize at interpreter start."""
     run_dir = os.environ.get("LINEAGE_RUN_DIR")
-    if not run_dir or _run is not None:
-        return _run
+    if not run_dir or _state.run is not None:
+        return _state.run
     run_dir = os.path.abspath(run_dir)
     pid = str(os.getpid())
     owner = os.environ.get(OWNER_ENV, pid) == pid
@@ -79,24 +68,35 @@ def activate_from_env():
     run = Run(os.environ.get("LINEAGE_RUN_ID") or os.path.basename(run_dir), run_dir, workspace, True)
     _begin(run, owner)
     if owner and os.environ.get("LINEAGE_AUTOLOG_ARGS", "1") != "0":
-        from . import _autolog
         _autolog.autolog(args=True)
     return run
+
+
+def activate_on_import():
+    """`import lineage` under the launcher: sitecustomize normally joined the run already, but it may have
+    been skipped (python -S, a sitecustomize earlier on sys.path), and the import is then the next best
+    moment. Never raises: tracking off must not stop the script."""
+    if os.environ.get("LINEAGE_RUN_DIR") and _state.run is None:
+        try:
+            activate_from_env()
+        except Exception as e:
+            warn("run tracking is off for this script (%s: %s)" % (type(e).__name__, e))
 
 
 def start_run(name=None, experiment=None):
     """Starts a run for a script not started by Lineage (under the launcher: returns the launcher's run).
 
     Use as `with lineage.start_run(name=...) as run:` or call end_run() when done (else it ends at exit)."""
-    if _run is None and os.environ.get("LINEAGE_RUN_DIR"):
+    if _state.run is None and os.environ.get("LINEAGE_RUN_DIR"):
         try:
             activate_from_env()
         except Exception as e:
-            w.warn("could not join the launcher's run (%s: %s); starting a separate one" % (type(e).__name__, e))
-    if _run is not None:
-        if _run.launched:
-            return _run
-        raise RuntimeError("lineage: run %s is still active; call lineage.end_run() first" % _run.id)
+            warn("could not join the launcher's run (%s: %s); starting a separate one" % (type(e).__name__, e))
+    active = _state.run
+    if active is not None:
+        if active.launched:
+            return active
+        raise RuntimeError("lineage: run %s is still active; call lineage.end_run() first" % active.id)
     from . import _record
     workspace = _record.find_workspace(os.getcwd())
     run_id, run_dir, record = _record.create_run(workspace, name, experiment)
@@ -110,18 +110,18 @@ def end_run(status="finished"):
     ends with the process, so under the launcher this only flushes."""
     if status not in ("finished", "failed", "killed"):
         raise ValueError("lineage.end_run: status must be 'finished', 'failed' or 'killed', got %r" % (status,))
-    if _run is None:
+    if _state.run is None:
         return
-    if _run.launched:
+    if _state.run.launched:
         w.flush()
     else:
         _finish(status, None, 0 if status == "finished" else 1)
 
 
 def _begin(run, owner):
-    global _run, _owner, _status_written
+    global _status_written
     w.open_events(os.path.join(run.dir, "events.jsonl"))
-    _run, _owner, _status_written = run, owner, False
+    _state.run, _state.owner, _status_written = run, owner, False
     if owner:
         w.emit(w.line({"type": "env", "python": sys.executable,
                        "python_version": sys.version.split()[0], "pid": os.getpid()}))
@@ -130,19 +130,19 @@ def _begin(run, owner):
     try:
         _capture.start(run, owner)
     except Exception as e:
-        w.warn("files the script reads and writes are not recorded (%s: %s)" % (type(e).__name__, e))
+        warn("files the script reads and writes are not recorded (%s: %s)" % (type(e).__name__, e))
 
 
 def _finish(status, error, exit_code):
     """Writes the status line once (owner process only), flushes, and closes an SDK-made run."""
-    global _run, _status_written
-    run = _run
+    global _status_written
+    run = _state.run
     if run is None:
         return
     _capture.flush_outputs()  # before the status line, which stays the last
     if not run.launched:
         _capture.stop()
-    if _owner and not _status_written:
+    if _state.owner and not _status_written:
         _status_written = True
         event = {"type": "status", "status": status}
         if error:
@@ -150,9 +150,9 @@ def _finish(status, error, exit_code):
         w.emit(w.line(event))
     w.flush()
     if not run.launched:
-        _run = None
+        _state.run = None
         w.close_events()
-        if _owner:
+        if _state.owner:
             from . import _record
             _record.end(run, status, exit_code, error)
 
@@ -175,7 +175,7 @@ def _exit_error(code):
 
 
 def _at_exit():
-    if _run is None:
+    if _state.run is None:
         return
     w.stop_background()
     if _status_written:
@@ -194,17 +194,17 @@ def _at_exit():
 
 def _at_os_exit(code):
     w.stop_background()
-    if _run is not None and _owner and not _status_written:
+    if _state.run is not None and _state.owner and not _status_written:
         _finish("finished" if code == 0 else "failed", None if code == 0 else "os._exit(%s)" % code, code)
     else:
-        if _run is not None:
+        if _state.run is not None:
             _capture.flush_outputs()
         w.flush()
 
 
 def _excepthook(exc_type, exc, tb):
     try:
-        if _run is not None and not _status_written:
+        if _state.run is not None and not _status_written:
             if issubclass(exc_type, KeyboardInterrupt):
                 _finish("killed", None, 130)
             else:
@@ -216,7 +216,7 @@ def _excepthook(exc_type, exc, tb):
 
 def _on_sigterm(signum, frame):
     import signal
-    if _run is None:
+    if _state.run is None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
@@ -297,8 +297,7 @@ def _install_hooks(owner):
 
 
 def _after_fork_in_child():
-    global _owner
-    _owner = False  # a forked worker adds metrics; the parent alone reports how the run ended
+    _state.owner = False  # a forked worker adds metrics; the parent alone reports how the run ended
     try:
         import signal
         if signal.getsignal(signal.SIGTERM) is _on_sigterm:

@@ -4,9 +4,10 @@ only, reuses the line's start per key and the "ts" text per millisecond, and bui
 %-format; float formatting is most of what is left."""
 import json
 import os
-import sys
 import threading
 import time
+
+from ._state import inactive as _inactive, warn
 
 WRITER = "lineage-python/0.1"
 MAX_LINES = 1000
@@ -30,24 +31,6 @@ _time = time.time
 _frepr = float.__repr__
 _dumps = json.dumps
 _METRIC = '%s%s,"step":%d,"ts":%s}\n'
-_warned = set()
-
-
-def warn(message, once=None):
-    if once is not None:
-        if once in _warned:
-            return
-        _warned.add(once)
-    try:
-        sys.stderr.write("lineage: %s\n" % message)
-        sys.stderr.flush()
-    except Exception:
-        pass
-
-
-def _inactive():
-    warn("no active run, so logging calls are ignored (call lineage.start_run() or launch the script "
-         "with Lineage)", once="inactive")
 
 
 def jslen(s):

@@ -1,13 +1,12 @@
 import * as path from 'node:path';
 import { launchRun, LaunchError } from '../../core/launcher/launch';
 import { LineageWorkspace } from '../../core/workspace';
-import { getRun } from '../../core/runs/queries';
-import { keyMetrics } from '../../core/runs/keyMetrics';
-import { fingerprintRunDatasets } from '../../core/datasets/runDatasets';
+import { keyMetricsText } from '../../core/runs/keyMetrics';
+import { finishRun } from '../../core/runs/finishRun';
 import { parseArgs, UsageError } from '../args';
 import { color, safe } from '../format';
-import { formatNumber, formatDuration } from '../../core/util/format';
-import { printNotices, saveQuietly, workspaceDirFrom } from '../context';
+import { formatDuration } from '../../core/util/format';
+import { workspaceDirFrom } from '../context';
 
 export const RUN_HELP = `lineage run [options] -- <command…>
 lineage run [options] <script.py> [script args…]
@@ -71,18 +70,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 
   const ws = await LineageWorkspace.open(workspace, { sync: false });
-  await ws.sync();
-  printNotices(ws);
-  try {
-    await fingerprintRunDatasets(ws.store, ws.paths, handle.id);
-  } catch (err) {
-    process.stderr.write(color.yellow(`lineage: could not fingerprint the run's datasets: ${(err as Error).message}`) + '\n');
-  }
-  const detail = getRun(ws.store, handle.id);
-  await saveQuietly(ws);
+  const warn = (message: string) => process.stderr.write(color.yellow(`lineage: ${message}`) + '\n');
+  const detail = await finishRun(ws, handle.id, { onWarning: warn, onNotice: warn, save: 'now' });
   ws.close();
 
-  const metrics = keyMetrics(detail.metrics, 3).map((m) => `${m.key} ${formatNumber(m.last)}`).join(' · ');
+  const metrics = keyMetricsText(detail.metrics, 3);
   const status = detail.status === 'finished' ? color.green(detail.status) : color.red(detail.status);
   process.stderr.write(
     `lineage: run ${detail.id} ${status} in ${formatDuration(detail.durationMs)}${metrics ? ' · ' + metrics : ''}\n` +

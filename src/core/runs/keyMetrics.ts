@@ -1,4 +1,5 @@
 import type { MetricSummary } from './queries';
+import { formatNumber } from '../util/format';
 
 const VALIDATION = /^(val|valid|validation|test|eval)([_./-]|$)/i;
 /** The usual headline metrics, in the order people quote them. */
@@ -27,4 +28,11 @@ export function chartMetrics(runs: Array<{ metrics: MetricSummary[] }>, n = 4): 
   const curves = new Map<string, MetricSummary>();
   for (const r of runs) for (const m of r.metrics) if (m.count > 1 && !curves.has(m.key)) curves.set(m.key, m);
   return keyMetrics([...curves.values()], n).map((m) => m.key);
+}
+
+/** "val_rmse 0.31 · val_r2 0.87": the key metrics as one line of text, for end-of-run messages. */
+export function keyMetricsText(metrics: MetricSummary[], n = 3): string {
+  return keyMetrics(metrics, n)
+    .map((m) => `${m.key} ${formatNumber(m.last)}`)
+    .join(' · ');
 }

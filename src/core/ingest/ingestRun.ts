@@ -357,6 +357,11 @@ export function deleteRunRows(store: Store, runId: string): void {
   store.run('DELETE FROM runs WHERE id = ?', [runId]);
 }
 
+/** An experiment exists while it has runs: after runs leave the index, the empty ones go too. */
+export function dropEmptyExperiments(store: Store): void {
+  store.run('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)');
+}
+
 function toMs(iso: string | undefined): number | null {
   if (!iso) return null;
   const t = Date.parse(iso);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
-import { deleteRunRows, IngestResult, prepareRun, PreparedRun, applySlice, finishRun, loadSummaries, parseNewEvents } from './ingestRun';
+import { deleteRunRows, dropEmptyExperiments, IngestResult, prepareRun, PreparedRun, applySlice, finishRun, loadSummaries, parseNewEvents } from './ingestRun';
 import { ParsePool, PARALLEL_MIN_BYTES } from './parsePool';
 import { RUN_ID_PATTERN } from '../util/ids';
 
@@ -72,7 +72,7 @@ export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<Sy
       store.transaction(() => deleteRunRows(store, id));
       report.removed.push(id);
     }
-    store.run('DELETE FROM experiments WHERE id NOT IN (SELECT DISTINCT experiment_id FROM runs)');
+    dropEmptyExperiments(store);
   }
   opts.onProgress?.(folders.length, folders.length);
   return report;

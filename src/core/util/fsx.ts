@@ -74,10 +74,6 @@ export function readJsonIfExists<T>(file: string): T | undefined {
   return JSON.parse(text) as T;
 }
 
-export function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {

@@ -9,6 +9,8 @@ export interface LineagePaths {
   db: string;
   lock: string;
   runs: string;
+  /** Deleted runs, when the system has no trash a rename can reach (a server, a container, Windows). */
+  trash: string;
   /** Written with the first save; its presence means an index existed before. */
   marker: string;
 }
@@ -21,6 +23,7 @@ export function lineagePaths(workspace: string): LineagePaths {
     db: path.join(root, 'lineage.db'),
     lock: path.join(root, 'lineage.db.lock'),
     runs: path.join(root, 'runs'),
+    trash: path.join(root, 'trash'),
     marker: path.join(root, 'lineage.json'),
   };
 }

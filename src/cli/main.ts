@@ -4,6 +4,7 @@ import { showCommand, SHOW_HELP } from './commands/show';
 import { compareCommand, COMPARE_HELP } from './commands/compare';
 import { dbCommand, DB_HELP } from './commands/db';
 import { dataCommand, DATA_HELP } from './commands/data';
+import { rmCommand, RM_HELP } from './commands/rm';
 import { UsageError } from './args';
 import { RunNotFoundError } from '../core/runs/queries';
 import { LockTimeoutError } from '../core/store/writerLock';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   ls: { run: lsCommand, help: LS_HELP },
   show: { run: showCommand, help: SHOW_HELP },
   compare: { run: compareCommand, help: COMPARE_HELP },
+  rm: { run: rmCommand, help: RM_HELP },
   db: { run: dbCommand, help: DB_HELP },
   data: { run: dataCommand, help: DATA_HELP },
 };
@@ -26,6 +28,7 @@ Usage:
   lineage show <run>                                       one run in full
   lineage compare <run> <run>…                             params and metrics side by side
   lineage data status|diff|runs|of|fingerprint             the exact data runs used, and whether it changed
+  lineage rm <run>… [--yes] [--permanent]                  delete runs (to the trash unless --permanent)
   lineage db rebuild                                       rebuild the index from the run folders
 
 Every command takes --workspace DIR (default: the nearest folder upward holding .lineage, else the git root).

@@ -2,11 +2,6 @@ import { LineageWorkspace } from '../core/workspace';
 import { findWorkspace } from '../core/util/lineagePaths';
 import { color } from './format';
 
-export interface CliContext {
-  workspaceDir: string;
-  json: boolean;
-}
-
 export function workspaceDirFrom(flag: string | boolean | undefined): string {
   if (typeof flag === 'string') return flag;
   return process.env.LINEAGE_WORKSPACE || findWorkspace(process.cwd());

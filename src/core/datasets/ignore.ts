@@ -1,5 +1,7 @@
+import { LINEAGE_DIR } from '../util/lineagePaths';
+
 /** Names never part of a dataset: version control, caches, Lineage's own folder. */
-export const DEFAULT_IGNORE = ['.git', '.hg', '.svn', '__pycache__', '.lineage', '.ipynb_checkpoints', '.DS_Store', 'node_modules'];
+export const DEFAULT_IGNORE = ['.git', '.hg', '.svn', '__pycache__', LINEAGE_DIR, '.ipynb_checkpoints', '.DS_Store', 'node_modules'];
 
 /**
  * Patterns match one path segment (a file or folder name), with `*` and `?` wildcards, like the simple

@@ -31,7 +31,7 @@ export interface RunDatasetLink {
 }
 
 export function versionFilePath(paths: LineagePaths, sha256: string): string {
-  return path.join(paths.root, 'fingerprints', `${sha256}.json.gz`);
+  return path.join(paths.fingerprints, `${sha256}.json.gz`);
 }
 
 export function writeVersionFile(paths: LineagePaths, fp: Fingerprint, profile: unknown): void {

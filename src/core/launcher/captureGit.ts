@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GitInfo } from '../runs/runRecord';
+import { LINEAGE_DIR } from '../util/lineagePaths';
 
 /** Untracked files bigger than this are listed but not copied into the diff. */
 const MAX_UNTRACKED_BYTES = 1024 * 1024;
@@ -31,7 +32,7 @@ export async function captureGit(cwd: string, runDir: string): Promise<GitInfo |
   ]);
   const untracked = (untrackedOut ?? '')
     .split('\0')
-    .filter((f) => f && !f.startsWith('.lineage/') && !f.includes('/.lineage/'));
+    .filter((f) => f && !f.startsWith(`${LINEAGE_DIR}/`) && !f.includes(`/${LINEAGE_DIR}/`));
   let text = diff ?? '';
   for (const f of untracked.slice(0, 200)) {
     let size = Infinity;

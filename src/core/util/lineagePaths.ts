@@ -11,6 +11,8 @@ export interface LineagePaths {
   runs: string;
   /** Deleted runs, when the system has no trash a rename can reach (a server, a container, Windows). */
   trash: string;
+  /** One file per dataset version, so a rebuild restores every fingerprint. */
+  fingerprints: string;
   /** Written with the first save; its presence means an index existed before. */
   marker: string;
 }
@@ -24,6 +26,7 @@ export function lineagePaths(workspace: string): LineagePaths {
     lock: path.join(root, 'lineage.db.lock'),
     runs: path.join(root, 'runs'),
     trash: path.join(root, 'trash'),
+    fingerprints: path.join(root, 'fingerprints'),
     marker: path.join(root, 'lineage.json'),
   };
 }

@@ -1,15 +1,18 @@
 import * as vscode from 'vscode';
-import { ExtensionContextState } from './state';
+import { Lineage } from './lineage';
 import { registerRunCommands } from './commands/runCommands';
 import { registerManageCommands } from './commands/manageCommands';
 import { registerDataCommands } from './commands/dataCommands';
 import { RunManager } from './runs/runManager';
 import { RunsWatcher } from './runs/runsWatch';
 import { ExperimentsTree, ExperimentNode } from './views/experimentsTree';
-import { DatasetsTree, ModelsTree } from './views/datasetsTree';
+import { DatasetsTree } from './views/datasetsTree';
+import { ModelsTree } from './views/modelsTree';
 import { RunDocuments, RUN_SCHEME } from './views/runDocuments';
 import { TrainingLenses } from './lenses/trainingLenses';
 import { installTerminalCli } from './terminalEnv';
+import { affectsSetting } from './config';
+import { VIEWS } from './commands/ids';
 import { registerComparePanel } from './panels/comparePanel';
 import { registerRunDetailPanel } from './panels/runDetailPanel';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
@@ -41,50 +44,65 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   // loading the module and calling activate() is not ours and is left out.
   const loadMs = typeof __lineageLoadStart === 'number' ? moduleLoadedAt - __lineageLoadStart : 0;
   const t0 = performance.now();
-  const state = new ExtensionContextState(context);
-  const runs = new RunManager(state);
-  const tree = new ExperimentsTree(state);
-  const treeView = vscode.window.createTreeView<ExperimentNode>('lineage.experiments', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
-  state.treeView = Promise.resolve(treeView as vscode.TreeView<unknown>);
-  const lenses = new TrainingLenses(state);
+  const lineage = new Lineage(context);
+  const runs = new RunManager(lineage);
+  const tree = new ExperimentsTree(lineage);
+  const treeView = vscode.window.createTreeView<ExperimentNode>(VIEWS.experiments, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
+  lineage.treeView = Promise.resolve(treeView as vscode.TreeView<unknown>);
+  const lenses = new TrainingLenses(lineage);
+  const datasets = new DatasetsTree(lineage);
+  const models = new ModelsTree(lineage);
+  const documents = new RunDocuments(lineage);
   // fs.watch calls only, but off the activation path all the same.
   let watcher: RunsWatcher | undefined;
-  const startWatch = setImmediate(() => (watcher = new RunsWatcher(state)));
+  const startWatch = setImmediate(() => (watcher = new RunsWatcher(lineage)));
+  // Disposed in reverse: the views and watchers let go of the events before Lineage disposes them.
   context.subscriptions.push(
-    state,
+    lineage,
     runs,
     { dispose: () => (clearImmediate(startWatch), watcher?.dispose()) },
+    tree,
     treeView,
-    state.onDidChangeRunsIn((e) => void tree.runsChanged(e.folder, e.ids).catch(() => tree.refresh())),
-    vscode.window.createTreeView('lineage.datasets', { treeDataProvider: new DatasetsTree(state) }),
-    vscode.window.createTreeView('lineage.models', { treeDataProvider: new ModelsTree(state) }),
-    vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, new RunDocuments(state)),
+    lineage.onDidChangeRunsIn((e) => void tree.runsChanged(e.folder, e.ids).catch(() => tree.refresh())),
+    datasets,
+    vscode.window.createTreeView(VIEWS.datasets, { treeDataProvider: datasets }),
+    models,
+    vscode.window.createTreeView(VIEWS.models, { treeDataProvider: models }),
+    documents,
+    vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, documents),
+    lenses,
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lenses),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('lineage.trainingScripts')) lenses.refresh();
-      if (e.affectsConfiguration('lineage.pythonPath')) installTerminalCli(context);
+      if (affectsSetting(e, 'trainingScripts')) lenses.refresh();
+      if (affectsSetting(e, 'pythonPath')) installTerminalCli(context);
     }),
-    ...registerRunCommands(state, runs),
-    ...registerManageCommands(state, tree),
-    ...registerDataCommands(state),
-    registerComparePanel(state),
-    registerRunDetailPanel(state),
+    // A folder added or removed changes which folders the views list.
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      tree.refresh();
+      datasets.refresh();
+      models.refresh();
+    }),
+    ...registerRunCommands(lineage, runs),
+    ...registerManageCommands(lineage, tree),
+    ...registerDataCommands(lineage),
+    registerComparePanel(lineage),
+    registerRunDetailPanel(lineage),
     vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitDiffDocuments()),
   );
   // Off the activation path: a small file write and environment update.
   setImmediate(() => installTerminalCli(context));
   const activateMs = performance.now() - t0;
   const activationMs = loadMs + activateMs;
-  state.log(`Lineage activated in ${activationMs.toFixed(1)} ms (bundle evaluation ${loadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms).`);
+  lineage.log(`Lineage activated in ${activationMs.toFixed(1)} ms (bundle evaluation ${loadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms).`);
   return {
     activationMs,
     liveRuns: () => [...runs.live.keys()],
-    onDidChangeRuns: state.onDidChangeRuns,
+    onDidChangeRuns: lineage.onDidChangeRuns,
     watchedRuns: () => watcher?.watchedRuns() ?? [],
     experimentsTree: tree,
   };
 }
 
 export function deactivate(): Promise<void> | undefined {
-  return ExtensionContextState.current?.flush();
+  return Lineage.current?.flush();
 }

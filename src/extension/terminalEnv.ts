@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import { setting } from './config';
 
 /**
  * Puts `lineage` on the PATH of the integrated terminals (an environment variable collection), so runs
@@ -21,7 +22,7 @@ export function installTerminalCli(context: vscode.ExtensionContext): void {
   const env = context.environmentVariableCollection;
   env.description = 'Puts the `lineage` command on the PATH and passes the Python interpreter chosen for Lineage.';
   env.prepend('PATH', bin + path.delimiter);
-  const python = vscode.workspace.getConfiguration('lineage').get<string>('pythonPath');
+  const python = setting('pythonPath');
   if (python) env.replace('LINEAGE_PYTHON', python);
   else env.delete('LINEAGE_PYTHON');
 }

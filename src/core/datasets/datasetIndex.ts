@@ -139,3 +139,47 @@ export function runsUsingDataset(store: Store, key: string): VersionUse[] {
     ),
   }));
 }
+
+/** Each dataset path runs used or that was fingerprinted, with its number of versions, newest first. */
+export function listDatasets(store: Store, limit = 1000): Array<{ path: string; versions: number }> {
+  return store.all<{ path: string; versions: number }>(
+    'SELECT path, count(*) AS versions FROM datasets GROUP BY path ORDER BY max(created_at) DESC LIMIT ?',
+    [limit],
+  );
+}
+
+export interface VersionRow {
+  id: number;
+  sha: string;
+  size: number;
+  createdAt: number;
+  rows: number | null;
+}
+
+/** A dataset's versions newest first, with the row count of its profile: what a list of them shows. */
+export function datasetVersions(store: Store, key: string): VersionRow[] {
+  return store
+    .all<{ id: number; fingerprint: string | null; size: number | null; created_at: number; rows: number | null }>(
+      "SELECT id, fingerprint, size, created_at, json_extract(profile, '$.rows') AS rows FROM datasets WHERE path = ? ORDER BY created_at DESC",
+      [key],
+    )
+    .map((r) => ({ id: r.id, sha: r.fingerprint ?? '', size: r.size ?? 0, createdAt: r.created_at, rows: r.rows }));
+}
+
+/** The runs that used one version, newest first. */
+export function runsOfVersion(store: Store, versionId: number, limit = 500): Array<{ id: string; name: string; role: string; status: string }> {
+  return store.all(
+    'SELECT r.id, r.name, rd.role, r.status FROM run_datasets rd JOIN runs r ON r.id = rd.run_id WHERE rd.dataset_id = ? ORDER BY r.started_at DESC LIMIT ?',
+    [versionId, limit],
+  );
+}
+
+/** The newest run that read this dataset (not wrote it), with the version it recorded. */
+export function lastReadOf(store: Store, key: string): { runName: string; sha: string | null; size: number | null; mtime: number | null } | undefined {
+  return store.get(
+    `SELECT r.name AS runName, d.fingerprint AS sha, d.size, d.mtime FROM run_datasets rd JOIN runs r ON r.id = rd.run_id
+     LEFT JOIN datasets d ON d.id = rd.dataset_id
+     WHERE rd.path = ? AND rd.role <> 'output' ORDER BY r.started_at DESC LIMIT 1`,
+    [key],
+  );
+}

@@ -1,5 +1,6 @@
 import { watch, FSWatcher } from 'chokidar';
 import { resolveDatasetPath } from './datasetIndex';
+import { isWatchLimit, WATCH_LIMIT_ADVICE } from '../util/watchFiles';
 
 export interface DatasetWatcherOptions {
   workspace: string;
@@ -61,13 +62,11 @@ export class DatasetWatcher {
       if (key) this.queue(key);
     });
     w.on('error', (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      if ((code === 'ENOSPC' || code === 'EMFILE') && !this.polling) {
+      if (isWatchLimit(err) && !this.polling) {
         this.polling = true;
         this.opts.onNotice?.(
           `The system's file-watch limit is reached, so Lineage now checks the ${this.keys.length} dataset path(s) every ` +
-            `${Math.round((this.opts.pollIntervalMs ?? 2000) / 1000)} s instead. To watch instantly again, raise the limit: ` +
-            'sudo sysctl fs.inotify.max_user_watches=524288',
+            `${Math.round((this.opts.pollIntervalMs ?? 2000) / 1000)} s instead. To watch instantly again, raise the limit: ${WATCH_LIMIT_ADVICE}`,
         );
         void this.restart();
       }

@@ -177,3 +177,63 @@ function listRunsByIds(store: Store, ids: string[]): RunSummary[] {
 export function getPackages(store: Store, runId: string): Array<{ name: string; version: string }> {
   return store.all('SELECT name, version FROM packages WHERE run_id = ? ORDER BY name', [runId]);
 }
+
+/** Each experiment that has runs, with how many; the one run most recently first. */
+export function listExperiments(store: Store): Array<{ name: string; runs: number }> {
+  return store.all<{ name: string; runs: number }>(
+    `SELECT e.name, count(r.id) AS runs FROM experiments e JOIN runs r ON r.experiment_id = e.id
+     GROUP BY e.id ORDER BY max(r.started_at) DESC`,
+  );
+}
+
+/** A run's name and note, without its metrics: for prompts that show the current value. */
+export function runLabel(store: Store, id: string): { name: string; note: string | null } | undefined {
+  return store.get<{ name: string; note: string | null }>('SELECT name, note FROM runs WHERE id = ?', [id]);
+}
+
+export function hasRun(store: Store, id: string): boolean {
+  return !!store.get('SELECT 1 AS x FROM runs WHERE id = ?', [id]);
+}
+
+/** Runs the index says are in progress, with the machine they run on (null: recorded before hosts were). */
+export function runningRuns(store: Store): Array<{ id: string; host: string | null }> {
+  return store.all<{ id: string; host: string | null }>("SELECT id, host FROM runs WHERE status = 'running'");
+}
+
+/** The launcher's and the script's process ids, to tell whether a quiet run is still alive. */
+export function runProcesses(store: Store, id: string): { pid: number | null; childPid: number | null } | undefined {
+  return store.get<{ pid: number | null; childPid: number | null }>('SELECT pid, child_pid AS childPid FROM runs WHERE id = ?', [id]);
+}
+
+/** The newest runs whose command line names this script file, newest first. */
+export function recentRunsOfScript(store: Store, scriptPath: string, limit: number): string[] {
+  // The command is stored as JSON: look for the path as JSON writes it, with LIKE's own characters escaped.
+  const needle = '%' + JSON.stringify(scriptPath).slice(1, -1).replace(/[%_\\]/g, '\\$&') + '%';
+  return store
+    .all<{ id: string }>(`SELECT id FROM runs WHERE command LIKE ? ESCAPE '\\' ORDER BY started_at DESC LIMIT ?`, [needle, limit])
+    .map((r) => r.id);
+}
+
+export interface ModelArtifact {
+  runId: string;
+  name: string;
+  path: string;
+  flavor: string | null;
+  size: number | null;
+}
+
+/** Artifacts logged as models, newest run first. */
+export function listModels(store: Store, limit = 500): ModelArtifact[] {
+  return store.all<ModelArtifact>(
+    "SELECT a.run_id AS runId, r.name, a.path, a.flavor, a.size FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE a.kind = 'model' ORDER BY r.started_at DESC LIMIT ?",
+    [limit],
+  );
+}
+
+/** The run of the same experiment that started last before this one (undefined for its first run). */
+export function previousRunInExperiment(store: Store, id: string): string | undefined {
+  return store.get<{ id: string }>(
+    'SELECT id FROM runs WHERE experiment_id = (SELECT experiment_id FROM runs WHERE id = ?) AND started_at < (SELECT started_at FROM runs WHERE id = ?) ORDER BY started_at DESC LIMIT 1',
+    [id, id],
+  )?.id;
+}

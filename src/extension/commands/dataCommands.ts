@@ -1,11 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
+import { COMMANDS } from './ids';
+import { registerCommand } from './register';
+import { engine } from '../engine';
 
 /** "Fingerprint Dataset…" and "Show Data Status": the datasets engine from the command palette. */
-export function registerDataCommands(state: ExtensionContextState): vscode.Disposable[] {
+export function registerDataCommands(lineage: Lineage): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('lineage.fingerprintDataset', async (uri?: vscode.Uri) => {
+    registerCommand(COMMANDS.fingerprintDataset, async (uri?: vscode.Uri) => {
       if (!uri) {
         const picked = await vscode.window.showOpenDialog({
           canSelectFiles: true,
@@ -18,14 +21,10 @@ export function registerDataCommands(state: ExtensionContextState): vscode.Dispo
         uri = picked?.[0];
       }
       if (!uri) return;
-      const folder = state.folderOf(uri);
+      const folder = lineage.folderOf(uri);
       if (!folder) return void vscode.window.showErrorMessage('Lineage: open a folder first; fingerprints are kept in its .lineage folder.');
-      const ws = await state.workspace(folder);
-      const { fingerprint } = await import('../../core/datasets/fingerprint');
-      const { StatCache } = await import('../../core/datasets/statCache');
-      const { profileTable } = await import('../../core/datasets/profile');
-      const { datasetKey, recordVersion } = await import('../../core/datasets/datasetIndex');
-      const { writeVersionFile } = await import('../../core/datasets/versionFiles');
+      const ws = await lineage.workspace(folder);
+      const { fingerprint, StatCache, profileTable, datasetKey, recordVersion, writeVersionFile } = await engine();
       const target = uri.fsPath;
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Lineage: fingerprinting ${path.basename(target)}`, cancellable: false },
@@ -43,20 +42,20 @@ export function registerDataCommands(state: ExtensionContextState): vscode.Dispo
       );
       const { fp, profile } = result;
       if (fp.kind === 'missing') return void vscode.window.showErrorMessage(`Lineage: ${target} does not exist.`);
-      for (const w of fp.warnings) state.log(w);
-      state.log(`${fp.sha256}  ${datasetKey(folder, target)} (${fp.stats.hashed} read, ${fp.stats.cached} unchanged)`);
+      for (const w of fp.warnings) lineage.log(w);
+      lineage.log(`${fp.sha256}  ${datasetKey(folder, target)} (${fp.stats.hashed} read, ${fp.stats.cached} unchanged)`);
       const rows = profile ? ` · ${profile.rows.toLocaleString('en-US')} rows × ${profile.columns.length} columns` : '';
       const files = fp.kind === 'folder' ? ` · ${fp.fileCount.toLocaleString('en-US')} files` : '';
       const warn = fp.warnings.length ? ` · ${fp.warnings.length} warning(s) in the Lineage output` : '';
       const pick = await vscode.window.showInformationMessage(`Lineage: ${datasetKey(folder, target)} sha256 ${fp.sha256?.slice(0, 12)}…${files}${rows}${warn}`, 'Copy Fingerprint');
       if (pick && fp.sha256) await vscode.env.clipboard.writeText(fp.sha256);
     }),
-    vscode.commands.registerCommand('lineage.showDataStatus', async (runId?: string) => {
-      const folder = state.folderOf(vscode.window.activeTextEditor?.document.uri);
+    registerCommand(COMMANDS.showDataStatus, async (runId?: string) => {
+      // A run in hand is looked up in its own folder; else the active file's folder and its newest run.
+      const folder = (typeof runId === 'string' ? lineage.folderOfRun(runId) : undefined) ?? lineage.folderOf(vscode.window.activeTextEditor?.document.uri);
       if (!folder) return;
-      const ws = await state.workspace(folder);
-      const { listRuns } = await import('../../core/runs/queries');
-      const { dataStatus } = await import('../../core/datasets/status');
+      const ws = await lineage.workspace(folder);
+      const { listRuns, dataStatus } = await engine();
       const id = typeof runId === 'string' ? runId : listRuns(ws.store, { limit: 1 })[0]?.id;
       if (!id) return void vscode.window.showInformationMessage('Lineage: no runs yet. Run a training script with "Lineage: Run Current File as Experiment".');
       const st = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Lineage: checking data' }, () => dataStatus(ws.store, ws.paths, id));

@@ -1,127 +1,129 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
 import type { ExperimentsTree } from '../views/experimentsTree';
-import { runIdsFrom } from './runArgs';
-import { pickRun, pickRuns } from './runCommands';
+import type { UserEdits } from '../../core/runs/userEdits';
+import { lineagePaths, runDir } from '../../core/util/lineagePaths';
+import { byFolder, runRefsFrom, type RunRef } from './runArgs';
+import { pickRun, pickRuns } from './pickRuns';
 import { runDetailUri } from '../views/runDocuments';
+import { COMMANDS } from './ids';
+import { registerCommand, runCommand } from './register';
+import { updateSetting } from '../config';
+import { engine } from '../engine';
 
 /** Browsing and editing recorded runs: open, compare, rename, tag, note, star, delete, filter. */
-export function registerManageCommands(state: ExtensionContextState, tree: ExperimentsTree): vscode.Disposable[] {
-  const folder = () => state.folderOf();
+export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree): vscode.Disposable[] {
+  const located = (refs: RunRef[]) => byFolder(refs, (id) => lineage.folderOfRun(id));
+  /** Runs from the arguments (each acted on in its own folder), or one picked from every folder's runs. */
   const withRun = (title: string, fn: (id: string, folder: string) => Promise<unknown>) => async (arg?: unknown, selected?: unknown) => {
-    const f = folder();
-    if (!f) return;
-    let ids = runIdsFrom(arg, selected);
-    if (ids.length === 0) {
-      const id = await pickRun(state, f, title);
-      ids = id ? [id] : [];
+    let refs = runRefsFrom(arg, selected);
+    if (refs.length === 0) {
+      const picked = await pickRun(lineage, title);
+      refs = picked ? [picked] : [];
     }
-    for (const id of ids) await fn(id, f);
+    for (const [folder, ids] of located(refs)) for (const id of ids) await fn(id, folder);
   };
-  const edit = async (f: string, id: string, change: (e: import('../../core/runs/userEdits').UserEdits) => void) => {
-    const ws = await state.workspace(f);
-    const { updateUserEdits } = await import('../../core/runs/userEdits');
-    updateUserEdits(path.join(ws.paths.runs, id), change);
-    await state.sync(f, [id]);
+  const edit = async (folder: string, id: string, change: (e: UserEdits) => void) => {
+    const { updateUserEdits } = await engine();
+    updateUserEdits(runDir(lineagePaths(folder), id), change);
+    await lineage.sync(folder, [id]);
+  };
+  /** Reads every folder's run folders again, then redraws the tree. */
+  const refreshAll = async () => {
+    for (const f of lineage.folders()) await lineage.sync(f);
+    tree.refresh();
   };
 
   return [
-    vscode.commands.registerCommand('lineage.openRun', withRun('Open which run?', async (id) => {
+    registerCommand(COMMANDS.openRun, withRun('Open which run?', async (id) => {
       const { RunDetailPanel } = await import('../panels/runDetailPanel');
-      RunDetailPanel.show(state, id);
+      RunDetailPanel.show(lineage, id);
     })),
-    vscode.commands.registerCommand('lineage.openRunAsText', withRun('Open which run?', async (id) => {
+    registerCommand(COMMANDS.openRunAsText, withRun('Open which run?', async (id) => {
       const doc = await vscode.workspace.openTextDocument(runDetailUri(id));
       await vscode.window.showTextDocument(doc, { preview: true });
     })),
-    vscode.commands.registerCommand('lineage.showRun', async () => {
-      const f = folder();
-      if (!f) return;
-      const id = await pickRun(state, f, 'Lineage: show which run?');
-      if (id) await vscode.commands.executeCommand('lineage.openRun', id);
+    registerCommand(COMMANDS.showRun, async () => {
+      const picked = await pickRun(lineage, 'Lineage: show which run?');
+      if (picked) await runCommand(COMMANDS.openRun, picked.id);
     }),
-    vscode.commands.registerCommand('lineage.compareRuns', async (arg?: unknown, selected?: unknown) => {
-      const f = folder();
-      if (!f) return;
-      let ids = Array.isArray(arg) && arg.every((x) => typeof x === 'string') ? (arg as string[]) : runIdsFrom(arg, selected);
+    registerCommand(COMMANDS.compareRuns, async (arg?: unknown, selected?: unknown) => {
+      let ids = runRefsFrom(arg, selected).map((r) => r.id);
       // One run from a context menu: offer the others, that one ticked; confirmed alone, it opens alone (its
       // curves, zoomable to every point, are worth a panel too).
-      if (ids.length < 2) ids = (await pickRuns(state, f, 'Lineage: compare which runs?', true, ids)) ?? [];
+      if (ids.length < 2) ids = ((await pickRuns(lineage, 'Lineage: compare which runs?', true, ids)) ?? []).map((r) => r.id);
       if (ids.length === 0) return;
       const { ComparePanel } = await import('../panels/comparePanel');
-      ComparePanel.show(state, ids);
+      ComparePanel.show(lineage, ids);
     }),
-    vscode.commands.registerCommand('lineage.compareRunsAsText', async (arg?: unknown, selected?: unknown) => {
-      const ids = Array.isArray(arg) && arg.every((x) => typeof x === 'string') ? (arg as string[]) : runIdsFrom(arg, selected);
+    registerCommand(COMMANDS.compareRunsAsText, async (arg?: unknown, selected?: unknown) => {
+      const ids = runRefsFrom(arg, selected).map((r) => r.id);
       if (ids.length < 2) return;
       const doc = await vscode.workspace.openTextDocument(runDetailUri(ids.join(','), 'compare'));
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
-    vscode.commands.registerCommand('lineage.renameRun', withRun('Rename which run?', async (id, f) => {
-      const ws = await state.workspace(f);
-      const current = ws.store.get<{ name: string }>('SELECT name FROM runs WHERE id = ?', [id])?.name ?? '';
+    registerCommand(COMMANDS.renameRun, withRun('Rename which run?', async (id, f) => {
+      const ws = await lineage.workspace(f);
+      const { runLabel } = await engine();
+      const current = runLabel(ws.store, id)?.name ?? '';
       const name = await vscode.window.showInputBox({ title: 'Lineage: rename run', value: current, validateInput: (v) => (v.trim() ? (v.length > 200 ? 'At most 200 characters.' : undefined) : 'A name cannot be empty.') });
       if (name !== undefined) await edit(f, id, (e) => (e.name = name.trim()));
     })),
-    vscode.commands.registerCommand('lineage.addTag', withRun('Tag which run?', async (id, f) => {
+    registerCommand(COMMANDS.addTag, withRun('Tag which run?', async (id, f) => {
       const text = await vscode.window.showInputBox({ title: 'Lineage: add a tag', prompt: 'key=value (or just a key)', validateInput: (v) => (v.trim() ? undefined : 'Type a tag, e.g. stage=candidate') });
       if (text === undefined) return;
       const [k, ...rest] = text.split('=');
       await edit(f, id, (e) => ((e.tags ??= {})[k.trim()] = rest.join('=').trim()));
     })),
-    vscode.commands.registerCommand('lineage.addNote', withRun('Add a note to which run?', async (id, f) => {
-      const ws = await state.workspace(f);
-      const current = ws.store.get<{ note: string | null }>('SELECT note FROM runs WHERE id = ?', [id])?.note ?? '';
+    registerCommand(COMMANDS.addNote, withRun('Add a note to which run?', async (id, f) => {
+      const ws = await lineage.workspace(f);
+      const { runLabel } = await engine();
+      const current = runLabel(ws.store, id)?.note ?? '';
       const note = await vscode.window.showInputBox({ title: 'Lineage: note', value: current, prompt: 'Why this run matters (empty removes the note)' });
       if (note !== undefined) await edit(f, id, (e) => (e.note = note.trim() || undefined));
     })),
-    vscode.commands.registerCommand('lineage.starRun', withRun('Star which run?', (id, f) => edit(f, id, (e) => (e.starred = true)))),
-    vscode.commands.registerCommand('lineage.unstarRun', withRun('Unstar which run?', (id, f) => edit(f, id, (e) => (e.starred = false)))),
-    vscode.commands.registerCommand('lineage.openConsoleLog', withRun('Console log of which run?', async (id, f) => {
-      const file = path.join(f, '.lineage', 'runs', id, 'console.log');
+    registerCommand(COMMANDS.starRun, withRun('Star which run?', (id, f) => edit(f, id, (e) => (e.starred = true)))),
+    registerCommand(COMMANDS.unstarRun, withRun('Unstar which run?', (id, f) => edit(f, id, (e) => (e.starred = false)))),
+    registerCommand(COMMANDS.openConsoleLog, withRun('Console log of which run?', async (id, f) => {
+      const file = path.join(runDir(lineagePaths(f), id), 'console.log');
       if (!fs.existsSync(file)) return void vscode.window.showWarningMessage(`Lineage: run ${id} has no console log.`);
       await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
     })),
-    vscode.commands.registerCommand('lineage.revealArtifacts', withRun('Artifacts of which run?', async (id, f) => {
-      const dir = path.join(f, '.lineage', 'runs', id, 'artifacts');
+    registerCommand(COMMANDS.revealArtifacts, withRun('Artifacts of which run?', async (id, f) => {
+      const dir = path.join(runDir(lineagePaths(f), id), 'artifacts');
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(fs.existsSync(dir) ? dir : path.dirname(dir))).then(undefined, () =>
         vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)),
       );
     })),
-    vscode.commands.registerCommand('lineage.copyRunId', withRun('Copy the id of which run?', async (id) => {
+    registerCommand(COMMANDS.copyRunId, withRun('Copy the id of which run?', async (id) => {
       await vscode.env.clipboard.writeText(id);
       vscode.window.setStatusBarMessage(`Lineage: copied ${id}`, 3000);
     })),
-    vscode.commands.registerCommand('lineage.deleteRun', async (arg?: unknown, selected?: unknown) => {
-      const f = folder();
-      if (!f) return;
-      const ids = runIdsFrom(arg, selected);
-      if (ids.length === 0) return;
-      const ws = await state.workspace(f);
-      const names = ids.map((id) => ws.store.get<{ name: string }>('SELECT name FROM runs WHERE id = ?', [id])?.name ?? id);
+    registerCommand(COMMANDS.deleteRun, async (arg?: unknown, selected?: unknown) => {
+      const groups = located(runRefsFrom(arg, selected));
+      const all = [...groups.values()].flat();
+      if (all.length === 0) return;
+      const { runLabel } = await engine();
+      let firstName = all[0];
+      if (all.length === 1) {
+        const [[folder]] = groups;
+        firstName = runLabel((await lineage.workspace(folder)).store, all[0])?.name ?? all[0];
+      }
       const ok = await vscode.window.showWarningMessage(
-        ids.length === 1 ? `Delete run "${names[0]}"?` : `Delete ${ids.length} runs?`,
+        all.length === 1 ? `Delete run "${firstName}"?` : `Delete ${all.length} runs?`,
         { modal: true, detail: 'The run folders go to the trash (with their logs and artifacts), so they can be restored from there.' },
         'Move to Trash',
       );
       if (ok !== 'Move to Trash') return;
-      for (const id of ids) {
-        const uri = vscode.Uri.file(path.join(ws.paths.runs, id));
-        try {
-          await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
-        } catch {
-          // No trash here (a server or container): keep the folder under .lineage/trash rather than lose it.
-          const trash = path.join(ws.paths.root, 'trash');
-          fs.mkdirSync(trash, { recursive: true });
-          fs.renameSync(uri.fsPath, path.join(trash, id));
-        }
+      for (const [folder, ids] of groups) {
+        for (const id of ids) await trashRun(lineagePaths(folder), id);
+        await lineage.sync(folder);
       }
-      await state.sync(f);
     }),
-    vscode.commands.registerCommand('lineage.filterRuns', async () => {
-      const { parseFilter, FilterSyntaxError } = await import('../../core/runs/filter');
+    registerCommand(COMMANDS.filterRuns, async () => {
+      const { parseFilter, FilterSyntaxError } = await engine();
       const text = await vscode.window.showInputBox({
         title: 'Lineage: filter runs',
         value: tree.filter ?? '',
@@ -139,37 +141,37 @@ export function registerManageCommands(state: ExtensionContextState, tree: Exper
       });
       if (text === undefined) return;
       const count = await tree.setFilter(text);
-      state.treeView?.then((v) => (v.message = text.trim() ? `Filter: ${text.trim()} — ${count ?? 0} run(s)` : undefined));
+      lineage.treeView?.then((v) => (v.message = text.trim() ? `Filter: ${text.trim()} — ${count ?? 0} run(s)` : undefined));
     }),
-    vscode.commands.registerCommand('lineage.clearFilter', async () => {
+    registerCommand(COMMANDS.clearFilter, async () => {
       await tree.setFilter(undefined);
-      state.treeView?.then((v) => (v.message = undefined));
+      lineage.treeView?.then((v) => (v.message = undefined));
     }),
-    vscode.commands.registerCommand('lineage.showMoreRuns', (experiment: string) => tree.showMore(experiment)),
-    vscode.commands.registerCommand('lineage.refresh', async () => {
-      const f = folder();
-      if (f) await state.sync(f);
+    registerCommand(COMMANDS.showMoreRuns, (experiment: string, folder?: string) => tree.showMore(experiment, folder)),
+    registerCommand(COMMANDS.refresh, refreshAll),
+    registerCommand(COMMANDS.rebuildDatabase, async () => {
+      const folders = lineage.folders();
+      const { LineageWorkspace } = await engine();
+      let scanned = 0;
+      for (const f of folders) {
+        await lineage.closeWorkspace(f);
+        const { report } = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Lineage: rebuilding the index${folders.length > 1 ? ` of ${path.basename(f)}` : ''} from the run folders` },
+          async (progress) => {
+            const r = await LineageWorkspace.rebuild(f, { onProgress: (done, total) => progress.report({ message: `${done} of ${total} runs` }) });
+            r.ws.close();
+            return r;
+          },
+        );
+        scanned += report.scanned;
+        await lineage.sync(f);
+      }
+      if (folders.length === 0) return;
       tree.refresh();
+      void vscode.window.showInformationMessage(`Lineage: the index was rebuilt from ${scanned} run folder(s).`);
     }),
-    vscode.commands.registerCommand('lineage.rebuildDatabase', async () => {
-      const f = folder();
-      if (!f) return;
-      const { LineageWorkspace } = await import('../../core/workspace');
-      await state.closeWorkspace(f);
-      const { report } = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Lineage: rebuilding the index from the run folders' },
-        async (progress) => {
-          const r = await LineageWorkspace.rebuild(f, { onProgress: (done, total) => progress.report({ message: `${done} of ${total} runs` }) });
-          r.ws.close();
-          return r;
-        },
-      );
-      await state.sync(f);
-      tree.refresh();
-      void vscode.window.showInformationMessage(`Lineage: the index was rebuilt from ${report.scanned} run folder(s).`);
-    }),
-    vscode.commands.registerCommand('lineage.openSettings', () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:lineage-dev.lineage')),
-    vscode.commands.registerCommand('lineage.selectInterpreter', async () => {
+    registerCommand(COMMANDS.openSettings, () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:lineage-dev.lineage')),
+    registerCommand(COMMANDS.selectInterpreter, async () => {
       const candidates = ['/usr/bin/python3', '/usr/local/bin/python3', 'python3'].filter((p, i, a) => a.indexOf(p) === i);
       const picks: Array<vscode.QuickPickItem & { value?: string }> = candidates.map((c) => ({ label: c, value: c }));
       picks.push({ label: '$(folder) Browse…' });
@@ -180,7 +182,19 @@ export function registerManageCommands(state: ExtensionContextState, tree: Exper
         const uri = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this interpreter' });
         value = uri?.[0]?.fsPath;
       }
-      if (value) await vscode.workspace.getConfiguration('lineage').update('pythonPath', value, vscode.ConfigurationTarget.Workspace);
+      if (value) await updateSetting('pythonPath', value);
     }),
   ];
+}
+
+/** The run folder to the system trash; where there is none (a server, a container), to .lineage/trash. */
+async function trashRun(paths: ReturnType<typeof lineagePaths>, id: string): Promise<void> {
+  const uri = vscode.Uri.file(runDir(paths, id));
+  try {
+    await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
+  } catch {
+    const trash = path.join(paths.root, 'trash');
+    fs.mkdirSync(trash, { recursive: true });
+    fs.renameSync(uri.fsPath, path.join(trash, id));
+  }
 }

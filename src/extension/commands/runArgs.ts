@@ -1,15 +1,39 @@
 import type { ExperimentNode } from '../views/experimentsTree';
 
+/** A run as a command receives it: its id, and its workspace folder when the caller knows it (a tree node). */
+export interface RunRef {
+  id: string;
+  folder?: string;
+}
+
 /** Commands are called from the tree (a node, plus every selected node), from code, or with nothing. */
-export function runIdsFrom(arg: unknown, selected?: unknown): string[] {
-  const one = (a: unknown): string | undefined => {
-    if (typeof a === 'string') return a;
+export function runRefsFrom(arg: unknown, selected?: unknown): RunRef[] {
+  const one = (a: unknown): RunRef | undefined => {
+    if (typeof a === 'string') return { id: a };
     const n = a as ExperimentNode | undefined;
-    return n && n.kind === 'run' ? n.run.id : undefined;
+    return n && n.kind === 'run' ? { id: n.run.id, folder: n.folder } : undefined;
   };
-  if (Array.isArray(selected) && selected.length > 1) return selected.map(one).filter((x): x is string => !!x);
-  const id = one(arg);
-  return id ? [id] : [];
+  if (Array.isArray(selected) && selected.length > 1) return selected.map(one).filter((x): x is RunRef => !!x);
+  if (Array.isArray(arg) && arg.every((x) => typeof x === 'string')) return arg.map((id: string) => ({ id }));
+  const ref = one(arg);
+  return ref ? [ref] : [];
+}
+
+export function runIdsFrom(arg: unknown, selected?: unknown): string[] {
+  return runRefsFrom(arg, selected).map((r) => r.id);
+}
+
+/** Refs grouped by folder, in first-seen order; `folderOf` places those that came without one. */
+export function byFolder(refs: RunRef[], folderOf: (id: string) => string | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of refs) {
+    const f = r.folder ?? folderOf(r.id);
+    if (!f) continue;
+    const ids = out.get(f) ?? [];
+    if (!ids.includes(r.id)) ids.push(r.id);
+    out.set(f, ids);
+  }
+  return out;
 }
 
 /** The script arguments of a recorded command line, as one editable string. */

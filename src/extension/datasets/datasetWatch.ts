@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import type { LineageWorkspace } from '../../core/workspace';
 import { DatasetWatcher } from '../../core/datasets/watch';
 import { checkDatasetChanges, watchedDatasetKeys, DatasetChange } from '../../core/datasets/changes';
+import { resolveDatasetPath } from '../../core/datasets/datasetIndex';
+import { COMMANDS } from '../commands/ids';
+import { runCommand } from '../commands/register';
 
 /**
  * Watches the datasets that runs used and tells the user when one changes after a run, offering to
@@ -49,8 +52,8 @@ export class DatasetWatch implements vscode.Disposable {
         continue;
       }
       const pick = await vscode.window.showInformationMessage(`Lineage: ${c.key} changed${since}.`, 'Show Data Status', 'Fingerprint Again');
-      if (pick === 'Fingerprint Again') await vscode.commands.executeCommand('lineage.fingerprintDataset', vscode.Uri.file(this.ws.paths.workspace + '/' + c.key));
-      else if (pick === 'Show Data Status') await vscode.commands.executeCommand('lineage.showDataStatus');
+      if (pick === 'Fingerprint Again') await runCommand(COMMANDS.fingerprintDataset, vscode.Uri.file(resolveDatasetPath(this.ws.paths.workspace, c.key)));
+      else if (pick === 'Show Data Status') await runCommand(COMMANDS.showDataStatus);
     }
   }
 

@@ -1,7 +1,7 @@
-import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
 import { quoteArg } from '../commands/runArgs';
+import { engine } from '../engine';
 
 export interface DeclaredArg {
   flag: string;
@@ -30,17 +30,14 @@ export function declaredArgs(source: string): DeclaredArg[] {
 }
 
 /** Arguments for "Run with params…": the last run of this script if any, else its declared defaults. */
-export async function lastArgsFor(state: ExtensionContextState, folder: string, doc: vscode.TextDocument): Promise<string> {
+export async function lastArgsFor(lineage: Lineage, folder: string, doc: vscode.TextDocument): Promise<string> {
   const declared = declaredArgs(doc.getText());
-  const ws = state.hasLineage(folder) ? await state.workspace(folder) : undefined;
+  const ws = lineage.hasLineage(folder) ? await lineage.workspace(folder) : undefined;
   if (ws) {
-    const row = ws.store.get<{ id: string }>(
-      `SELECT id FROM runs WHERE command LIKE ? ESCAPE '\\' ORDER BY started_at DESC LIMIT 1`,
-      ['%' + JSON.stringify(doc.uri.fsPath).slice(1, -1).replace(/[%_\\]/g, '\\$&') + '%'],
-    );
-    if (row) {
-      const { getRun } = await import('../../core/runs/queries');
-      const r = getRun(ws.store, row.id);
+    const { recentRunsOfScript, getRun } = await engine();
+    const [last] = recentRunsOfScript(ws.store, doc.uri.fsPath, 1);
+    if (last) {
+      const r = getRun(ws.store, last);
       const i = r.command.findIndex((a) => a.endsWith('.py'));
       const given = i >= 0 ? r.command.slice(i + 1) : [];
       // Offer every declared option with the value the last run used (recorded as a param by argparse capture).
@@ -58,8 +55,4 @@ export async function lastArgsFor(state: ExtensionContextState, folder: string, 
     .flatMap((d) => [d.flag, d.defaultText!])
     .map(quoteArg)
     .join(' ');
-}
-
-export function scriptName(doc: vscode.TextDocument): string {
-  return path.basename(doc.uri.fsPath);
 }

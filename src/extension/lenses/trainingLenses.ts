@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { formatNumber, relativeTime } from '../../core/util/format';
+import { COMMANDS } from '../commands/ids';
+import { setting } from '../config';
+import { engine } from '../engine';
 
 const IMPORTS_LINEAGE = /^\s*(import\s+lineage\b|from\s+lineage\s+import\b)/m;
 const DATA_LITERAL = /["']([^"'\n]+\.(?:csv|tsv|jsonl|ndjson|parquet|json|npy|npz|pkl|txt|feather|h5|hdf5|arrow))["']/g;
@@ -12,12 +15,18 @@ const DATA_LITERAL = /["']([^"'\n]+\.(?:csv|tsv|jsonl|ndjson|parquet|json|npy|np
  * Lenses on training scripts: run, run with params, the last run's key metric (live), compare the last
  * five, and on lines that name a data file a run read, whether that data changed since.
  */
-export class TrainingLenses implements vscode.CodeLensProvider {
+export class TrainingLenses implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly state: ExtensionContextState) {
-    state.onDidChangeRuns(() => this.emitter.fire());
+  constructor(private readonly lineage: Lineage) {
+    this.subscription = lineage.onDidChangeRuns(() => this.emitter.fire());
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
   }
 
   refresh(): void {
@@ -27,7 +36,7 @@ export class TrainingLenses implements vscode.CodeLensProvider {
   isTrainingScript(doc: vscode.TextDocument): boolean {
     if (doc.languageId !== 'python' || doc.uri.scheme !== 'file') return false;
     if (IMPORTS_LINEAGE.test(doc.getText())) return true;
-    const globs = vscode.workspace.getConfiguration('lineage', doc.uri).get<string[]>('trainingScripts', ['**/train*.py', '**/*_train.py']);
+    const globs = setting('trainingScripts', doc.uri);
     return globs.some((g) => vscode.languages.match({ pattern: g, scheme: 'file' }, doc) > 0);
   }
 
@@ -35,29 +44,28 @@ export class TrainingLenses implements vscode.CodeLensProvider {
     if (!this.isTrainingScript(doc)) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses = [
-      new vscode.CodeLens(top, { title: '▶ Run experiment', command: 'lineage.runCurrentFile', arguments: [doc.uri], tooltip: 'Run this script and record it with Lineage' }),
-      new vscode.CodeLens(top, { title: 'Run with params…', command: 'lineage.runWithParams', arguments: [doc.uri], tooltip: 'Edit the arguments, then run' }),
+      new vscode.CodeLens(top, { title: '▶ Run experiment', command: COMMANDS.runCurrentFile, arguments: [doc.uri], tooltip: 'Run this script and record it with Lineage' }),
+      new vscode.CodeLens(top, { title: 'Run with params…', command: COMMANDS.runWithParams, arguments: [doc.uri], tooltip: 'Edit the arguments, then run' }),
     ];
-    const folder = this.state.folderOf(doc.uri);
-    if (!folder || !this.state.hasLineage(folder)) return lenses;
-    const ws = await this.state.workspace(folder);
-    const needle = '%' + JSON.stringify(doc.uri.fsPath).slice(1, -1).replace(/[%_\\]/g, '\\$&') + '%';
-    const recent = ws.store.all<{ id: string }>(`SELECT id FROM runs WHERE command LIKE ? ESCAPE '\\' ORDER BY started_at DESC LIMIT 5`, [needle]);
+    const folder = this.lineage.folderOf(doc.uri);
+    if (!folder || !this.lineage.hasLineage(folder)) return lenses;
+    const ws = await this.lineage.workspace(folder);
+    const { recentRunsOfScript, listRuns } = await engine();
+    const recent = recentRunsOfScript(ws.store, doc.uri.fsPath, 5);
     if (recent.length) {
-      const { listRuns } = await import('../../core/runs/queries');
-      const last = listRuns(ws.store, { ids: [recent[0].id] })[0];
+      const last = listRuns(ws.store, { ids: [recent[0]] })[0];
       const m = keyMetrics(last.metrics, 1)[0];
       const what = last.status === 'running' ? 'Running' : last.status === 'finished' ? 'Last run' : `Last run ${last.status}`;
       lenses.push(
         new vscode.CodeLens(top, {
           title: `${what}: ${m ? `${m.key} ${formatNumber(m.last)} · ` : ''}${relativeTime(last.startedAt)}`,
-          command: 'lineage.openRun',
+          command: COMMANDS.openRun,
           arguments: [last.id],
           tooltip: `${last.name} (${last.id})`,
         }),
       );
       if (recent.length > 1)
-        lenses.push(new vscode.CodeLens(top, { title: `Compare last ${recent.length} runs`, command: 'lineage.compareRuns', arguments: [recent.map((r) => r.id)] }));
+        lenses.push(new vscode.CodeLens(top, { title: `Compare last ${recent.length} runs`, command: COMMANDS.compareRuns, arguments: [recent] }));
     }
     lenses.push(...(await this.dataLenses(doc, folder)));
     return lenses;
@@ -65,21 +73,17 @@ export class TrainingLenses implements vscode.CodeLensProvider {
 
   /** A lens on each line naming a data file that runs read: unchanged since the last run, or changed. */
   private async dataLenses(doc: vscode.TextDocument, folder: string): Promise<vscode.CodeLens[]> {
-    const ws = await this.state.workspace(folder);
-    const watch = this.state.watches.get(folder);
+    const ws = await this.lineage.workspace(folder);
+    const watch = this.lineage.watches.get(folder);
     const out: vscode.CodeLens[] = [];
     const text = doc.getText();
-    const { datasetKey } = await import('../../core/datasets/datasetIndex');
+    const { datasetKey, lastReadOf } = await engine();
     for (const m of text.matchAll(DATA_LITERAL)) {
       const literal = m[1];
       const candidates = [path.resolve(path.dirname(doc.uri.fsPath), literal), path.resolve(folder, literal)];
       const abs = candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
       const key = datasetKey(folder, abs);
-      const used = ws.store.get<{ name: string; sha: string | null; size: number | null; mtime: number | null }>(
-        `SELECT r.name, d.fingerprint AS sha, d.size, d.mtime FROM run_datasets rd JOIN runs r ON r.id = rd.run_id LEFT JOIN datasets d ON d.id = rd.dataset_id
-         WHERE rd.path = ? AND rd.role <> 'output' ORDER BY r.started_at DESC LIMIT 1`,
-        [key],
-      );
+      const used = lastReadOf(ws.store, key);
       if (!used) continue;
       const pos = doc.positionAt(m.index ?? 0);
       const change = watch?.changes.get(key);
@@ -92,11 +96,11 @@ export class TrainingLenses implements vscode.CodeLensProvider {
       }
       const statChanged = !!st && st.isFile() && used.size !== null && (st.size !== used.size || (used.mtime !== null && Math.abs(st.mtimeMs - used.mtime) > 1));
       const title = !st
-        ? `$(error) ${key} is missing (used by run ${used.name})`
+        ? `$(error) ${key} is missing (used by run ${used.runName})`
         : (change && change.state !== 'unchanged') || statChanged
-          ? `$(warning) ${key} changed since run ${change?.sinceRun?.name ?? used.name}`
-          : `$(pass) ${key} unchanged since run ${used.name}`;
-      out.push(new vscode.CodeLens(new vscode.Range(pos.line, 0, pos.line, 0), { title, command: 'lineage.showDataStatus', arguments: [] }));
+          ? `$(warning) ${key} changed since run ${change?.sinceRun?.name ?? used.runName}`
+          : `$(pass) ${key} unchanged since run ${used.runName}`;
+      out.push(new vscode.CodeLens(new vscode.Range(pos.line, 0, pos.line, 0), { title, command: COMMANDS.showDataStatus, arguments: [] }));
     }
     return out;
   }

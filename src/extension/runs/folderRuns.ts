@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
 import { RUN_ID_PATTERN } from '../../core/util/ids';
 import { isProcessAlive } from '../../core/util/fsx';
-import { watchPath, PathWatch } from './watchPath';
+import { watchPath, PathWatch } from '../../core/util/watchFiles';
+import { LINEAGE_DIR, lineagePaths, runDir } from '../../core/util/lineagePaths';
+import { engine } from '../engine';
 
 /** A burst of appends costs one sync, and a steadily logging run is read at most this often. */
 const THROTTLE_MS = 100;
@@ -44,10 +46,10 @@ export class FolderRuns {
 
   constructor(
     private readonly folder: string,
-    private readonly state: ExtensionContextState,
+    private readonly lineage: Lineage,
     private readonly onFallback: (what: string, reason: string) => void,
   ) {
-    this.runsDir = path.join(folder, '.lineage', 'runs');
+    this.runsDir = lineagePaths(folder).runs;
     // What is there now is the index's to read when it opens; only later changes are ours.
     if (fs.existsSync(this.runsDir)) this.listing = new Set(listRuns(this.runsDir));
     this.arm();
@@ -59,10 +61,11 @@ export class FolderRuns {
 
   /** The index learned about runs: watch those in progress, let go of those that ended. */
   async reconcile(): Promise<void> {
-    if (this.disposed || !this.state.isOpen(this.folder)) return;
-    const ws = await this.state.workspace(this.folder);
+    if (this.disposed || !this.lineage.isOpen(this.folder)) return;
+    const ws = await this.lineage.workspace(this.folder);
     if (this.disposed) return;
-    const running = ws.store.all<{ id: string; host: string | null }>("SELECT id, host FROM runs WHERE status = 'running'");
+    const { runningRuns, hasRun } = await engine();
+    const running = runningRuns(ws.store);
     for (const r of running) {
       let w = this.runs.get(r.id);
       if (w?.ended) clearTimeout(w.ended), (w.ended = undefined);
@@ -77,7 +80,7 @@ export class FolderRuns {
     const ids = new Set(running.map((r) => r.id));
     for (const [id, w] of this.runs) {
       if (ids.has(id) || w.ended) continue;
-      const indexed = !!ws.store.get('SELECT 1 AS x FROM runs WHERE id = ?', [id]);
+      const indexed = hasRun(ws.store, id);
       if (w.local === undefined && !indexed) continue; // a folder just made, not read yet
       w.ended = setTimeout(() => this.endWatch(id), indexed ? GRACE_MS : 0);
     }
@@ -91,12 +94,12 @@ export class FolderRuns {
     if (w.ended) clearTimeout(w.ended);
     this.runs.delete(id);
     this.armQuietCheck();
-    void this.state.watches.get(this.folder)?.refresh();
+    void this.lineage.watches.get(this.folder)?.refresh();
   }
 
   private watchRun(id: string): RunWatch | undefined {
     if (this.runs.has(id)) return this.runs.get(id);
-    const dir = path.join(this.runsDir, id);
+    const dir = runDir(lineagePaths(this.folder), id);
     const w: RunWatch = { watch: { close() {} }, lastEvent: Date.now() };
     try {
       w.watch = watchPath(dir, (name) => {
@@ -124,7 +127,7 @@ export class FolderRuns {
 
   private sync(ids?: string[]): Promise<void> {
     if (this.disposed) return Promise.resolve();
-    return this.state.sync(this.folder, ids).catch((err: Error) => this.state.log(`Could not read the runs in ${this.runsDir}: ${err.message}`));
+    return this.lineage.sync(this.folder, ids).catch((err: Error) => this.lineage.log(`Could not read the runs in ${this.runsDir}: ${err.message}`));
   }
 
   private armQuietCheck(): void {
@@ -136,12 +139,13 @@ export class FolderRuns {
 
   /** A quiet run whose processes are gone is read once more: the index then says how it ended. */
   private async checkQuiet(): Promise<void> {
-    if (!this.state.isOpen(this.folder)) return;
-    const ws = await this.state.workspace(this.folder);
+    if (!this.lineage.isOpen(this.folder)) return;
+    const ws = await this.lineage.workspace(this.folder);
+    const { runProcesses } = await engine();
     for (const [id, w] of this.runs) {
       if (!w.local || w.ended || Date.now() - w.lastEvent < QUIET_MS) continue;
-      const r = ws.store.get<{ pid: number | null; child_pid: number | null }>('SELECT pid, child_pid FROM runs WHERE id = ?', [id]);
-      if (r && !isProcessAlive(r.pid ?? 0) && !isProcessAlive(r.child_pid ?? 0)) this.queue(id);
+      const r = runProcesses(ws.store, id);
+      if (r && !isProcessAlive(r.pid ?? 0) && !isProcessAlive(r.childPid ?? 0)) this.queue(id);
     }
   }
 
@@ -150,7 +154,7 @@ export class FolderRuns {
     this.dirWatch?.close();
     this.dirWatch = undefined;
     this.watching = undefined;
-    const levels: Array<[string, string | undefined]> = [[this.runsDir, undefined], [path.dirname(this.runsDir), 'runs'], [this.folder, '.lineage']];
+    const levels: Array<[string, string | undefined]> = [[this.runsDir, undefined], [path.dirname(this.runsDir), path.basename(this.runsDir)], [this.folder, LINEAGE_DIR]];
     const level = levels.find(([dir]) => fs.existsSync(dir));
     if (this.disposed || !level) return;
     const [dir, child] = level;

@@ -1,9 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
 import type { RunHandle } from '../../core/launcher/launch';
 import { RunTerminal } from '../runTerminal';
 import { formatNumber } from '../../core/util/format';
+import { keyMetrics } from '../../core/runs/keyMetrics';
+import { COMMANDS } from '../commands/ids';
+import { runCommand } from '../commands/register';
+import { setting } from '../config';
+import { engine } from '../engine';
+import { pythonFor } from './python';
 
 interface LiveRun {
   handle: RunHandle;
@@ -30,10 +36,10 @@ export class RunManager implements vscode.Disposable {
   private readonly statusItem = vscode.window.createStatusBarItem('lineage.runs', vscode.StatusBarAlignment.Left, 50);
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly state: ExtensionContextState) {
+  constructor(private readonly lineage: Lineage) {
     this.statusItem.name = 'Lineage runs';
-    this.statusItem.command = 'lineage.stopRun';
-    this.subscription = state.onDidChangeRunsIn(({ ids }) => {
+    this.statusItem.command = COMMANDS.stopRun;
+    this.subscription = lineage.onDidChangeRunsIn(({ ids }) => {
       for (const id of ids) {
         const live = this.live.get(id);
         if (live) void this.refreshLatest(live).catch(() => undefined);
@@ -47,10 +53,10 @@ export class RunManager implements vscode.Disposable {
       if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
       return undefined;
     }
-    const config = vscode.workspace.getConfiguration('lineage', vscode.Uri.file(opts.cwd));
-    const python = await this.state.pythonFor(vscode.Uri.file(opts.cwd));
+    const resource = vscode.Uri.file(opts.cwd);
+    const python = await pythonFor(this.lineage, resource);
     if (!python) return undefined;
-    const { launchRun, LaunchError } = await import('../../core/launcher/launch');
+    const { launchRun, LaunchError } = await engine();
     const term = new RunTerminal(opts.title);
     let handle: RunHandle;
     try {
@@ -62,14 +68,14 @@ export class RunManager implements vscode.Disposable {
         name: opts.name,
         experiment: opts.experiment,
         createdBy: 'vscode',
-        env: config.get<boolean>('captureData', true) ? {} : { LINEAGE_CAPTURE_DATA: '0' },
+        env: setting('captureData', resource) ? {} : { LINEAGE_CAPTURE_DATA: '0' },
         onOutput: (text) => term.write(text),
       });
     } catch (err) {
       term.dispose();
       const msg = err instanceof LaunchError ? err.message : String(err);
       const pick = await vscode.window.showErrorMessage(`Lineage: ${msg}`, 'Select Interpreter');
-      if (pick) void vscode.commands.executeCommand('lineage.selectInterpreter');
+      if (pick) void runCommand(COMMANDS.selectInterpreter);
       return undefined;
     }
     term.onStop(() => handle.stop());
@@ -77,15 +83,15 @@ export class RunManager implements vscode.Disposable {
     const live: LiveRun = { handle, folder: opts.folder, name: handle.record.name, latest: '' };
     this.live.set(handle.id, live);
     this.updateStatus();
-    this.state.log(`Started run ${handle.id}: ${handle.record.command.join(' ')}`);
-    await this.state.sync(opts.folder, [handle.id]);
+    this.lineage.log(`Started run ${handle.id}: ${handle.record.command.join(' ')}`);
+    await this.lineage.sync(opts.folder, [handle.id]);
     void this.finish(live, term);
     return handle;
   }
 
   private async refreshLatest(live: LiveRun): Promise<void> {
-    const ws = await this.state.workspace(live.folder);
-    const { listRuns } = await import('../../core/runs/queries');
+    const ws = await this.lineage.workspace(live.folder);
+    const { listRuns } = await engine();
     const r = listRuns(ws.store, { ids: [live.handle.id] })[0];
     if (!r) return;
     const newest = [...r.metrics].sort((a, b) => (b.lastStep ?? 0) - (a.lastStep ?? 0))[0];
@@ -97,39 +103,38 @@ export class RunManager implements vscode.Disposable {
     const result = await live.handle.done.catch((err: Error) => err);
     this.live.delete(live.handle.id);
     this.updateStatus();
-    const ws = await this.state.workspace(live.folder);
-    await this.state.sync(live.folder, [live.handle.id]);
-    const { fingerprintRunDatasets } = await import('../../core/datasets/runDatasets');
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Lineage' }, (progress) =>
-      fingerprintRunDatasets(ws.store, ws.paths, live.handle.id, { onProgress: (message) => progress.report({ message }) }).catch((err: Error) =>
-        this.state.log(`Could not fingerprint the run's datasets: ${err.message}`),
-      ),
+    const ws = await this.lineage.workspace(live.folder);
+    const { finishRun } = await engine();
+    // The same steps as after `lineage run`; the index is saved with the next changes, the window staying open.
+    const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Lineage' }, (progress) =>
+      finishRun(ws, live.handle.id, {
+        sync: () => this.lineage.sync(live.folder, [live.handle.id]),
+        onProgress: (message) => progress.report({ message }),
+        onWarning: (message) => this.lineage.log(`Run ${live.handle.id}: ${message}`),
+        save: 'later',
+      }),
     );
-    ws.store.scheduleSave(200);
-    this.state.fireChanged([live.handle.id], live.folder);
-    void this.state.watches.get(live.folder)?.refresh();
-    const { getRun } = await import('../../core/runs/queries');
-    const { keyMetrics } = await import('../../core/runs/keyMetrics');
-    const run = getRun(ws.store, live.handle.id);
+    this.lineage.fireChanged([live.handle.id], live.folder);
+    void this.lineage.watches.get(live.folder)?.refresh();
     const metric = keyMetrics(run.metrics, 1)[0];
     const metricText = metric ? ` · ${metric.key} ${formatNumber(metric.last)}` : '';
     const secs = ((run.durationMs ?? 0) / 1000).toFixed(1);
     term.finish(`\r\n[Lineage] run ${run.status} in ${secs} s${metricText}\r\n`);
-    this.state.log(`Run ${run.id} ${run.status}${result instanceof Error ? `: ${result.message}` : ''}`);
+    this.lineage.log(`Run ${run.id} ${run.status}${result instanceof Error ? `: ${result.message}` : ''}`);
     const message = `Lineage: run ${run.name} ${run.status} in ${secs} s${metricText}`;
     const action =
       run.status === 'finished'
         ? await vscode.window.showInformationMessage(message, 'Show Run', 'Open Console Log')
         : await vscode.window.showErrorMessage(`${message}. ${run.error ? run.error.trim().split('\n').pop() : 'See the console log.'}`, 'Open Console Log', 'Show Run');
     if (action === 'Open Console Log') await vscode.window.showTextDocument(vscode.Uri.file(path.join(live.handle.dir, 'console.log')));
-    else if (action === 'Show Run') await vscode.commands.executeCommand('lineage.openRun', run.id);
+    else if (action === 'Show Run') await runCommand(COMMANDS.openRun, run.id);
   }
 
   stop(id: string): boolean {
     const live = this.live.get(id);
     if (!live) return false;
     live.handle.stop();
-    this.state.log(`Stopping run ${id}`);
+    this.lineage.log(`Stopping run ${id}`);
     return true;
   }
 

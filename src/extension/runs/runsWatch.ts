@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
+import { WATCH_LIMIT_ADVICE } from '../../core/util/watchFiles';
 import { FolderRuns } from './folderRuns';
 
 /**
@@ -11,14 +12,14 @@ export class RunsWatcher implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];
   private toldFallback = false;
 
-  constructor(private readonly state: ExtensionContextState) {
+  constructor(private readonly lineage: Lineage) {
     this.subscriptions = [
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
         for (const f of e.removed) this.remove(f.uri);
         for (const f of e.added) this.add(f.uri);
       }),
-      state.onDidChangeRunsIn((e) => void this.folders.get(e.folder)?.reconcile()),
-      state.onDidOpenIndex((folder) => void this.folders.get(folder)?.reconcile()),
+      lineage.onDidChangeRunsIn((e) => void this.folders.get(e.folder)?.reconcile()),
+      lineage.onDidOpenIndex((folder) => void this.folders.get(folder)?.reconcile()),
     ];
     for (const f of vscode.workspace.workspaceFolders ?? []) this.add(f.uri);
   }
@@ -30,21 +31,21 @@ export class RunsWatcher implements vscode.Disposable {
 
   private add(uri: vscode.Uri): void {
     if (uri.scheme !== 'file' || this.folders.has(uri.fsPath)) return;
-    this.folders.set(uri.fsPath, new FolderRuns(uri.fsPath, this.state, (what, reason) => this.fallback(what, reason)));
+    this.folders.set(uri.fsPath, new FolderRuns(uri.fsPath, this.lineage, (what, reason) => this.fallback(what, reason)));
   }
 
   private remove(uri: vscode.Uri): void {
     this.folders.get(uri.fsPath)?.dispose();
     this.folders.delete(uri.fsPath);
-    void this.state.releaseFolder(uri.fsPath);
+    void this.lineage.releaseFolder(uri.fsPath);
   }
 
   private fallback(what: string, reason: string): void {
     if (this.toldFallback) return;
     this.toldFallback = true;
-    this.state.log(
+    this.lineage.log(
       `Cannot watch ${what} (${reason}): runs recorded outside this window are checked every second instead. ` +
-        'If this is the file-watch limit, raise it: sudo sysctl fs.inotify.max_user_watches=524288',
+        `If this is the file-watch limit, raise it: ${WATCH_LIMIT_ADVICE}`,
     );
   }
 

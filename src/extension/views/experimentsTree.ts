@@ -1,13 +1,17 @@
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
 import type { RunSummary } from '../../core/runs/queries';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { formatNumber, relativeTime, formatDuration } from '../../core/util/format';
+import { COMMANDS, CONTEXT_KEYS } from '../commands/ids';
+import { engine } from '../engine';
+import { folderItem, lineageFolders } from './folderLevel';
 
 /** Runs per page: enough to scroll, few enough that 10,000 runs open instantly. */
 export const PAGE = 200;
 
 export type ExperimentNode =
+  | { kind: 'folder'; folder: string }
   | { kind: 'experiment'; folder: string; name: string; runs: number }
   | { kind: 'run'; folder: string; run: RunSummary }
   | { kind: 'more'; folder: string; experiment: string; offset: number }
@@ -21,11 +25,15 @@ const STATUS_ICON: Record<string, [string, string | undefined]> = {
   killed: ['circle-slash', 'disabledForeground'],
 };
 
+/** Keys of per-folder maps: a folder and a run id or experiment name. */
+const key = (folder: string, name: string) => `${folder}\0${name}`;
+
 /**
- * Experiments, then their runs newest first, a page at a time. With a filter set, only matching runs show
- * (the filter is compiled to one SQL query by the core).
+ * Experiments, then their runs newest first, a page at a time; under a level per workspace folder when
+ * several have a `.lineage`. With a filter set, only matching runs show (the filter is compiled to one
+ * SQL query by the core, in each folder).
  */
-export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> {
+export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ExperimentNode | ExperimentNode[] | undefined>();
   /** `undefined`: the whole tree; else the run nodes whose rows changed. */
   readonly onDidChangeTreeData = this.emitter.event;
@@ -35,11 +43,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
    */
   private readonly runNodes = new Map<string, RunNode>();
   private filterText: string | undefined;
-  private filtered: Set<string> | undefined;
+  /** Per folder, the runs that matched the filter when it was set. */
+  private filtered: Map<string, Set<string>> | undefined;
   /** How many runs each experiment shows (grows with "Show more"). */
   private readonly shown = new Map<string, number>();
 
-  constructor(private readonly state: ExtensionContextState) {}
+  constructor(private readonly lineage: Lineage) {}
 
   get filter(): string | undefined {
     return this.filterText;
@@ -48,28 +57,29 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   /** Throws FilterSyntaxError for bad text, leaving the current filter as it was. */
   async setFilter(text: string | undefined): Promise<number | undefined> {
     const next = text?.trim() || undefined;
-    let filtered: Set<string> | undefined;
+    let filtered: Map<string, Set<string>> | undefined;
     let count: number | undefined;
     if (next) {
-      const { filterRuns, parseFilter } = await import('../../core/runs/filter');
+      const { filterRuns, parseFilter } = await engine();
       const expr = parseFilter(next);
-      const folder = this.state.folderOf();
-      if (folder) {
-        const ws = await this.state.workspace(folder);
+      filtered = new Map();
+      for (const folder of this.lineage.folders()) {
+        const ws = await this.lineage.workspace(folder);
         const ids = filterRuns(ws.store, expr);
-        filtered = new Set(ids);
-        count = ids.length;
+        filtered.set(folder, new Set(ids));
+        count = (count ?? 0) + ids.length;
       }
     }
     this.filterText = next;
     this.filtered = filtered;
-    void vscode.commands.executeCommand('setContext', 'lineage.filtered', !!this.filterText);
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.filtered, !!this.filterText);
     this.refresh();
     return count;
   }
 
-  showMore(experiment: string): void {
-    this.shown.set(experiment, (this.shown.get(experiment) ?? PAGE) + PAGE);
+  showMore(experiment: string, folder = this.lineage.folderOf() ?? ''): void {
+    const k = key(folder, experiment);
+    this.shown.set(k, (this.shown.get(k) ?? PAGE) + PAGE);
     this.refresh();
   }
 
@@ -83,19 +93,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
    * ctrl+click can be lost. Runs that appear or go refresh the whole tree (the counts and order change).
    */
   async runsChanged(folder: string, ids: string[]): Promise<void> {
-    if (folder !== this.state.folderOf()) return;
     // The filter is the set of runs that matched when it was set: others are not shown.
-    const shown = ids.filter((id) => !this.filtered || this.filtered.has(id));
+    const matched = this.filtered?.get(folder);
+    const shown = ids.filter((id) => !this.filtered || matched?.has(id));
     if (shown.length === 0) return;
-    if (!shown.every((id) => this.runNodes.has(id))) return this.refresh();
-    const ws = await this.state.workspace(folder);
-    const { listRuns } = await import('../../core/runs/queries');
+    if (!shown.every((id) => this.runNodes.has(key(folder, id)))) return this.refresh();
+    const ws = await this.lineage.workspace(folder);
+    const { listRuns } = await engine();
     const fresh = new Map(listRuns(ws.store, { ids: shown }).map((r) => [r.id, r]));
     const nodes: RunNode[] = [];
     for (const id of shown) {
-      const node = this.runNodes.get(id);
+      const node = this.runNodes.get(key(folder, id));
       const run = fresh.get(id);
-      if (!run) this.runNodes.delete(id);
+      if (!run) this.runNodes.delete(key(folder, id));
       if (!node || !run || run.experiment !== node.run.experiment || run.startedAt !== node.run.startedAt) return this.refresh();
       node.run = run;
       nodes.push(node);
@@ -104,17 +114,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   }
 
   private nodeFor(folder: string, run: RunSummary): RunNode {
-    let node = this.runNodes.get(run.id);
-    if (node && node.folder === folder) node.run = run;
-    else this.runNodes.set(run.id, (node = { kind: 'run', folder, run }));
+    let node = this.runNodes.get(key(folder, run.id));
+    if (node) node.run = run;
+    else this.runNodes.set(key(folder, run.id), (node = { kind: 'run', folder, run }));
     return node;
   }
 
   getTreeItem(node: ExperimentNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'folder':
+        return folderItem(node.folder, 'exp');
       case 'experiment': {
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
-        item.id = `exp:${node.name}`;
+        item.id = `exp:${node.folder}:${node.name}`;
         item.description = `${node.runs} run${node.runs === 1 ? '' : 's'}`;
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.contextValue = 'experiment';
@@ -125,7 +137,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       case 'more': {
         const item = new vscode.TreeItem('Show more runs…', vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: 'lineage.showMoreRuns', title: 'Show more', arguments: [node.experiment] };
+        item.command = { command: COMMANDS.showMoreRuns, title: 'Show more', arguments: [node.experiment, node.folder] };
         return item;
       }
       case 'message':
@@ -134,40 +146,44 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   }
 
   async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
-    const folder = this.state.folderOf();
-    if (!folder) return [];
-    if (!this.state.hasLineage(folder) && !node) return [];
-    const ws = await this.state.workspace(folder);
     if (!node) {
-      const rows = ws.store.all<{ name: string; n: number }>(
-        `SELECT e.name, count(r.id) AS n FROM experiments e JOIN runs r ON r.experiment_id = e.id
-         GROUP BY e.id ORDER BY max(r.started_at) DESC`,
-      );
-      if (this.filtered) {
-        const { listRuns } = await import('../../core/runs/queries');
-        const byExp = new Map<string, number>();
-        for (const r of listRuns(ws.store, { ids: [...this.filtered].slice(0, 50000) })) byExp.set(r.experiment, (byExp.get(r.experiment) ?? 0) + 1);
-        const list = rows.filter((r) => byExp.has(r.name)).map((r) => ({ kind: 'experiment' as const, folder, name: r.name, runs: byExp.get(r.name)! }));
-        return list.length ? list : [{ kind: 'message', text: 'No run matches the filter.' }];
-      }
-      return rows.map((r) => ({ kind: 'experiment', folder, name: r.name, runs: r.n }));
+      const folders = lineageFolders(this.lineage);
+      if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
+      return folders.length ? this.experiments(folders[0]) : [];
     }
+    if (node.kind === 'folder') return this.experiments(node.folder);
     if (node.kind !== 'experiment') return [];
-    const { listRuns } = await import('../../core/runs/queries');
-    const limit = this.shown.get(node.name) ?? PAGE;
+    const folder = node.folder;
+    const ws = await this.lineage.workspace(folder);
+    const { listRuns } = await engine();
+    const limit = this.shown.get(key(folder, node.name)) ?? PAGE;
+    const matched = this.filtered?.get(folder);
     const runs = this.filtered
-      ? listRuns(ws.store, { experiment: node.name, ids: [...this.filtered], limit: limit + 1 })
+      ? listRuns(ws.store, { experiment: node.name, ids: [...(matched ?? [])], limit: limit + 1 })
       : listRuns(ws.store, { experiment: node.name, limit: limit + 1 });
     const out: ExperimentNode[] = runs.slice(0, limit).map((run) => this.nodeFor(folder, run));
     if (runs.length > limit) out.push({ kind: 'more', folder, experiment: node.name, offset: limit });
     return out;
   }
 
+  private async experiments(folder: string): Promise<ExperimentNode[]> {
+    const ws = await this.lineage.workspace(folder);
+    const { listExperiments, listRuns } = await engine();
+    const rows = listExperiments(ws.store);
+    if (this.filtered) {
+      const byExp = new Map<string, number>();
+      for (const r of listRuns(ws.store, { ids: [...(this.filtered.get(folder) ?? [])].slice(0, 50000) })) byExp.set(r.experiment, (byExp.get(r.experiment) ?? 0) + 1);
+      const list = rows.filter((r) => byExp.has(r.name)).map((r) => ({ kind: 'experiment' as const, folder, name: r.name, runs: byExp.get(r.name)! }));
+      return list.length ? list : [{ kind: 'message', text: 'No run matches the filter.' }];
+    }
+    return rows.map((r) => ({ kind: 'experiment', folder, name: r.name, runs: r.runs }));
+  }
+
   /** Params and final metrics only when the pointer rests on a run: the list itself stays cheap. */
   async resolveTreeItem(item: vscode.TreeItem, node: ExperimentNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'run') return item;
-    const ws = await this.state.workspace(node.folder);
-    const { getRun } = await import('../../core/runs/queries');
+    const ws = await this.lineage.workspace(node.folder);
+    const { getRun } = await engine();
     const r = getRun(ws.store, node.run.id);
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
@@ -194,6 +210,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   getParent(): undefined {
     return undefined;
   }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
 }
 
 export function runItem(run: RunSummary): vscode.TreeItem {
@@ -205,7 +225,7 @@ export function runItem(run: RunSummary): vscode.TreeItem {
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = `run.${run.status}${run.starred ? '.starred' : ''}`;
   item.accessibilityInformation = { label: `${run.name}, ${run.status}${metric ? `, ${metric.key} ${formatNumber(metric.last)}` : ''}` };
-  item.command = { command: 'lineage.openRun', title: 'Open Run', arguments: [run.id] };
+  item.command = { command: COMMANDS.openRun, title: 'Open Run', arguments: [run.id] };
   return item;
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
+import type { Lineage } from '../lineage';
 import { formatDuration, formatNumber } from '../../core/util/format';
+import { engine } from '../engine';
 
 export const RUN_SCHEME = 'lineage-run';
 
@@ -12,26 +13,28 @@ export function runDetailUri(ids: string, kind: 'run' | 'compare' = 'run'): vsco
  * A run, or a comparison of runs, as a read-only Markdown document: searchable and copyable with the
  * editor's own tools. (The plotted comparison and run panels are webviews of their own.)
  */
-export class RunDocuments implements vscode.TextDocumentContentProvider {
+export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly state: ExtensionContextState) {
-    state.onDidChangeRuns(() => {
+  constructor(private readonly lineage: Lineage) {
+    this.subscription = lineage.onDidChangeRuns(() => {
       for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === RUN_SCHEME) this.emitter.fire(doc.uri);
     });
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const folder = this.state.folderOf();
-    if (!folder) return 'Open a folder to see its runs.';
-    const ws = await this.state.workspace(folder);
     const query = new URLSearchParams(uri.query);
-    const { getRun } = await import('../../core/runs/queries');
+    const ids = (query.get('compare') ?? query.get('run') ?? '').split(',');
+    // Each run is read in the folder that recorded it (a multi-root window has one index per folder).
+    const folderOf = (id: string) => this.lineage.folderOfRun(id) ?? this.lineage.folderOf();
+    if (!folderOf(ids[0])) return 'Open a folder to see its runs.';
+    const { getRun, compareRuns } = await engine();
+    const read = async (id: string) => getRun((await this.lineage.workspace(folderOf(id)!)).store, id);
     try {
       if (query.has('compare')) {
-        const { compareRuns } = await import('../../cli/commands/compare');
-        const runs = query.get('compare')!.split(',').map((id) => getRun(ws.store, id));
+        const runs = await Promise.all(ids.map(read));
         const cmp = compareRuns(runs);
         const lines = [`# Compare ${runs.length} runs`, '', `| | ${runs.map((r) => cell(r.name)).join(' | ')} |`, `|---|${runs.map(() => '---').join('|')}|`];
         lines.push(`| status | ${runs.map((r) => r.status).join(' | ')} |`);
@@ -41,7 +44,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
           lines.push(`| ${m.differs ? '**' + cell(m.key) + '** ≠' : cell(m.key)} | ${m.values.map((v, i) => (v === null ? '—' : formatNumber(v) + (m.best === i ? ' ★' : ''))).join(' | ')} |`);
         return lines.join('\n') + '\n';
       }
-      const r = getRun(ws.store, query.get('run') ?? '');
+      const r = await read(ids[0]);
       const out = [`# ${r.name}`, '', `- id: \`${r.id}\``, `- experiment: ${r.experiment}`, `- status: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`, `- duration: ${formatDuration(r.durationMs)}`, `- command: \`${r.command.join(' ')}\``];
       if (r.git) out.push(`- git: ${r.git.commit} on ${r.git.branch}${r.git.dirty ? ' (uncommitted changes in git.diff)' : ''}`);
       if (r.python) out.push(`- python: ${r.python.path} ${r.python.version ?? ''} (${r.python.packages} packages)`);
@@ -60,6 +63,11 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
     } catch (err) {
       return `# Run not found\n\n${(err as Error).message}\n`;
     }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
   }
 }
 

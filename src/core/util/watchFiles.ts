@@ -1,5 +1,14 @@
 import * as fs from 'node:fs';
 
+/** What to tell a user whose system refused a watch for lack of watches. */
+export const WATCH_LIMIT_ADVICE = 'sudo sysctl fs.inotify.max_user_watches=524288';
+
+/** The errors that mean "the system will not watch more" (the inotify limit, open files), not "this path is gone". */
+export function isWatchLimit(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EMFILE';
+}
+
 export interface PathWatch {
   close(): void;
 }
@@ -16,6 +25,8 @@ export interface WatchPathOptions {
  * fs.watch on a file or folder (no timers while nothing changes). When the system refuses (the inotify
  * limit: ENOSPC; too many open files; a file system without notifications) or the watch breaks later,
  * it stats the given paths every `pollMs` instead, so the caller is slower but never goes stale.
+ * Throws ENOENT when `target` does not exist. (The datasets' chokidar watcher falls back the same way,
+ * on the errors isWatchLimit names.)
  */
 export function watchPath(target: string, onEvent: (name: string | null) => void, opts: WatchPathOptions): PathWatch {
   let closed = false;

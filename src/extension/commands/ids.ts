@@ -1,0 +1,49 @@
+/**
+ * Every command this extension registers, by name. registerCommand and executeCommand of our own commands
+ * take a `CommandId`, so a misspelt id does not compile; test/unit/commandIds.test.ts checks this table
+ * against package.json. No `vscode` import: the test runs on plain Node.
+ */
+export const COMMANDS = {
+  runCurrentFile: 'lineage.runCurrentFile',
+  runWithParams: 'lineage.runWithParams',
+  stopRun: 'lineage.stopRun',
+  rerun: 'lineage.rerun',
+  rerunWithParams: 'lineage.rerunWithParams',
+  compareRuns: 'lineage.compareRuns',
+  compareRunsAsText: 'lineage.compareRunsAsText',
+  showRun: 'lineage.showRun',
+  openRun: 'lineage.openRun',
+  openRunAsText: 'lineage.openRunAsText',
+  filterRuns: 'lineage.filterRuns',
+  clearFilter: 'lineage.clearFilter',
+  showMoreRuns: 'lineage.showMoreRuns',
+  refresh: 'lineage.refresh',
+  rebuildDatabase: 'lineage.rebuildDatabase',
+  openSettings: 'lineage.openSettings',
+  selectInterpreter: 'lineage.selectInterpreter',
+  renameRun: 'lineage.renameRun',
+  addTag: 'lineage.addTag',
+  addNote: 'lineage.addNote',
+  starRun: 'lineage.starRun',
+  unstarRun: 'lineage.unstarRun',
+  openConsoleLog: 'lineage.openConsoleLog',
+  revealArtifacts: 'lineage.revealArtifacts',
+  copyRunId: 'lineage.copyRunId',
+  deleteRun: 'lineage.deleteRun',
+  fingerprintDataset: 'lineage.fingerprintDataset',
+  showDataStatus: 'lineage.showDataStatus',
+} as const;
+
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+/** Context keys set with `setContext` and read by package.json's `when` clauses. */
+export const CONTEXT_KEYS = {
+  filtered: 'lineage.filtered',
+} as const;
+
+/** The views package.json contributes, as createTreeView takes them. */
+export const VIEWS = {
+  experiments: 'lineage.experiments',
+  datasets: 'lineage.datasets',
+  models: 'lineage.models',
+} as const;

@@ -1,0 +1,19 @@
+/**
+ * The core as the extension uses it, loaded as one piece by engine() the first time a view or command
+ * needs it. Nothing may import this file statically: that would put sql.js on the activation path.
+ */
+export { LineageWorkspace } from '../core/workspace';
+export * from '../core/runs/queries';
+export { filterRuns, parseFilter, FilterSyntaxError } from '../core/runs/filter';
+export { updateUserEdits, type UserEdits } from '../core/runs/userEdits';
+export { compareRuns } from '../core/runs/compareRuns';
+export { fingerprint } from '../core/datasets/fingerprint';
+export { StatCache } from '../core/datasets/statCache';
+export { profileTable } from '../core/datasets/profile';
+export { datasetKey, recordVersion, listDatasets, datasetVersions, runsOfVersion, lastReadOf } from '../core/datasets/datasetIndex';
+export { writeVersionFile } from '../core/datasets/versionFiles';
+export { dataStatus } from '../core/datasets/status';
+export { fingerprintRunDatasets } from '../core/datasets/runDatasets';
+export { launchRun, LaunchError } from '../core/launcher/launch';
+export { finishRun } from '../core/runs/finishRun';
+export { DatasetWatch } from './datasets/datasetWatch';

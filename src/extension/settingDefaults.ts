@@ -1,0 +1,15 @@
+/**
+ * Each setting's type and default, stated once. They equal package.json's contributes.configuration
+ * defaults (checked by test/unit/settings.test.ts). No `vscode` import, so the test runs on plain Node.
+ */
+export interface Settings {
+  pythonPath: string;
+  trainingScripts: string[];
+  captureData: boolean;
+}
+
+export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
+  pythonPath: '',
+  trainingScripts: ['**/train*.py', '**/*_train.py'],
+  captureData: true,
+});

@@ -1,0 +1,57 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Lineage } from '../lineage';
+import type { ModelArtifact } from '../../core/runs/queries';
+import { formatBytes as bytes } from '../../core/util/format';
+import { lineagePaths, runDir } from '../../core/util/lineagePaths';
+import { COMMANDS } from '../commands/ids';
+import { engine } from '../engine';
+import { folderItem, lineageFolders } from './folderLevel';
+
+type Node = { kind: 'folder'; folder: string } | ({ kind: 'model'; folder: string } & ModelArtifact);
+
+/** Models the runs logged, newest run first; under a level per workspace folder when several have a `.lineage`. */
+export class ModelsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly lineage: Lineage) {
+    this.subscription = lineage.onDidChangeRuns(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
+
+  getTreeItem(m: Node): vscode.TreeItem {
+    if (m.kind === 'folder') return folderItem(m.folder, 'models');
+    const item = new vscode.TreeItem(`${m.name} · ${m.path.split('/').pop()}`, vscode.TreeItemCollapsibleState.None);
+    item.description = `${m.flavor ?? 'model'}${m.size !== null ? ` · ${bytes(m.size)}` : ''}`;
+    item.iconPath = new vscode.ThemeIcon('package');
+    item.resourceUri = vscode.Uri.file(path.join(runDir(lineagePaths(m.folder), m.runId), m.path));
+    item.command = { command: COMMANDS.openRun, title: 'Open Run', arguments: [m.runId] };
+    item.contextValue = 'model';
+    return item;
+  }
+
+  async getChildren(n?: Node): Promise<Node[]> {
+    if (!n) {
+      const folders = lineageFolders(this.lineage);
+      if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
+      return folders.length ? this.models(folders[0]) : [];
+    }
+    return n.kind === 'folder' ? this.models(n.folder) : [];
+  }
+
+  private async models(folder: string): Promise<Node[]> {
+    const ws = await this.lineage.workspace(folder);
+    const { listModels } = await engine();
+    return listModels(ws.store).map((m) => ({ kind: 'model', folder, ...m }));
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}

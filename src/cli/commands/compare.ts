@@ -6,9 +6,6 @@ import { formatNumber } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
 
-// The extension's run documents still import compareRuns from here until they switch to core/runs/compareRuns.
-export { compareRuns } from '../../core/runs/compareRuns';
-
 export const COMPARE_HELP = `lineage compare <run> <run>… [--only-diff] [--json]
 
 Params and final metrics side by side. Rows that differ are marked with *; for metrics the best value of

@@ -38,8 +38,7 @@ import {
   seriesFor,
   setSeriesCacheBudget,
 } from '../src/core/compare/compareData';
-import { pointsPerSeries } from '../webview/protocol';
-import type { SeriesData } from '../webview/protocol';
+import { pointsPerSeries, type SeriesData } from '../src/core/compare/types';
 import { envInt, now, median, mulberry32 } from './lib/measure';
 
 const RUNS = envInt('BENCH_RUNS', 100);

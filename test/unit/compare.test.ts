@@ -14,7 +14,7 @@ import {
 } from '../../src/core/compare/compareData';
 import { LineageWorkspace } from '../../src/core/workspace';
 import { readSeries, CHUNK_POINTS } from '../../src/core/metrics/seriesWriter';
-import { pointsPerSeries } from '../../webview/protocol';
+import { pointsPerSeries } from '../../src/core/compare/types';
 import { rng } from '../helpers/rng';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
 

@@ -13,7 +13,7 @@ import { clearSeriesCache, prefetchSeries, seriesCacheStats, seriesFor, setSerie
 import { LiveFeed } from '../../src/core/compare/liveFeed';
 import { migrate } from '../../src/core/store/schema';
 import { LineageWorkspace } from '../../src/core/workspace';
-import type { SeriesData } from '../../webview/protocol';
+import type { SeriesData } from '../../src/core/compare/types';
 import { rng } from '../helpers/rng';
 import { makeRunFolder, tmpDir } from '../helpers/tmp';
 

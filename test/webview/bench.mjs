@@ -7,10 +7,11 @@
 //     frame intervals (mean, 95th percentile, max) and our render work per frame. Anchor, same run: the
 //     same table as one plain <table> with every row in the DOM, scrolled the same way.
 // Prints the figures and a JSON line last; exits 1 if the median first chart misses the budget.
-//   node test/webview/bench.mjs [--runs N]      (build first: node scripts/build-webviews.mjs)
+//   node test/webview/bench.mjs [--runs N]      (build first: node scripts/build.mjs)
 import { loadavg, cpus } from 'node:os';
-import { launch, openPanel, startServer } from './harness.mjs';
-import { benchInit, encode, manyRunsInit, pointsPerSeries } from './fixtures/generate.mjs';
+import { importTs } from './tsModule.mjs';
+
+const { launch, openPanel, startServer, benchInit, encode, manyRunsInit, pointsPerSeries } = await importTs('test/webview/lib.ts');
 
 const REPEATS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const BUDGET_MS = 1500;

@@ -6,13 +6,14 @@ import * as assert from 'node:assert/strict';
 import { Ema, smooth } from '../../webview/shared/smoothing';
 import { better, bestOf } from '../../webview/shared/best';
 import { plotlyText, safeFileName } from '../../webview/shared/escape';
-import { fmt, num } from '../../webview/shared/format';
+import { fmt, parseNumber } from '../../webview/shared/format';
 import { hslToRgb } from '../../webview/shared/theme';
-import { bandPolygon, fromPlotX, parsePlotlyDate } from '../../webview/compare/charts';
+import { bandPolygon } from '../../webview/shared/bandTrace';
+import { fromPlotX, parsePlotlyDate } from '../../webview/compare/charts';
 import { compareCells, csvField, tableData } from '../../webview/compare/table';
 import { normalizeSettings } from '../../webview/compare/state';
 import { describeValues } from '../../webview/compare/model';
-import type { RunInfo } from '../../webview/protocol';
+import type { RunInfo } from '../../webview/compare/protocol';
 
 test('smoothing: debiased EMA like TensorBoard; non-finite values pass through; incremental = batch', () => {
   const y = [1, 2, 3, NaN, 4, Infinity, 5];
@@ -46,9 +47,9 @@ test('plotlyText escapes markup, entities and %{…} placeholders; file names ar
 });
 
 test('fmt and num read the protocol’s NaN/Infinity strings', () => {
-  assert.equal(num('NaN'), NaN);
-  assert.equal(num('-Infinity'), -Infinity);
-  assert.equal(num(null), null);
+  assert.equal(parseNumber('NaN'), NaN);
+  assert.equal(parseNumber('-Infinity'), -Infinity);
+  assert.equal(parseNumber(null), null);
   assert.equal(fmt(1234567), '1,234,567');
   assert.equal(fmt(0.000012345), '1.234e-5');
   assert.equal(fmt(NaN), 'NaN');

@@ -3,7 +3,9 @@
 // (SVG lines, WebGL lines forced with lineageCompareGL='always', parallel coordinates, scatter, bars,
 // table, PNG/SVG export) and reports the violations and what broke. Informational: exits 0.
 //   node test/webview/csp-probe.mjs
-import { launch, loadFixture, openPanel, startServer } from './harness.mjs';
+import { importTs } from './tsModule.mjs';
+
+const { launch, loadFixture, openPanel, startServer, Compare } = await importTs('test/webview/lib.ts');
 
 const VARIANTS = [
   { name: "real: style-src 'unsafe-inline', script-src 'unsafe-eval'", styleInline: true, evalAllowed: true },
@@ -55,7 +57,7 @@ for (const v of VARIANTS) {
   await p.page.click('.chart-card vscode-button.export-png');
   await p.page.click('.chart-card vscode-button.export-svg');
   await p.page.waitForTimeout(3000);
-  out.exports = (await p.posted('export')).map((m) => `${m.format}:${m.data.slice(0, 22)}…`);
+  out.exports = (await p.posted(Compare.CompareExport.type)).map((m) => `${m.format}:${m.data.slice(0, 22)}…`);
   const violations = await p.violations();
   const byDirective = {};
   for (const x of violations) {

@@ -1,15 +1,28 @@
 // Compare webview tests: the built panel (dist/webview/) in Debian's Chromium, headless, with WebGL through
-// SwiftShader, inside a stand-in host page with the real panel's Content-Security-Policy (harness.mjs).
-// Host messages are recorded fixtures (fixtures/*.json) or generated ones (fixtures/generate.mjs).
-//   node test/webview/run.mjs [name-filter]      (build first: node scripts/build-webviews.mjs)
+// SwiftShader, inside a stand-in host page with the real panel's Content-Security-Policy (harness.ts).
+// Host messages are recorded fixtures (fixtures/*.json) or generated ones (fixtures/generate.ts).
+// The helpers are TypeScript importing the panel's protocol, bundled on the way (tsModule.mjs).
+//   node test/webview/run.mjs [name-filter]      (build first: node scripts/build.mjs)
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, loadFixture, openPanel, root, startServer } from './harness.mjs';
-import { encode, HOSTILE, manyRunsInit, benchInit, pointsPerSeries, SPIKE, basicInit, curve, seriesData } from './fixtures/generate.mjs';
+import { importTs } from './tsModule.mjs';
+
+const { launch, loadFixture, openPanel, root, startServer, encode, HOSTILE, manyRunsInit, benchInit, pointsPerSeries, SPIKE, basicInit, curve, seriesData, Compare } =
+  await importTs('test/webview/lib.ts');
+/** The message types the panel posts and the host sends, from the protocol. */
+const T = {
+  ready: Compare.CompareReady.type,
+  settings: Compare.CompareSettingsChanged.type,
+  openRun: Compare.CompareOpenRun.type,
+  zoom: Compare.CompareZoom.type,
+  zoomResponse: Compare.CompareZoom.responseType,
+  export: Compare.CompareExport.type,
+  append: Compare.CompareAppend.type,
+};
 
 if (!existsSync(join(root, 'dist/webview/compare.js')) || !existsSync(join(root, 'dist/webview/plotly.min.js'))) {
-  console.error('dist/webview/compare.js or plotly.min.js missing: run node scripts/build-webviews.mjs first');
+  console.error('dist/webview/compare.js or plotly.min.js missing: run node scripts/build.mjs first');
   process.exit(2);
 }
 
@@ -68,9 +81,9 @@ const countPlotlyCalls = (p) =>
   });
 
 async function clickTab(p, tab) {
-  const before = (await p.posted('settings')).length;
+  const before = (await p.posted(T.settings)).length;
   await p.page.click(`vscode-panel-tab#tab-${tab}`);
-  await p.page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'settings').length > n, before);
+  await p.page.waitForFunction(([t, n]) => window.__posted.filter((m) => m.type === t).length > n, [T.settings, before]);
 }
 
 /** No element anywhere carries an event-handler attribute, a javascript: URL, or came from a user string. */
@@ -93,11 +106,11 @@ const injectedElements = (page) =>
 
 test('ready: posts ready with the saved state (null on a fresh panel)', async ({ browser, server }) => {
   const fresh = await openPanel(browser, server);
-  assert.deepEqual(await fresh.posted('ready'), [{ type: 'ready', state: null }]);
+  assert.deepEqual(await fresh.posted(T.ready), [{ type: T.ready, state: null }]);
   await fresh.close();
   const saved = { runIds: ['r1', 'r2'], settings: { ...basicInit().settings, smoothing: 0.3, tab: 'table' } };
   const restored = await openPanel(browser, server, { state: saved });
-  const [ready] = await restored.posted('ready');
+  const [ready] = await restored.posted(T.ready);
   assert.deepEqual(ready.state, saved);
   await restored.close();
 });
@@ -218,21 +231,23 @@ test('theme switch: body class + variables change the charts’ paper, font and 
   await p.close();
 });
 
-test('zoom posts a zoom message; the range reply redraws at full resolution; reset goes back', async ({ browser, server }) => {
+test('zoom sends a zoom request; its answer redraws at full resolution; reset goes back', async ({ browser, server }) => {
   const p = await openPanel(browser, server);
   await p.init(loadFixture('basic-init.json'));
   await p.clearPosted();
   await p.page.evaluate(() => window.Plotly.relayout(document.querySelector('.plot'), { 'xaxis.range': [100, 300] }));
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'zoom'));
-  const [zoom] = await p.posted('zoom');
-  assert.deepEqual({ ...zoom, requestId: 0 }, { type: 'zoom', requestId: 0, metric: 'loss', xAxis: 'step', x0: 100, x1: 300, runIds: ['r1', 'r2', 'r3'], maxPoints: pointsPerSeries(3) });
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t), T.zoom);
+  const [zoom] = await p.posted(T.zoom);
+  assert.equal(typeof zoom.id, 'number', 'the envelope numbers the request');
+  assert.deepEqual({ ...zoom, id: 0 }, { type: T.zoom, id: 0, metric: 'loss', xAxis: 'step', x0: 100, x1: 300, runIds: ['r1', 'r2', 'r3'], maxPoints: pointsPerSeries(3) });
   // An answer to another request is ignored.
   const range = loadFixture('basic-range.json');
   const drawsBefore = (await p.events('chart-drawn')).length;
-  await p.send({ ...range, requestId: zoom.requestId + 100 });
+  assert.equal(range.type, T.zoomResponse);
+  await p.send({ ...range, id: zoom.id + 100 });
   await p.page.waitForTimeout(150);
   assert.equal((await p.events('chart-drawn')).length, drawsBefore, 'stale reply ignored');
-  await p.send({ ...range, requestId: zoom.requestId });
+  await p.send({ ...range, id: zoom.id });
   await p.waitEvents('chart-drawn', drawsBefore + 1);
   let [loss] = await chartsInfo(p.page);
   assert.deepEqual(loss.traces.filter((t) => t.role === 'line').map((t) => t.n), [201, 201, 201], 'every point of [100, 300]');
@@ -291,7 +306,7 @@ test('a replacing append swaps one run\'s series for the one reduced afresh: onl
   y[4321] = 77;
   const whole = { ...seriesData('r2', 'loss', x, y, 300), replace: true };
   const runs = basicInit().runs.map((r) => (r.id === 'r2' ? { ...r, status: 'running' } : r));
-  await p.send(encode({ type: 'append', series: [whole], runs }));
+  await p.send(encode({ type: T.append, series: [whole], runs }));
   await p.waitEvents('append-done');
   await p.page.waitForFunction(() => window.__calls.react + window.__calls.newPlot >= 1);
   const r = await p.page.evaluate(() => {
@@ -386,14 +401,14 @@ test('table: sort by header click, best value marked, only-what-differs, setting
   const rowsText = async (label) => (await columnTexts(p, label)).map((r) => r.text);
   const lossCol = await col('val_loss · final');
   await p.page.click(`.dt-th:nth-child(${lossCol + 1})`);
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.sort?.column === 'metric:val_loss:last' && !m.settings.sort.descending));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.sort?.column === 'metric:val_loss:last' && !m.settings.sort.descending), T.settings);
   const losses = msg.runs.map((r) => r.metrics.val_loss.last).sort((a, b) => a - b);
   let shown = await rowsText('val_loss · final');
   assert.match(shown[0], /▼$/, 'the lowest loss is the best, marked');
   assert.equal(parseFloat(shown[0]), Number(losses[0].toPrecision(5)));
   assert.ok(shown.slice(1).every((t) => !t.includes('▼')));
   await p.page.click(`.dt-th:nth-child(${lossCol + 1})`);
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.sort?.descending));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.sort?.descending), T.settings);
   shown = await rowsText('val_loss · final');
   assert.equal(parseFloat(shown[0]), Number(losses.at(-1).toPrecision(5)));
   // Higher is better for accuracy: the best marked ▲.
@@ -403,13 +418,13 @@ test('table: sort by header click, best value marked, only-what-differs, setting
   // Only what differs: the constant param and the same status/experiment go away.
   assert.ok((await col('param_19')) >= 0);
   await p.page.click('vscode-checkbox.only-diff');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.onlyDiff));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.onlyDiff), T.settings);
   assert.equal(await col('param_19'), -1);
   assert.equal(await col('status'), -1);
   // Double-click a row: open that run.
   await p.page.dblclick('.dt-row:not([hidden]) .dt-name');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'openRun'));
-  const [open] = await p.posted('openRun');
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t), T.openRun);
+  const [open] = await p.posted(T.openRun);
   assert.match(open.runId, /^run-\d{4}$/);
   const state = await p.state();
   assert.equal(state.settings.onlyDiff, true);
@@ -421,13 +436,13 @@ test('export: chart as PNG and SVG, table as CSV, posted to the host', async ({ 
   const p = await openPanel(browser, server);
   await p.init(loadFixture('hostile-init.json'));
   await p.page.click('.chart-card vscode-button.export-png');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'export' && m.format === 'png'));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.format === 'png'), T.export);
   await p.page.click('.chart-card vscode-button.export-svg');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'export' && m.format === 'svg'));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.format === 'svg'), T.export);
   await clickTab(p, 'table');
   await p.page.click('vscode-button.export-csv');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'export' && m.format === 'csv'));
-  const ex = await p.posted('export');
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.format === 'csv'), T.export);
+  const ex = await p.posted(T.export);
   const png = ex.find((m) => m.format === 'png');
   assert.match(png.data, /^data:image\/png;base64,[A-Za-z0-9+/]{1000,}/);
   assert.match(png.suggestedName, /\.png$/);
@@ -467,7 +482,7 @@ test('smoothing (debiased EMA, raw line faint behind), log y, x axis: settings s
     i.dispatchEvent(new Event('input', { bubbles: true }));
     i.dispatchEvent(new Event('change', { bubbles: true }));
   });
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.smoothing === 0.6));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.smoothing === 0.6), T.settings);
   await p.page.waitForFunction(() => document.querySelector('.plot').data.length === 9);
   const [loss] = await chartsInfo(p.page);
   assert.deepEqual(loss.traces.map((t) => t.role), ['band', 'raw', 'line', 'band', 'raw', 'line', 'band', 'raw', 'line']);
@@ -485,7 +500,7 @@ test('smoothing (debiased EMA, raw line faint behind), log y, x axis: settings s
   // X axis → wall time: posted for the host, which answers with a new init.
   await p.page.click('vscode-dropdown.x-axis');
   await p.page.click('vscode-dropdown.x-axis vscode-option[value="wall"]');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.xAxis === 'wall'));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.xAxis === 'wall'), T.settings);
   const state = await p.state();
   assert.equal(state.settings.smoothing, 0.6);
   assert.equal(state.settings.logY, true);
@@ -501,8 +516,8 @@ test('smoothing (debiased EMA, raw line faint behind), log y, x axis: settings s
   });
   assert.deepEqual(axis, { type: 'date', title: 'wall time' });
   await p.page.evaluate(() => window.Plotly.relayout(document.querySelector('.plot'), { 'xaxis.range': ['2026-09-21 12:00:00', '2026-09-21 12:05:00'] }));
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'zoom'));
-  const [zoom] = await p.posted('zoom');
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t), T.zoom);
+  const [zoom] = await p.posted(T.zoom);
   assert.equal(zoom.xAxis, 'wall');
   const local = (s) => new Date(s.replace(' ', 'T')).getTime();
   assert.equal(zoom.x0, local('2026-09-21T12:00:00'));
@@ -516,19 +531,19 @@ test('legend click hides a run on every chart and persists it; Show all brings i
   // Click the first legend entry of the first chart (plotly's legend is SVG: click where its text is).
   const box = await p.page.locator('.chart-card').first().locator('.legend .legendtext').first().boundingBox();
   await p.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.hiddenRuns.includes('r1')));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.hiddenRuns.includes('r1')), T.settings);
   await p.page.waitForFunction(() => [...document.querySelectorAll('.plot')].slice(0, 2).every((gd) => gd.data.filter((t) => t.meta.run === 'r1').every((t) => t.visible === 'legendonly')));
   const others = await p.page.evaluate(() => [...document.querySelectorAll('.plot')].slice(0, 2).flatMap((gd) => gd.data.filter((t) => t.meta.run !== 'r1').map((t) => t.visible)));
   assert.ok(others.every((v) => v === true));
   assert.deepEqual((await p.state()).settings.hiddenRuns, ['r1']);
   // Zoom asks only for the visible runs.
   await p.page.evaluate(() => window.Plotly.relayout(document.querySelector('.plot'), { 'xaxis.range': [10, 20] }));
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'zoom'));
-  const [zoom] = await p.posted('zoom');
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t), T.zoom);
+  const [zoom] = await p.posted(T.zoom);
   assert.deepEqual(zoom.runIds, ['r2', 'r3']);
   assert.equal(zoom.maxPoints, pointsPerSeries(2));
   await p.page.click('vscode-button.show-all');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.hiddenRuns.length === 0));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.hiddenRuns.length === 0), T.settings);
   await p.page.waitForFunction(() => document.querySelector('.plot').data.every((t) => t.visible === true));
   await p.close();
 });
@@ -538,11 +553,11 @@ test('metric picker: unchecking removes a chart, checking asks the host (setting
   await p.init(loadFixture('basic-init.json'));
   await p.page.click('.metric-picker > summary');
   await p.page.click('vscode-checkbox.metric-option[data-key="accuracy"]');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.metrics.join() === 'loss'));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.metrics.join() === 'loss'), T.settings);
   await p.page.waitForFunction(() => document.querySelectorAll('.chart-card').length === 1);
   assert.equal(await p.page.$eval('.metric-picker > summary', (e) => e.textContent), 'Metrics (1 of 2)');
   await p.page.click('vscode-checkbox.metric-option[data-key="accuracy"]');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.metrics.join() === 'accuracy,loss'));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.metrics.join() === 'accuracy,loss'), T.settings);
   // Closing on a click elsewhere, like a dropdown.
   await p.page.mouse.click(900, 600);
   assert.equal(await p.page.$eval('.metric-picker', (e) => e.open), false);
@@ -594,7 +609,7 @@ test('parallel coordinates, scatter and bars draw from params and final values',
   // Colour by a third field.
   await p.page.click('vscode-dropdown.scatter-color');
   await p.page.click('vscode-dropdown.scatter-color vscode-option[value="param:lr"]');
-  await p.page.waitForFunction(() => window.__posted.some((m) => m.type === 'settings' && m.settings.scatter.color === 'param:lr'));
+  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.scatter.color === 'param:lr'), T.settings);
   await p.page.waitForFunction(() => document.querySelector('.plot-scatter')._fullData[0].marker.showscale === true);
   await clickTab(p, 'bars');
   await p.page.waitForFunction(() => document.querySelector('.plot-bars')?._fullData?.length === 1);

@@ -4,15 +4,17 @@
  * runs are left out, as on the curves. Every user string reaches plotly escaped (plotlyText), and hover
  * text is built here as text, never as a template.
  */
-import type { RunInfo } from '../protocol';
+import type { RunInfo } from './protocol';
 import { better } from '../shared/best';
 import { plotlyText } from '../shared/escape';
 import { fmt } from '../shared/format';
 import { clear, custom, el, setText } from '../shared/dom';
-import { baseLayout, colorOf, type Ctx } from './context';
+import { baseLayout, colorOf } from '../shared/plotLayout';
+import { hasWebGL } from '../shared/webgl';
+import type { Ctx } from './context';
 import { describeValues, fieldById, fieldsOf, valueOf, type Field } from './model';
-import { exportPlot, hasWebGL } from './charts';
-import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from './plotly';
+import { exportPlot } from './charts';
+import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from '../shared/plotly';
 
 type Kind = 'parallel' | 'scatter' | 'bars';
 

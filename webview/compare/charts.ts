@@ -4,63 +4,19 @@
  * smoothing the raw line stays faint behind the smoothed one. Zooming asks the host for the visible range
  * at full resolution; a zoom reset goes back to the init data; live points extend the traces in place.
  */
-import { pointsPerSeries, type RangeMessage, type XAxis } from '../protocol';
+import { CompareZoom, pointsPerSeries, type SeriesData, type XAxis } from './protocol';
 import { plotlyText, safeFileName } from '../shared/escape';
 import { clear, custom, el, setText } from '../shared/dom';
 import { Ema, smooth } from '../shared/smoothing';
 import { withAlpha } from '../shared/theme';
+import { bandPolygon } from '../shared/bandTrace';
+import { baseLayout, colorOf } from '../shared/plotLayout';
+import { plotImage } from '../shared/plotExport';
+import { useWebGL } from '../shared/webgl';
 import { fmt } from '../shared/format';
-import { baseLayout, colorOf, type Ctx } from './context';
+import type { Ctx } from './context';
 import { fromWire, type Series } from './model';
-import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from './plotly';
-
-/**
- * Above this many points on one chart, lines are drawn with WebGL (scattergl) instead of SVG — but only on
- * a hardware GPU. With a software renderer (SwiftShader, llvmpipe: VMs, remote desktops, CI) WebGL costs
- * ~10× SVG here (100 runs × 800 buckets: ~15 s of rasterising against ~1.5 s for SVG), and the host's
- * reduction already bounds a chart to ~100k points, which SVG draws in about a second.
- */
-const GL_THRESHOLD = 20_000;
-let hardwareGL: boolean | undefined;
-
-/** `window.lineageCompareGL = 'always' | 'never'` overrides the choice (for diagnosis and tests). */
-export function useWebGL(points: number): boolean {
-  const forced = (window as unknown as { lineageCompareGL?: string }).lineageCompareGL;
-  if (forced === 'always') return true;
-  if (forced === 'never') return false;
-  if (points <= GL_THRESHOLD) return false;
-  hardwareGL ??= detectHardwareGL();
-  return hardwareGL;
-}
-
-let anyGL: boolean | undefined;
-
-/** WebGL of any kind (parallel coordinates need it; VS Code started with GPU and SwiftShader off has none). */
-export function hasWebGL(): boolean {
-  if (anyGL === undefined) {
-    try {
-      const gl = document.createElement('canvas').getContext('webgl');
-      anyGL = !!gl;
-      gl?.getExtension('WEBGL_lose_context')?.loseContext();
-    } catch {
-      anyGL = false;
-    }
-  }
-  return anyGL;
-}
-
-function detectHardwareGL(): boolean {
-  try {
-    const gl = document.createElement('canvas').getContext('webgl');
-    if (!gl) return false;
-    const info = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-    gl.getExtension('WEBGL_lose_context')?.loseContext();
-    return !/swiftshader|llvmpipe|softpipe|software|microsoft basic render/i.test(renderer);
-  } catch {
-    return false;
-  }
-}
+import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from '../shared/plotly';
 
 interface RangeView {
   requestId: number;
@@ -128,54 +84,8 @@ export function parsePlotlyDate(s: string): number {
 const X_TITLE: Record<XAxis, string> = { step: 'step', wall: 'wall time', relative: 'time since start (s)' };
 const X_HOVER: Record<XAxis, string> = { step: 'step %{x}', wall: '%{x|%Y-%m-%d %H:%M:%S}', relative: '%{x:.1f} s' };
 
-/**
- * The closed band outline (max forward, min back) of each stretch of finite buckets, separated by gaps.
- * With `maxBuckets`, neighbouring buckets are merged (min of the mins, max of the maxes) until at most that
- * many remain: the band never needs more than about one bucket per pixel, and merging keeps every extreme,
- * so a spike stays exactly as high. (It halves the drawing cost of 100 runs.)
- */
-export function bandPolygon(x: Float64Array, min: Float32Array, max: Float32Array, n: number, maxBuckets = Infinity): { x: Array<number | null>; y: Array<number | null> } {
-  const per = Math.max(1, Math.ceil(n / Math.max(1, maxBuckets)));
-  // Merged buckets: [x of the group's last finite bucket, min, max], NaN marking a group with no finite bucket.
-  const m = Math.ceil(n / per);
-  const gx = new Float64Array(m);
-  const glo = new Float64Array(m);
-  const ghi = new Float64Array(m);
-  for (let g = 0; g < m; g++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    let gxv = NaN;
-    for (let i = g * per, e = Math.min(n, i + per); i < e; i++) {
-      const a = min[i];
-      const b = max[i];
-      if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(x[i])) continue;
-      if (a < lo) lo = a;
-      if (b > hi) hi = b;
-      gxv = x[i];
-    }
-    gx[g] = gxv;
-    glo[g] = lo;
-    ghi[g] = hi;
-  }
-  const bx: Array<number | null> = [];
-  const by: Array<number | null> = [];
-  let i = 0;
-  while (i < m) {
-    while (i < m && Number.isNaN(gx[i])) i++;
-    const a = i;
-    while (i < m && !Number.isNaN(gx[i])) i++;
-    const b = i - 1;
-    if (b < a) continue;
-    if (bx.length) bx.push(null), by.push(null);
-    for (let k = a; k <= b; k++) bx.push(gx[k]), by.push(ghi[k]);
-    for (let k = b; k >= a; k--) bx.push(gx[k]), by.push(glo[k]);
-  }
-  return { x: bx, y: by };
-}
-
 export class CurveCharts {
   private charts = new Map<string, Chart>();
-  private requestSeq = 0;
   private readonly grid: HTMLElement;
   private readonly empty: HTMLElement;
   private resizeFrame = 0;
@@ -492,22 +402,21 @@ export class CurveCharts {
     let x1 = fromPlotX(r1, axis);
     if (!Number.isFinite(x0) || !Number.isFinite(x1)) return;
     if (x0 > x1) [x0, x1] = [x1, x0];
-    const requestId = ++this.requestSeq;
-    c.pending = { requestId, range: [r0, r1] };
     const runIds = base.map((s) => s.runId);
-    store.post({ type: 'zoom', requestId, metric: c.metric, xAxis: axis, x0, x1, runIds, maxPoints: pointsPerSeries(runIds.length) });
+    const requestId: number = this.ctx.ipc.request(CompareZoom, { metric: c.metric, xAxis: axis, x0, x1, runIds, maxPoints: pointsPerSeries(runIds.length) }, (r) => this.onRange(requestId, r.series));
+    c.pending = { requestId, range: [r0, r1] };
     this.ctx.emit('zoom-requested', { metric: c.metric, requestId });
   }
 
-  /** The host's answer to a zoom: replace that chart's traces with the full-resolution range. */
-  async onRange(m: RangeMessage): Promise<void> {
-    const c = [...this.charts.values()].find((x) => x.pending?.requestId === m.requestId);
+  /** The host's answer to a zoom (the latest this chart asked for): replace that chart's traces with the full-resolution range. */
+  private async onRange(requestId: number, wire: SeriesData[]): Promise<void> {
+    const c = [...this.charts.values()].find((x) => x.pending?.requestId === requestId);
     if (!c) return; // an answer to an older zoom, or for a chart since closed
     const range = c.pending!.range;
     c.pending = null;
     const series = new Map<string, Series>();
-    for (const s of m.series) if (s.metric === c.metric) series.set(s.runId, fromWire(s));
-    c.view = { requestId: m.requestId, range, series };
+    for (const s of wire) if (s.metric === c.metric) series.set(s.runId, fromWire(s));
+    c.view = { requestId, range, series };
     if (this.ctx.isActive('curves')) await this.draw(c);
     else c.dirty = true;
   }
@@ -580,11 +489,9 @@ export class CurveCharts {
   }
 }
 
-/** A chart as a PNG or SVG data URL, posted to the host, which asks where to save it. */
+/** A chart as a PNG or SVG data URL, sent to the host, which asks where to save it. */
 export async function exportPlot(ctx: Ctx, gd: PlotDiv, format: 'png' | 'svg', name: string): Promise<void> {
-  const width = Math.max(320, gd.offsetWidth || 800);
-  const height = Math.max(240, gd.offsetHeight || 400);
-  const data = await plotly().toImage(gd, { format, width, height, scale: format === 'png' ? 2 : 1 });
-  ctx.store.post({ type: 'export', format, suggestedName: `${safeFileName(name, 'chart')}.${format}`, data });
+  const data = await plotImage(gd, format);
+  ctx.exportFile({ format, suggestedName: `${safeFileName(name, 'chart')}.${format}`, data });
   ctx.emit('exported', { format, name });
 }

@@ -16,7 +16,7 @@ import {
   vsCodePanelView,
   vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
-import type { CompareSettings, XAxis } from '../protocol';
+import type { CompareSettings, XAxis } from './protocol';
 import { append, clear, custom, el, setText } from '../shared/dom';
 import type { Model } from './model';
 import { fieldsOf } from './model';

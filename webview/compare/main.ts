@@ -2,21 +2,23 @@
  * The Compare panel's webview: restores its saved state, says `ready`, and draws what the host sends —
  * curves (small multiples with min–max bands, smoothing, zoom at full resolution, live appends), parallel
  * coordinates, scatter, bars and a virtualised diff table — in the colours of the current VS Code theme.
- * The host side is src/extension/panels/comparePanel.ts; the messages are declared in ../protocol.ts.
+ * The host side is src/extension/panels/comparePanel.ts; the messages are declared in ./protocol.ts.
  */
-import type { CompareSettings, HostToWebview, InitMessage } from '../protocol';
 import { el, setText } from '../shared/dom';
+import { connectToHost } from '../shared/hostConnection';
+import { hasPlotly } from '../shared/plotly';
 import { readTheme, watchTheme, type Theme } from '../shared/theme';
 import { AnalysisChart } from './analysis';
 import { CurveCharts } from './charts';
 import type { Ctx } from './context';
 import { buildFrame } from './controls';
 import { Model } from './model';
-import { hasPlotly } from './plotly';
+import { CompareAppend, CompareExport, CompareInit, CompareReady, type CompareAppendParams, type CompareExportParams, type CompareInitParams, type CompareSettings } from './protocol';
 import { SettingsStore } from './state';
 import { DiffTable } from './table';
 
-const store = new SettingsStore();
+const ipc = connectToHost(report);
+const store = new SettingsStore(ipc);
 const model = new Model();
 let theme: Theme = readTheme();
 let initialised = false;
@@ -27,8 +29,10 @@ const frame = buildFrame(app, store, model);
 const ctx: Ctx = {
   model,
   store,
+  ipc,
   theme: () => theme,
   isActive: (tab) => initialised && store.settings.tab === tab,
+  exportFile,
   emit(kind, detail = {}) {
     document.dispatchEvent(new CustomEvent('lineage-compare', { detail: { ...detail, kind } }));
   },
@@ -42,9 +46,15 @@ const table = new DiffTable(frame.content.table, ctx, frame.tableInfo);
 const analysis = { parallel, scatter, bars } as const;
 
 frame.onExportCsv(() => {
-  store.post({ type: 'export', format: 'csv', suggestedName: 'runs.csv', data: table.csv() });
+  exportFile({ format: 'csv', suggestedName: 'runs.csv', data: table.csv() });
   ctx.emit('exported', { format: 'csv' });
 });
+
+function exportFile(file: CompareExportParams): void {
+  ipc.request(CompareExport, file, (r) => {
+    if (r.path) status(`Saved ${r.path}`, 6000);
+  });
+}
 
 let statusTimer = 0;
 function status(text: string, clearAfterMs = 0): void {
@@ -69,16 +79,16 @@ function markAnalysisDirty(): void {
   for (const a of Object.values(analysis)) a.dirty = true;
 }
 
-async function onInit(m: InitMessage): Promise<void> {
+async function onInit(m: CompareInitParams): Promise<void> {
   ctx.emit('init-start', { runs: m.runs.length });
   const first = !initialised;
   model.init(m);
   const runIds = m.runs.map((r) => r.id);
-  if (first) store.replace(m.settings, runIds);
+  if (first) store.replace(m.settings, runIds, m.folder);
   else {
     // Later inits answer our own settings; keep what changed here since, but take the host's metric choice when we had none.
     const local = store.settings;
-    store.replace({ ...local, metrics: local.metrics.length ? local.metrics : m.settings.metrics }, runIds);
+    store.replace({ ...local, metrics: local.metrics.length ? local.metrics : m.settings.metrics }, runIds, m.folder);
   }
   initialised = true;
   frame.sync();
@@ -110,38 +120,20 @@ async function onSettings(s: CompareSettings, changed: Set<keyof CompareSettings
 
 store.onChange((s, changed) => void onSettings(s, changed).catch(report));
 
-async function onMessage(m: HostToWebview): Promise<void> {
-  switch (m.type) {
-    case 'init':
-      return onInit(m);
-    case 'range':
-      return curves.onRange(m);
-    case 'append': {
-      if (!initialised) return;
-      const before = model.metricKeys.length;
-      const { added, structural } = model.append(m);
-      if (model.metricKeys.length !== before) frame.sync();
-      markAnalysisDirty();
-      table.dirty = true;
-      await curves.onAppend(added, structural);
-      if (store.settings.tab === 'table') table.update();
-      else if (store.settings.tab !== 'curves') await showActive();
-      ctx.emit('append-done', { series: m.series.length });
-      return;
-    }
-    case 'exported':
-      status(`Saved ${m.path}`, 6000);
-      return;
-  }
+async function onAppend(m: CompareAppendParams): Promise<void> {
+  if (!initialised) return;
+  const before = model.metricKeys.length;
+  const { added, structural } = model.append(m);
+  if (model.metricKeys.length !== before) frame.sync();
+  markAnalysisDirty();
+  table.dirty = true;
+  await curves.onAppend(added, structural);
+  if (store.settings.tab === 'table') table.update();
+  else if (store.settings.tab !== 'curves') await showActive();
+  ctx.emit('append-done', { series: m.series.length });
 }
 
-let queue: Promise<void> = Promise.resolve();
-window.addEventListener('message', (e: MessageEvent) => {
-  const m = e.data as HostToWebview | undefined;
-  if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
-  // One message at a time, in order: an append never overtakes the init it extends.
-  queue = queue.then(() => onMessage(m)).catch(report);
-});
+ipc.on(CompareInit, onInit).on(CompareAppend, onAppend);
 
 watchTheme((t) => {
   theme = t;
@@ -161,4 +153,4 @@ function report(err: unknown): void {
 }
 
 if (!hasPlotly()) status('Error: the plotting library did not load.');
-store.post({ type: 'ready', state: store.savedState() });
+ipc.notify(CompareReady, { state: store.savedState() });

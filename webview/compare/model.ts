@@ -3,8 +3,8 @@
  * in `init` (the "base" data; zoomed ranges are kept separately by the charts). Live points from `append`
  * are added to the base series so a zoom reset or a redraw includes them.
  */
-import type { AppendMessage, InitMessage, RunInfo, SeriesData, XAxis } from '../protocol';
-import { num, numericParam } from '../shared/format';
+import type { CompareAppendParams, CompareInitParams, RunInfo, SeriesData, XAxis } from './protocol';
+import { parseNumber, numericParam } from '../shared/format';
 
 /** A series whose min/max cover the first `bandLength` points (the reduced part); later points are exact. */
 export interface Series {
@@ -57,7 +57,7 @@ export class Model {
   /** Bumped on every init, so charts can tell old zoom replies and UI revisions apart. */
   generation = 0;
 
-  init(m: InitMessage): void {
+  init(m: CompareInitParams): void {
     this.generation++;
     this.setRuns(m.runs);
     this.metricKeys = [...m.metricKeys];
@@ -86,7 +86,7 @@ export class Model {
    * Adds live points. Returns, per metric, the points added to existing series (to extend traces) and
    * whether a series or a run appeared that the charts have no trace for yet (they redraw then).
    */
-  append(m: AppendMessage): { added: Map<string, Array<{ runId: string; x: Float64Array; y: Float64Array }>>; structural: Set<string> } {
+  append(m: CompareAppendParams): { added: Map<string, Array<{ runId: string; x: Float64Array; y: Float64Array }>>; structural: Set<string> } {
     const added = new Map<string, Array<{ runId: string; x: Float64Array; y: Float64Array }>>();
     const structural = new Set<string>();
     for (const r of m.runs) {
@@ -162,7 +162,7 @@ export function valueOf(run: RunInfo, f: Field): FieldValue {
     return v === undefined ? null : v;
   }
   const m = run.metrics[f.key];
-  return m ? num(m.last) : null;
+  return m ? parseNumber(m.last) : null;
 }
 
 /** Numeric when every present value is a number (or a numeric string); else categorical, sorted. */

@@ -1,10 +1,11 @@
 /**
  * The panel's settings: restored from `getState()` at load, replaced by the host's copy on the first
- * `init`, and on every change saved with `setState` (so a reload or a restart restores them) and posted
- * to the host as `settings` (so it can persist them and send series for newly chosen metrics).
+ * `compare/init`, and on every change saved with `setState` (so a reload or a restart restores them) and
+ * sent to the host as `compare/settings` (so it can persist them and send series for newly chosen metrics).
  */
-import { DEFAULT_SETTINGS, type CompareSettings, type CompareState, type WebviewToHost } from '../protocol';
+import type { Endpoint } from '../shared/ipc';
 import { vscodeApi } from '../shared/vscode';
+import { CompareSettingsChanged, DEFAULT_SETTINGS, type CompareSettings, type CompareState } from './protocol';
 
 export type Listener = (settings: CompareSettings, changed: Set<keyof CompareSettings>) => void;
 
@@ -32,18 +33,21 @@ export function normalizeSettings(s: Partial<CompareSettings> | null | undefined
 }
 
 export class SettingsStore {
-  private readonly api = vscodeApi<CompareState, WebviewToHost>();
+  private readonly api = vscodeApi<CompareState, never>();
   private listeners: Listener[] = [];
   settings: CompareSettings;
   runIds: string[] = [];
+  /** The workspace folder of the runs, as the host said: saved so a restored panel reads the same folder. */
+  private folder: string | undefined;
 
-  constructor() {
+  constructor(private readonly ipc: Endpoint) {
     const saved = this.api.getState();
     this.settings = normalizeSettings(saved?.settings);
     this.runIds = Array.isArray(saved?.runIds) ? saved!.runIds : [];
+    this.folder = typeof saved?.folder === 'string' ? saved.folder : undefined;
   }
 
-  /** What was saved before the reload, for the `ready` message (null on a fresh panel). */
+  /** What was saved before the reload, for `compare/ready` (null on a fresh panel). */
   savedState(): CompareState | null {
     return this.api.getState() ?? null;
   }
@@ -52,11 +56,12 @@ export class SettingsStore {
     this.listeners.push(l);
   }
 
-  /** The host's settings (on `init`): taken without posting them back. */
-  replace(settings: CompareSettings, runIds: string[]): void {
+  /** The host's settings (on `compare/init`): taken without sending them back. */
+  replace(settings: CompareSettings, runIds: string[], folder: string | undefined): void {
     this.settings = normalizeSettings(settings);
     this.runIds = runIds;
-    this.api.setState({ runIds: this.runIds, settings: this.settings });
+    this.folder = folder ?? this.folder;
+    this.save();
   }
 
   update(patch: Partial<CompareSettings>): void {
@@ -70,12 +75,14 @@ export class SettingsStore {
     }
     if (changed.size === 0) return;
     this.settings = next;
-    this.api.setState({ runIds: this.runIds, settings: this.settings });
-    this.api.postMessage({ type: 'settings', settings: this.settings });
+    this.save();
+    this.ipc.notify(CompareSettingsChanged, { settings: this.settings });
     for (const l of this.listeners) l(this.settings, changed);
   }
 
-  post(m: WebviewToHost): void {
-    this.api.postMessage(m);
+  private save(): void {
+    const state: CompareState = { runIds: this.runIds, settings: this.settings };
+    if (this.folder) state.folder = this.folder;
+    this.api.setState(state);
   }
 }

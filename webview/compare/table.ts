@@ -4,10 +4,10 @@
  * reused as the table scrolls, so 500 runs × 50 columns scroll as smoothly as 10. The header sticks to
  * the top and the run column to the left. Every value is set as text.
  */
-import type { CompareSettings, RunInfo } from '../protocol';
+import { CompareOpenRun, type CompareSettings, type RunInfo } from './protocol';
 import { better, bestOf, type Better } from '../shared/best';
 import { clear, el, setText } from '../shared/dom';
-import { fmt, num, numericParam } from '../shared/format';
+import { fmt, parseNumber, numericParam } from '../shared/format';
 import type { Ctx } from './context';
 
 export const ROW_HEIGHT = 24;
@@ -59,7 +59,7 @@ export function columnsOf(runs: RunInfo[]): Column[] {
       const label = `${k} · ${stat === 'last' ? 'final' : stat}`;
       const get = (r: RunInfo): Cell => {
         const m = r.metrics[k];
-        return m ? num(m[stat]) : null;
+        return m ? parseNumber(m[stat]) : null;
       };
       // Room for the ▲/▼ best mark too.
       cols.push({ id: `metric:${k}:${stat}`, label, metric: { key: k, stat }, better: dir, width: width(label, 90, 240, get) + (dir ? 14 : 0), get });
@@ -170,7 +170,7 @@ export class DiffTable {
     this.body.addEventListener('dblclick', (e) => {
       const row = (e.target as HTMLElement).closest<HTMLElement>('.dt-row');
       const id = row ? this.rows[Number(row.dataset.index)]?.id : undefined;
-      if (id) this.ctx.store.post({ type: 'openRun', runId: id });
+      if (id) this.ctx.ipc.notify(CompareOpenRun, { runId: id });
     });
   }
 

@@ -2,35 +2,22 @@
  * The run detail panel: everything about one run, rendered as text (never as HTML), with small curves
  * drawn as SVG paths. No plotting library here, so this page needs no 'unsafe-eval'.
  */
-import type { RunDetailData, RunHostToWebview, RunWebviewToHost } from '../protocol';
+import { el } from '../shared/dom';
+import { duration, fmt } from '../shared/format';
+import { connectToHost } from '../shared/hostConnection';
+import { vscodeApi } from '../shared/vscode';
+import { RunDetailAction, RunDetailReady, RunDetailShow, type RunAction, type RunDetailData, type RunDetailState } from './protocol';
 
-declare function acquireVsCodeApi(): { postMessage(m: RunWebviewToHost): void; getState(): { runId: string | null } | undefined; setState(s: { runId: string | null }): void };
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<RunDetailState, never>();
+const ipc = connectToHost((err) => console.error(err));
 const app = document.getElementById('app')!;
 let consoleFilter = '';
 let current: RunDetailData | undefined;
+let folder: string | undefined = vscode.getState()?.folder;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return e;
-}
-
-function fmt(v: number | string | null | undefined): string {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e9 || a < 1e-3)) return v.toExponential(3);
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  return a >= 1000 ? v.toLocaleString('en-US', { maximumFractionDigits: 1 }) : String(Number(v.toPrecision(5)));
-}
-
-function action(label: string, a: RunWebviewToHost & { type: 'runAction' }): HTMLButtonElement {
+function action(label: string, a: { action: RunAction; path?: string }): HTMLButtonElement {
   const b = el('button', { type: 'button', class: 'action' }, label);
-  b.addEventListener('click', () => vscode.postMessage(a));
+  b.addEventListener('click', () => ipc.notify(RunDetailAction, a));
   return b;
 }
 
@@ -90,14 +77,14 @@ function sparkline(s: RunDetailData['metrics'][number]['spark']): SVGSVGElement 
 
 function render(r: RunDetailData): void {
   current = r;
-  vscode.setState({ runId: r.id });
+  vscode.setState(folder ? { runId: r.id, folder } : { runId: r.id });
   const parts: Node[] = [];
   parts.push(
     el('header', {},
       el('h1', {}, r.name),
       el('div', { class: `status status-${r.status}` }, r.status + (r.exitCode !== null ? ` (exit ${r.exitCode})` : '')),
-      el('div', { class: 'meta' }, `${r.experiment} · ${r.id} · ${r.durationMs !== null ? (r.durationMs / 1000).toFixed(1) + ' s' : ''}`),
-      el('div', { class: 'actions' }, action('Rerun', { type: 'runAction', action: 'rerun' }), action('Compare with previous', { type: 'runAction', action: 'compareWithPrevious' })),
+      el('div', { class: 'meta' }, `${r.experiment} · ${r.id} · ${r.durationMs !== null ? duration(r.durationMs) : ''}`),
+      el('div', { class: 'actions' }, action('Rerun', { action: 'rerun' }), action('Compare with previous', { action: 'compareWithPrevious' })),
     ),
   );
   if (r.note) parts.push(el('blockquote', {}, r.note));
@@ -105,7 +92,7 @@ function render(r: RunDetailData): void {
   parts.push(el('p', { class: 'command' }, el('code', {}, r.command.join(' '))));
   if (r.git) {
     const gitLine = el('p', {}, `git ${r.git.commit.slice(0, 12)} on ${r.git.branch ?? '?'}`);
-    if (r.git.dirty) gitLine.append(' · ', action(`Uncommitted changes (${r.git.changedFiles.length} file${r.git.changedFiles.length === 1 ? '' : 's'})`, { type: 'runAction', action: 'openDiff' }));
+    if (r.git.dirty) gitLine.append(' · ', action(`Uncommitted changes (${r.git.changedFiles.length} file${r.git.changedFiles.length === 1 ? '' : 's'})`, { action: 'openDiff' }));
     parts.push(gitLine);
   }
   if (r.python) parts.push(el('p', {}, `python ${r.python.path} ${r.python.version ?? ''} · ${r.python.packages} packages`));
@@ -119,13 +106,13 @@ function render(r: RunDetailData): void {
     parts.push(
       section('Datasets',
         table(['role', 'path', 'sha256', 'rows', 'status'], r.datasets.map((d) => [d.role, d.path, el('code', { title: d.sha256 ?? '' }, (d.sha256 ?? '—').slice(0, 16)), d.rows === null ? '' : fmt(d.rows), d.state ?? d.note ?? ''])),
-        action('Check whether the data changed', { type: 'runAction', action: 'checkData' }),
+        action('Check whether the data changed', { action: 'checkData' }),
       ),
     );
   if (r.artifacts.length)
     parts.push(
       section('Artifacts', table(['path', 'kind', 'size', ''], r.artifacts.map((a) => [a.path, a.kind + (a.flavor ? ` (${a.flavor})` : ''), a.size === null ? 'missing' : fmt(a.size) + ' B',
-        el('span', {}, action('Open', { type: 'runAction', action: 'openArtifact', path: a.path }), action('Reveal', { type: 'runAction', action: 'revealArtifact', path: a.path }))]))),
+        el('span', {}, action('Open', { action: 'openArtifact', path: a.path }), action('Reveal', { action: 'revealArtifact', path: a.path }))]))),
     );
   const search = el('input', { type: 'search', placeholder: 'Search the console log', 'aria-label': 'Search the console log', value: consoleFilter });
   const pre = el('pre', { class: 'console' });
@@ -139,12 +126,13 @@ function render(r: RunDetailData): void {
     fill();
   });
   fill();
-  parts.push(section(`Console log (last ${fmt(r.consoleTail.length)} of ${fmt(r.consoleBytes)} bytes)`, search, pre, action('Open the whole log', { type: 'runAction', action: 'openConsole' })));
+  parts.push(section(`Console log (last ${fmt(r.consoleTail.length)} of ${fmt(r.consoleBytes)} bytes)`, search, pre, action('Open the whole log', { action: 'openConsole' })));
   if (r.warnings.count) parts.push(section(`${r.warnings.count} skipped event line(s)`, el('ul', {}, ...r.warnings.first.map((w) => el('li', {}, `line ${w.line}: ${w.message}`)))));
   app.replaceChildren(...parts);
 }
 
-window.addEventListener('message', (e: MessageEvent<RunHostToWebview>) => {
-  if (e.data?.type === 'runDetail') render(e.data.run);
+ipc.on(RunDetailShow, (m) => {
+  folder = m.folder ?? folder;
+  render(m.run);
 });
-vscode.postMessage({ type: 'runReady', runId: vscode.getState()?.runId ?? current?.id ?? null });
+ipc.notify(RunDetailReady, { runId: vscode.getState()?.runId ?? current?.id ?? null, ...(folder ? { folder } : {}) });

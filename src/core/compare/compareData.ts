@@ -19,7 +19,7 @@
  *     ends, so a zoom that hits the cache costs the points in view, not the series.
  */
 import type { Store } from '../store/store';
-import type { RunInfo, SeriesData, XAxis } from '../../../webview/protocol';
+import type { RunInfo, SeriesData, XAxis } from './types';
 import { decodeChunk, SeriesPoints } from '../metrics/chunkCodec';
 import { listRuns } from '../runs/queries';
 import { decodeLod, FLAGS_OFFSET, LodChunk, LOD_POINTS, STEPS_SORTED, TS_ALL } from '../metrics/lodCodec';

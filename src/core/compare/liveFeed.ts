@@ -7,7 +7,7 @@
  * bound. Kept apart from the panel so it can be tested on a real store.
  */
 import type { Store } from '../store/store';
-import type { SeriesData, XAxis } from '../../../webview/protocol';
+import type { SeriesData, XAxis } from './types';
 import { seriesFor } from './compareData';
 
 export type LiveSeries = SeriesData & { replace?: boolean };

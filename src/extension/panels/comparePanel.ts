@@ -1,118 +1,124 @@
 import * as vscode from 'vscode';
-import type { ExtensionContextState } from '../state';
-import type { CompareSettings, CompareState, HostToWebview, SeriesData, WebviewToHost } from '../../../webview/protocol';
-import { DEFAULT_SETTINGS, pointsPerSeries } from '../../../webview/protocol';
-import { webviewHtml } from './webviewHtml';
+import type { Lineage } from '../lineage';
+import {
+  CompareAppend,
+  CompareExport,
+  CompareInit,
+  CompareOpenRun,
+  CompareReady,
+  CompareSettingsChanged,
+  CompareZoom,
+  DEFAULT_SETTINGS,
+  type CompareExportParams,
+  type CompareSettings,
+  type CompareState,
+  type CompareZoomParams,
+} from '../../../webview/compare/protocol';
+import { pointsPerSeries, type SeriesData } from '../../core/compare/types';
 import type { LiveFeed } from '../../core/compare/liveFeed';
+import { PanelHost } from './panelHost';
+import { folderOfRuns, openFolder } from './panelFolder';
 
 export const COMPARE_VIEW_TYPE = 'lineage.compare';
 
 /**
  * The Compare panel's host side: it answers the webview with runs and series already reduced (the webview
  * never sees millions of points), sends full resolution for zoomed ranges, and streams points that live
- * runs append. No retainContextWhenHidden: the webview saves its state and the serializer restores it.
+ * runs append. The webview saves its state and the serializer restores it.
  */
-export class ComparePanel implements vscode.Disposable {
+export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
   private static panels = new Set<ComparePanel>();
-  private readonly disposables: vscode.Disposable[] = [];
   private settings: CompareSettings = { ...DEFAULT_SETTINGS };
   /** Points sent since the init, so live updates send only what is new (see core/compare/liveFeed.ts). */
   private live?: LiveFeed;
   private prefetchToken = 0;
 
-  static show(state: ExtensionContextState, runIds: string[]): ComparePanel {
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title(runIds), vscode.ViewColumn.Active, options(state));
-    return new ComparePanel(state, panel, runIds, undefined);
+  /** `folder`: the workspace folder of the runs, when the caller knows it (else the folder that holds them). */
+  static show(state: Lineage, runIds: string[], folder?: string): ComparePanel {
+    return new ComparePanel(state, PanelHost.create(state, COMPARE_VIEW_TYPE, title(runIds)), runIds, folder ?? folderOfRuns(state, runIds), undefined);
   }
 
-  static revive(state: ExtensionContextState, panel: vscode.WebviewPanel, saved: CompareState | undefined): ComparePanel {
-    panel.webview.options = options(state);
-    return new ComparePanel(state, panel, saved?.runIds ?? [], saved?.settings);
+  static revive(state: Lineage, panel: vscode.WebviewPanel, saved: CompareState | undefined): ComparePanel {
+    const runIds = saved?.runIds ?? [];
+    return new ComparePanel(state, panel, runIds, openFolder(saved?.folder) ?? folderOfRuns(state, runIds), saved?.settings);
   }
 
   private constructor(
-    private readonly state: ExtensionContextState,
-    readonly panel: vscode.WebviewPanel,
+    state: Lineage,
+    panel: vscode.WebviewPanel,
     private runIds: string[],
+    private folder: string | undefined,
     saved: CompareSettings | undefined,
   ) {
-    if (saved) this.settings = { ...DEFAULT_SETTINGS, ...saved };
-    ComparePanel.panels.add(this);
-    const root = vscode.Uri.joinPath(state.context.extensionUri, 'dist', 'webview');
-    panel.webview.html = webviewHtml(panel.webview, root, {
+    super(state, panel, {
+      viewType: COMPARE_VIEW_TYPE,
+      label: 'Compare panel',
+      ready: CompareReady,
       title: 'Lineage: Compare',
       scripts: ['plotly.min.js', 'compare.js'],
       styles: ['compare.css'],
       allowEval: true,
     });
-    panel.iconPath = vscode.Uri.joinPath(state.context.extensionUri, 'media', 'lineage.svg');
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.onMessage(m).catch((err) => state.log(`Compare panel: ${(err as Error).message}`))),
-      panel.onDidDispose(() => this.dispose()),
-      state.onDidChangeRuns((ids) => void this.onRunsChanged(ids)),
-    );
+    if (saved) this.settings = { ...DEFAULT_SETTINGS, ...saved };
+    ComparePanel.panels.add(this);
+    this.ipc
+      .on(CompareSettingsChanged, (m) => this.onSettings(m.settings))
+      .on(CompareOpenRun, (m) => vscode.commands.executeCommand('lineage.openRun', m.runId))
+      .onRequest(CompareZoom, (m) => this.zoom(m))
+      .onRequest(CompareExport, (m) => this.export(m));
+    this.disposables.push(state.onDidChangeRuns((ids) => void this.onRunsChanged(ids).catch((err) => this.log((err as Error).message))));
   }
 
   get runs(): string[] {
     return this.runIds;
   }
 
-  private post(m: HostToWebview): void {
-    void this.panel.webview.postMessage(m);
-  }
-
   private async workspace() {
-    const folder = this.state.folderOf();
+    const folder = this.folder ?? folderOfRuns(this.state, this.runIds);
     if (!folder) throw new Error('no folder is open');
     return this.state.workspace(folder);
   }
 
-  private async onMessage(m: WebviewToHost): Promise<void> {
-    switch (m.type) {
-      case 'ready':
-        if (m.state) {
-          if (this.runIds.length === 0) this.runIds = m.state.runIds;
-          this.settings = { ...DEFAULT_SETTINGS, ...m.state.settings };
-        }
-        return this.sendInit();
-      case 'settings': {
-        const before = this.settings;
-        this.settings = { ...DEFAULT_SETTINGS, ...m.settings };
-        if (before.xAxis !== this.settings.xAxis || this.settings.metrics.some((k) => !before.metrics.includes(k))) await this.sendInit();
-        return;
-      }
-      case 'zoom': {
-        const ws = await this.workspace();
-        const { seriesFor } = await import('../../core/compare/compareData');
-        const ids = m.runIds.filter((id) => this.runIds.includes(id));
-        const series = seriesFor(ws.store, ids, m.metric, m.xAxis, Math.min(m.maxPoints, pointsPerSeries(ids.length)), { x0: m.x0, x1: m.x1 });
-        this.post({ type: 'range', requestId: m.requestId, series });
-        return;
-      }
-      case 'export': {
-        const filters: Record<string, string[]> = { png: ['png'], svg: ['svg'], csv: ['csv'] };
-        const target = await vscode.window.showSaveDialog({
-          defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.state.context.globalStorageUri, m.suggestedName),
-          filters: { [m.format.toUpperCase()]: filters[m.format] },
-        });
-        if (!target) return;
-        const bytes = m.format === 'csv' ? Buffer.from(m.data, 'utf8') : dataUrlBytes(m.data);
-        await vscode.workspace.fs.writeFile(target, bytes);
-        this.post({ type: 'exported', path: target.fsPath });
-        return;
-      }
-      case 'openRun':
-        await vscode.commands.executeCommand('lineage.openRun', m.runId);
-        return;
+  protected onReady(m: { state: CompareState | null }): Promise<void> {
+    if (m.state) {
+      if (this.runIds.length === 0) this.runIds = m.state.runIds;
+      this.folder ??= openFolder(m.state.folder) ?? folderOfRuns(this.state, this.runIds);
+      this.settings = { ...DEFAULT_SETTINGS, ...m.state.settings };
     }
+    return this.sendInit();
+  }
+
+  private async onSettings(settings: CompareSettings): Promise<void> {
+    const before = this.settings;
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    if (before.xAxis !== this.settings.xAxis || this.settings.metrics.some((k) => !before.metrics.includes(k))) await this.sendInit();
+  }
+
+  private async zoom(m: CompareZoomParams): Promise<{ series: SeriesData[] }> {
+    const ws = await this.workspace();
+    const { seriesFor } = await import('../../core/compare/compareData');
+    const ids = m.runIds.filter((id) => this.runIds.includes(id));
+    return { series: seriesFor(ws.store, ids, m.metric, m.xAxis, Math.min(m.maxPoints, pointsPerSeries(ids.length)), { x0: m.x0, x1: m.x1 }) };
+  }
+
+  private async export(m: CompareExportParams): Promise<{ path: string | null }> {
+    const filters: Record<string, string[]> = { png: ['png'], svg: ['svg'], csv: ['csv'] };
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(this.folder ? vscode.Uri.file(this.folder) : (vscode.workspace.workspaceFolders?.[0]?.uri ?? this.state.context.globalStorageUri), m.suggestedName),
+      filters: { [m.format.toUpperCase()]: filters[m.format] },
+    });
+    if (!target) return { path: null };
+    const bytes = m.format === 'csv' ? Buffer.from(m.data, 'utf8') : dataUrlBytes(m.data);
+    await vscode.workspace.fs.writeFile(target, bytes);
+    return { path: target.fsPath };
   }
 
   private async sendInit(): Promise<void> {
     const ws = await this.workspace();
     const { runInfos, metricKeysOf, seriesFor } = await import('../../core/compare/compareData');
     const { chartMetrics } = await import('../../core/runs/keyMetrics');
-    const { listRuns } = await import('../../core/runs/queries');
-    this.runIds = this.runIds.filter((id) => ws.store.get('SELECT 1 AS x FROM runs WHERE id = ?', [id]));
+    const { listRuns, hasRun } = await import('../../core/runs/queries');
+    this.runIds = this.runIds.filter((id) => hasRun(ws.store, id));
     const runs = runInfos(ws.store, this.runIds);
     const metricKeys = metricKeysOf(ws.store, this.runIds);
     if (this.settings.metrics.length === 0 || this.settings.metrics.every((k) => !metricKeys.includes(k))) {
@@ -127,9 +133,9 @@ export class ComparePanel implements vscode.Disposable {
     this.live.reset(series, per);
     const kind = vscode.window.activeColorTheme.kind;
     const theme = kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight ? 'light' : kind === vscode.ColorThemeKind.HighContrast ? 'high-contrast' : 'dark';
-    this.post({ type: 'init', runs, metricKeys, settings: this.settings, series, theme });
+    this.ipc.notify(CompareInit, { runs, metricKeys, settings: this.settings, series, theme, folder: ws.paths.workspace });
     this.panel.title = title(this.runIds);
-    void this.prefetch().catch((err) => this.state.log(`Compare panel: reading series ahead: ${(err as Error).message}`));
+    void this.prefetch().catch((err) => this.log(`reading series ahead: ${(err as Error).message}`));
   }
 
   /**
@@ -158,24 +164,14 @@ export class ComparePanel implements vscode.Disposable {
     const { runInfos } = await import('../../core/compare/compareData');
     const out = this.live.next(ws.store, mine, this.settings.metrics, this.settings.xAxis);
     // Colours are indices into the whole selection: ask for all runs, send the changed ones.
-    if (out.length) this.post({ type: 'append', series: out, runs: runInfos(ws.store, this.runIds).filter((r) => mine.includes(r.id)) });
+    if (out.length) this.ipc.notify(CompareAppend, { series: out, runs: runInfos(ws.store, this.runIds).filter((r) => mine.includes(r.id)) });
   }
 
-  dispose(): void {
+  protected override onDispose(): void {
     this.prefetchToken++;
     ComparePanel.panels.delete(this);
     if (ComparePanel.panels.size === 0) void import('../../core/compare/compareData').then((m) => m.clearSeriesCache());
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
   }
-}
-
-function options(state: ExtensionContextState): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return {
-    enableScripts: true,
-    enableFindWidget: true,
-    localResourceRoots: [vscode.Uri.joinPath(state.context.extensionUri, 'dist', 'webview')],
-  };
 }
 
 function title(runIds: string[]): string {
@@ -189,10 +185,6 @@ function dataUrlBytes(url: string): Uint8Array {
   return meta.endsWith(';base64') ? Buffer.from(body, 'base64') : Buffer.from(decodeURIComponent(body), 'utf8');
 }
 
-export function registerComparePanel(state: ExtensionContextState): vscode.Disposable {
-  return vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
-    async deserializeWebviewPanel(panel: vscode.WebviewPanel, saved: CompareState | undefined) {
-      ComparePanel.revive(state, panel, saved);
-    },
-  });
+export function registerComparePanel(state: Lineage): vscode.Disposable {
+  return PanelHost.registerSerializer<CompareState>(state, COMPARE_VIEW_TYPE, (panel, saved) => void ComparePanel.revive(state, panel, saved));
 }

@@ -3,17 +3,32 @@
 // src/extension/panels/webviewHtml.ts, a nonce, the --vscode-* theme variables set from script the way
 // VS Code sets them, body class vscode-dark), and that defines acquireVsCodeApi (it records every posted
 // message and keeps the state). Tests drive it with Playwright in Debian's Chromium.
+// Bundled by run.mjs (through tsModule.mjs) into dist-test/webview/.
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Message } from '../../webview/shared/ipc';
+import { CompareReady } from '../../webview/compare/protocol';
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
+/** Set by the bundler (tsModule.mjs): the bundle runs from dist-test/webview/, not from here. */
+declare const __REPO_ROOT__: string;
+export const root = __REPO_ROOT__;
 const distWebview = join(root, 'dist/webview');
 
-export const THEMES = {
+type ThemeName = 'dark' | 'light';
+
+/** What the stand-in host page keeps on window. */
+interface HostWindow {
+  __posted: Message[];
+  __violations: unknown[];
+  __events: Array<{ kind: string; t: number } & Record<string, unknown>>;
+  __getState(): unknown;
+  __send(encoded: unknown): unknown;
+}
+
+export const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string, string> }> = {
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
@@ -84,7 +99,13 @@ export const THEMES = {
  * The CSP of the real panel (webviewHtml.ts with allowEval), with `self` standing for webview.cspSource.
  * `styleInline: false` / `eval: false` build the stricter variants the CSP probe tries.
  */
-export function cspFor(nonce, origin, { styleInline = true, evalAllowed = true, reportSample = false } = {}) {
+export interface CspOptions {
+  styleInline?: boolean;
+  evalAllowed?: boolean;
+  reportSample?: boolean;
+}
+
+export function cspFor(nonce: string, origin: string, { styleInline = true, evalAllowed = true, reportSample = false }: CspOptions = {}): string {
   const sample = reportSample ? " 'report-sample'" : '';
   return [
     "default-src 'none'",
@@ -99,7 +120,17 @@ export function cspFor(nonce, origin, { styleInline = true, evalAllowed = true, 
   ].join('; ');
 }
 
-function hostPage({ origin, nonce, csp, state, theme, scripts, styles }) {
+interface HostPage {
+  origin: string;
+  nonce: string;
+  csp: string;
+  state: unknown;
+  theme: ThemeName;
+  scripts: string[];
+  styles: string[];
+}
+
+function hostPage({ origin, nonce, csp, state, theme, scripts, styles }: HostPage): string {
   const t = THEMES[theme];
   // Everything the stand-in host needs runs before our scripts, in one nonce'd inline script (allowed by
   // the nonce, like VS Code's own bootstrap which the real page does not see).
@@ -167,14 +198,27 @@ ${scripts.map((s) => `<script nonce="${nonce}" src="${origin}/webview/${s}"></sc
 </html>`;
 }
 
-const MIME = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html', '.json': 'application/json' };
+const MIME: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html', '.json': 'application/json' };
 
 /** Serves /webview/<file> from dist/webview and /page?… as a host page. */
+export interface PageOptions {
+  state?: unknown;
+  theme?: ThemeName;
+  scripts?: string[];
+  styles?: string[];
+  csp?: string;
+  cspOptions?: CspOptions;
+  viewport?: { width: number; height: number };
+  initScript?: string | (() => void);
+}
+
+export type Server = Awaited<ReturnType<typeof startServer>>;
+
 export async function startServer() {
-  const pages = new Map();
+  const pages = new Map<string, string>();
   let origin = '';
   const server = createServer((req, res) => {
-    const url = new URL(req.url, origin);
+    const url = new URL(req.url ?? '/', origin);
     if (url.pathname.startsWith('/webview/')) {
       const file = join(distWebview, url.pathname.slice('/webview/'.length).replace(/\.\.+/g, ''));
       if (!existsSync(file)) return void res.writeHead(404).end();
@@ -189,13 +233,13 @@ export async function startServer() {
     }
     res.writeHead(404).end();
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   let n = 0;
   return {
     origin,
     /** Registers a host page and returns its URL. */
-    page(opts = {}) {
+    page(opts: PageOptions = {}): string {
       const nonce = randomBytes(16).toString('base64');
       const csp = opts.csp ?? cspFor(nonce, origin, opts.cspOptions);
       const path = `/page-${++n}.html`;
@@ -214,7 +258,7 @@ export async function startServer() {
       return `${origin}${path}`;
     },
     /** A blank page with only plotly (the benchmark's anchor), same CSP. */
-    blankPage() {
+    blankPage(): string {
       const nonce = randomBytes(16).toString('base64');
       const path = `/blank-${++n}.html`;
       pages.set(
@@ -223,12 +267,12 @@ export async function startServer() {
       );
       return `${origin}${path}`;
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 /** Debian's Chromium, headless, with the flags of shared/notes/real-vscode.md except --disable-gpu (WebGL through SwiftShader). */
-export async function launch() {
+export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -236,38 +280,40 @@ export async function launch() {
   });
 }
 
-export function loadFixture(name) {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+export function loadFixture(name: string): Message {
+  return JSON.parse(readFileSync(join(root, 'test/webview/fixtures', name), 'utf8'));
 }
 
 /** Opens a host page; returns the page and helpers. Page errors and console errors are collected. */
-export async function openPanel(browser, server, opts = {}) {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+export async function openPanel(browser: Browser, server: Server, opts: PageOptions = {}) {
+  const context: BrowserContext = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   if (opts.initScript) await context.addInitScript(opts.initScript);
-  const page = await context.newPage();
-  const consoleErrors = [];
-  const pageErrors = [];
+  const page: Page = await context.newPage();
+  const consoleErrors: string[] = [];
+  const pageErrors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.goto(server.page(opts), { waitUntil: 'load' });
-  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  await page.waitForFunction((ready) => (window as unknown as HostWindow).__posted.some((m) => m.type === ready), CompareReady.type);
   const panel = {
     page,
     context,
     consoleErrors,
     pageErrors,
     /** Posts a host message (JSON-encoded fixture, typed arrays decoded in the page). */
-    send: (msg) => page.evaluate((m) => void window.__send(m), msg),
-    posted: (type) => page.evaluate((t) => window.__posted.filter((m) => !t || m.type === t), type),
-    clearPosted: () => page.evaluate(() => void (window.__posted.length = 0)),
-    events: (kind) => page.evaluate((k) => window.__events.filter((e) => !k || e.kind === k), kind),
+    send: (msg: unknown) => page.evaluate((m) => void (window as unknown as HostWindow).__send(m), msg),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a message's fields, read by the tests
+    posted: (type?: string): Promise<any[]> => page.evaluate((t) => (window as unknown as HostWindow).__posted.filter((m) => !t || m.type === t), type),
+    clearPosted: () => page.evaluate(() => void ((window as unknown as HostWindow).__posted.length = 0)),
+    events: (kind?: string) => page.evaluate((k) => (window as unknown as HostWindow).__events.filter((e) => !k || e.kind === k), kind),
     /** Waits until `count` events of this kind have been seen (since the page loaded). */
-    waitEvents: (kind, count = 1, timeout = 60_000) => page.waitForFunction(([k, c]) => window.__events.filter((e) => e.kind === k).length >= c, [kind, count], { timeout }),
-    violations: () => page.evaluate(() => window.__violations),
-    state: () => page.evaluate(() => window.__getState()),
-    async init(msg) {
+    waitEvents: (kind: string, count = 1, timeout = 60_000) => page.waitForFunction(([k, c]) => (window as unknown as HostWindow).__events.filter((e) => e.kind === k).length >= c, [kind, count] as const, { timeout }),
+    violations: () => page.evaluate(() => (window as unknown as HostWindow).__violations),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the saved state, read by the tests
+    state: (): Promise<any> => page.evaluate(() => (window as unknown as HostWindow).__getState()),
+    async init(msg: unknown) {
       const before = (await panel.events('init-done')).length;
       await panel.send(msg);
       await panel.waitEvents('init-done', before + 1);

@@ -1,6 +1,6 @@
 /**
  * plotly is loaded as its own <script> (plotly.min.js, not bundled) and sets `window.Plotly`. This is the
- * small part of its API the compare panel uses, typed loosely on purpose: traces and layouts are plain
+ * small part of its API the plot panels use, typed loosely on purpose: traces and layouts are plain
  * objects built in charts.ts. Looked up on every call so tests can observe the calls.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -1,0 +1,81 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LineageWorkspace } from '../../core/workspace';
+import { runDir as runDirOf } from '../../core/util/lineagePaths';
+import type { DatasetWatch } from '../datasets/datasetWatch';
+import type { RunDetailData } from '../../../webview/runDetail/protocol';
+import { changedFiles } from './gitDiffDocs';
+
+const CONSOLE_TAIL_BYTES = 64 * 1024;
+
+/**
+ * Everything the run panel shows about one run, read from the index and the run's folder: metrics with a
+ * small reduced curve each, datasets with whether they changed since, the end of the console log.
+ */
+export async function runDetailData(ws: LineageWorkspace, runId: string, watch: DatasetWatch | undefined): Promise<RunDetailData> {
+  const { getRun } = await import('../../core/runs/queries');
+  const { seriesFor } = await import('../../core/compare/compareData');
+  const { datasetsOfRun } = await import('../../core/datasets/datasetIndex');
+  const r = getRun(ws.store, runId);
+  const runDir = runDirOf(ws.paths, r.id);
+  const json = (v: number | null) => (v === null ? null : Number.isFinite(v) ? v : String(v));
+  const consoleFile = path.join(runDir, 'console.log');
+  let consoleTail = '';
+  let consoleBytes = 0;
+  try {
+    consoleBytes = fs.statSync(consoleFile).size;
+    const fd = fs.openSync(consoleFile, 'r');
+    const len = Math.min(CONSOLE_TAIL_BYTES, consoleBytes);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, consoleBytes - len);
+    fs.closeSync(fd);
+    consoleTail = buf.toString('utf8');
+  } catch {
+    /* no console log */
+  }
+  const diffText = r.git?.diffFile && fs.existsSync(path.join(runDir, r.git.diffFile)) ? fs.readFileSync(path.join(runDir, r.git.diffFile), 'utf8') : '';
+  return {
+    id: r.id,
+    name: r.name,
+    experiment: r.experiment,
+    status: r.status,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    exitCode: r.exitCode,
+    command: r.command,
+    note: r.note,
+    error: r.error,
+    git: r.git ? { commit: r.git.commit, branch: r.git.branch, dirty: r.git.dirty, changedFiles: changedFiles(diffText) } : null,
+    python: r.python,
+    params: r.params,
+    tags: r.tags,
+    metrics: r.metrics.map((m) => {
+      // Reduced like Compare's charts: a long series is drawn from its coarse copy, never read whole.
+      // Not kept in Compare's cache: only closing the last Compare panel empties it.
+      const d = seriesFor(ws.store, [r.id], m.key, 'step', 200, undefined, { cache: false })[0] ?? { y: new Float64Array(0), min: undefined, max: undefined };
+      return {
+        key: m.key,
+        last: json(m.last),
+        min: json(m.min),
+        max: json(m.max),
+        count: m.count,
+        spark: { y: d.y, min: d.min ?? Float32Array.from(d.y), max: d.max ?? Float32Array.from(d.y) },
+      };
+    }),
+    artifacts: r.artifacts,
+    datasets: datasetsOfRun(ws.store, r.id).map((d) => {
+      const c = watch?.changes.get(d.path);
+      return {
+        path: d.path,
+        role: d.role,
+        sha256: d.version?.sha256 ?? null,
+        rows: (d.version?.profile as { rows?: number } | null)?.rows ?? null,
+        note: d.note,
+        state: c && c.state !== 'unchanged' ? `${c.state} since run ${c.sinceRun?.name ?? '?'}` : null,
+      };
+    }),
+    consoleTail,
+    consoleBytes,
+    warnings: r.warnings,
+  };
+}

@@ -34,6 +34,8 @@ test('better: lower for losses and errors, higher for scores; best of a column',
   for (const m of ['loss', 'val_loss', 'error_rate', 'val_rmse', 'mse', 'MAE']) assert.equal(better(m), 'lower', m);
   for (const m of ['accuracy', 'val_acc', 'auc', 'f1', 'r2', 'precision', 'recall', 'score']) assert.equal(better(m), 'higher', m);
   assert.equal(better('lr_now'), null);
+  // The panel and the CLI share one rule: these were unknown to the panel while the CLI marked them lower-is-better.
+  for (const m of ['val_mape', 'perplexity']) assert.equal(better(m), 'lower', m);
   assert.equal(bestOf([3, null, NaN, 1, 2], 'lower'), 1);
   assert.equal(bestOf([3, Infinity, 1], 'higher'), 3);
   assert.equal(bestOf([1, 2], null), null);

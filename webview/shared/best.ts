@@ -1,13 +1,11 @@
-/** Which way is better for a metric, from its name: lower for losses and errors, higher for scores. */
+import { metricDirection } from '../../src/core/runs/metricDirection';
+
+/** Which way is better for a metric: the core's rule (the CLI's too), in the panel's words. */
 export type Better = 'lower' | 'higher' | null;
 
-const LOWER = /loss|err|rmse|mse|mae/i;
-const HIGHER = /acc|auc|f1|r2|precision|recall|score/i;
-
 export function better(metric: string): Better {
-  if (LOWER.test(metric)) return 'lower';
-  if (HIGHER.test(metric)) return 'higher';
-  return null;
+  const dir = metricDirection(metric);
+  return dir === 'min' ? 'lower' : dir === 'max' ? 'higher' : null;
 }
 
 /** The best finite value of a column, or null when the direction is unknown or there is none. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: type check, core unit tests, end-to-end and fault tests (real Python, real files),
+# Every test: type check, lint, core unit tests, end-to-end and fault tests (real Python, real files),
 # the Python SDK's tests, and the packaging check. Installs what it needs first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,9 @@ step() { echo; echo "==> $*"; }
 
 step "typecheck (tsc --noEmit, strict)"
 if npx tsc --noEmit -p .; then passed=$((passed+1)); else failed=$((failed+1)); echo "typecheck FAILED"; fi
+
+step "lint (eslint + prettier --check, scripts/lint.sh)"
+if bash scripts/lint.sh; then passed=$((passed+1)); else failed=$((failed+1)); echo "lint FAILED"; fi
 
 step "python SDK tests (/usr/bin/python3 -m unittest)"
 py_out=$(mktemp)

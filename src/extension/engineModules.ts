@@ -16,4 +16,5 @@ export { dataStatus } from '../core/datasets/status';
 export { fingerprintRunDatasets } from '../core/datasets/runDatasets';
 export { launchRun, LaunchError } from '../core/launcher/launch';
 export { finishRun } from '../core/runs/finishRun';
+export { deleteRun } from '../core/runs/deleteRun';
 export { DatasetWatch } from './datasets/datasetWatch';

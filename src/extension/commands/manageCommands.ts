@@ -117,9 +117,19 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
         'Move to Trash',
       );
       if (ok !== 'Move to Trash') return;
+      const { deleteRun } = await engine();
       for (const [folder, ids] of groups) {
-        for (const id of ids) await trashRun(lineagePaths(folder), id);
-        await lineage.sync(folder);
+        const ws = await lineage.workspace(folder);
+        const gone: string[] = [];
+        try {
+          // The same deletion as `lineage rm`: the folder to a trash, then the run out of the index.
+          for (const id of ids) gone.push(deleteRun(ws, id).id);
+        } catch (err) {
+          void vscode.window.showErrorMessage(`Lineage: ${(err as Error).message}`);
+        } finally {
+          ws.store.scheduleSave();
+          if (gone.length) lineage.fireChanged(gone, folder);
+        }
       }
     }),
     registerCommand(COMMANDS.filterRuns, async () => {
@@ -185,16 +195,4 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
       if (value) await updateSetting('pythonPath', value);
     }),
   ];
-}
-
-/** The run folder to the system trash; where there is none (a server, a container), to .lineage/trash. */
-async function trashRun(paths: ReturnType<typeof lineagePaths>, id: string): Promise<void> {
-  const uri = vscode.Uri.file(runDir(paths, id));
-  try {
-    await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
-  } catch {
-    const trash = path.join(paths.root, 'trash');
-    fs.mkdirSync(trash, { recursive: true });
-    fs.renameSync(uri.fsPath, path.join(trash, id));
-  }
 }

@@ -9,7 +9,11 @@ const root = new URL('../..', import.meta.url).pathname;
 const outdir = join(root, 'out', 'test', 'suite');
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { index: join(root, 'test', 'vscode', 'suite', 'index.ts') },
+  entryPoints: {
+    index: join(root, 'test', 'vscode', 'suite', 'index.ts'),
+    // A window on two folders (scripts/vscode/run.mjs, multi-root phase).
+    multiRoot: join(root, 'test', 'vscode', 'suite', 'multiRoot.ts'),
+  },
   outdir,
   bundle: true,
   platform: 'node',
@@ -19,4 +23,4 @@ await build({
   logLevel: 'warning',
   external: ['vscode', 'mocha', 'sql.js'],
 });
-console.log(`==> built ${join('out', 'test', 'suite', 'index.js')}`);
+console.log(`==> built ${join('out', 'test', 'suite', 'index.js')} and multiRoot.js`);

@@ -1,6 +1,7 @@
 // Runs Lineage in a real VS Code: code-server 4.100.3 (installed by install-code-server.sh into .code-server/)
 // driven by Debian's Chromium through playwright-core, offline, on 127.0.0.1 only.
-//   1. the mocha suite (out/test/suite/index.js, built by build-suite.mjs) inside the real extension host;
+//   1. the mocha suite (out/test/suite/index.js, built by build-suite.mjs) inside the real extension host, then
+//      the multi-root suite (out/test/suite/multiRoot.js) in a window on a .code-workspace of two folders;
 //   2. a UI pass as a new user (test/vscode/ui/newUser.mjs): code lens run, the Lineage view, filter, rerun
 //      with a changed parameter from the tree's context menu, stop from the status bar, screenshot; then the
 //      Compare panel (test/vscode/ui/compare.mjs): 50 runs from the tree, live updates, a spike at every zoom.
@@ -22,6 +23,7 @@ const CODE_SERVER = path.join(ROOT, '.code-server', 'node_modules', '.bin', 'cod
 const CHROMIUM = process.env.LINEAGE_CHROMIUM || '/usr/bin/chromium';
 const PYTHON = '/usr/bin/python3';
 const SUITE = path.join(ROOT, 'out', 'test', 'suite', 'index.js');
+const MULTI_ROOT_SUITE = path.join(ROOT, 'out', 'test', 'suite', 'multiRoot.js');
 const RESULTS = path.join(ROOT, 'test-results', 'vscode');
 const SUITE_TIMEOUT_MS = 10 * 60_000;
 const KEEP = process.env.LINEAGE_VSCODE_KEEP === '1';
@@ -48,7 +50,14 @@ const FIGURES = [
   ['compare live update latency (max)', /compare live update latency: median \d+ ms \(max (\d+) ms/],
 ];
 
+/** Timings the suites and the UI pass measured with their anchors (`LINEAGE_FIGURE {json}` lines), written to
+ * LINEAGE_VSCODE_FIGURES (default test-results/vscode/figures.json) for bench/vscode_latency.mjs. */
+const measured = [];
+const FIGURES_FILE = process.env.LINEAGE_VSCODE_FIGURES || path.join(ROOT, 'test-results', 'vscode', 'figures.json');
+
 function scanFigures(line, figures) {
+  const m = /LINEAGE_FIGURE (\{.*\})/.exec(line);
+  if (m) measured.push(JSON.parse(m[1]));
   for (const [name, re] of FIGURES) {
     const f = re.exec(line);
     if (f) figures[name] = Number(f[1]);
@@ -193,11 +202,52 @@ function tail(file, lines = 40) {
   }
 }
 
-/** The workbench URL for `workspace`, with the extension loaded from source (and its tests, if given). */
+/** The workbench URL for `workspace` (a folder, or a .code-workspace file), with the extension loaded from
+ * source (and its tests, if given). */
 function workbenchUrl(server, workspace, extra = []) {
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [['extensionDevelopmentPath', remote(ROOT)], ...extra.map(([k, v]) => [k, v === true ? 'true' : remote(v)]), ['skipWelcome', 'true']];
-  return `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const kind = workspace.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  return `${server.url}/?${kind}=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** Two folders, each with its own .lineage holding finished runs (what test/vscode/suite/multiRoot.suite.ts
+ * expects), and the .code-workspace that opens both. */
+function makeMultiRoot(parent) {
+  const root = path.join(parent, 'multi-root');
+  const runs = {
+    alpha: [['a-1', 'shared', true], ['a-2', 'shared'], ['a-3', 'alpha-only']],
+    beta: [['b-1', 'shared']],
+  };
+  let n = 0;
+  for (const [folder, list] of Object.entries(runs)) {
+    for (const [name, experiment, withModel] of list) {
+      n++;
+      const start = new Date(Date.UTC(2025, 0, 1, 0, n));
+      const id = `${start.toISOString().slice(0, 10).replace(/-/g, '')}-${start.toISOString().slice(11, 19).replace(/:/g, '')}-${n.toString(16).padStart(6, '0')}`;
+      const dir = path.join(root, folder, '.lineage', 'runs', id);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({
+        schema: 1, id, name, experiment, status: 'finished', startedAt: start.toISOString(), endedAt: new Date(start.getTime() + 1000).toISOString(),
+        exitCode: 0, signal: null, command: [PYTHON, path.join(root, folder, 'train.py')], cwd: path.join(root, folder), createdBy: 'test',
+      }));
+      const events = [
+        { type: 'header', schema: 1, writer: 'lineage-vscode-run.mjs' },
+        { type: 'param', key: 'folder', value: folder },
+        { type: 'metric', key: 'loss', value: n, step: 0, ts: start.getTime() / 1000 },
+        { type: 'status', status: 'finished' },
+      ];
+      if (withModel) {
+        fs.mkdirSync(path.join(dir, 'artifacts'));
+        fs.writeFileSync(path.join(dir, 'artifacts', 'model.pkl'), 'not a real model');
+        events.splice(3, 0, { type: 'model', path: 'artifacts/model.pkl', flavor: 'sklearn' });
+      }
+      fs.writeFileSync(path.join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    }
+  }
+  const file = path.join(root, 'multi.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }] }, null, 2));
+  return file;
 }
 
 const servers = new Set();
@@ -219,14 +269,13 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-/** Phase 1: the mocha suite inside the real extension host. */
-async function suitePhase(tmp) {
+/** Phase 1: the mocha suite inside the real extension host (then the multi-root suite, the same way). */
+async function suitePhase(tmp, { label = 'suite', ws = makeWorkspace(tmp, 'suite-ws'), suite = SUITE } = {}) {
   const started = Date.now();
-  const ws = makeWorkspace(tmp, 'suite-ws');
-  const server = await startCodeServer(path.join(tmp, 'suite-server'), ws);
+  const server = await startCodeServer(path.join(tmp, `${label}-server`), ws);
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  const pageLog = fs.createWriteStream(path.join(tmp, 'suite-page-console.log'));
+  const pageLog = fs.createWriteStream(path.join(tmp, `${label}-page-console.log`));
   page.on('console', (m) => pageLog.write(`[${m.type()}] ${m.text()}\n`));
   page.on('pageerror', (e) => pageLog.write(`[pageerror] ${e.message}\n`));
   let result;
@@ -248,12 +297,12 @@ async function suitePhase(tmp) {
       console.log(type === 'error' ? `  [ext-host error] ${line}` : line);
     }
   });
-  log(`==> suite: code-server on port ${server.port}, workspace ${ws}`);
+  log(`==> ${label}: code-server on port ${server.port}, workspace ${ws}`);
   let code;
   let timer;
   let watch;
   try {
-    await page.goto(workbenchUrl(server, ws, [['extensionTestsPath', SUITE]]));
+    await page.goto(workbenchUrl(server, ws, [['extensionTestsPath', suite]]));
     code = await Promise.race([
       exitCode,
       new Promise((resolve) => { timer = setTimeout(() => resolve(`timeout after ${SUITE_TIMEOUT_MS / 60_000} min`), SUITE_TIMEOUT_MS); }),
@@ -267,8 +316,8 @@ async function suitePhase(tmp) {
   }
   if (code !== 0 && typeof code !== 'number') {
     fs.mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: path.join(RESULTS, 'failure-suite.png') }).catch(() => {});
-    log(`suite did not finish (${code}); code-server log:\n${tail(server.logFile)}\npage console: ${path.join(tmp, 'suite-page-console.log')}`);
+    await page.screenshot({ path: path.join(RESULTS, `failure-${label}.png`) }).catch(() => {});
+    log(`${label} did not finish (${code}); code-server log:\n${tail(server.logFile)}\npage console: ${path.join(tmp, `${label}-page-console.log`)}`);
   }
   await context.close().catch(() => {});
   pageLog.end();
@@ -276,7 +325,7 @@ async function suitePhase(tmp) {
   const passed = result?.passed ?? 0;
   let failed = result?.failed ?? 0;
   if (code !== 0 && failed === 0) failed = 1; // the host failed outside the tests (load error, crash, timeout)
-  log(`suite: exit code ${code}, ${seconds(Date.now() - started)}${activationMs !== undefined ? `, activationMs ${activationMs}` : ''}`);
+  log(`${label}: exit code ${code}, ${seconds(Date.now() - started)}${activationMs !== undefined ? `, activationMs ${activationMs}` : ''}`);
   log(`${passed} passed, ${failed} failed`);
   return { passed, failed, ms: Date.now() - started, activationMs, figureText: figureText(figures) };
 }
@@ -326,16 +375,20 @@ try {
   // Its config and cache (crash-report folder included) under tmp, not ~/.config/chromium.
   const chromiumEnv = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'chromium', 'config'), XDG_CACHE_HOME: path.join(tmp, 'chromium', 'cache') };
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: chromiumEnv, timeout: 60_000 });
-  // LINEAGE_VSCODE_ONLY=suite|ui runs one phase (while working on it); the default runs both.
+  // LINEAGE_VSCODE_ONLY=suite|multi|ui runs one phase (suite: with the multi-root one) while working on it; the default runs all.
   const only = process.env.LINEAGE_VSCODE_ONLY;
   const none = { passed: 0, failed: 0, ms: 0 };
   const suite = only && only !== 'suite' ? none : await suitePhase(tmp);
+  const multi = only && only !== 'suite' && only !== 'multi' ? none
+    : await suitePhase(tmp, { label: 'multi-root', ws: makeMultiRoot(tmp), suite: MULTI_ROOT_SUITE });
   const ui = only && only !== 'ui' ? none : await uiPhase(tmp);
-  const passed = suite.passed + ui.passed;
-  const failed = suite.failed + ui.failed;
+  const passed = suite.passed + multi.passed + ui.passed;
+  const failed = suite.failed + multi.failed + ui.failed;
   const figs = [suite.figureText, ui.figureText].filter(Boolean).join(', ');
-  log(`\nreal VS Code: suite ${seconds(suite.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${figs ? `, ${figs}` : ''}`);
+  log(`\nreal VS Code: suite ${seconds(suite.ms)}, multi-root ${seconds(multi.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${figs ? `, ${figs}` : ''}`);
   log(`vscode: ${passed} passed, ${failed} failed`);
+  fs.mkdirSync(path.dirname(FIGURES_FILE), { recursive: true });
+  fs.writeFileSync(FIGURES_FILE, JSON.stringify({ passed, failed, figures: measured }, null, 2));
   exit = failed === 0 && passed > 0 ? 0 : 1;
 } catch (err) {
   log(`real VS Code tests could not run: ${err.stack ?? err}`);

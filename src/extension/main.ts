@@ -32,6 +32,9 @@ export interface LineageApi {
   watchedRuns(): string[];
   /** The Experiments view's data, as VS Code asks for it. */
   experimentsTree: ExperimentsTree;
+  /** The Datasets and Models views' data. */
+  datasetsTree: vscode.TreeDataProvider<unknown>;
+  modelsTree: vscode.TreeDataProvider<unknown>;
 }
 
 /**
@@ -100,6 +103,8 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     onDidChangeRuns: lineage.onDidChangeRuns,
     watchedRuns: () => watcher?.watchedRuns() ?? [],
     experimentsTree: tree,
+    datasetsTree: datasets as vscode.TreeDataProvider<unknown>,
+    modelsTree: models as vscode.TreeDataProvider<unknown>,
   };
 }
 

@@ -9,14 +9,21 @@ import Mocha from 'mocha';
 export const RESULT_MARKER = 'LINEAGE_SUITE_RESULT';
 
 export function run(): Promise<void> {
+  // First: it needs the fresh workspace (no .lineage), as a user whose first run is from a terminal.
+  return runSuites(() => {
+    require('./cliRuns.suite');
+    require('./lineage.suite');
+    require('./editor.suite');
+  });
+}
+
+/** Runs the suites `load` requires with mocha, in the extension host; resolves when every test passed. */
+export function runSuites(load: () => void): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 120_000, slow: 20_000 });
   // The tests are bundled into this file, so there is no file for mocha to load: give them mocha's globals
   // (describe, it, before…) first, then evaluate them.
   mocha.suite.emit('pre-require', globalThis, 'lineage.suite.ts', mocha);
-  // First: it needs the fresh workspace (no .lineage), as a user whose first run is from a terminal.
-  require('./cliRuns.suite');
-  require('./lineage.suite');
-  require('./editor.suite');
+  load();
   return new Promise((resolve, reject) => {
     try {
       const runner = mocha.run((failures) => {

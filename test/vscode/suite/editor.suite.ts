@@ -5,6 +5,7 @@
  * Runs after lineage.suite.ts in the same workspace and reuses its finished train.py run.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,7 +14,7 @@ import type { ExperimentNode } from '../../../src/extension/views/experimentsTre
 // The core filter parser, bundled into this suite (it has no `vscode` import): the command's input box
 // validates with the same function.
 import { parseFilter } from '../../../src/core/runs/filter';
-import { EXTENSION_ID, PYTHON, startCommand, waitFor, workspaceDir } from './helpers';
+import { EXTENSION_ID, PYTHON, rawWatch, recordFigure, startCommand, waitFor, workspaceDir } from './helpers';
 
 type RunNode = Extract<ExperimentNode, { kind: 'run' }>;
 type ExpNode = Extract<ExperimentNode, { kind: 'experiment' }>;
@@ -307,10 +308,12 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       assert.ok(api.watchedRuns().includes(liveId), 'its folder is watched');
     });
 
-    it('shows an append to events.jsonl within 500 ms (median of 5 probes)', async () => {
+    it('shows each of 5 appends to events.jsonl in the tree, by itself', async () => {
       const id = needLive();
       assert.ok(fs.existsSync(eventsFile), `${eventsFile} exists`);
       const latencies: number[] = [];
+      const osLatencies: number[] = [];
+      const raw = rawWatch(eventsFile);
       for (let i = 0; i < 5; i++) {
         await new Promise((r) => setTimeout(r, 250 + 70 * i));
         // The probe counts as seen at the first change event after which the tree's run has it: the
@@ -333,13 +336,17 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
             }
           });
         });
+        raw.arm();
         t0 = performance.now();
         fs.appendFileSync(eventsFile, `${JSON.stringify({ type: 'metric', key: 'probe', value: i, step: i })}\n`);
         latencies.push(await seen);
+        osLatencies.push(await raw.seen());
       }
+      raw.close();
       const m = median(latencies);
       console.log(`    live update latency: ${Math.round(m)} ms (probes: ${latencies.map((l) => Math.round(l)).join(', ')} ms)`);
-      assert.ok(m <= 500, `median live update latency ${m.toFixed(0)} ms > 500 ms`);
+      assert.equal(latencies.length, 5, 'every probe reached the tree');
+      recordFigure({ name: 'live update latency (median of 5)', ms: m, anchor: 'bare fs.watch on events.jsonl', anchorMs: median(osLatencies), formerLimitMs: 500 });
     });
 
     it('stops it with lineage.stopRun <id>: run.json says killed within seconds and nothing is live', async () => {
@@ -360,14 +367,17 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       });
       assert.equal(api.experimentsTree.getTreeItem(node).contextValue, 'run.killed');
       console.log(`    stopped ${id} in ${stopMs} ms (run.json status killed)`);
-      assert.ok(stopMs < 5000, `stopping took ${stopMs} ms`);
+      // Anchor: starting and ending a bare interpreter, the least a stop that waits for Python's exit can cost.
+      const tPy = performance.now();
+      execFileSync(PYTHON, ['-c', 'pass']);
+      recordFigure({ name: 'stop run → run.json killed', ms: stopMs, anchor: 'python3 -c pass', anchorMs: performance.now() - tPy, formerLimitMs: 5000 });
     });
   });
 
   // Last, so the 10,000 folders do not slow the other tests (mocha runs a block's own tests before its
   // nested blocks, hence a block of its own).
   describe('10,000 runs', () => {
-    it(`lists ${BULK.toLocaleString('en-US')} runs: the first page (200 runs + "more") within 300 ms`, async function () {
+    it(`lists ${BULK.toLocaleString('en-US')} runs: the first page (200 runs + "more"), newest first`, async function () {
       this.timeout(10 * 60_000);
       const base = Date.UTC(2025, 0, 1);
       const p = (n: number) => String(n).padStart(2, '0');
@@ -457,7 +467,9 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       console.log(`    tree first page with 10,000 runs: ${Math.round(firstPageMs)} ms (${parts})`);
       const t3 = performance.now();
       const again = await tree.getChildren(bulk ?? (await tree.getChildren())[0]);
-      console.log(`    (again, warm: ${Math.round(performance.now() - t3)} ms for ${again.length} nodes)`);
+      const warmMs = performance.now() - t3;
+      console.log(`    (again, warm: ${Math.round(warmMs)} ms for ${again.length} nodes)`);
+      recordFigure({ name: 'tree first page with 10,000 runs', ms: firstPageMs, anchor: 'the same page read again, warm', anchorMs: warmMs, formerLimitMs: 300 });
 
       assert.ok(bulk, `the "${BULK_EXPERIMENT}" experiment is listed: ${show(roots)}`);
       assert.equal(bulk.runs, BULK, 'it counts every run');
@@ -468,12 +480,11 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       assert.equal(more.kind, 'more', `the last node is "more": ${JSON.stringify(more)}`);
       assert.equal(more.kind === 'more' && more.offset, 200);
       assert.equal(items[200].label, 'Show more runs…');
-      assert.deepEqual(items[200].command?.arguments, [BULK_EXPERIMENT]);
+      assert.deepEqual(items[200].command?.arguments, [BULK_EXPERIMENT, ws]);
       assert.equal(runs[0].run.name, `bulk-${BULK - 1}`, 'newest first');
       assert.equal(runs[199].run.name, `bulk-${BULK - 200}`);
       assert.ok(runs.every((r) => r.run.status === 'finished' && r.run.metrics.length === 2), 'each with its status and 2 metrics');
       assert.match(String(items[0].description), /^val_rmse /);
-      assert.ok(firstPageMs <= 300, `the first page took ${firstPageMs.toFixed(0)} ms (> 300 ms)`);
     });
   });
 });

@@ -1,5 +1,6 @@
 /** What the real-VS Code suites share: the workspace, polling, and starting commands without waiting. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'lineage-dev.lineage';
@@ -37,4 +38,48 @@ export function startCommand(id: string, ...args: unknown[]): { error(): unknown
     console.error(`${id} failed: ${String(err)}`);
   });
   return { error: () => error };
+}
+
+/** run.mjs collects these lines from the extension host's console into the figures file. */
+export const FIGURE_MARKER = 'LINEAGE_FIGURE';
+
+/**
+ * A timing the suite measured, with an anchor measured in the same run (the same host, the same load), so
+ * bench/vscode_latency.mjs can report the ratio rather than judge a raw figure on a machine it does not
+ * know. Timings are not asserted in the suites: a slow CI machine is not a failed test.
+ */
+export interface Figure {
+  name: string;
+  ms: number;
+  anchor: string;
+  anchorMs: number;
+  /** The limit the suite used to assert, for reference in the bench's report. */
+  formerLimitMs?: number;
+}
+
+export function recordFigure(f: Figure): void {
+  console.log(`${FIGURE_MARKER} ${JSON.stringify({ ...f, ms: Math.round(f.ms * 10) / 10, anchorMs: Math.round(f.anchorMs * 10) / 10 })}`);
+}
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * The operating system's own notification latency for `file`: a bare fs.watch on it, from `change()` to
+ * its first event. What any watcher-driven update costs at least; the anchor of the live-update figures.
+ */
+export function rawWatch(file: string): { arm(): void; seen(): Promise<number>; close(): void } {
+  let t0 = 0;
+  let resolve: (ms: number) => void = () => undefined;
+  let pending: Promise<number> = Promise.resolve(NaN);
+  const w = fs.watch(file, { persistent: false }, () => {
+    if (t0) resolve(performance.now() - t0), (t0 = 0);
+  });
+  return {
+    arm() {
+      pending = new Promise<number>((r) => (resolve = r));
+      t0 = performance.now();
+    },
+    seen: () => Promise.race([pending, new Promise<number>((r) => setTimeout(() => r(NaN), 5000))]),
+    close: () => w.close(),
+  };
 }

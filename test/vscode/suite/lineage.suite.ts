@@ -53,7 +53,7 @@ describe('Lineage in a real VS Code', () => {
     const api = await ext.activate();
     assert.ok(ext.isActive);
     assert.equal(typeof api?.activationMs, 'number', 'activate() returns { activationMs }');
-    assert.ok(api.activationMs >= 0 && api.activationMs < 5000, `activationMs ${api.activationMs}`);
+    assert.ok(Number.isFinite(api.activationMs) && api.activationMs >= 0, `activationMs ${api.activationMs}`);
     console.log(`    Lineage activationMs: ${api.activationMs.toFixed(1)} ms`);
     const commands = await vscode.commands.getCommands(true);
     for (const c of ['lineage.runCurrentFile', 'lineage.fingerprintDataset', 'lineage.showDataStatus']) {

@@ -31,7 +31,9 @@ const width = Math.max(...figures.map((f) => f.name.length), 10);
 for (const f of figures) {
   const ratio = f.anchorMs > 0 ? (f.ms / f.anchorMs).toFixed(2) : 'n/a';
   const limit = f.formerLimitMs ? ` (the suite's old limit: ${f.formerLimitMs} ms)` : '';
-  console.log(`  ${f.name.padEnd(width)}  ${String(Math.round(f.ms)).padStart(6)} ms   anchor ${f.anchor}: ${Math.round(f.anchorMs)} ms   ratio ${ratio}${limit}`);
+  console.log(
+    `  ${f.name.padEnd(width)}  ${String(Math.round(f.ms)).padStart(6)} ms   anchor ${f.anchor}: ${Math.round(f.anchorMs)} ms   ratio ${ratio}${limit}`,
+  );
 }
 console.log(JSON.stringify({ figures: figures.map((f) => ({ ...f, ratio: f.anchorMs > 0 ? f.ms / f.anchorMs : null })) }));
 process.exit(run.status === 0 ? 0 : 1);

@@ -27,8 +27,16 @@ const MULTI_ROOT_SUITE = path.join(ROOT, 'out', 'test', 'suite', 'multiRoot.js')
 const RESULTS = path.join(ROOT, 'test-results', 'vscode');
 const SUITE_TIMEOUT_MS = 10 * 60_000;
 const KEEP = process.env.LINEAGE_VSCODE_KEEP === '1';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** Workbench chatter in the automation log that says nothing about the tests (offline marketplace etc.). */
 const HOST_NOISE = [
@@ -63,7 +71,10 @@ function scanFigures(line, figures) {
     if (f) figures[name] = Number(f[1]);
   }
 }
-const figureText = (figures) => Object.entries(figures).map(([k, v]) => `${k} ${v} ms`).join(', ');
+const figureText = (figures) =>
+  Object.entries(figures)
+    .map(([k, v]) => `${k} ${v} ms`)
+    .join(', ');
 
 const log = (...a) => console.log(...a);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -72,7 +83,9 @@ function loadPlaywright() {
   for (const base of [ROOT, path.join(ROOT, '.code-server')]) {
     try {
       return createRequire(path.join(base, 'package.json'))('playwright-core');
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   throw new Error('playwright-core is not installed: add it to devDependencies and run npm ci.');
 }
@@ -110,7 +123,13 @@ function makeWorkspace(parent, name, fixtures = []) {
     filter: (src) => !/[\\/](outputs|__pycache__|\.lineage)([\\/]|$)/.test(src),
   });
   for (const f of fixtures) fs.copyFileSync(path.join(ROOT, 'test', 'vscode', 'fixtures', f), path.join(ws, f));
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'lineage-test', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 'lineage-test', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'lineage-test',
+    GIT_AUTHOR_EMAIL: 't@example.invalid',
+    GIT_COMMITTER_NAME: 'lineage-test',
+    GIT_COMMITTER_EMAIL: 't@example.invalid',
+  };
   const git = (...a) => execFileSync('git', a, { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
   git('init', '-q', '-b', 'main');
   git('add', '.');
@@ -124,18 +143,25 @@ async function startCodeServer(dir, workspace) {
   const user = path.join(dir, 'user');
   fs.mkdirSync(path.join(user, 'User'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'exts'), { recursive: true });
-  fs.writeFileSync(path.join(user, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'lineage.pythonPath': PYTHON,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'update.mode': 'none',
-    'workbench.tips.enabled': false,
-    'git.openRepositoryInParentFolders': 'never',
-    // The DOM renderer, so the UI pass can read the terminal's text.
-    'terminal.integrated.gpuAcceleration': 'off',
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(user, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'lineage.pythonPath': PYTHON,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'workbench.tips.enabled': false,
+        'git.openRepositoryInParentFolders': 'never',
+        // The DOM renderer, so the UI pass can read the terminal's text.
+        'terminal.integrated.gpuAcceleration': 'off',
+      },
+      null,
+      2,
+    ),
+  );
   const config = path.join(dir, 'code-server.yaml');
   fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const logFile = path.join(dir, 'code-server.log');
@@ -147,15 +173,32 @@ async function startCodeServer(dir, workspace) {
     XDG_CACHE_HOME: path.join(dir, 'xdg', 'cache'),
     XDG_STATE_HOME: path.join(dir, 'xdg', 'state'),
   };
-  const child = spawn(CODE_SERVER, [
-    '--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', user, '--extensions-dir', path.join(dir, 'exts'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-    workspace,
-  ], { env, stdio: ['ignore', out, out], detached: true });
+  const child = spawn(
+    CODE_SERVER,
+    [
+      '--config',
+      config,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--user-data-dir',
+      user,
+      '--extensions-dir',
+      path.join(dir, 'exts'),
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      workspace,
+    ],
+    { env, stdio: ['ignore', out, out], detached: true },
+  );
   fs.closeSync(out);
   const server = { child, port, logFile, exited: false, url: `http://127.0.0.1:${port}` };
-  child.on('exit', () => { server.exited = true; });
+  child.on('exit', () => {
+    server.exited = true;
+  });
   servers.add(server);
   const end = Date.now() + 60_000;
   for (;;) {
@@ -163,7 +206,9 @@ async function startCodeServer(dir, workspace) {
     try {
       const r = await fetch(`${server.url}/healthz`);
       if (r.ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > end) throw new Error(`code-server did not answer /healthz within 60 s; its log:\n${tail(logFile)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -183,7 +228,13 @@ async function stopServer(server) {
       return false;
     }
   };
-  const signal = (sig) => { try { process.kill(-pgid, sig); } catch { /* gone */ } };
+  const signal = (sig) => {
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      /* gone */
+    }
+  };
   signal('SIGTERM');
   const end = Date.now() + 5000;
   while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
@@ -216,7 +267,11 @@ function workbenchUrl(server, workspace, extra = []) {
 function makeMultiRoot(parent) {
   const root = path.join(parent, 'multi-root');
   const runs = {
-    alpha: [['a-1', 'shared', true], ['a-2', 'shared'], ['a-3', 'alpha-only']],
+    alpha: [
+      ['a-1', 'shared', true],
+      ['a-2', 'shared'],
+      ['a-3', 'alpha-only'],
+    ],
     beta: [['b-1', 'shared']],
   };
   let n = 0;
@@ -227,10 +282,23 @@ function makeMultiRoot(parent) {
       const id = `${start.toISOString().slice(0, 10).replace(/-/g, '')}-${start.toISOString().slice(11, 19).replace(/:/g, '')}-${n.toString(16).padStart(6, '0')}`;
       const dir = path.join(root, folder, '.lineage', 'runs', id);
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({
-        schema: 1, id, name, experiment, status: 'finished', startedAt: start.toISOString(), endedAt: new Date(start.getTime() + 1000).toISOString(),
-        exitCode: 0, signal: null, command: [PYTHON, path.join(root, folder, 'train.py')], cwd: path.join(root, folder), createdBy: 'test',
-      }));
+      fs.writeFileSync(
+        path.join(dir, 'run.json'),
+        JSON.stringify({
+          schema: 1,
+          id,
+          name,
+          experiment,
+          status: 'finished',
+          startedAt: start.toISOString(),
+          endedAt: new Date(start.getTime() + 1000).toISOString(),
+          exitCode: 0,
+          signal: null,
+          command: [PYTHON, path.join(root, folder, 'train.py')],
+          cwd: path.join(root, folder),
+          createdBy: 'test',
+        }),
+      );
       const events = [
         { type: 'header', schema: 1, writer: 'lineage-vscode-run.mjs' },
         { type: 'param', key: 'folder', value: folder },
@@ -282,7 +350,9 @@ async function suitePhase(tmp, { label = 'suite', ws = makeWorkspace(tmp, 'suite
   let activationMs;
   const figures = {};
   let resolveExit;
-  const exitCode = new Promise((resolve) => { resolveExit = resolve; });
+  const exitCode = new Promise((resolve) => {
+    resolveExit = resolve;
+  });
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     // Console arguments as the host logged them (format string first: mocha's "%d passing (%s)").
@@ -290,7 +360,10 @@ async function suitePhase(tmp, { label = 'suite', ws = makeWorkspace(tmp, 'suite
     if (HOST_NOISE.some((re) => re.test(text))) return;
     for (const line of text.split('\n')) {
       const m = /LINEAGE_SUITE_RESULT (\{.*\})/.exec(line);
-      if (m) { result = JSON.parse(m[1]); continue; }
+      if (m) {
+        result = JSON.parse(m[1]);
+        continue;
+      }
       const a = /activationMs: ([\d.]+) ms/.exec(line);
       if (a) activationMs = Number(a[1]);
       scanFigures(line, figures);
@@ -305,8 +378,14 @@ async function suitePhase(tmp, { label = 'suite', ws = makeWorkspace(tmp, 'suite
     await page.goto(workbenchUrl(server, ws, [['extensionTestsPath', suite]]));
     code = await Promise.race([
       exitCode,
-      new Promise((resolve) => { timer = setTimeout(() => resolve(`timeout after ${SUITE_TIMEOUT_MS / 60_000} min`), SUITE_TIMEOUT_MS); }),
-      new Promise((resolve) => { watch = setInterval(() => { if (server.exited) resolve('code-server exited'); }, 500); }),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(`timeout after ${SUITE_TIMEOUT_MS / 60_000} min`), SUITE_TIMEOUT_MS);
+      }),
+      new Promise((resolve) => {
+        watch = setInterval(() => {
+          if (server.exited) resolve('code-server exited');
+        }, 500);
+      }),
     ]);
   } catch (err) {
     code = `error: ${err.message}`;
@@ -379,13 +458,15 @@ try {
   const only = process.env.LINEAGE_VSCODE_ONLY;
   const none = { passed: 0, failed: 0, ms: 0 };
   const suite = only && only !== 'suite' ? none : await suitePhase(tmp);
-  const multi = only && only !== 'suite' && only !== 'multi' ? none
-    : await suitePhase(tmp, { label: 'multi-root', ws: makeMultiRoot(tmp), suite: MULTI_ROOT_SUITE });
+  const multi =
+    only && only !== 'suite' && only !== 'multi' ? none : await suitePhase(tmp, { label: 'multi-root', ws: makeMultiRoot(tmp), suite: MULTI_ROOT_SUITE });
   const ui = only && only !== 'ui' ? none : await uiPhase(tmp);
   const passed = suite.passed + multi.passed + ui.passed;
   const failed = suite.failed + multi.failed + ui.failed;
   const figs = [suite.figureText, ui.figureText].filter(Boolean).join(', ');
-  log(`\nreal VS Code: suite ${seconds(suite.ms)}, multi-root ${seconds(multi.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${figs ? `, ${figs}` : ''}`);
+  log(
+    `\nreal VS Code: suite ${seconds(suite.ms)}, multi-root ${seconds(multi.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${figs ? `, ${figs}` : ''}`,
+  );
   log(`vscode: ${passed} passed, ${failed} failed`);
   fs.mkdirSync(path.dirname(FIGURES_FILE), { recursive: true });
   fs.writeFileSync(FIGURES_FILE, JSON.stringify({ passed, failed, figures: measured }, null, 2));

@@ -97,7 +97,10 @@ export class Lineage implements vscode.Disposable {
       return this.syncNow(folder, job.ids && [...job.ids]);
     });
     this.syncNext.set(folder, job);
-    this.syncTail.set(folder, job.done.catch(() => undefined));
+    this.syncTail.set(
+      folder,
+      job.done.catch(() => undefined),
+    );
     return job.done;
   }
 
@@ -108,7 +111,7 @@ export class Lineage implements vscode.Disposable {
     if (ids?.some((id) => !fs.existsSync(runDir(ws.paths, id)))) ids = undefined;
     // Thousands of new folders at once (a sweep copied in) are read a slice at a time, the editor
     // answering in between.
-    const slices = ids ? Array.from({ length: Math.ceil(ids.length / SYNC_SLICE) }, (_, k) => ids!.slice(k * SYNC_SLICE, (k + 1) * SYNC_SLICE)) : [undefined];
+    const slices = ids ? Array.from({ length: Math.ceil(ids.length / SYNC_SLICE) }, (_, k) => ids.slice(k * SYNC_SLICE, (k + 1) * SYNC_SLICE)) : [undefined];
     for (const only of slices) {
       await new Promise((r) => setImmediate(r));
       const report = await ws.sync(only ? { only } : {});

@@ -103,8 +103,8 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     onDidChangeRuns: lineage.onDidChangeRuns,
     watchedRuns: () => watcher?.watchedRuns() ?? [],
     experimentsTree: tree,
-    datasetsTree: datasets as vscode.TreeDataProvider<unknown>,
-    modelsTree: models as vscode.TreeDataProvider<unknown>,
+    datasetsTree: datasets,
+    modelsTree: models,
   };
 }
 

@@ -25,10 +25,26 @@ test('experiments, labels, running runs and the runs of a script, as the views a
   run(ws, '20250101-000001-000001', { name: 'old', experiment: 'a', startedAt: '2025-01-01T00:00:01Z', command: ['python3', script] });
   run(ws, '20250101-000002-000002', { name: 'new', experiment: 'a', startedAt: '2025-01-01T00:00:02Z', command: ['python3', script, '--lr', '1'] });
   run(ws, '20250101-000003-000003', { name: 'elsewhere', experiment: 'b', startedAt: '2025-01-01T00:00:03Z', command: ['python3', other] });
-  run(ws, '20250101-000004-000004', { name: 'live', experiment: 'b', status: 'running', endedAt: null, startedAt: '2025-01-01T00:00:04Z', host: 'box', pid: 4242, childPid: 4343 });
+  run(ws, '20250101-000004-000004', {
+    name: 'live',
+    experiment: 'b',
+    status: 'running',
+    endedAt: null,
+    startedAt: '2025-01-01T00:00:04Z',
+    host: 'box',
+    pid: 4242,
+    childPid: 4343,
+  });
   const lw = await LineageWorkspace.open(ws);
   try {
-    assert.deepEqual(listExperiments(lw.store), [{ name: 'b', runs: 2 }, { name: 'a', runs: 2 }], 'the experiment with the newest run first');
+    assert.deepEqual(
+      listExperiments(lw.store),
+      [
+        { name: 'b', runs: 2 },
+        { name: 'a', runs: 2 },
+      ],
+      'the experiment with the newest run first',
+    );
     assert.deepEqual(runLabel(lw.store, '20250101-000001-000001'), { name: 'old', note: null });
     assert.equal(runLabel(lw.store, 'nope'), undefined);
     assert.equal(hasRun(lw.store, '20250101-000003-000003'), true);
@@ -46,7 +62,9 @@ test('datasets, their versions, the runs that used each, the last read; models',
   const ws = tmpDir('lineage-adapter-');
   fs.mkdirSync(path.join(ws, 'data'));
   fs.writeFileSync(path.join(ws, 'data', 'houses.csv'), 'a,b\n1,2\n3,4\n');
-  const reader = run(ws, '20250101-000001-000001', { name: 'reader', startedAt: '2025-01-01T00:00:01Z' }, ['{"type":"dataset","path":"data/houses.csv","role":"train"}']);
+  const reader = run(ws, '20250101-000001-000001', { name: 'reader', startedAt: '2025-01-01T00:00:01Z' }, [
+    '{"type":"dataset","path":"data/houses.csv","role":"train"}',
+  ]);
   const writer = run(ws, '20250101-000002-000002', { name: 'writer', startedAt: '2025-01-01T00:00:02Z' }, [
     '{"type":"dataset","path":"data/houses.csv","role":"output"}',
     '{"type":"model","path":"artifacts/model.pkl","flavor":"sklearn"}',
@@ -60,12 +78,21 @@ test('datasets, their versions, the runs that used each, the last read; models',
     assert.equal(v.sha.length, 64);
     assert.equal(v.size, fs.statSync(path.join(ws, 'data', 'houses.csv')).size);
     assert.equal(v.rows, 2, "the profile's row count");
-    assert.deepEqual(runsOfVersion(lw.store, v.id).map((r) => [r.name, r.role, r.status]), [['writer', 'output', 'finished'], ['reader', 'train', 'finished']]);
+    assert.deepEqual(
+      runsOfVersion(lw.store, v.id).map((r) => [r.name, r.role, r.status]),
+      [
+        ['writer', 'output', 'finished'],
+        ['reader', 'train', 'finished'],
+      ],
+    );
     const last = lastReadOf(lw.store, 'data/houses.csv');
     assert.equal(last?.runName, 'reader', 'a run that wrote it is not one that read it');
     assert.equal(last?.sha, v.sha);
     assert.equal(lastReadOf(lw.store, 'data/none.csv'), undefined);
-    assert.deepEqual(listModels(lw.store).map((m) => [m.name, m.path, m.flavor]), [['writer', 'artifacts/model.pkl', 'sklearn']]);
+    assert.deepEqual(
+      listModels(lw.store).map((m) => [m.name, m.path, m.flavor]),
+      [['writer', 'artifacts/model.pkl', 'sklearn']],
+    );
   } finally {
     lw.close();
   }

@@ -21,7 +21,11 @@ test('settings are read through config.ts only', () => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && p !== path.join(ROOT, 'src/extension/config.ts') && /getConfiguration\(\s*['"]lineage/.test(fs.readFileSync(p, 'utf8')))
+      else if (
+        e.name.endsWith('.ts') &&
+        p !== path.join(ROOT, 'src/extension/config.ts') &&
+        /getConfiguration\(\s*['"]lineage/.test(fs.readFileSync(p, 'utf8'))
+      )
         offenders.push(path.relative(ROOT, p));
     }
   };

@@ -13,6 +13,7 @@ test('a watch the system refuses (the inotify limit) polls the given files inste
   const file = path.join(dir, 'events.jsonl');
   fs.writeFileSync(file, '{}\n');
   // The module object itself (an import namespace is read-only): watchFiles reads fs.watch through it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeFs = require('node:fs') as { watch: unknown };
   const realWatch = nodeFs.watch;
   const reasons: string[] = [];
@@ -44,7 +45,9 @@ test('a watch the system refuses (the inotify limit) polls the given files inste
 
 test('a missing target throws ENOENT (the owner watches its parent instead); a working watch reports names', async () => {
   const dir = tmpDir('lineage-watchfiles-');
-  assert.throws(() => watchPath(path.join(dir, 'nope'), () => undefined, { pollMs: 20, onFallback: () => assert.fail('no fallback for a missing path') }), { code: 'ENOENT' });
+  assert.throws(() => watchPath(path.join(dir, 'nope'), () => undefined, { pollMs: 20, onFallback: () => assert.fail('no fallback for a missing path') }), {
+    code: 'ENOENT',
+  });
   const names: Array<string | null> = [];
   const w = watchPath(dir, (n) => names.push(n), { pollMs: 20, onFallback: (r) => assert.fail(`fell back: ${r}`) });
   fs.writeFileSync(path.join(dir, 'run.json'), '{}');

@@ -31,7 +31,8 @@ export function registerDataCommands(lineage: Lineage): vscode.Disposable[] {
         async (progress) => {
           const fp = await fingerprint(target, {
             cache: new StatCache(ws.store),
-            onProgress: (phase, done, total) => progress.report({ message: `${phase === 'scan' ? 'scanning' : 'hashing'} ${done}${total ? ` of ${total}` : ''} files` }),
+            onProgress: (phase, done, total) =>
+              progress.report({ message: `${phase === 'scan' ? 'scanning' : 'hashing'} ${done}${total ? ` of ${total}` : ''} files` }),
           });
           const profile = fp.kind === 'file' ? await profileTable(target) : undefined;
           writeVersionFile(ws.paths, fp, profile);
@@ -47,7 +48,10 @@ export function registerDataCommands(lineage: Lineage): vscode.Disposable[] {
       const rows = profile ? ` · ${profile.rows.toLocaleString('en-US')} rows × ${profile.columns.length} columns` : '';
       const files = fp.kind === 'folder' ? ` · ${fp.fileCount.toLocaleString('en-US')} files` : '';
       const warn = fp.warnings.length ? ` · ${fp.warnings.length} warning(s) in the Lineage output` : '';
-      const pick = await vscode.window.showInformationMessage(`Lineage: ${datasetKey(folder, target)} sha256 ${fp.sha256?.slice(0, 12)}…${files}${rows}${warn}`, 'Copy Fingerprint');
+      const pick = await vscode.window.showInformationMessage(
+        `Lineage: ${datasetKey(folder, target)} sha256 ${fp.sha256?.slice(0, 12)}…${files}${rows}${warn}`,
+        'Copy Fingerprint',
+      );
       if (pick && fp.sha256) await vscode.env.clipboard.writeText(fp.sha256);
     }),
     registerCommand(COMMANDS.showDataStatus, async (runId?: string) => {
@@ -58,16 +62,25 @@ export function registerDataCommands(lineage: Lineage): vscode.Disposable[] {
       const { listRuns, dataStatus } = await engine();
       const id = typeof runId === 'string' ? runId : listRuns(ws.store, { limit: 1 })[0]?.id;
       if (!id) return void vscode.window.showInformationMessage('Lineage: no runs yet. Run a training script with "Lineage: Run Current File as Experiment".');
-      const st = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Lineage: checking data' }, () => dataStatus(ws.store, ws.paths, id));
+      const st = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Lineage: checking data' }, () =>
+        dataStatus(ws.store, ws.paths, id),
+      );
       if (st.length === 0) return void vscode.window.showInformationMessage(`Lineage: run ${id} recorded no datasets.`);
       const icon = { unchanged: '$(pass)', modified: '$(warning)', missing: '$(error)', 'not fingerprinted': '$(circle-outline)' } as const;
       const pick = await vscode.window.showQuickPick(
         st.map((s) => ({
           label: `${icon[s.state]} ${s.path}`,
           description: `${s.state} · ${s.role}`,
-          detail: s.files && s.state === 'modified'
-            ? [s.files.modified.length && `${s.files.modified.length} modified`, s.files.added.length && `${s.files.added.length} added`, s.files.removed.length && `${s.files.removed.length} removed`].filter(Boolean).join(', ')
-            : `sha256 ${s.recorded?.sha256?.slice(0, 16) ?? '-'}`,
+          detail:
+            s.files && s.state === 'modified'
+              ? [
+                  s.files.modified.length && `${s.files.modified.length} modified`,
+                  s.files.added.length && `${s.files.added.length} added`,
+                  s.files.removed.length && `${s.files.removed.length} removed`,
+                ]
+                  .filter(Boolean)
+                  .join(', ')
+              : `sha256 ${s.recorded?.sha256?.slice(0, 16) ?? '-'}`,
           path: s.path,
         })),
         { title: `Lineage: data used by run ${id}`, placeHolder: 'Select a dataset to open it' },

@@ -37,14 +37,20 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
   };
 
   return [
-    registerCommand(COMMANDS.openRun, withRun('Open which run?', async (id) => {
-      const { RunDetailPanel } = await import('../panels/runDetailPanel');
-      RunDetailPanel.show(lineage, id);
-    })),
-    registerCommand(COMMANDS.openRunAsText, withRun('Open which run?', async (id) => {
-      const doc = await vscode.workspace.openTextDocument(runDetailUri(id));
-      await vscode.window.showTextDocument(doc, { preview: true });
-    })),
+    registerCommand(
+      COMMANDS.openRun,
+      withRun('Open which run?', async (id) => {
+        const { RunDetailPanel } = await import('../panels/runDetailPanel');
+        RunDetailPanel.show(lineage, id);
+      }),
+    ),
+    registerCommand(
+      COMMANDS.openRunAsText,
+      withRun('Open which run?', async (id) => {
+        const doc = await vscode.workspace.openTextDocument(runDetailUri(id));
+        await vscode.window.showTextDocument(doc, { preview: true });
+      }),
+    ),
     registerCommand(COMMANDS.showRun, async () => {
       const picked = await pickRun(lineage, 'Lineage: show which run?');
       if (picked) await runCommand(COMMANDS.openRun, picked.id);
@@ -64,43 +70,75 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
       const doc = await vscode.workspace.openTextDocument(runDetailUri(ids.join(','), 'compare'));
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
-    registerCommand(COMMANDS.renameRun, withRun('Rename which run?', async (id, f) => {
-      const ws = await lineage.workspace(f);
-      const { runLabel } = await engine();
-      const current = runLabel(ws.store, id)?.name ?? '';
-      const name = await vscode.window.showInputBox({ title: 'Lineage: rename run', value: current, validateInput: (v) => (v.trim() ? (v.length > 200 ? 'At most 200 characters.' : undefined) : 'A name cannot be empty.') });
-      if (name !== undefined) await edit(f, id, (e) => (e.name = name.trim()));
-    })),
-    registerCommand(COMMANDS.addTag, withRun('Tag which run?', async (id, f) => {
-      const text = await vscode.window.showInputBox({ title: 'Lineage: add a tag', prompt: 'key=value (or just a key)', validateInput: (v) => (v.trim() ? undefined : 'Type a tag, e.g. stage=candidate') });
-      if (text === undefined) return;
-      const [k, ...rest] = text.split('=');
-      await edit(f, id, (e) => ((e.tags ??= {})[k.trim()] = rest.join('=').trim()));
-    })),
-    registerCommand(COMMANDS.addNote, withRun('Add a note to which run?', async (id, f) => {
-      const ws = await lineage.workspace(f);
-      const { runLabel } = await engine();
-      const current = runLabel(ws.store, id)?.note ?? '';
-      const note = await vscode.window.showInputBox({ title: 'Lineage: note', value: current, prompt: 'Why this run matters (empty removes the note)' });
-      if (note !== undefined) await edit(f, id, (e) => (e.note = note.trim() || undefined));
-    })),
-    registerCommand(COMMANDS.starRun, withRun('Star which run?', (id, f) => edit(f, id, (e) => (e.starred = true)))),
-    registerCommand(COMMANDS.unstarRun, withRun('Unstar which run?', (id, f) => edit(f, id, (e) => (e.starred = false)))),
-    registerCommand(COMMANDS.openConsoleLog, withRun('Console log of which run?', async (id, f) => {
-      const file = path.join(runDir(lineagePaths(f), id), 'console.log');
-      if (!fs.existsSync(file)) return void vscode.window.showWarningMessage(`Lineage: run ${id} has no console log.`);
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
-    })),
-    registerCommand(COMMANDS.revealArtifacts, withRun('Artifacts of which run?', async (id, f) => {
-      const dir = path.join(runDir(lineagePaths(f), id), 'artifacts');
-      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(fs.existsSync(dir) ? dir : path.dirname(dir))).then(undefined, () =>
-        vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)),
-      );
-    })),
-    registerCommand(COMMANDS.copyRunId, withRun('Copy the id of which run?', async (id) => {
-      await vscode.env.clipboard.writeText(id);
-      vscode.window.setStatusBarMessage(`Lineage: copied ${id}`, 3000);
-    })),
+    registerCommand(
+      COMMANDS.renameRun,
+      withRun('Rename which run?', async (id, f) => {
+        const ws = await lineage.workspace(f);
+        const { runLabel } = await engine();
+        const current = runLabel(ws.store, id)?.name ?? '';
+        const name = await vscode.window.showInputBox({
+          title: 'Lineage: rename run',
+          value: current,
+          validateInput: (v) => (v.trim() ? (v.length > 200 ? 'At most 200 characters.' : undefined) : 'A name cannot be empty.'),
+        });
+        if (name !== undefined) await edit(f, id, (e) => (e.name = name.trim()));
+      }),
+    ),
+    registerCommand(
+      COMMANDS.addTag,
+      withRun('Tag which run?', async (id, f) => {
+        const text = await vscode.window.showInputBox({
+          title: 'Lineage: add a tag',
+          prompt: 'key=value (or just a key)',
+          validateInput: (v) => (v.trim() ? undefined : 'Type a tag, e.g. stage=candidate'),
+        });
+        if (text === undefined) return;
+        const [k, ...rest] = text.split('=');
+        await edit(f, id, (e) => ((e.tags ??= {})[k.trim()] = rest.join('=').trim()));
+      }),
+    ),
+    registerCommand(
+      COMMANDS.addNote,
+      withRun('Add a note to which run?', async (id, f) => {
+        const ws = await lineage.workspace(f);
+        const { runLabel } = await engine();
+        const current = runLabel(ws.store, id)?.note ?? '';
+        const note = await vscode.window.showInputBox({ title: 'Lineage: note', value: current, prompt: 'Why this run matters (empty removes the note)' });
+        if (note !== undefined) await edit(f, id, (e) => (e.note = note.trim() || undefined));
+      }),
+    ),
+    registerCommand(
+      COMMANDS.starRun,
+      withRun('Star which run?', (id, f) => edit(f, id, (e) => (e.starred = true))),
+    ),
+    registerCommand(
+      COMMANDS.unstarRun,
+      withRun('Unstar which run?', (id, f) => edit(f, id, (e) => (e.starred = false))),
+    ),
+    registerCommand(
+      COMMANDS.openConsoleLog,
+      withRun('Console log of which run?', async (id, f) => {
+        const file = path.join(runDir(lineagePaths(f), id), 'console.log');
+        if (!fs.existsSync(file)) return void vscode.window.showWarningMessage(`Lineage: run ${id} has no console log.`);
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+      }),
+    ),
+    registerCommand(
+      COMMANDS.revealArtifacts,
+      withRun('Artifacts of which run?', async (id, f) => {
+        const dir = path.join(runDir(lineagePaths(f), id), 'artifacts');
+        await vscode.commands
+          .executeCommand('revealFileInOS', vscode.Uri.file(fs.existsSync(dir) ? dir : path.dirname(dir)))
+          .then(undefined, () => vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)));
+      }),
+    ),
+    registerCommand(
+      COMMANDS.copyRunId,
+      withRun('Copy the id of which run?', async (id) => {
+        await vscode.env.clipboard.writeText(id);
+        vscode.window.setStatusBarMessage(`Lineage: copied ${id}`, 3000);
+      }),
+    ),
     registerCommand(COMMANDS.deleteRun, async (arg?: unknown, selected?: unknown) => {
       const groups = located(runRefsFrom(arg, selected));
       const all = [...groups.values()].flat();
@@ -151,11 +189,11 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
       });
       if (text === undefined) return;
       const count = await tree.setFilter(text);
-      lineage.treeView?.then((v) => (v.message = text.trim() ? `Filter: ${text.trim()} — ${count ?? 0} run(s)` : undefined));
+      void lineage.treeView?.then((v) => (v.message = text.trim() ? `Filter: ${text.trim()} — ${count ?? 0} run(s)` : undefined));
     }),
     registerCommand(COMMANDS.clearFilter, async () => {
       await tree.setFilter(undefined);
-      lineage.treeView?.then((v) => (v.message = undefined));
+      void lineage.treeView?.then((v) => (v.message = undefined));
     }),
     registerCommand(COMMANDS.showMoreRuns, (experiment: string, folder?: string) => tree.showMore(experiment, folder)),
     registerCommand(COMMANDS.refresh, refreshAll),
@@ -166,7 +204,10 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
       for (const f of folders) {
         await lineage.closeWorkspace(f);
         const { report } = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Lineage: rebuilding the index${folders.length > 1 ? ` of ${path.basename(f)}` : ''} from the run folders` },
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `Lineage: rebuilding the index${folders.length > 1 ? ` of ${path.basename(f)}` : ''} from the run folders`,
+          },
           async (progress) => {
             const r = await LineageWorkspace.rebuild(f, { onProgress: (done, total) => progress.report({ message: `${done} of ${total} runs` }) });
             r.ws.close();

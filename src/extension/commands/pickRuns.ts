@@ -25,7 +25,9 @@ export async function pickRuns(lineage: Lineage, title: string, many: boolean, p
     for (const r of listRuns(ws.store, { limit: 500 }))
       items.push({
         label: r.name,
-        description: `${r.status} · ${keyMetrics(r.metrics, 2).map((m) => `${m.key} ${formatNumber(m.last)}`).join(' · ')}`,
+        description: `${r.status} · ${keyMetrics(r.metrics, 2)
+          .map((m) => `${m.key} ${formatNumber(m.last)}`)
+          .join(' · ')}`,
         detail: `${where}${r.experiment} · ${relativeTime(r.startedAt)} · ${r.id}`,
         id: r.id,
         folder,

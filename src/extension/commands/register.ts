@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandId } from './ids';
 
 /** registerCommand for our own ids only: the table in ids.ts is the one list of them. */
-export function registerCommand(id: CommandId, run: (...args: any[]) => unknown): vscode.Disposable {
+export function registerCommand(id: CommandId, run: (...args: never[]) => unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, run);
 }
 

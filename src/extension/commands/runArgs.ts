@@ -40,7 +40,13 @@ export function byFolder(refs: RunRef[], folderOf: (id: string) => string | unde
 export function argsAfterScript(command: string[]): { prefix: string[]; args: string } {
   const i = command.findIndex((a) => a.endsWith('.py'));
   if (i < 0) return { prefix: command, args: '' };
-  return { prefix: command.slice(0, i + 1), args: command.slice(i + 1).map(quoteArg).join(' ') };
+  return {
+    prefix: command.slice(0, i + 1),
+    args: command
+      .slice(i + 1)
+      .map(quoteArg)
+      .join(' '),
+  };
 }
 
 export function quoteArg(a: string): string {

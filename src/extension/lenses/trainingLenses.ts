@@ -44,7 +44,12 @@ export class TrainingLenses implements vscode.CodeLensProvider, vscode.Disposabl
     if (!this.isTrainingScript(doc)) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses = [
-      new vscode.CodeLens(top, { title: '▶ Run experiment', command: COMMANDS.runCurrentFile, arguments: [doc.uri], tooltip: 'Run this script and record it with Lineage' }),
+      new vscode.CodeLens(top, {
+        title: '▶ Run experiment',
+        command: COMMANDS.runCurrentFile,
+        arguments: [doc.uri],
+        tooltip: 'Run this script and record it with Lineage',
+      }),
       new vscode.CodeLens(top, { title: 'Run with params…', command: COMMANDS.runWithParams, arguments: [doc.uri], tooltip: 'Edit the arguments, then run' }),
     ];
     const folder = this.lineage.folderOf(doc.uri);
@@ -94,7 +99,8 @@ export class TrainingLenses implements vscode.CodeLensProvider, vscode.Disposabl
       } catch {
         st = undefined;
       }
-      const statChanged = !!st && st.isFile() && used.size !== null && (st.size !== used.size || (used.mtime !== null && Math.abs(st.mtimeMs - used.mtime) > 1));
+      const statChanged =
+        !!st && st.isFile() && used.size !== null && (st.size !== used.size || (used.mtime !== null && Math.abs(st.mtimeMs - used.mtime) > 1));
       const title = !st
         ? `$(error) ${key} is missing (used by run ${used.runName})`
         : (change && change.state !== 'unchanged') || statChanged

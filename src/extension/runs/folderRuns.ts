@@ -68,7 +68,10 @@ export class FolderRuns {
     const running = runningRuns(ws.store);
     for (const r of running) {
       let w = this.runs.get(r.id);
-      if (w?.ended) clearTimeout(w.ended), (w.ended = undefined);
+      if (w?.ended) {
+        clearTimeout(w.ended);
+        w.ended = undefined;
+      }
       if (!w) {
         w = this.watchRun(r.id);
         // Whatever it wrote between the sync that found it and the watch.
@@ -102,12 +105,16 @@ export class FolderRuns {
     const dir = runDir(lineagePaths(this.folder), id);
     const w: RunWatch = { watch: { close() {} }, lastEvent: Date.now() };
     try {
-      w.watch = watchPath(dir, (name) => {
-        // The script's output says nothing the index keeps.
-        if (name === 'console.log') return;
-        w.lastEvent = Date.now();
-        this.queue(id);
-      }, { poll: [path.join(dir, 'events.jsonl'), path.join(dir, 'run.json')], pollMs: POLL_MS, onFallback: (r) => this.onFallback(`run ${id}`, r) });
+      w.watch = watchPath(
+        dir,
+        (name) => {
+          // The script's output says nothing the index keeps.
+          if (name === 'console.log') return;
+          w.lastEvent = Date.now();
+          this.queue(id);
+        },
+        { poll: [path.join(dir, 'events.jsonl'), path.join(dir, 'run.json')], pollMs: POLL_MS, onFallback: (r) => this.onFallback(`run ${id}`, r) },
+      );
     } catch {
       return undefined; // its folder is already gone
     }
@@ -132,7 +139,10 @@ export class FolderRuns {
 
   private armQuietCheck(): void {
     const any = [...this.runs.values()].some((w) => w.local && !w.ended);
-    if (!any && this.quietTimer) clearInterval(this.quietTimer), (this.quietTimer = undefined);
+    if (!any && this.quietTimer) {
+      clearInterval(this.quietTimer);
+      this.quietTimer = undefined;
+    }
     if (!any || this.quietTimer) return;
     this.quietTimer = setInterval(() => void this.checkQuiet().catch(() => undefined), QUIET_MS);
   }
@@ -154,7 +164,11 @@ export class FolderRuns {
     this.dirWatch?.close();
     this.dirWatch = undefined;
     this.watching = undefined;
-    const levels: Array<[string, string | undefined]> = [[this.runsDir, undefined], [path.dirname(this.runsDir), path.basename(this.runsDir)], [this.folder, LINEAGE_DIR]];
+    const levels: Array<[string, string | undefined]> = [
+      [this.runsDir, undefined],
+      [path.dirname(this.runsDir), path.basename(this.runsDir)],
+      [this.folder, LINEAGE_DIR],
+    ];
     const level = levels.find(([dir]) => fs.existsSync(dir));
     if (this.disposed || !level) return;
     const [dir, child] = level;

@@ -49,7 +49,10 @@ export class RunManager implements vscode.Disposable {
 
   async start(opts: StartOptions): Promise<RunHandle | undefined> {
     if (!vscode.workspace.isTrusted) {
-      const pick = await vscode.window.showWarningMessage('Lineage does not run scripts in an untrusted workspace. Trust this folder to run experiments.', 'Manage Workspace Trust');
+      const pick = await vscode.window.showWarningMessage(
+        'Lineage does not run scripts in an untrusted workspace. Trust this folder to run experiments.',
+        'Manage Workspace Trust',
+      );
       if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
       return undefined;
     }
@@ -125,7 +128,11 @@ export class RunManager implements vscode.Disposable {
     const action =
       run.status === 'finished'
         ? await vscode.window.showInformationMessage(message, 'Show Run', 'Open Console Log')
-        : await vscode.window.showErrorMessage(`${message}. ${run.error ? run.error.trim().split('\n').pop() : 'See the console log.'}`, 'Open Console Log', 'Show Run');
+        : await vscode.window.showErrorMessage(
+            `${message}. ${run.error ? run.error.trim().split('\n').pop() : 'See the console log.'}`,
+            'Open Console Log',
+            'Show Run',
+          );
     if (action === 'Open Console Log') await vscode.window.showTextDocument(vscode.Uri.file(path.join(live.handle.dir, 'console.log')));
     else if (action === 'Show Run') await runCommand(COMMANDS.openRun, run.id);
   }

@@ -34,8 +34,14 @@ export class DatasetsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
       const change = this.lineage.watches.get(n.folder)?.changes.get(n.path);
       const item = new vscode.TreeItem(n.path, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `ds:${n.folder}:${n.path}`;
-      item.description = change && change.state !== 'unchanged' ? `${change.state} since run ${change.sinceRun?.name ?? '?'}` : `${n.versions} version${n.versions === 1 ? '' : 's'}`;
-      item.iconPath = new vscode.ThemeIcon(change && change.state !== 'unchanged' ? 'warning' : 'database', change && change.state !== 'unchanged' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+      item.description =
+        change && change.state !== 'unchanged'
+          ? `${change.state} since run ${change.sinceRun?.name ?? '?'}`
+          : `${n.versions} version${n.versions === 1 ? '' : 's'}`;
+      item.iconPath = new vscode.ThemeIcon(
+        change && change.state !== 'unchanged' ? 'warning' : 'database',
+        change && change.state !== 'unchanged' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+      );
       item.resourceUri = vscode.Uri.file(`${n.folder}/${n.path}`);
       item.contextValue = 'dataset';
       return item;

@@ -172,7 +172,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     const rows = listExperiments(ws.store);
     if (this.filtered) {
       const byExp = new Map<string, number>();
-      for (const r of listRuns(ws.store, { ids: [...(this.filtered.get(folder) ?? [])].slice(0, 50000) })) byExp.set(r.experiment, (byExp.get(r.experiment) ?? 0) + 1);
+      for (const r of listRuns(ws.store, { ids: [...(this.filtered.get(folder) ?? [])].slice(0, 50000) }))
+        byExp.set(r.experiment, (byExp.get(r.experiment) ?? 0) + 1);
       const list = rows.filter((r) => byExp.has(r.name)).map((r) => ({ kind: 'experiment' as const, folder, name: r.name, runs: byExp.get(r.name)! }));
       return list.length ? list : [{ kind: 'message', text: 'No run matches the filter.' }];
     }
@@ -199,7 +200,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     }
     if (r.metrics.length) {
       md.appendMarkdown('| metric | last | min | max |\n|---|---|---|---|\n');
-      for (const m of r.metrics.slice(0, 25)) md.appendMarkdown(`| ${esc(m.key)} | ${formatNumber(m.last)} | ${formatNumber(m.min)} | ${formatNumber(m.max)} |\n`);
+      for (const m of r.metrics.slice(0, 25))
+        md.appendMarkdown(`| ${esc(m.key)} | ${formatNumber(m.last)} | ${formatNumber(m.min)} | ${formatNumber(m.max)} |\n`);
     }
     const tags = Object.entries(r.tags);
     if (tags.length) md.appendMarkdown(`\n${tags.map(([k, v]) => `\`${esc(k)}=${esc(v)}\``).join(' ')}\n`);

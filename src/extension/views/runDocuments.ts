@@ -39,13 +39,26 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
         const lines = [`# Compare ${runs.length} runs`, '', `| | ${runs.map((r) => cell(r.name)).join(' | ')} |`, `|---|${runs.map(() => '---').join('|')}|`];
         lines.push(`| status | ${runs.map((r) => r.status).join(' | ')} |`);
         lines.push(`| id | ${runs.map((r) => '`' + r.id + '`').join(' | ')} |`);
-        for (const p of cmp.params) lines.push(`| ${p.differs ? '**' + cell(p.key) + '** ≠' : cell(p.key)} | ${p.values.map((v) => (v === undefined ? '—' : cell(String(v)))).join(' | ')} |`);
+        for (const p of cmp.params)
+          lines.push(
+            `| ${p.differs ? '**' + cell(p.key) + '** ≠' : cell(p.key)} | ${p.values.map((v) => (v === undefined ? '—' : cell(String(v)))).join(' | ')} |`,
+          );
         for (const m of cmp.metrics)
-          lines.push(`| ${m.differs ? '**' + cell(m.key) + '** ≠' : cell(m.key)} | ${m.values.map((v, i) => (v === null ? '—' : formatNumber(v) + (m.best === i ? ' ★' : ''))).join(' | ')} |`);
+          lines.push(
+            `| ${m.differs ? '**' + cell(m.key) + '** ≠' : cell(m.key)} | ${m.values.map((v, i) => (v === null ? '—' : formatNumber(v) + (m.best === i ? ' ★' : ''))).join(' | ')} |`,
+          );
         return lines.join('\n') + '\n';
       }
       const r = await read(ids[0]);
-      const out = [`# ${r.name}`, '', `- id: \`${r.id}\``, `- experiment: ${r.experiment}`, `- status: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`, `- duration: ${formatDuration(r.durationMs)}`, `- command: \`${r.command.join(' ')}\``];
+      const out = [
+        `# ${r.name}`,
+        '',
+        `- id: \`${r.id}\``,
+        `- experiment: ${r.experiment}`,
+        `- status: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`,
+        `- duration: ${formatDuration(r.durationMs)}`,
+        `- command: \`${r.command.join(' ')}\``,
+      ];
       if (r.git) out.push(`- git: ${r.git.commit} on ${r.git.branch}${r.git.dirty ? ' (uncommitted changes in git.diff)' : ''}`);
       if (r.python) out.push(`- python: ${r.python.path} ${r.python.version ?? ''} (${r.python.packages} packages)`);
       if (r.note) out.push('', `> ${r.note}`);
@@ -53,7 +66,14 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
       const params = Object.entries(r.params);
       if (params.length) out.push('', '## Params', '', '| key | value |', '|---|---|', ...params.map(([k, v]) => `| ${cell(k)} | ${cell(String(v))} |`));
       if (r.metrics.length)
-        out.push('', '## Metrics', '', '| key | last | min | max | points |', '|---|---|---|---|---|', ...r.metrics.map((m) => `| ${cell(m.key)} | ${formatNumber(m.last)} | ${formatNumber(m.min)} | ${formatNumber(m.max)} | ${m.count} |`));
+        out.push(
+          '',
+          '## Metrics',
+          '',
+          '| key | last | min | max | points |',
+          '|---|---|---|---|---|',
+          ...r.metrics.map((m) => `| ${cell(m.key)} | ${formatNumber(m.last)} | ${formatNumber(m.min)} | ${formatNumber(m.max)} | ${m.count} |`),
+        );
       const tags = Object.entries(r.tags);
       if (tags.length) out.push('', '## Tags', '', ...tags.map(([k, v]) => `- ${k} = ${v}`));
       if (r.datasets.length) out.push('', '## Datasets', '', ...r.datasets.map((d) => `- ${d.role}: ${d.path}`));

@@ -58,10 +58,15 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
 
   /** The folder the CLI made for its run (with run.json), and when the test first saw it. */
   async function newRun(before: Set<string>, run: Cli): Promise<{ id: string; t: number }> {
-    const id = await waitFor('the CLI run\'s folder with its run.json', 30_000, () => {
-      if (run.child.exitCode !== null) throw new Error(`lineage run exited ${run.child.exitCode}:\n${cliTail()}`);
-      return runIds().find((n) => !before.has(n) && fs.existsSync(path.join(runsDir, n, 'run.json')));
-    }, 10);
+    const id = await waitFor(
+      "the CLI run's folder with its run.json",
+      30_000,
+      () => {
+        if (run.child.exitCode !== null) throw new Error(`lineage run exited ${run.child.exitCode}:\n${cliTail()}`);
+        return runIds().find((n) => !before.has(n) && fs.existsSync(path.join(runsDir, n, 'run.json')));
+      },
+      10,
+    );
     return { id, t: performance.now() };
   }
 
@@ -74,10 +79,15 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
 
   const changedAt = (id: string, after = 0) => changes.find((c) => c.t >= after && c.ids.includes(id))?.t;
   const inTreeWith = (id: string, status: string, timeoutMs: number) =>
-    waitFor(`run ${id} ${status} in the tree`, timeoutMs, async () => {
-      const n = await runNode(id);
-      return n?.run.status === status ? n : undefined;
-    }, 20);
+    waitFor(
+      `run ${id} ${status} in the tree`,
+      timeoutMs,
+      async () => {
+        const n = await runNode(id);
+        return n?.run.status === status ? n : undefined;
+      },
+      20,
+    );
 
   before(async () => {
     ws = workspaceDir();
@@ -116,14 +126,23 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
     const seen = await waitFor(`an onDidChangeRuns event naming ${id}`, 10_000, () => changedAt(id), 10);
     const node = await runNode(id);
     assert.ok(node, `run ${id} is in the tree once the event fired`);
-    assert.ok(payloads.some((x) => x.t >= seen && x.p === undefined), 'a new run redraws the whole tree');
+    assert.ok(
+      payloads.some((x) => x.t >= seen && x.p === undefined),
+      'a new run redraws the whole tree',
+    );
     console.log(`    CLI run → tree: ${ms(seen - t0)} from spawning \`lineage run\` (${ms(seen - onDisk)} from its folder on disk)`);
     // Anchors: the tree's own read of the run (the editor side alone), and the CLI's start (a process of its own).
     const tRead = performance.now();
     await runNode(id);
     const treeReadMs = performance.now() - tRead;
     recordFigure({ name: 'CLI run folder on disk → tree', ms: seen - onDisk, anchor: 'tree read of the run', anchorMs: treeReadMs, formerLimitMs: 3000 });
-    recordFigure({ name: 'lineage run spawned → tree', ms: seen - t0, anchor: 'lineage run spawned → its folder on disk', anchorMs: onDisk - t0, formerLimitMs: 6000 });
+    recordFigure({
+      name: 'lineage run spawned → tree',
+      ms: seen - t0,
+      anchor: 'lineage run spawned → its folder on disk',
+      anchorMs: onDisk - t0,
+      formerLimitMs: 6000,
+    });
     assert.deepEqual(api.liveRuns(), [], 'not a run of this window');
 
     // Live: the loss count grows in the tree while it runs, event after event.
@@ -166,12 +185,20 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
       raw.close();
       console.log(`    CLI run live update latency: median ${ms(median(latencies))} (${latencies.map(ms).join(', ')})`);
       assert.equal(latencies.length, 3, 'every probe reached the tree');
-      recordFigure({ name: 'CLI run live update latency (median of 3)', ms: median(latencies), anchor: 'bare fs.watch on events.jsonl', anchorMs: median(osLatencies), formerLimitMs: 500 });
+      recordFigure({
+        name: 'CLI run live update latency (median of 3)',
+        ms: median(latencies),
+        anchor: 'bare fs.watch on events.jsonl',
+        anchorMs: median(osLatencies),
+        formerLimitMs: 500,
+      });
 
       const endedOnDisk = await waitFor('run.json to say finished', 60_000, () => (readRun(id).status !== 'running' ? performance.now() : undefined), 10);
       const done = await inTreeWith(id, 'finished', 10_000);
       const endMs = performance.now() - endedOnDisk;
-      console.log(`    CLI run end → tree: ${ms(endMs)} after run.json said finished; ${counts.length} live updates seen (loss count ${counts[0]} → ${counts[counts.length - 1]})`);
+      console.log(
+        `    CLI run end → tree: ${ms(endMs)} after run.json said finished; ${counts.length} live updates seen (loss count ${counts[0]} → ${counts[counts.length - 1]})`,
+      );
       recordFigure({ name: 'CLI run end → tree', ms: endMs, anchor: 'bare fs.watch on events.jsonl', anchorMs: median(osLatencies), formerLimitMs: 3000 });
       assert.ok(counts.length >= 5 && counts[counts.length - 1] > counts[0], `live updates while it ran: loss counts ${counts.join(' ')}`);
       assert.ok(done.run.metrics.find((m) => m.key === 'loss')!.count >= 30, 'every point of 6 s at 10 a second');
@@ -184,7 +211,7 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
     await waitFor(`the watch on ${id} to end`, 30_000, () => (api.watchedRuns().includes(id) ? undefined : true));
   });
 
-  it('a live update redraws only its run\'s row (the node VS Code was given); a new run redraws the tree', async () => {
+  it("a live update redraws only its run's row (the node VS Code was given); a new run redraws the tree", async () => {
     const before = new Set(runIds());
     const from = performance.now();
     const run = cli('--name', 'cli-rows', path.join(fixtures, 'cli_train.py'), '--seconds', '5');
@@ -230,7 +257,7 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
     const { id: idB } = await newRun(before, b);
     await waitFor('loss in the tree', 30_000, async () => ((await runNode(idB))?.run.metrics.some((m) => m.key === 'loss') ? true : undefined));
     const childPid = readRun(idB).childPid;
-    assert.ok(childPid, 'run.json names the script\'s process');
+    assert.ok(childPid, "run.json names the script's process");
     scripts.push(childPid);
     const tB = performance.now();
     b.child.kill('SIGKILL');

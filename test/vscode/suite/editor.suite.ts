@@ -27,6 +27,9 @@ interface RunJson {
   exitCode?: number | null;
 }
 
+/** A tree item's label as text (VS Code allows a string or { label, highlights }). */
+const labelOf = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : (item.label?.label ?? ''));
+
 const BULK = 10_000;
 const BULK_EXPERIMENT = 'bulk';
 
@@ -56,7 +59,9 @@ async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallM
 
 function show(nodes: ExperimentNode[]): string {
   return JSON.stringify(
-    nodes.map((n) => (n.kind === 'run' ? { kind: n.kind, id: n.run.id, status: n.run.status } : n.kind === 'experiment' ? { kind: n.kind, name: n.name, runs: n.runs } : n)),
+    nodes.map((n) =>
+      n.kind === 'run' ? { kind: n.kind, id: n.run.id, status: n.run.status } : n.kind === 'experiment' ? { kind: n.kind, name: n.name, runs: n.runs } : n,
+    ),
   );
 }
 
@@ -145,7 +150,7 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
-  it('the tree shows the workspace\'s experiment with the train.py run: finished, val_rmse in its metrics and its description', async () => {
+  it("the tree shows the workspace's experiment with the train.py run: finished, val_rmse in its metrics and its description", async () => {
     assert.equal(trainRun.experiment, expName(), 'train.py at the workspace root: the experiment is named after the folder');
     const node = await waitFor(`run ${trainRun.id} finished in the tree with val_rmse`, 30_000, async () => {
       const n = await runNode(trainRun.id);
@@ -177,7 +182,11 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       assert.equal(tree.filter, 'metrics.val_rmse < 1e9 and params.model = "gbr"');
       const { node, children } = await experiment(expName());
       assert.equal(node.runs, 1, 'the experiment counts the matching runs');
-      assert.deepEqual(children.map((c) => (c.kind === 'run' ? c.run.id : c.kind)), [trainRun.id], 'the tree shows the run');
+      assert.deepEqual(
+        children.map((c) => (c.kind === 'run' ? c.run.id : c.kind)),
+        [trainRun.id],
+        'the tree shows the run',
+      );
 
       assert.equal(await tree.setFilter('params.model = "rf"'), 0, 'no run has model rf');
       const roots = await tree.getChildren();
@@ -195,11 +204,14 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
   it('rejects filters that do not parse (the core parser the filter box validates with, and setFilter)', async () => {
     const bad = ['metrics.val_rmse <', 'params.model = "gbr', 'metric.val_rmse < 3', 'params.a = 1 and'];
     for (const text of bad) {
-      assert.throws(() => parseFilter(text), (err: Error & { position?: number }) => {
-        assert.equal(err.name, 'FilterSyntaxError', `${text}: ${err}`);
-        assert.ok(typeof err.position === 'number' && err.position >= 0 && err.position <= text.length, `${text}: position ${err.position}`);
-        return true;
-      });
+      assert.throws(
+        () => parseFilter(text),
+        (err: Error & { position?: number }) => {
+          assert.equal(err.name, 'FilterSyntaxError', `${text}: ${err}`);
+          assert.ok(typeof err.position === 'number' && err.position >= 0 && err.position <= text.length, `${text}: position ${err.position}`);
+          return true;
+        },
+      );
     }
     assert.doesNotThrow(() => parseFilter('metrics.val_rmse < 1e9 and params.model = "gbr"'));
     try {
@@ -223,7 +235,8 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
     assert.ok(node, 'the run is in the tree');
     assert.equal(node.run.starred, true);
     const item = api.experimentsTree.getTreeItem(node);
-    assert.ok(String(item.label).startsWith('★'), `the label starts with ★: "${item.label}"`);
+    const label = labelOf(item);
+    assert.ok(label.startsWith('★'), `the label starts with ★: "${label}"`);
     assert.equal(item.contextValue, 'run.finished.starred', 'the menus offer Unstar');
 
     // At human speed: two edits of one run in quick succession can leave user.json with the same mtime
@@ -235,7 +248,7 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
     await vscode.commands.executeCommand('lineage.unstarRun', id);
     await unchanged;
     assert.equal(JSON.parse(fs.readFileSync(userJson, 'utf8')).starred, false);
-    assert.ok(!String(api.experimentsTree.getTreeItem((await runNode(id))!).label).startsWith('★'), 'unstarred: no ★');
+    assert.ok(!labelOf(api.experimentsTree.getTreeItem((await runNode(id))!)).startsWith('★'), 'unstarred: no ★');
   });
 
   it('reruns with lineage.rerun <id>: a second run of the same script, finished', async () => {
@@ -250,11 +263,19 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       return undefined;
     });
     const consoleLog = path.join(runsDir, second.id, 'console.log');
-    assert.equal(second.status, 'finished', `rerun ${second.id} ended ${second.status}: ${fs.existsSync(consoleLog) ? fs.readFileSync(consoleLog, 'utf8').slice(-1500) : ''}`);
+    assert.equal(
+      second.status,
+      'finished',
+      `rerun ${second.id} ended ${second.status}: ${fs.existsSync(consoleLog) ? fs.readFileSync(consoleLog, 'utf8').slice(-1500) : ''}`,
+    );
     assert.equal(second.exitCode, 0);
     assert.notEqual(second.id, trainRun.id);
     assert.equal(scriptOf(second), scriptOf(trainRun), 'the same script');
-    assert.deepEqual(second.command.slice(second.command.indexOf(scriptOf(second)!) + 1), trainRun.command.slice(trainRun.command.indexOf(scriptOf(trainRun)!) + 1), 'the same arguments');
+    assert.deepEqual(
+      second.command.slice(second.command.indexOf(scriptOf(second)!) + 1),
+      trainRun.command.slice(trainRun.command.indexOf(scriptOf(trainRun)!) + 1),
+      'the same arguments',
+    );
     assert.equal(second.command[0], PYTHON, 'the interpreter from the settings');
     assert.equal(second.experiment, trainRun.experiment, 'in the same experiment');
     const node = await waitFor(`rerun ${second.id} finished in the tree`, 30_000, async () => {
@@ -289,14 +310,19 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       await vscode.window.showTextDocument(doc);
       assert.deepEqual(api.liveRuns(), [], 'no run is live before');
       runCmd = startCommand('lineage.runCurrentFile');
-      liveId = await waitFor('api.liveRuns() to hold one run', 60_000, () => {
-        if (runCmd?.error()) throw runCmd.error();
-        const live = api.liveRuns();
-        return live.length === 1 ? live[0] : undefined;
-      }, 50);
+      liveId = await waitFor(
+        'api.liveRuns() to hold one run',
+        60_000,
+        () => {
+          if (runCmd?.error()) throw runCmd.error();
+          const live = api.liveRuns();
+          return live.length === 1 ? live[0] : undefined;
+        },
+        50,
+      );
       const record = readRun(liveId);
       assert.equal(record?.status, 'running');
-      assert.equal(scriptOf(record!), script);
+      assert.equal(record && scriptOf(record), script);
       eventsFile = path.join(runsDir, liveId, 'events.jsonl');
       // The script is up and logging: its metric reached the index (and so the tree) through the live updates.
       const node = await waitFor('the live run in the tree, running, with its loss metric', 60_000, async () => {
@@ -346,7 +372,13 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       const m = median(latencies);
       console.log(`    live update latency: ${Math.round(m)} ms (probes: ${latencies.map((l) => Math.round(l)).join(', ')} ms)`);
       assert.equal(latencies.length, 5, 'every probe reached the tree');
-      recordFigure({ name: 'live update latency (median of 5)', ms: m, anchor: 'bare fs.watch on events.jsonl', anchorMs: median(osLatencies), formerLimitMs: 500 });
+      recordFigure({
+        name: 'live update latency (median of 5)',
+        ms: m,
+        anchor: 'bare fs.watch on events.jsonl',
+        anchorMs: median(osLatencies),
+        formerLimitMs: 500,
+      });
     });
 
     it('stops it with lineage.stopRun <id>: run.json says killed within seconds and nothing is live', async () => {
@@ -354,10 +386,15 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       assert.deepEqual(api.liveRuns(), [id]);
       const t0 = Date.now();
       await vscode.commands.executeCommand('lineage.stopRun', id);
-      const record = await waitFor('run.json status killed', 10_000, () => {
-        const r = readRun(id);
-        return r && r.status !== 'running' ? r : undefined;
-      }, 50);
+      const record = await waitFor(
+        'run.json status killed',
+        10_000,
+        () => {
+          const r = readRun(id);
+          return r && r.status !== 'running' ? r : undefined;
+        },
+        50,
+      );
       const stopMs = Date.now() - t0;
       assert.equal(record.status, 'killed');
       await waitFor('api.liveRuns() to be empty', 10_000, () => (api.liveRuns().length === 0 ? true : undefined), 50);
@@ -438,13 +475,19 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
         return exp?.runs;
       };
       const sync = await longestStall(async () => {
-        for (let i = 0; i < ids.length; i += 250) await Promise.all(ids.slice(i, i + 250).map((id) => fs.promises.rename(path.join(staging, id), path.join(runsDir, id))));
+        for (let i = 0; i < ids.length; i += 250)
+          await Promise.all(ids.slice(i, i + 250).map((id) => fs.promises.rename(path.join(staging, id), path.join(runsDir, id))));
         await fs.promises.rm(staging, { recursive: true, force: true });
         let seen: number | undefined;
-        await waitFor(`the tree to count ${BULK} runs in "${BULK_EXPERIMENT}" (no Refresh)`, 5 * 60_000, async () => {
-          seen = await countInTree();
-          return seen === BULK ? true : undefined;
-        }, 100).catch((err: Error) => {
+        await waitFor(
+          `the tree to count ${BULK} runs in "${BULK_EXPERIMENT}" (no Refresh)`,
+          5 * 60_000,
+          async () => {
+            seen = await countInTree();
+            return seen === BULK ? true : undefined;
+          },
+          100,
+        ).catch((err: Error) => {
           throw new Error(`${err.message}; last count ${seen}`);
         });
       });
@@ -462,14 +505,24 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       const firstPageMs = performance.now() - t2;
       const parts = `experiments ${Math.round(t2a - t2)} ms, page ${Math.round(t2b - t2a)} ms, items ${Math.round(performance.now() - t2b)} ms`;
 
-      console.log(`    generated ${BULK.toLocaleString('en-US')} run folders in ${genMs} ms (longest extension-host stall meanwhile: ${Math.round(gen.stallMs)} ms)`);
-      console.log(`    sync of ${BULK.toLocaleString('en-US')} new runs (moved in, no Refresh): ${Math.round(syncMs)} ms; longest extension-host stall meanwhile: ${Math.round(sync.stallMs)} ms`);
+      console.log(
+        `    generated ${BULK.toLocaleString('en-US')} run folders in ${genMs} ms (longest extension-host stall meanwhile: ${Math.round(gen.stallMs)} ms)`,
+      );
+      console.log(
+        `    sync of ${BULK.toLocaleString('en-US')} new runs (moved in, no Refresh): ${Math.round(syncMs)} ms; longest extension-host stall meanwhile: ${Math.round(sync.stallMs)} ms`,
+      );
       console.log(`    tree first page with 10,000 runs: ${Math.round(firstPageMs)} ms (${parts})`);
       const t3 = performance.now();
       const again = await tree.getChildren(bulk ?? (await tree.getChildren())[0]);
       const warmMs = performance.now() - t3;
       console.log(`    (again, warm: ${Math.round(warmMs)} ms for ${again.length} nodes)`);
-      recordFigure({ name: 'tree first page with 10,000 runs', ms: firstPageMs, anchor: 'the same page read again, warm', anchorMs: warmMs, formerLimitMs: 300 });
+      recordFigure({
+        name: 'tree first page with 10,000 runs',
+        ms: firstPageMs,
+        anchor: 'the same page read again, warm',
+        anchorMs: warmMs,
+        formerLimitMs: 300,
+      });
 
       assert.ok(bulk, `the "${BULK_EXPERIMENT}" experiment is listed: ${show(roots)}`);
       assert.equal(bulk.runs, BULK, 'it counts every run');
@@ -483,7 +536,10 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
       assert.deepEqual(items[200].command?.arguments, [BULK_EXPERIMENT, ws]);
       assert.equal(runs[0].run.name, `bulk-${BULK - 1}`, 'newest first');
       assert.equal(runs[199].run.name, `bulk-${BULK - 200}`);
-      assert.ok(runs.every((r) => r.run.status === 'finished' && r.run.metrics.length === 2), 'each with its status and 2 metrics');
+      assert.ok(
+        runs.every((r) => r.run.status === 'finished' && r.run.metrics.length === 2),
+        'each with its status and 2 metrics',
+      );
       assert.match(String(items[0].description), /^val_rmse /);
     });
   });

@@ -72,7 +72,9 @@ export function rawWatch(file: string): { arm(): void; seen(): Promise<number>; 
   let resolve: (ms: number) => void = () => undefined;
   let pending: Promise<number> = Promise.resolve(NaN);
   const w = fs.watch(file, { persistent: false }, () => {
-    if (t0) resolve(performance.now() - t0), (t0 = 0);
+    if (!t0) return;
+    resolve(performance.now() - t0);
+    t0 = 0;
   });
   return {
     arm() {

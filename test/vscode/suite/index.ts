@@ -10,11 +10,14 @@ export const RESULT_MARKER = 'LINEAGE_SUITE_RESULT';
 
 export function run(): Promise<void> {
   // First: it needs the fresh workspace (no .lineage), as a user whose first run is from a terminal.
+  // The suites register with mocha as they are evaluated, in this order: require, not import.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   return runSuites(() => {
     require('./cliRuns.suite');
     require('./lineage.suite');
     require('./editor.suite');
   });
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 /** Runs the suites `load` requires with mocha, in the extension host; resolves when every test passed. */
@@ -34,7 +37,7 @@ export function runSuites(load: () => void): Promise<void> {
       });
     } catch (err) {
       console.error(err);
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }

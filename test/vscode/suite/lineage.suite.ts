@@ -61,7 +61,7 @@ describe('Lineage in a real VS Code', () => {
     }
   });
 
-  it('fingerprints a dataset: .lineage/fingerprints/<sha256>.json.gz with the file\'s own sha256', async () => {
+  it("fingerprints a dataset: .lineage/fingerprints/<sha256>.json.gz with the file's own sha256", async () => {
     const csv = path.join(ws, 'data', 'houses.csv');
     const sha = sha256Of(csv);
     const versionFile = path.join(ws, '.lineage', 'fingerprints', `${sha}.json.gz`);
@@ -72,13 +72,16 @@ describe('Lineage in a real VS Code', () => {
       return fs.existsSync(versionFile) ? true : undefined;
     });
     const body = JSON.parse(gunzipSync(fs.readFileSync(versionFile)).toString('utf8')) as {
-      sha256: string; kind: string; size: number; profile?: { rows?: number; columns?: unknown[] };
+      sha256: string;
+      kind: string;
+      size: number;
+      profile?: { rows?: number; columns?: unknown[] };
     };
-    assert.equal(body.sha256, sha, 'the recorded sha256 is the file\'s sha256 (node crypto)');
+    assert.equal(body.sha256, sha, "the recorded sha256 is the file's sha256 (node crypto)");
     assert.equal(body.kind, 'file');
     assert.equal(body.size, fs.statSync(csv).size);
     const dataRows = fs.readFileSync(csv, 'utf8').trim().split('\n').length - 1;
-    assert.equal(body.profile?.rows, dataRows, 'the profile counts the CSV\'s rows');
+    assert.equal(body.profile?.rows, dataRows, "the profile counts the CSV's rows");
     assert.equal(body.profile?.columns?.length, 5, 'bedrooms, floor_area_m2, location, age_years, price');
   });
 
@@ -94,7 +97,14 @@ describe('Lineage in a real VS Code', () => {
     const before = new Set(listRuns());
     const cmd = startCommand('lineage.runCurrentFile');
 
-    type Record = { id: string; status: string; exitCode?: number | null; createdBy?: string; git?: { commit?: string; branch?: string }; python?: { path?: string } };
+    type Record = {
+      id: string;
+      status: string;
+      exitCode?: number | null;
+      createdBy?: string;
+      git?: { commit?: string; branch?: string };
+      python?: { path?: string };
+    };
     const record = await waitFor('the run to end (run.json status other than running)', 120_000, () => {
       if (cmd.error()) throw cmd.error();
       for (const id of listRuns()) {
@@ -115,13 +125,23 @@ describe('Lineage in a real VS Code', () => {
     assert.equal(record.python?.path, PYTHON, 'lineage.pythonPath is used');
     console.log(`    run ${record.id} finished`);
 
-    const events = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; key?: string });
+    const events = fs
+      .readFileSync(path.join(runDir, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; key?: string });
     const valRmse = events.filter((e) => e.type === 'metric' && e.key === 'val_rmse');
     assert.ok(valRmse.length >= 10, `val_rmse logged per stage (${valRmse.length} points)`);
-    assert.ok(events.some((e) => e.type === 'param' && e.key === 'n_estimators'), 'argparse params logged');
+    assert.ok(
+      events.some((e) => e.type === 'param' && e.key === 'n_estimators'),
+      'argparse params logged',
+    );
     assert.match(consoleLog(), /val_rmse/);
 
-    assert.ok(vscode.window.terminals.some((t) => t.name === 'Lineage: train.py'), 'the run\'s terminal "Lineage: train.py" is open');
+    assert.ok(
+      vscode.window.terminals.some((t) => t.name === 'Lineage: train.py'),
+      'the run\'s terminal "Lineage: train.py" is open',
+    );
 
     const dbFile = path.join(ws, '.lineage', 'lineage.db');
     const row = await waitFor('the run in .lineage/lineage.db', 60_000, async () => {
@@ -131,8 +151,11 @@ describe('Lineage in a real VS Code', () => {
     });
     assert.equal(row.exit_code, 0);
     assert.equal(row.git_commit, head);
-    const summary = await waitFor('val_rmse in metric_summaries', 30_000, async () =>
-      (await queryDb(dbFile, "SELECT count, last FROM metric_summaries WHERE run_id = ? AND key = 'val_rmse'", [record.id]))[0]);
+    const summary = await waitFor(
+      'val_rmse in metric_summaries',
+      30_000,
+      async () => (await queryDb(dbFile, "SELECT count, last FROM metric_summaries WHERE run_id = ? AND key = 'val_rmse'", [record.id]))[0],
+    );
     assert.equal(summary.count, valRmse.length, 'every val_rmse point is indexed');
   });
 });

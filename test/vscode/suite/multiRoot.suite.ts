@@ -51,14 +51,23 @@ describe('Multi-root: two folders, each with its own .lineage', () => {
       const r = await children();
       return r.length === 2 && r.every((n) => n.kind === 'folder') ? r : undefined;
     });
-    assert.deepEqual(roots.map((n) => n.kind === 'folder' && n.folder), [folders.alpha, folders.beta], 'in the order of the workspace');
-    assert.deepEqual(roots.map((n) => api.experimentsTree.getTreeItem(n).label), ['alpha', 'beta']);
+    assert.deepEqual(
+      roots.map((n) => n.kind === 'folder' && n.folder),
+      [folders.alpha, folders.beta],
+      'in the order of the workspace',
+    );
+    assert.deepEqual(
+      roots.map((n) => api.experimentsTree.getTreeItem(n).label),
+      ['alpha', 'beta'],
+    );
     for (const [name, experiments] of Object.entries(EXPECTED)) {
       const top = roots.find((n) => n.kind === 'folder' && n.folder === folders[name])!;
       const exps = await children(top);
       assert.deepEqual(
         exps.map((e) => (e.kind === 'experiment' ? [e.name, e.runs] : e.kind)).sort(),
-        Object.entries(experiments).map(([e, runs]) => [e, runs.length]).sort(),
+        Object.entries(experiments)
+          .map(([e, runs]) => [e, runs.length])
+          .sort(),
         `${name}'s experiments, each with its count`,
       );
       const runs = await runsOf(name);
@@ -90,7 +99,9 @@ describe('Multi-root: two folders, each with its own .lineage', () => {
     const a1 = (await runsOf('alpha')).get('a-1')!;
     const b1 = (await runsOf('beta')).get('b-1')!;
     await vscode.commands.executeCommand('lineage.openRunAsText', b1);
-    const doc = await waitFor('the run document', 10_000, () => vscode.window.activeTextEditor?.document.uri.scheme === 'lineage-run' ? vscode.window.activeTextEditor.document : undefined);
+    const doc = await waitFor('the run document', 10_000, () =>
+      vscode.window.activeTextEditor?.document.uri.scheme === 'lineage-run' ? vscode.window.activeTextEditor.document : undefined,
+    );
     assert.match(doc.getText(), /^# b-1$/m);
     await vscode.commands.executeCommand('lineage.compareRunsAsText', [a1.run.id, b1.run.id]);
     const cmp = await waitFor('the comparison document', 10_000, () => {
@@ -107,7 +118,11 @@ describe('Multi-root: two folders, each with its own .lineage', () => {
       assert.equal(await api.experimentsTree.setFilter('experiment = "shared"'), 3, 'a-1, a-2 and b-1');
       const roots = await children();
       const alpha = await children(roots[0]);
-      assert.deepEqual(alpha.map((e) => e.kind === 'experiment' && [e.name, e.runs]), [['shared', 2]], 'alpha-only is hidden');
+      assert.deepEqual(
+        alpha.map((e) => e.kind === 'experiment' && [e.name, e.runs]),
+        [['shared', 2]],
+        'alpha-only is hidden',
+      );
       assert.equal(await api.experimentsTree.setFilter('name = "b-1"'), 1);
       assert.deepEqual(await children((await children())[0]), [{ kind: 'message', text: 'No run matches the filter.' }]);
     } finally {

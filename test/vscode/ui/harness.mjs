@@ -101,8 +101,20 @@ export function helpers(page, workspace) {
       await quickInput.fill(file);
       // "train.py" also finds long_train.py, maybe first, and the list changes as results come in: once a
       // row named exactly `file` is there, move the focus onto it (as a user would with the arrow keys).
-      const name = (row) => row.locator('.label-name').first().innerText().then((t) => t.trim()).catch(() => '');
-      await waitFor(page.locator('.quick-input-widget .monaco-list-row .label-name').filter({ hasText: exactly(file) }).first(), `${file} in the Quick Open list`);
+      const name = (row) =>
+        row
+          .locator('.label-name')
+          .first()
+          .innerText()
+          .then((t) => t.trim())
+          .catch(() => '');
+      await waitFor(
+        page
+          .locator('.quick-input-widget .monaco-list-row .label-name')
+          .filter({ hasText: exactly(file) })
+          .first(),
+        `${file} in the Quick Open list`,
+      );
       await page.waitForTimeout(300);
       const focused = page.locator('.quick-input-widget .monaco-list-row.focused').first();
       for (let i = 0; i < 10 && (await name(focused)) !== file; i++) await page.keyboard.press('ArrowDown');
@@ -165,7 +177,25 @@ export function helpers(page, workspace) {
   };
   const paramsOf = (id) => eventsOf(id).params;
 
-  return { waitFor, poll, quickInput, quickRow, sidebar, runItems, runRow, revealInTree, runFromPalette, exactly, quickOpen, answerInput, contextMenu, runsDir, readRuns, eventsOf, paramsOf };
+  return {
+    waitFor,
+    poll,
+    quickInput,
+    quickRow,
+    sidebar,
+    runItems,
+    runRow,
+    revealInTree,
+    runFromPalette,
+    exactly,
+    quickOpen,
+    answerInput,
+    contextMenu,
+    runsDir,
+    readRuns,
+    eventsOf,
+    paramsOf,
+  };
 }
 
 export function escapeRe(text) {
@@ -214,7 +244,9 @@ export async function runSteps(page, steps, { workspace, resultsDir, log, consol
       try {
         process.kill(-r.childPid, 'SIGTERM');
         log(`  (stopped the leftover run ${r.id} of ${r.command.find((a) => a.endsWith('.py')) ?? r.command[0]}, process group ${r.childPid})`);
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     }
   }
   return { passed, failed, skipped };

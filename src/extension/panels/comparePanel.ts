@@ -18,6 +18,8 @@ import { pointsPerSeries, type SeriesData } from '../../core/compare/types';
 import type { LiveFeed } from '../../core/compare/liveFeed';
 import { PanelHost } from './panelHost';
 import { folderOfRuns, openFolder } from './panelFolder';
+import { engine } from '../engine';
+import { COMMANDS } from '../commands/ids';
 
 export const COMPARE_VIEW_TYPE = 'lineage.compare';
 
@@ -63,7 +65,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
     ComparePanel.panels.add(this);
     this.ipc
       .on(CompareSettingsChanged, (m) => this.onSettings(m.settings))
-      .on(CompareOpenRun, (m) => vscode.commands.executeCommand('lineage.openRun', m.runId))
+      .on(CompareOpenRun, (m) => vscode.commands.executeCommand(COMMANDS.openRun, m.runId))
       .onRequest(CompareZoom, (m) => this.zoom(m))
       .onRequest(CompareExport, (m) => this.export(m));
     this.disposables.push(state.onDidChangeRuns((ids) => void this.onRunsChanged(ids).catch((err) => this.log((err as Error).message))));
@@ -96,7 +98,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
 
   private async zoom(m: CompareZoomParams): Promise<{ series: SeriesData[] }> {
     const ws = await this.workspace();
-    const { seriesFor } = await import('../../core/compare/compareData');
+    const { seriesFor } = await engine();
     const ids = m.runIds.filter((id) => this.runIds.includes(id));
     return { series: seriesFor(ws.store, ids, m.metric, m.xAxis, Math.min(m.maxPoints, pointsPerSeries(ids.length)), { x0: m.x0, x1: m.x1 }) };
   }
@@ -115,9 +117,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
 
   private async sendInit(): Promise<void> {
     const ws = await this.workspace();
-    const { runInfos, metricKeysOf, seriesFor } = await import('../../core/compare/compareData');
-    const { chartMetrics } = await import('../../core/runs/keyMetrics');
-    const { listRuns, hasRun } = await import('../../core/runs/queries');
+    const { runInfos, metricKeysOf, seriesFor, chartMetrics, listRuns, hasRun } = await engine();
     this.runIds = this.runIds.filter((id) => hasRun(ws.store, id));
     const runs = runInfos(ws.store, this.runIds);
     const metricKeys = metricKeysOf(ws.store, this.runIds);
@@ -128,7 +128,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
     }
     const per = pointsPerSeries(this.runIds.length);
     const series: SeriesData[] = this.settings.metrics.flatMap((metric) => seriesFor(ws.store, this.runIds, metric, this.settings.xAxis, per));
-    const { LiveFeed } = await import('../../core/compare/liveFeed');
+    const { LiveFeed } = await engine();
     this.live ??= new LiveFeed(per);
     this.live.reset(series, per);
     const kind = vscode.window.activeColorTheme.kind;
@@ -145,7 +145,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
   private async prefetch(): Promise<void> {
     const token = ++this.prefetchToken;
     const ws = await this.workspace();
-    const { prefetchSeries } = await import('../../core/compare/compareData');
+    const { prefetchSeries } = await engine();
     for (const metric of this.settings.metrics) {
       const steps = prefetchSeries(ws.store, this.runIds, metric, this.settings.xAxis);
       for (;;) {
@@ -161,7 +161,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
     const mine = ids.filter((id) => this.runIds.includes(id));
     if (mine.length === 0 || !this.panel.visible || !this.live) return;
     const ws = await this.workspace();
-    const { runInfos } = await import('../../core/compare/compareData');
+    const { runInfos } = await engine();
     const out = this.live.next(ws.store, mine, this.settings.metrics, this.settings.xAxis);
     // Colours are indices into the whole selection: ask for all runs, send the changed ones.
     if (out.length) this.ipc.notify(CompareAppend, { series: out, runs: runInfos(ws.store, this.runIds).filter((r) => mine.includes(r.id)) });
@@ -170,7 +170,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
   protected override onDispose(): void {
     this.prefetchToken++;
     ComparePanel.panels.delete(this);
-    if (ComparePanel.panels.size === 0) void import('../../core/compare/compareData').then((m) => m.clearSeriesCache());
+    if (ComparePanel.panels.size === 0) void engine().then((m) => m.clearSeriesCache());
   }
 }
 

@@ -5,6 +5,7 @@ import { runDir as runDirOf } from '../../core/util/lineagePaths';
 import type { DatasetWatch } from '../datasets/datasetWatch';
 import type { RunDetailData } from '../../../webview/runDetail/protocol';
 import { changedFiles } from './gitDiffDocs';
+import { engine } from '../engine';
 
 const CONSOLE_TAIL_BYTES = 64 * 1024;
 
@@ -13,9 +14,7 @@ const CONSOLE_TAIL_BYTES = 64 * 1024;
  * small reduced curve each, datasets with whether they changed since, the end of the console log.
  */
 export async function runDetailData(ws: LineageWorkspace, runId: string, watch: DatasetWatch | undefined): Promise<RunDetailData> {
-  const { getRun } = await import('../../core/runs/queries');
-  const { seriesFor } = await import('../../core/compare/compareData');
-  const { datasetsOfRun } = await import('../../core/datasets/datasetIndex');
+  const { getRun, seriesFor, datasetsOfRun } = await engine();
   const r = getRun(ws.store, runId);
   const runDir = runDirOf(ws.paths, r.id);
   const json = (v: number | null) => (v === null ? null : Number.isFinite(v) ? v : String(v));

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -8,6 +9,8 @@ import { PanelHost } from './panelHost';
 import { folderOfRuns, openFolder } from './panelFolder';
 import { changedFiles, diffUris } from './gitDiffDocs';
 import { runDetailData } from './runDetailData';
+import { engine } from '../engine';
+import { COMMANDS } from '../commands/ids';
 
 export const RUN_VIEW_TYPE = 'lineage.run';
 
@@ -82,28 +85,28 @@ export class RunDetailPanel extends PanelHost<Ready> {
         return;
       }
       case 'openConsole':
-        return void (await vscode.commands.executeCommand('lineage.openConsoleLog', this.runId));
+        return void (await vscode.commands.executeCommand(COMMANDS.openConsoleLog, this.runId));
       case 'checkData':
-        return void (await vscode.commands.executeCommand('lineage.showDataStatus', this.runId));
+        return void (await vscode.commands.executeCommand(COMMANDS.showDataStatus, this.runId));
       case 'rerun':
-        return void (await vscode.commands.executeCommand('lineage.rerun', this.runId));
+        return void (await vscode.commands.executeCommand(COMMANDS.rerun, this.runId));
       case 'compareWithPrevious': {
         const ws = await this.state.workspace(folder);
-        const { previousRunInExperiment } = await import('../../core/runs/queries');
+        const { previousRunInExperiment } = await engine();
         const prev = previousRunInExperiment(ws.store, this.runId);
         if (!prev) return void vscode.window.showInformationMessage('Lineage: this is the first run of its experiment.');
-        return void (await vscode.commands.executeCommand('lineage.compareRuns', [prev, this.runId]));
+        return void (await vscode.commands.executeCommand(COMMANDS.compareRuns, [prev, this.runId]));
       }
       case 'openDiff': {
         const ws = await this.state.workspace(folder);
-        const { getRun } = await import('../../core/runs/queries');
+        const { getRun } = await engine();
         const r = getRun(ws.store, this.runId);
         if (!r.git?.diffFile) return;
         const diffFile = path.join(dir, r.git.diffFile);
         const files = changedFiles(fs.readFileSync(diffFile, 'utf8'));
         const chosen = files.length === 1 ? files[0] : await vscode.window.showQuickPick(files, { title: `Uncommitted changes when ${r.name} ran` });
         if (!chosen) return;
-        const repo = (await import('node:child_process')).execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: r.cwd ?? folder, encoding: 'utf8' }).trim();
+        const repo = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: r.cwd ?? folder, encoding: 'utf8' }).trim();
         const [before, after] = diffUris(repo, r.git.commit, diffFile, chosen);
         await vscode.commands.executeCommand('vscode.diff', before, after, `${chosen} (${r.git.commit.slice(0, 8)} ↔ run ${r.name})`);
         return;

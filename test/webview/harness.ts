@@ -11,13 +11,14 @@ import { join, extname } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Message } from '../../webview/shared/ipc';
 import { CompareReady } from '../../webview/compare/protocol';
+import { RunDetailReady } from '../../webview/runDetail/protocol';
 
 /** Set by the bundler (tsModule.mjs): the bundle runs from dist-test/webview/, not from here. */
 declare const __REPO_ROOT__: string;
 export const root = __REPO_ROOT__;
 const distWebview = join(root, 'dist/webview');
 
-type ThemeName = 'dark' | 'light';
+export type ThemeName = 'dark' | 'light' | 'high-contrast';
 
 /** What the stand-in host page keeps on window. */
 interface HostWindow {
@@ -28,28 +29,72 @@ interface HostWindow {
   __send(encoded: unknown): unknown;
 }
 
+const FONT = '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif';
+
+/**
+ * The --vscode-* variables VS Code sets for its default themes, from the theme files and the colour
+ * registry's defaults (Dark Modern, Light Modern with a non-default font so the tests see fonts follow the
+ * theme, Dark High Contrast). A colour a theme leaves unset (null in the registry, e.g. high contrast's
+ * button and list-hover backgrounds) is not set here either, as in VS Code: pages must cope with it.
+ */
 export const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string, string> }> = {
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
-      '--vscode-font-family': '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+      '--vscode-font-family': FONT,
       '--vscode-font-size': '13px',
+      '--vscode-font-weight': 'normal',
       '--vscode-editor-font-family': 'monospace',
       '--vscode-editor-foreground': '#cccccc',
       '--vscode-editor-background': '#1f1f1f',
       '--vscode-foreground': '#cccccc',
       '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-panel-background': '#181818',
       '--vscode-panel-border': '#2b2b2b',
+      '--vscode-panelTitle-activeBorder': '#0078d4',
+      '--vscode-panelTitle-activeForeground': '#cccccc',
+      '--vscode-panelTitle-inactiveForeground': '#9d9d9d',
       '--vscode-focusBorder': '#0078d4',
+      '--vscode-widget-shadow': '#0000005c',
+      '--vscode-editorWidget-background': '#202020',
+      '--vscode-editorWidget-border': '#454545',
       '--vscode-editorHoverWidget-background': '#202020',
+      '--vscode-editorGroupHeader-tabsBackground': '#181818',
       '--vscode-list-hoverBackground': '#2a2d2e',
+      '--vscode-list-activeSelectionBackground': '#04395e',
+      '--vscode-list-activeSelectionForeground': '#ffffff',
       '--vscode-dropdown-background': '#313131',
       '--vscode-dropdown-foreground': '#cccccc',
       '--vscode-dropdown-border': '#3c3c3c',
+      '--vscode-settings-dropdownListBorder': '#454545',
+      '--vscode-checkbox-background': '#313131',
+      '--vscode-checkbox-border': '#3c3c3c',
+      '--vscode-checkbox-foreground': '#cccccc',
+      '--vscode-input-background': '#313131',
+      '--vscode-input-foreground': '#cccccc',
+      '--vscode-input-border': '#3c3c3c',
+      '--vscode-input-placeholderForeground': '#989898',
       '--vscode-button-background': '#0078d4',
       '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-hoverBackground': '#026ec1',
+      '--vscode-button-border': '#ffffff12',
       '--vscode-button-secondaryBackground': '#313131',
       '--vscode-button-secondaryForeground': '#cccccc',
+      '--vscode-button-secondaryHoverBackground': '#3c3c3c',
+      '--vscode-badge-background': '#616161',
+      '--vscode-badge-foreground': '#f8f8f8',
+      '--vscode-progressBar-background': '#0078d4',
+      '--vscode-textLink-foreground': '#4daafc',
+      '--vscode-textLink-activeForeground': '#4daafc',
+      '--vscode-textCodeBlock-background': '#2b2b2b',
+      '--vscode-textBlockQuote-background': '#2b2b2b',
+      '--vscode-textBlockQuote-border': '#616161',
+      '--vscode-testing-iconPassed': '#73c991',
+      '--vscode-testing-iconFailed': '#f14c4c',
+      '--vscode-scrollbarSlider-background': '#79797966',
+      '--vscode-scrollbarSlider-hoverBackground': '#646464b3',
+      '--vscode-scrollbarSlider-activeBackground': '#bfbfbf66',
       '--vscode-charts-foreground': '#cccccc',
       '--vscode-charts-lines': 'rgba(204, 204, 204, 0.5)',
       '--vscode-charts-red': '#f14c4c',
@@ -66,22 +111,58 @@ export const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string,
     vars: {
       '--vscode-font-family': 'Georgia, serif',
       '--vscode-font-size': '13px',
+      '--vscode-font-weight': 'normal',
       '--vscode-editor-font-family': 'monospace',
       '--vscode-editor-foreground': '#3b3b3b',
       '--vscode-editor-background': '#ffffff',
       '--vscode-foreground': '#3b3b3b',
-      '--vscode-descriptionForeground': '#717171',
+      '--vscode-descriptionForeground': '#3b3b3b',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-panel-background': '#f8f8f8',
       '--vscode-panel-border': '#e5e5e5',
+      '--vscode-panelTitle-activeBorder': '#005fb8',
+      '--vscode-panelTitle-activeForeground': '#3b3b3b',
+      '--vscode-panelTitle-inactiveForeground': '#3b3b3b',
       '--vscode-focusBorder': '#005fb8',
+      '--vscode-widget-shadow': '#00000029',
+      '--vscode-editorWidget-background': '#f8f8f8',
+      '--vscode-editorWidget-border': '#c8c8c8',
       '--vscode-editorHoverWidget-background': '#f8f8f8',
+      '--vscode-editorGroupHeader-tabsBackground': '#f8f8f8',
       '--vscode-list-hoverBackground': '#f2f2f2',
+      '--vscode-list-activeSelectionBackground': '#e8e8e8',
+      '--vscode-list-activeSelectionForeground': '#000000',
       '--vscode-dropdown-background': '#ffffff',
       '--vscode-dropdown-foreground': '#3b3b3b',
       '--vscode-dropdown-border': '#cecece',
+      '--vscode-settings-dropdownListBorder': '#c8c8c8',
+      '--vscode-checkbox-background': '#f8f8f8',
+      '--vscode-checkbox-border': '#cecece',
+      '--vscode-checkbox-foreground': '#3b3b3b',
+      '--vscode-input-background': '#ffffff',
+      '--vscode-input-foreground': '#3b3b3b',
+      '--vscode-input-border': '#cecece',
+      '--vscode-input-placeholderForeground': '#767676',
       '--vscode-button-background': '#005fb8',
       '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-hoverBackground': '#0258a8',
+      '--vscode-button-border': '#0000001a',
       '--vscode-button-secondaryBackground': '#e5e5e5',
       '--vscode-button-secondaryForeground': '#3b3b3b',
+      '--vscode-button-secondaryHoverBackground': '#cccccc',
+      '--vscode-badge-background': '#cccccc',
+      '--vscode-badge-foreground': '#3b3b3b',
+      '--vscode-progressBar-background': '#005fb8',
+      '--vscode-textLink-foreground': '#005fb8',
+      '--vscode-textLink-activeForeground': '#005fb8',
+      '--vscode-textCodeBlock-background': '#f8f8f8',
+      '--vscode-textBlockQuote-background': '#f8f8f8',
+      '--vscode-textBlockQuote-border': '#e5e5e5',
+      '--vscode-testing-iconPassed': '#388a34',
+      '--vscode-testing-iconFailed': '#f14c4c',
+      '--vscode-scrollbarSlider-background': '#64646466',
+      '--vscode-scrollbarSlider-hoverBackground': '#646464b3',
+      '--vscode-scrollbarSlider-activeBackground': '#00000099',
       '--vscode-charts-foreground': '#616161',
       '--vscode-charts-lines': 'rgba(97, 97, 97, 0.5)',
       '--vscode-charts-red': '#e51400',
@@ -91,6 +172,68 @@ export const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string,
       '--vscode-charts-green': '#388a34',
       '--vscode-charts-purple': '#652d90',
       '--vscode-disabledForeground': 'rgba(97, 97, 97, 0.5)',
+    },
+  },
+  'high-contrast': {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': FONT,
+      '--vscode-font-size': '13px',
+      '--vscode-font-weight': 'normal',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-editor-foreground': '#ffffff',
+      '--vscode-editor-background': '#000000',
+      '--vscode-foreground': '#ffffff',
+      '--vscode-descriptionForeground': '#ffffffb3',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-contrastActiveBorder': '#f38518',
+      '--vscode-panel-background': '#000000',
+      '--vscode-panel-border': '#6fc3df',
+      '--vscode-panelTitle-activeBorder': '#6fc3df',
+      '--vscode-panelTitle-activeForeground': '#ffffff',
+      '--vscode-panelTitle-inactiveForeground': '#ffffff',
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-editorWidget-background': '#0c141f',
+      '--vscode-editorWidget-border': '#6fc3df',
+      '--vscode-editorHoverWidget-background': '#0c141f',
+      '--vscode-editorGroupHeader-tabsBackground': '#000000',
+      '--vscode-dropdown-background': '#000000',
+      '--vscode-dropdown-foreground': '#ffffff',
+      '--vscode-dropdown-border': '#6fc3df',
+      '--vscode-settings-dropdownListBorder': '#6fc3df',
+      '--vscode-checkbox-background': '#000000',
+      '--vscode-checkbox-border': '#6fc3df',
+      '--vscode-checkbox-foreground': '#ffffff',
+      '--vscode-input-background': '#000000',
+      '--vscode-input-foreground': '#ffffff',
+      '--vscode-input-border': '#6fc3df',
+      '--vscode-input-placeholderForeground': '#ffffffb3',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-button-secondaryForeground': '#ffffff',
+      '--vscode-badge-background': '#000000',
+      '--vscode-badge-foreground': '#ffffff',
+      '--vscode-progressBar-background': '#6fc3df',
+      '--vscode-textLink-foreground': '#21a6ff',
+      '--vscode-textLink-activeForeground': '#21a6ff',
+      '--vscode-textCodeBlock-background': '#000000',
+      '--vscode-textBlockQuote-background': '#000000',
+      '--vscode-textBlockQuote-border': '#ffffff',
+      '--vscode-testing-iconPassed': '#73c991',
+      '--vscode-testing-iconFailed': '#f14c4c',
+      '--vscode-scrollbarSlider-background': '#f3851899',
+      '--vscode-scrollbarSlider-hoverBackground': '#f38518cc',
+      '--vscode-scrollbarSlider-activeBackground': '#f38518',
+      '--vscode-charts-foreground': '#ffffff',
+      '--vscode-charts-lines': 'rgba(255, 255, 255, 0.5)',
+      '--vscode-charts-red': '#f48771',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-yellow': '#ffd370',
+      '--vscode-charts-orange': '#ab5a00',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-disabledForeground': '#a5a5a5',
     },
   },
 };
@@ -121,6 +264,7 @@ export function cspFor(nonce: string, origin: string, { styleInline = true, eval
 }
 
 interface HostPage {
+  title: string;
   origin: string;
   nonce: string;
   csp: string;
@@ -130,7 +274,7 @@ interface HostPage {
   styles: string[];
 }
 
-function hostPage({ origin, nonce, csp, state, theme, scripts, styles }: HostPage): string {
+function hostPage({ title, origin, nonce, csp, state, theme, scripts, styles }: HostPage): string {
   const t = THEMES[theme];
   // Everything the stand-in host needs runs before our scripts, in one nonce'd inline script (allowed by
   // the nonce, like VS Code's own bootstrap which the real page does not see).
@@ -158,6 +302,7 @@ function hostPage({ origin, nonce, csp, state, theme, scripts, styles }: HostPag
   const themes = ${JSON.stringify(THEMES)};
   window.__setTheme = (kind) => {
     const th = themes[kind];
+    for (const t of Object.values(themes)) for (const k of Object.keys(t.vars)) document.documentElement.style.removeProperty(k);
     for (const [k, v] of Object.entries(th.vars)) document.documentElement.style.setProperty(k, v);
     document.body.classList.remove('vscode-dark', 'vscode-light', 'vscode-high-contrast');
     document.body.classList.add(th.bodyClass);
@@ -187,7 +332,7 @@ function hostPage({ origin, nonce, csp, state, theme, scripts, styles }: HostPag
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Lineage: Compare (test host)</title>
+<title>${title} (test host)</title>
 ${styles.map((s) => `<link rel="stylesheet" href="${origin}/webview/${s}">`).join('\n')}
 <script nonce="${nonce}">${boot}</script>
 </head>
@@ -210,6 +355,10 @@ export interface PageOptions {
   cspOptions?: CspOptions;
   viewport?: { width: number; height: number };
   initScript?: string | (() => void);
+  /** The page's title (the real shell's is the panel's title). */
+  title?: string;
+  /** The message type the page posts once loaded (Compare's ready by default). */
+  readyType?: string;
 }
 
 export type Server = Awaited<ReturnType<typeof startServer>>;
@@ -246,6 +395,7 @@ export async function startServer() {
       pages.set(
         path,
         hostPage({
+          title: opts.title ?? 'Lineage: Compare',
           origin,
           nonce,
           csp,
@@ -296,7 +446,7 @@ export async function openPanel(browser: Browser, server: Server, opts: PageOpti
   });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.goto(server.page(opts), { waitUntil: 'load' });
-  await page.waitForFunction((ready) => (window as unknown as HostWindow).__posted.some((m) => m.type === ready), CompareReady.type);
+  await page.waitForFunction((ready) => (window as unknown as HostWindow).__posted.some((m) => m.type === ready), opts.readyType ?? CompareReady.type);
   const panel = {
     page,
     context,
@@ -321,4 +471,9 @@ export async function openPanel(browser: Browser, server: Server, opts: PageOpti
     close: () => context.close(),
   };
   return panel;
+}
+
+/** The run detail panel in the stand-in host: its own script and stylesheet, and its real CSP (no 'unsafe-eval'). */
+export function openRunDetail(browser: Browser, server: Server, opts: PageOptions = {}) {
+  return openPanel(browser, server, { scripts: ['runDetail.js'], styles: ['runDetail.css'], cspOptions: { evalAllowed: false }, title: 'Lineage: run', readyType: RunDetailReady.type, ...opts });
 }

@@ -1,6 +1,13 @@
 /**
  * The run detail panel: everything about one run, rendered as text (never as HTML), with small curves
  * drawn as SVG paths. No plotting library here, so this page needs no 'unsafe-eval'.
+ *
+ * Accessibility (issue 17): one h1 (the run's name), sections under h2s inside the shell's `role=main`;
+ * every button names what it acts on; tables have a header for every column; each sparkline has a text
+ * alternative; the console log is a focusable, named `role=log` region that scrolls from the keyboard.
+ * The page is re-rendered on every update while the run goes on: focus and the console's scroll position
+ * are carried over (by each focusable element's data-focus key), so a keyboard user is not thrown back
+ * to the top of the page.
  */
 import { el } from '../shared/dom';
 import { duration, fmt } from '../shared/format';
@@ -15,8 +22,10 @@ let consoleFilter = '';
 let current: RunDetailData | undefined;
 let folder: string | undefined = vscode.getState()?.folder;
 
-function action(label: string, a: { action: RunAction; path?: string }): HTMLButtonElement {
-  const b = el('button', { type: 'button', class: 'action' }, label);
+/** A button posting an action; `name` is its accessible name when the label alone does not say what it acts on. */
+function action(label: string, a: { action: RunAction; path?: string }, name?: string): HTMLButtonElement {
+  const b = el('button', { type: 'button', class: 'action', 'data-focus': `${a.action}:${a.path ?? ''}` }, label);
+  if (name) b.setAttribute('aria-label', name);
   b.addEventListener('click', () => ipc.notify(RunDetailAction, a));
   return b;
 }
@@ -25,22 +34,37 @@ function section(title: string, ...content: Node[]): HTMLElement {
   return el('section', {}, el('h2', {}, title), ...content);
 }
 
-function table(head: string[], rows: Array<Array<Node | string>>): HTMLTableElement {
+/** A table; a header given as `{ hidden }` is read by screen readers but not shown (an actions column). */
+function table(head: Array<string | { hidden: string }>, rows: Array<Array<Node | string>>): HTMLTableElement {
   const t = el('table');
-  t.append(el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))));
+  t.append(el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, typeof h === 'string' ? h : el('span', { class: 'visually-hidden' }, h.hidden))))));
   const body = el('tbody');
   for (const r of rows) body.append(el('tr', {}, ...r.map((c) => el('td', {}, c))));
   t.append(body);
   return t;
 }
 
-/** A 120×28 sparkline: the min–max band and the last-value line. */
-function sparkline(s: RunDetailData['metrics'][number]['spark']): SVGSVGElement {
+/** What a sparkline shows, in words: "loss: 1,200 points, from 0.9 to 0.12, min 0.1, max 0.95". */
+export function sparkText(m: RunDetailData['metrics'][number]): string {
+  const y = m.spark.y;
+  let first: number | undefined;
+  let last: number | undefined;
+  for (let i = 0; i < y.length; i++) if (Number.isFinite(y[i])) (first ??= y[i]), (last = y[i]);
+  const parts = [`${m.key}: ${fmt(m.count)} point${m.count === 1 ? '' : 's'}`];
+  if (first !== undefined) parts.push(`from ${fmt(first)} to ${fmt(m.last ?? last)}`);
+  if (m.min !== null) parts.push(`min ${fmt(m.min)}`);
+  if (m.max !== null) parts.push(`max ${fmt(m.max)}`);
+  return parts.join(', ');
+}
+
+/** A 120×28 sparkline: the min–max band and the last-value line; an image named by `label`. */
+function sparkline(s: RunDetailData['metrics'][number]['spark'], label: string): SVGSVGElement {
   const NS = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('viewBox', '0 0 120 28');
   svg.setAttribute('class', 'spark');
-  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
   const n = s.y.length;
   if (n < 2) return svg;
   let lo = Infinity;
@@ -76,13 +100,20 @@ function sparkline(s: RunDetailData['metrics'][number]['spark']): SVGSVGElement 
 }
 
 function render(r: RunDetailData): void {
+  // What to carry over to the new page: the focused element (by its data-focus key) and the console's scroll.
+  const focusKey = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.focus : undefined;
+  const oldConsole = app.querySelector<HTMLElement>('.console');
+  const atBottom = !oldConsole || oldConsole.scrollTop + oldConsole.clientHeight >= oldConsole.scrollHeight - 2;
+  const oldScroll = oldConsole?.scrollTop ?? 0;
+  const sameRun = current?.id === r.id;
   current = r;
   vscode.setState(folder ? { runId: r.id, folder } : { runId: r.id });
   const parts: Node[] = [];
+  // Not a <header>: inside the shell's role=main it would be a banner landmark nested in main.
   parts.push(
-    el('header', {},
+    el('div', { class: 'run-header' },
       el('h1', {}, r.name),
-      el('div', { class: `status status-${r.status}` }, r.status + (r.exitCode !== null ? ` (exit ${r.exitCode})` : '')),
+      el('div', { class: `status status-${r.status}` }, el('span', { class: 'status-dot', 'aria-hidden': 'true' }), r.status + (r.exitCode !== null ? ` (exit ${r.exitCode})` : '')),
       el('div', { class: 'meta' }, `${r.experiment} · ${r.id} · ${r.durationMs !== null ? duration(r.durationMs) : ''}`),
       el('div', { class: 'actions' }, action('Rerun', { action: 'rerun' }), action('Compare with previous', { action: 'compareWithPrevious' })),
     ),
@@ -99,7 +130,7 @@ function render(r: RunDetailData): void {
   const params = Object.entries(r.params);
   if (params.length) parts.push(section('Params', table(['key', 'value'], params.map(([k, v]) => [k, String(v)]))));
   if (r.metrics.length)
-    parts.push(section('Metrics', table(['metric', 'curve', 'last', 'min', 'max', 'points'], r.metrics.map((m) => [m.key, sparkline(m.spark), fmt(m.last), fmt(m.min), fmt(m.max), String(m.count)]))));
+    parts.push(section('Metrics', table(['metric', 'curve', 'last', 'min', 'max', 'points'], r.metrics.map((m) => [m.key, sparkline(m.spark, sparkText(m)), fmt(m.last), fmt(m.min), fmt(m.max), String(m.count)]))));
   const tags = Object.entries(r.tags);
   if (tags.length) parts.push(section('Tags', el('p', {}, ...tags.map(([k, v]) => el('span', { class: 'tag' }, `${k}=${v}`)))));
   if (r.datasets.length)
@@ -111,11 +142,12 @@ function render(r: RunDetailData): void {
     );
   if (r.artifacts.length)
     parts.push(
-      section('Artifacts', table(['path', 'kind', 'size', ''], r.artifacts.map((a) => [a.path, a.kind + (a.flavor ? ` (${a.flavor})` : ''), a.size === null ? 'missing' : fmt(a.size) + ' B',
-        el('span', {}, action('Open', { action: 'openArtifact', path: a.path }), action('Reveal', { action: 'revealArtifact', path: a.path }))]))),
+      section('Artifacts', table(['path', 'kind', 'size', { hidden: 'actions' }], r.artifacts.map((a) => [a.path, a.kind + (a.flavor ? ` (${a.flavor})` : ''), a.size === null ? 'missing' : fmt(a.size) + ' B',
+        el('span', {}, action('Open', { action: 'openArtifact', path: a.path }, `Open ${a.path}`), action('Reveal', { action: 'revealArtifact', path: a.path }, `Reveal ${a.path}`))]))),
     );
-  const search = el('input', { type: 'search', placeholder: 'Search the console log', 'aria-label': 'Search the console log', value: consoleFilter });
-  const pre = el('pre', { class: 'console' });
+  const search = el('input', { type: 'search', placeholder: 'Search the console log', 'aria-label': 'Search the console log', 'aria-controls': 'console-log', 'data-focus': 'console-search', value: consoleFilter });
+  // A log a keyboard user can reach (Tab) and scroll (arrows, Page Up/Down, Home/End), named by its heading.
+  const pre = el('pre', { class: 'console', id: 'console-log', role: 'log', tabindex: '0', 'aria-labelledby': 'console-heading', 'data-focus': 'console' });
   const fill = () => {
     const lines = r.consoleTail.split('\n');
     const q = consoleFilter.toLowerCase();
@@ -126,10 +158,18 @@ function render(r: RunDetailData): void {
     fill();
   });
   fill();
-  parts.push(section(`Console log (last ${fmt(r.consoleTail.length)} of ${fmt(r.consoleBytes)} bytes)`, search, pre, action('Open the whole log', { action: 'openConsole' })));
+  const consoleSection = section(`Console log (last ${fmt(r.consoleTail.length)} of ${fmt(r.consoleBytes)} bytes)`, search, pre, action('Open the whole log', { action: 'openConsole' }));
+  consoleSection.querySelector('h2')!.id = 'console-heading';
+  parts.push(consoleSection);
   if (r.warnings.count) parts.push(section(`${r.warnings.count} skipped event line(s)`, el('ul', {}, ...r.warnings.first.map((w) => el('li', {}, `line ${w.line}: ${w.message}`)))));
   app.replaceChildren(...parts);
+  // A running run's log follows its end unless the reader scrolled up.
+  pre.scrollTop = sameRun && !atBottom ? oldScroll : sameRun ? pre.scrollHeight : 0;
+  if (focusKey) app.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
 }
+
+/** Until the host's first message: a heading and a status, so the page is never an unnamed blank. */
+app.replaceChildren(el('h1', {}, 'Run'), el('p', { role: 'status' }, 'Loading the run…'));
 
 ipc.on(RunDetailShow, (m) => {
   folder = m.folder ?? folder;

@@ -654,6 +654,9 @@ test('100 runs × pointsPerSeries(100): SVG on a software GPU, and scattergl (We
   await q.close();
 });
 
+// Test modules of their own: each default-exports a function registering its tests with `test`.
+for (const m of ['./axe.mjs', './runDetail.mjs']) (await import(m)).default(test);
+
 // ---------- run ----------
 
 const server = await startServer();

@@ -146,7 +146,7 @@ async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Prom
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+    new Promise<{ profile?: object }>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as { profile?: object }))));
   await post('Profiler.enable');
   await post('Profiler.start');
   try {

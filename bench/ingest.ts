@@ -39,7 +39,7 @@ const TARGET = { pointsPerS: 1_000_000, ratio: 5, bytesPerPoint: 20, saveMs: 100
 
 // ---------------------------------------------------------------- helpers
 
-async function timeMedian(times: number, fn: () => unknown | Promise<unknown>): Promise<{ median: number; all: number[] }> {
+async function timeMedian(times: number, fn: () => unknown): Promise<{ median: number; all: number[] }> {
   const all: number[] = [];
   for (let i = 0; i < times; i++) {
     const t0 = now();
@@ -103,7 +103,7 @@ async function maybeProfiled<T>(fn: () => Promise<T>): Promise<T> {
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+    new Promise<{ profile?: object }>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as { profile?: object }))));
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');

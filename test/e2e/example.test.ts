@@ -45,9 +45,9 @@ test('the house-prices example, run through the CLI with real Python and scikit-
   const artifacts = await queryDbFile(db, 'SELECT path, kind, flavor, size FROM artifacts WHERE run_id = ? ORDER BY path', [id]);
   const model = artifacts.find((a) => a.kind === 'model');
   assert.ok(model, JSON.stringify(artifacts));
-  assert.equal(model!.flavor, 'sklearn');
-  assert.ok((model!.size as number) > 1000);
-  assert.ok(fs.existsSync(path.join(ws, '.lineage', 'runs', id, model!.path as string)));
+  assert.equal(model.flavor, 'sklearn');
+  assert.ok((model.size as number) > 1000);
+  assert.ok(fs.existsSync(path.join(ws, '.lineage', 'runs', id, model.path as string)));
   const consoleRow = artifacts.find((a) => a.kind === 'console');
   assert.ok(consoleRow && (consoleRow.size as number) > 0);
   const log = fs.readFileSync(path.join(ws, '.lineage', 'runs', id, 'console.log'), 'utf8');

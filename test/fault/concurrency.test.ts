@@ -7,7 +7,7 @@ import { tmpDir } from '../helpers/tmp';
 
 function exited(child: ReturnType<typeof cliAsync>): Promise<{ code: number | null; stderr: string }> {
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 

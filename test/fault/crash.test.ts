@@ -21,9 +21,8 @@ test('kill -9 of the CLI mid-run: the script finishes on its own and rebuild rec
   copyExample(ws);
   gitInit(ws);
   const child = cliAsync(['run', 'train.py', '--n-estimators', '80', '--sleep-per-stage', '0.02'], ws);
-  let dir = '';
   await waitFor(() => fs.existsSync(path.join(ws, '.lineage', 'runs')) && fs.readdirSync(path.join(ws, '.lineage', 'runs')).length === 1, 15000, 'run folder');
-  dir = onlyRunDir(ws);
+  const dir = onlyRunDir(ws);
   const events = path.join(dir, 'events.jsonl');
   await waitFor(() => fs.existsSync(events) && metricPoints(events) >= 10, 20000, 'first metrics');
   child.kill('SIGKILL');

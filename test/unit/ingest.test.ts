@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineageWorkspace } from '../../src/core/workspace';
 import { readSeries, CHUNK_POINTS } from '../../src/core/metrics/seriesWriter';
@@ -109,7 +110,7 @@ test('a running run whose processes are gone without an end is marked killed, wi
   const dir = makeRunFolder(ws, { status: 'running', events: [metricLine('loss', 1)] });
   const rec = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
   rec.pid = 2 ** 22 + 12345; // beyond pid_max: certainly not alive
-  rec.host = require('node:os').hostname();
+  rec.host = os.hostname();
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(rec));
   const lw = await LineageWorkspace.open(ws);
   const r = getRun(lw.store, path.basename(dir));

@@ -254,7 +254,7 @@ test('huge and tiny values, long integers, mixed-sign zero', T, async () => {
   assert.deepEqual(big.histogram!.counts.filter((c) => c > 0), [1, 1, 1]);
   assert.ok(big.histogram!.edges.every(Number.isFinite), big.histogram!.edges.join(' '));
   const long = col(p, 'long');
-  assert.deepEqual([long.type, long.min, long.max], ['integer', -98765432109876543210, 12345678901234567890]);
+  assert.deepEqual([long.type, long.min, long.max], ['integer', Number('-98765432109876543210'), Number('12345678901234567890')]);
   const tiny = col(p, 'tiny');
   assert.deepEqual([tiny.type, tiny.min, tiny.max], ['number', 0, 2.2250738585072014e-308]);
 });
@@ -460,11 +460,11 @@ test('statistics agree with Python (statistics, numpy.quantile linear, numpy.his
   }
   const file = tmpFile('py.csv', lines.join('\r\n') + '\r\n');
   const numeric = ['id', 'x', 'n', 'big', 'neg'];
-  let py: Record<string, any>;
+  let py: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- numpy's figures, compared field by field below
   try {
     py = JSON.parse(execFileSync(PYTHON, ['-c', PY_SCRIPT, file, numeric.join(',')], { encoding: 'utf8' }));
   } catch (err) {
-    throw new Error(`running ${PYTHON} with numpy failed (set LINEAGE_TEST_PYTHON to a Python that has numpy): ${(err as Error).message}`);
+    throw new Error(`running ${PYTHON} with numpy failed (set LINEAGE_TEST_PYTHON to a Python that has numpy): ${(err as Error).message}`, { cause: err });
   }
   // chunks small enough that the file spans many reads
   const p = await profile(file, { chunkSize: 4096 });

@@ -42,7 +42,7 @@ export default function register(test) {
       sparks: [...document.querySelectorAll('svg.spark')].map((s) => ({ role: s.getAttribute('role'), label: s.getAttribute('aria-label') })),
       text: document.body.innerText,
       pwned: window.__pwned,
-      injected: [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}[${a.name}]`)).concat([...document.querySelectorAll('img, iframe, object, embed, script:not([src])')].map((e) => e.tagName)),
+      injected: [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}[${a.name}]`)).concat([...document.querySelectorAll('img, iframe, object, embed')].map((e) => e.tagName), [...document.scripts].filter((e) => !e.src && !e.nonce).map((e) => `inline script ${e.textContent.slice(0, 40)}`)),
     }));
     assert.deepEqual(info.h1, [show.run.name]);
     assert.equal(info.banners, 0, 'no banner landmark inside main');

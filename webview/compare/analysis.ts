@@ -5,7 +5,7 @@
  * text is built here as text, never as a template.
  */
 import type { RunInfo } from './protocol';
-import { better } from '../shared/best';
+import { better, bestOf } from '../shared/best';
 import { plotlyText } from '../shared/escape';
 import { fmt } from '../shared/format';
 import { clear, custom, el, setText } from '../shared/dom';
@@ -13,10 +13,30 @@ import { baseLayout, colorOf } from '../shared/plotLayout';
 import { hasWebGL } from '../shared/webgl';
 import type { Ctx } from './context';
 import { describeValues, fieldById, fieldsOf, valueOf, type Field } from './model';
-import { exportPlot } from './charts';
-import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from '../shared/plotly';
+import { CHART_CONFIG, exportPlot } from './charts';
+import { plotly, type PlotDiv, type Trace } from '../shared/plotly';
+import { fillDataTable, rovingToolbar, uniqueId, type TableCell } from '../shared/a11y';
 
 type Kind = 'parallel' | 'scatter' | 'bars';
+
+/** What a chart says in words: its label (metric and axes), a summary, and its data as a table. */
+interface Described {
+  label: string;
+  summary: string;
+  columns: string[];
+  rows: TableCell[][];
+}
+
+interface Built {
+  traces?: Trace[];
+  layout?: Record<string, unknown>;
+  message?: string;
+  text?: Described;
+  /** Parallel coordinates: the numeric axes, which get min/max inputs. */
+  ranges?: Array<{ key: string; label: string; index: number; lo: number; hi: number }>;
+}
+
+const KIND_NAME: Record<Kind, string> = { parallel: 'Parallel coordinates', scatter: 'Scatter plot', bars: 'Bar chart' };
 
 /** plotly's parallel coordinates take at most 60 dimensions. */
 const MAX_DIMENSIONS = 60;
@@ -24,6 +44,15 @@ const MAX_DIMENSIONS = 60;
 export class AnalysisChart {
   readonly plot: PlotDiv;
   private readonly message: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly summary: HTMLElement;
+  private readonly table: HTMLTableElement;
+  private readonly tableButton: HTMLElement;
+  private readonly rangeBox: HTMLElement;
+  private text: Described | null = null;
+  /** Parallel coordinates: the constraint range per axis (field key), kept over redraws. */
+  private readonly constraints = new Map<string, [number, number]>();
+  private ranges: NonNullable<Built['ranges']> = [];
   private drawn = false;
   dirty = true;
   private queue: Promise<unknown> = Promise.resolve();
@@ -34,12 +63,117 @@ export class AnalysisChart {
     private readonly ctx: Ctx,
   ) {
     this.message = el('p', { class: 'empty' });
-    this.plot = el('div', { class: `plot plot-${kind}`, role: 'img', 'aria-label': `${kind} chart` }) as unknown as PlotDiv;
+    // The plot is hidden from screen readers; the figure's label, summary and table say what it shows.
+    this.plot = el('div', { class: `plot plot-${kind}`, 'aria-hidden': 'true' }) as unknown as PlotDiv;
+    const titleId = uniqueId('chart-title');
+    const summaryId = uniqueId('chart-summary');
+    this.title = el('h2', { class: 'chart-title', id: titleId }, KIND_NAME[kind]);
+    this.summary = el('p', { class: 'visually-hidden', id: summaryId });
+    const tools = el('div', { class: 'chart-tools', 'aria-label': `${KIND_NAME[kind]} actions` });
+    if (kind !== 'parallel') {
+      const reset = custom('vscode-button', { appearance: 'secondary', class: 'reset-zoom', title: 'Reset zoom (or double-click the chart)' }, 'Reset zoom');
+      reset.addEventListener('click', () => void (this.drawn && plotly().relayout(this.plot, { 'xaxis.autorange': true, 'yaxis.autorange': true })));
+      tools.append(reset);
+    }
     const png = custom('vscode-button', { appearance: 'secondary', class: 'export-png', title: 'Export this chart as PNG' }, 'PNG');
     const svg = custom('vscode-button', { appearance: 'secondary', class: 'export-svg', title: 'Export this chart as SVG' }, 'SVG');
+    this.tableButton = custom('vscode-button', { appearance: 'secondary', class: 'show-table', title: 'Show the chart’s values as a table' }, 'Show as table');
     png.addEventListener('click', () => void this.export('png'));
     svg.addEventListener('click', () => void this.export('svg'));
-    root.append(el('div', { class: 'export-row' }, this.message, el('span', { class: 'spacer' }), png, svg), this.plot);
+    tools.append(png, svg, this.tableButton);
+    rovingToolbar(tools);
+    this.table = el('table', { class: 'chart-table data-table' });
+    this.table.hidden = true;
+    this.tableButton.addEventListener('click', () => {
+      this.table.hidden = !this.table.hidden;
+      setText(this.tableButton, this.table.hidden ? 'Show as table' : 'Hide table');
+      this.fillTable();
+      this.ctx.emit('chart-table', { chart: kind, shown: !this.table.hidden });
+    });
+    this.rangeBox = el('div', { class: 'parallel-ranges', role: 'group', 'aria-label': 'Filter by range' });
+    this.rangeBox.hidden = true;
+    root.append(
+      el(
+        'div',
+        { class: 'analysis-card', role: 'figure', 'aria-labelledby': titleId, 'aria-describedby': summaryId },
+        el('div', { class: 'export-row chart-head' }, this.title, this.message, el('span', { class: 'spacer' }), tools),
+        this.summary,
+        this.plot,
+        this.rangeBox,
+        this.table,
+      ),
+    );
+  }
+
+  private fillTable(): void {
+    if (this.table.hidden || !this.text) return;
+    fillDataTable(this.table, this.text.label, this.text.columns, this.text.rows);
+  }
+
+  /** Per numeric axis, min and max inputs (named) that set its constraint range, as dragging on the axis does. */
+  private buildRanges(): void {
+    clear(this.rangeBox);
+    this.rangeBox.hidden = this.ranges.length === 0;
+    if (!this.ranges.length) return;
+    const legendId = uniqueId('ranges');
+    this.rangeBox.setAttribute('aria-labelledby', legendId);
+    this.rangeBox.removeAttribute('aria-label');
+    this.rangeBox.append(el('div', { class: 'ranges-title', id: legendId }, 'Filter by range'));
+    for (const r of this.ranges) {
+      const c = this.constraints.get(r.key);
+      const input = (end: 'minimum' | 'maximum', v: number | undefined) => {
+        const i = el('input', { type: 'number', step: 'any', class: `range-${end === 'minimum' ? 'min' : 'max'}`, 'aria-label': `${r.label} ${end}`, placeholder: fmt(end === 'minimum' ? r.lo : r.hi) });
+        i.dataset.key = r.key;
+        if (v !== undefined) i.value = String(v);
+        return i;
+      };
+      const lo = input('minimum', c?.[0]);
+      const hi = input('maximum', c?.[1]);
+      const apply = () => this.setConstraint(r.key, lo.value, hi.value);
+      lo.addEventListener('change', apply);
+      hi.addEventListener('change', apply);
+      this.rangeBox.append(el('div', { class: 'range-row' }, el('span', { class: 'range-label', title: r.label }, r.label), lo, el('span', { 'aria-hidden': 'true' }, '–'), hi));
+    }
+  }
+
+  private setConstraint(key: string, loText: string, hiText: string): void {
+    const r = this.ranges.find((x) => x.key === key);
+    if (!r) return;
+    const lo = loText.trim() === '' ? null : Number(loText);
+    const hi = hiText.trim() === '' ? null : Number(hiText);
+    let range: [number, number] | null = null;
+    if ((lo !== null && Number.isFinite(lo)) || (hi !== null && Number.isFinite(hi))) {
+      range = [lo !== null && Number.isFinite(lo) ? lo : r.lo, hi !== null && Number.isFinite(hi) ? hi : r.hi];
+      if (range[0] > range[1]) range = [range[1], range[0]];
+    }
+    if (range) this.constraints.set(key, range);
+    else this.constraints.delete(key);
+    if (!this.drawn) return;
+    void plotly()
+      .restyle(this.plot, { [`dimensions[${r.index}].constraintrange`]: [range] }, [0])
+      .then(() => this.ctx.emit('parallel-filtered', { key, range }));
+  }
+
+  /** A range dragged with the mouse: into the inputs (and kept over redraws). */
+  private readConstraints(): void {
+    const dims = (this.plot.data?.[0]?.dimensions ?? []) as Array<{ constraintrange?: number[] | number[][] }>;
+    for (const r of this.ranges) {
+      let cr = dims[r.index]?.constraintrange;
+      if (Array.isArray(cr) && Array.isArray(cr[0])) {
+        // Several ranges on one axis: the inputs show their span.
+        const all = cr as number[][];
+        cr = [Math.min(...all.map((x) => x[0])), Math.max(...all.map((x) => x[1]))];
+      }
+      const range = Array.isArray(cr) && cr.length === 2 ? ([Number(cr[0]), Number(cr[1])] as [number, number]) : null;
+      if (range) this.constraints.set(r.key, range);
+      else this.constraints.delete(r.key);
+      const lo = this.rangeBox.querySelector<HTMLInputElement>(`input.range-min[data-key="${CSS.escape(r.key)}"]`);
+      const hi = this.rangeBox.querySelector<HTMLInputElement>(`input.range-max[data-key="${CSS.escape(r.key)}"]`);
+      const show = (v: number) => String(Number(v.toPrecision(6)));
+      if (lo && document.activeElement !== lo) lo.value = range ? show(range[0]) : '';
+      if (hi && document.activeElement !== hi) hi.value = range ? show(range[1]) : '';
+    }
+    this.ctx.emit('parallel-constraints-read', {});
   }
 
   private visibleRuns(): RunInfo[] {
@@ -57,14 +191,26 @@ export class AnalysisChart {
       const built = this.kind === 'parallel' ? this.parallel() : this.kind === 'scatter' ? this.scatter() : this.bars();
       setText(this.message, built.message ?? '');
       this.message.hidden = !built.message;
+      this.text = built.text ?? null;
+      setText(this.title, built.text?.label ?? KIND_NAME[this.kind]);
+      setText(this.summary, built.text?.summary ?? built.message ?? '');
+      this.fillTable();
+      const ranges = built.ranges ?? [];
+      if (JSON.stringify(ranges) !== JSON.stringify(this.ranges)) {
+        this.ranges = ranges;
+        this.buildRanges();
+      }
       if (!built.traces) {
         if (this.drawn) plotly().purge(this.plot), (this.drawn = false);
         clear(this.plot);
         return;
       }
       const layout = { ...baseLayout(this.ctx.theme()), ...built.layout };
-      if (this.drawn) await plotly().react(this.plot, built.traces, layout, PLOT_CONFIG);
-      else await plotly().newPlot(this.plot, built.traces, layout, PLOT_CONFIG);
+      if (this.drawn) await plotly().react(this.plot, built.traces, layout, CHART_CONFIG);
+      else {
+        await plotly().newPlot(this.plot, built.traces, layout, CHART_CONFIG);
+        if (this.kind === 'parallel') this.plot.on('plotly_restyle', () => this.readConstraints());
+      }
       this.drawn = true;
       this.ctx.emit('chart-drawn', { chart: this.kind, traces: built.traces.length });
     };
@@ -83,7 +229,7 @@ export class AnalysisChart {
 
   // ---------- parallel coordinates ----------
 
-  private parallel(): { traces?: Trace[]; layout?: Record<string, unknown>; message?: string } {
+  private parallel(): Built {
     const { model, store } = this.ctx;
     const metric = store.settings.parallelMetric ?? store.settings.metrics[0] ?? model.metricKeys[0];
     if (!metric) return { message: 'No metrics to compare.' };
@@ -97,13 +243,23 @@ export class AnalysisChart {
       return { message: 'Parallel coordinates need WebGL, which this window does not have (hardware acceleration is off, or the GPU is blocked). The Scatter and Table tabs show the same values; to get WebGL back, remove "disable-hardware-acceleration" from the runtime arguments (Preferences: Configure Runtime Arguments) and restart VS Code.' };
     const params = fieldsOf(model).filter((f) => f.kind === 'param');
     const dims: Trace[] = [];
+    const used: Field[] = [];
+    const ranges: NonNullable<Built['ranges']> = [];
+    const numericDim = (f: Field, label: string, values: number[]) => {
+      const lo = Math.min(...values);
+      const hi = Math.max(...values);
+      ranges.push({ key: f.id, label, index: dims.length, lo, hi });
+      const c = this.constraints.get(f.id);
+      dims.push({ label: plotlyText(label), values, ...(c ? { constraintrange: [...c] } : {}) });
+    };
     for (const f of params) {
       if (dims.length >= MAX_DIMENSIONS - 1) break;
       const values = runs.map((r) => valueOf(r, f));
       if (runs.length > 1 && new Set(values.map((v) => JSON.stringify(v))).size < 2) continue; // the same everywhere: no information
       const d = describeValues(values);
+      used.push(f);
       if (d.numeric && d.nums.every((n) => n !== null && Number.isFinite(n))) {
-        dims.push({ label: plotlyText(f.label), values: d.nums as number[] });
+        numericDim(f, f.label, d.nums as number[]);
       } else {
         // Categories (and params some runs lack) as ticks: one evenly spaced value per category, "—" for missing.
         const labels = d.numeric ? d.nums.map((n) => (n === null ? null : String(n))) : d.labels;
@@ -121,10 +277,20 @@ export class AnalysisChart {
       }
     }
     const mvals = runs.map((r) => valueOf(r, target) as number);
-    dims.push({ label: plotlyText(metric), values: mvals });
+    numericDim(target, metric, mvals);
     const theme = this.ctx.theme();
     const dir = better(metric);
+    const bestV = bestOf(mvals, dir);
+    const bestRun = bestV === null ? undefined : runs[mvals.indexOf(bestV)];
+    const text: Described = {
+      label: `Parallel coordinates: ${used.length} param${used.length === 1 ? '' : 's'} against ${metric} (final)`,
+      summary: `${runs.length} run${runs.length === 1 ? '' : 's'}; axes ${[...used.map((f) => f.label), metric].join(', ')}.${bestRun ? ` Best ${metric} (${dir} is better): ${bestRun.name}, ${fmt(bestV)}.` : ''}`,
+      columns: ['Run', ...used.map((f) => f.label), `${metric} (final)`],
+      rows: runs.map((r, i) => [r.name, ...used.map((f) => fmt(valueOf(r, f))), r === bestRun ? `${fmt(mvals[i])} (best)` : fmt(mvals[i])]),
+    };
     return {
+      text,
+      ranges,
       traces: [
         {
           type: 'parcoords',
@@ -143,7 +309,7 @@ export class AnalysisChart {
 
   // ---------- scatter ----------
 
-  private scatter(): { traces?: Trace[]; layout?: Record<string, unknown>; message?: string } {
+  private scatter(): Built {
     const { model, store } = this.ctx;
     const fields = fieldsOf(model);
     const s = store.settings.scatter;
@@ -185,7 +351,14 @@ export class AnalysisChart {
     } else {
       marker.color = kept.map((r) => colorOf(theme, r.color));
     }
+    const text: Described = {
+      label: `Scatter plot: ${fy.label} against ${fx.label}${fc ? `, coloured by ${fc.label}` : ''}`,
+      summary: `${kept.length} run${kept.length === 1 ? '' : 's'} with both values. ${kept.map((r) => `${r.name}: ${fx.label} ${fmt(valueOf(r, fx))}, ${fy.label} ${fmt(valueOf(r, fy))}`).join('; ')}.`,
+      columns: ['Run', fx.label, fy.label, ...(fc ? [fc.label] : [])],
+      rows: kept.map((r) => [r.name, fmt(valueOf(r, fx)), fmt(valueOf(r, fy)), ...(fc ? [fmt(valueOf(r, fc))] : [])]),
+    };
     return {
+      text,
       traces: [
         {
           type: 'scatter',
@@ -210,7 +383,7 @@ export class AnalysisChart {
 
   // ---------- bars ----------
 
-  private bars(): { traces?: Trace[]; layout?: Record<string, unknown>; message?: string } {
+  private bars(): Built {
     const { model, store } = this.ctx;
     const metric = store.settings.parallelMetric ?? store.settings.metrics[0] ?? model.metricKeys[0];
     if (!metric) return { message: 'No metrics to compare.' };
@@ -225,7 +398,15 @@ export class AnalysisChart {
     const theme = this.ctx.theme();
     const height = Math.max(320, rows.length * 20 + 80);
     this.plot.style.height = `${height}px`;
+    const best = rows[rows.length - 1];
+    const text: Described = {
+      label: `Bar chart: final ${metric} per run${dir ? `, ${dir} is better` : ''}`,
+      summary: `${rows.length} run${rows.length === 1 ? '' : 's'}, best first. ${[...rows].reverse().map((x) => `${x.r.name}: ${fmt(x.v)}`).join('; ')}.${dir ? ` Best: ${best.r.name}.` : ''}`,
+      columns: ['Run', `${metric} (final)`],
+      rows: [...rows].reverse().map((x) => [x.r.name, dir && x === best ? `${fmt(x.v)} (best)` : fmt(x.v)]),
+    };
     return {
+      text,
       traces: [
         {
           type: 'bar',

@@ -17,6 +17,16 @@ import { fmt } from '../shared/format';
 import type { Ctx } from './context';
 import { fromWire, type Series } from './model';
 import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from '../shared/plotly';
+import { better, bestOf } from '../shared/best';
+import { parseNumber } from '../shared/format';
+import { fillDataTable, rovingToolbar, uniqueId, type TableCell } from '../shared/a11y';
+
+/**
+ * No plotly mode bar: its ~10 unnamed buttons per chart were Tab stops with faint focus rings. Each chart
+ * has its own small toolbar instead (reset zoom, PNG, SVG, show as table), one Tab stop; drag-zoom and
+ * double-click reset still work with the mouse.
+ */
+export const CHART_CONFIG = { ...PLOT_CONFIG, displayModeBar: false };
 
 interface RangeView {
   requestId: number;
@@ -35,6 +45,12 @@ interface Chart {
   metric: string;
   card: HTMLElement;
   note: HTMLElement;
+  /** Hidden text after the title: what the axes are ("by step, linear y"). */
+  axes: HTMLElement;
+  /** Hidden summary the figure is described by: each run's final/min/max and the best run. */
+  summary: HTMLElement;
+  table: HTMLTableElement;
+  tableButton: HTMLElement;
   plot: PlotDiv;
   drawn: boolean;
   dirty: boolean;
@@ -96,7 +112,8 @@ export class CurveCharts {
   ) {
     this.empty = el('p', { class: 'empty' });
     this.grid = el('div', { class: 'chart-grid' });
-    root.append(this.empty, this.grid);
+    // The tab's heading (h1 is the page's), so the charts' h3 titles sit under an h2.
+    root.append(el('h2', { class: 'visually-hidden' }, 'Curves'), this.empty, this.grid);
     new ResizeObserver(() => this.scheduleResize()).observe(this.grid);
   }
 
@@ -148,15 +165,38 @@ export class CurveCharts {
   }
 
   private makeChart(metric: string): Chart {
-    const plot = el('div', { class: 'plot', role: 'img', 'aria-label': `Chart of ${metric}` }) as unknown as PlotDiv;
+    // The plot itself is hidden from screen readers: the figure's label, summary and "Show as table" say what it shows.
+    const plot = el('div', { class: 'plot', 'aria-hidden': 'true' }) as unknown as PlotDiv;
     const note = el('span', { class: 'chart-note' });
+    const titleId = uniqueId('chart-title');
+    const axesId = uniqueId('chart-axes');
+    const summaryId = uniqueId('chart-summary');
+    const axes = el('span', { class: 'visually-hidden', id: axesId });
+    const summary = el('p', { class: 'visually-hidden', id: summaryId });
+    const reset = custom('vscode-button', { appearance: 'secondary', title: 'Reset zoom (or double-click the chart)', class: 'reset-zoom' }, 'Reset zoom');
     const png = custom('vscode-button', { appearance: 'secondary', title: 'Export this chart as PNG', class: 'export-png' }, 'PNG');
     const svg = custom('vscode-button', { appearance: 'secondary', title: 'Export this chart as SVG', class: 'export-svg' }, 'SVG');
-    const card = el('section', { class: 'chart-card' }, el('header', { class: 'chart-head' }, el('h3', {}, metric), note, el('span', { class: 'spacer' }), png, svg), plot);
+    const tableButton = custom('vscode-button', { appearance: 'secondary', class: 'show-table', title: 'Show the chart’s values as a table' }, 'Show as table');
+    const tools = el('div', { class: 'chart-tools', 'aria-label': `${metric} chart` }, reset, png, svg, tableButton);
+    rovingToolbar(tools);
+    const table = el('table', { class: 'chart-table data-table' });
+    table.hidden = true;
+    const card = el(
+      'div',
+      { class: 'chart-card', role: 'figure', 'aria-labelledby': `${titleId} ${axesId}`, 'aria-describedby': summaryId },
+      el('div', { class: 'chart-head' }, el('h3', { id: titleId }, metric), axes, note, el('span', { class: 'spacer' }), tools),
+      summary,
+      plot,
+      table,
+    );
     const chart: Chart = {
       metric,
       card,
       note,
+      axes,
+      summary,
+      table,
+      tableButton,
       plot,
       drawn: false,
       dirty: true,
@@ -167,6 +207,13 @@ export class CurveCharts {
       generation: this.ctx.model.generation,
       queue: Promise.resolve(),
     };
+    reset.addEventListener('click', () => void this.enqueue(chart, () => plotly().relayout(plot, { 'xaxis.autorange': true, 'yaxis.autorange': true })));
+    tableButton.addEventListener('click', () => {
+      table.hidden = !table.hidden;
+      setText(tableButton, table.hidden ? 'Show as table' : 'Hide table');
+      if (!table.hidden) this.describe(chart);
+      this.ctx.emit('chart-table', { metric, shown: !table.hidden });
+    });
     png.addEventListener('click', () => void this.exportChart(metric, 'png'));
     svg.addEventListener('click', () => void this.exportChart(metric, 'svg'));
     return chart;
@@ -267,8 +314,7 @@ export class CurveCharts {
     const layout: Record<string, unknown> = {
       ...base,
       uirevision: `${c.generation}:${axis}:${settings.logY}`,
-      // Room at the top for plotly's mode bar, so it never covers the legend.
-      margin: { l: 8, r: 8, t: 30, b: 8 },
+      margin: { l: 8, r: 8, t: 10, b: 8 },
       hovermode: 'closest',
       showlegend: true,
       legend: { ...base.legend, itemclick: 'toggle', itemdoubleclick: 'toggleothers' },
@@ -309,14 +355,15 @@ export class CurveCharts {
       );
       c.note.setAttribute('title', reduced.length ? 'Each bucket draws its last value as the line and its minimum and maximum as the band, so no spike is lost. Zoom in for every point.' : '');
       const layout = this.layout(c);
+      this.describe(c);
       this.ctx.emit('chart-built', { metric: c.metric });
       const started = performance.now();
       if (!c.drawn) {
-        await plotly().newPlot(c.plot, traces, layout, PLOT_CONFIG);
+        await plotly().newPlot(c.plot, traces, layout, CHART_CONFIG);
         c.drawn = true;
         this.attach(c);
       } else {
-        await plotly().react(c.plot, traces, layout, PLOT_CONFIG);
+        await plotly().react(c.plot, traces, layout, CHART_CONFIG);
       }
       this.ctx.emit('chart-drawn', { metric: c.metric, traces: traces.length, points, ms: performance.now() - started, zoomed: !!c.view });
     });
@@ -351,11 +398,65 @@ export class CurveCharts {
     this.ctx.store.update({ hiddenRuns: alreadyAlone ? [] : others });
   }
 
+  /**
+   * The chart's text alternative: its label names the metric and axes; its summary (aria-describedby) and
+   * its table give each run's final, min and max (the index's exact values where known), and the best run.
+   */
+  private describe(c: Chart): void {
+    const { model, store } = this.ctx;
+    const settings = store.settings;
+    const axis = this.xAxisOf(c);
+    setText(c.axes, ` by ${X_TITLE[axis]}, ${settings.logY ? 'log' : 'linear'} y`);
+    const hidden = new Set(settings.hiddenRuns);
+    const base = model.series.get(c.metric);
+    const rows: Array<{ name: string; hidden: boolean; last: number | null; min: number | null; max: number | null; points: number }> = [];
+    for (const r of model.runs) {
+      const s = base?.get(r.id);
+      const m = r.metrics[c.metric];
+      if (!s && !m) continue;
+      let last = m ? parseNumber(m.last) : null;
+      let min = m ? parseNumber(m.min) : null;
+      let max = m ? parseNumber(m.max) : null;
+      if (s && s.y.length) {
+        last ??= s.y[s.y.length - 1];
+        if (min === null || max === null) {
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (let i = 0; i < s.y.length; i++) {
+            const a = s.min ? s.min[i] : s.y[i];
+            const b = s.max ? s.max[i] : s.y[i];
+            if (a < lo) lo = a;
+            if (b > hi) hi = b;
+          }
+          min ??= Number.isFinite(lo) ? lo : null;
+          max ??= Number.isFinite(hi) ? hi : null;
+        }
+      }
+      rows.push({ name: r.name, hidden: hidden.has(r.id), last, min, max, points: m?.count ?? s?.total ?? 0 });
+    }
+    const dir = better(c.metric);
+    const bestValue = bestOf(rows.filter((r) => !r.hidden).map((r) => r.last), dir);
+    const best = bestValue === null ? undefined : rows.find((r) => !r.hidden && r.last === bestValue);
+    const parts = rows.map((r) => `${r.name}${r.hidden ? ' (hidden)' : ''}: final ${fmt(r.last)}, min ${fmt(r.min)}, max ${fmt(r.max)}, ${fmt(r.points)} points`);
+    const bestText = best ? ` Best final value (${dir} is better): ${best.name}, ${fmt(best.last)}.` : '';
+    setText(c.summary, rows.length ? `${c.metric}, ${rows.length} run${rows.length === 1 ? '' : 's'}. ${parts.join('; ')}.${bestText}` : `${c.metric}: no data.`);
+    if (c.table.hidden) return;
+    const cells: TableCell[][] = rows.map((r) => [
+      `${r.name}${r.hidden ? ' (hidden)' : ''}`,
+      r === best ? { text: `${fmt(r.last)} (best)`, title: `best ${c.metric} (${dir} is better)` } : fmt(r.last),
+      fmt(r.min),
+      fmt(r.max),
+      fmt(r.points),
+    ]);
+    fillDataTable(c.table, `${c.metric}: each run’s final, minimum and maximum value`, ['Run', 'Final', 'Min', 'Max', 'Points'], cells);
+  }
+
   /** Hidden runs changed: show/hide their traces on every chart without rebuilding them. */
   async applyHidden(): Promise<void> {
     const hidden = new Set(this.ctx.store.settings.hiddenRuns);
     const jobs: Promise<unknown>[] = [];
     for (const c of this.charts.values()) {
+      this.describe(c);
       if (!c.drawn) continue;
       if (!this.ctx.isActive('curves')) {
         c.dirty = true;
@@ -459,6 +560,7 @@ export class CurveCharts {
       }
     }
     await Promise.all(jobs);
+    for (const c of this.charts.values()) if (added.has(c.metric)) this.describe(c);
     await this.drawDirty();
   }
 

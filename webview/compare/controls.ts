@@ -77,7 +77,9 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
     append(panels, custom('vscode-panel-view', { id: `view-${t.id}`, class: 'view' }, el('div', { class: 'view-inner' }, toolbars[t.id], content[t.id])));
   }
   const status = el('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
-  append(app, panels, status);
+  // One h1 for the page (screen readers jump by headings); the tabs say the rest visually.
+  const heading = el('h1', { class: 'visually-hidden' }, 'Compare runs');
+  append(app, heading, panels, status);
   panels.addEventListener('change', (e) => {
     if (e.target !== panels) return; // the controls' own change events bubble through the panels
     const id = String(panels.activeid ?? '').replace(/^tab-/, '') as Tab;
@@ -86,20 +88,14 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
 
   // ---------- curves ----------
   const metricSummary = el('summary', {}, 'Metrics');
-  const metricFilter = custom('vscode-text-field', { placeholder: 'Filter metrics', class: 'metric-filter' }) as HTMLElement & { value: string };
+  const metricFilter = custom('vscode-text-field', { placeholder: 'Filter metrics', class: 'metric-filter', 'aria-label': 'Filter metrics' }) as HTMLElement & { value: string };
   const metricList = el('div', { class: 'metric-list', role: 'group', 'aria-label': 'Metrics to plot' });
-  const metricPicker = el('details', { class: 'metric-picker' }, metricSummary, el('div', { class: 'metric-pop' }, metricFilter, metricList));
+  const metricPicker = popup('metric-picker', metricSummary, metricFilter, metricList);
   metricFilter.addEventListener('input', () => filterMetrics());
-  // Close the metric list on a click elsewhere or Escape, like a dropdown.
-  document.addEventListener('mousedown', (e) => {
-    if (metricPicker.open && !metricPicker.contains(e.target as Node)) metricPicker.open = false;
-  });
-  metricPicker.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && metricPicker.open) {
-      metricPicker.open = false;
-      metricSummary.focus();
-    }
-  });
+  // The runs, as checkboxes named by run name: the keyboard's way to what a legend click does (hide/show a run).
+  const runSummary = el('summary', {}, 'Runs');
+  const runList = el('div', { class: 'metric-list run-list', role: 'group', 'aria-label': 'Runs shown on the charts' });
+  const runPicker = popup('run-picker', runSummary, runList);
   const filterMetrics = () => {
     const q = (metricFilter.value ?? '').toLowerCase();
     for (const c of Array.from(metricList.children) as HTMLElement[]) c.hidden = !!q && !(c.dataset.key ?? '').toLowerCase().includes(q);
@@ -132,6 +128,7 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
   append(
     toolbars.curves,
     metricPicker,
+    runPicker,
     labelled('X axis', xAxis),
     el('label', { class: 'field' }, el('span', {}, 'Smoothing'), smoothing, smoothingValue),
     logY,
@@ -141,7 +138,7 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
   // ---------- parallel / bars: the target metric ----------
   const parallelMetric = dropdown('parallel-metric', []);
   parallelMetric.addEventListener('change', () => update({ parallelMetric: parallelMetric.value || null }));
-  append(toolbars.parallel, labelled('Metric', parallelMetric), el('span', { class: 'hint' }, 'Params that differ, and the metric’s final value. Drag along an axis to filter.'));
+  append(toolbars.parallel, labelled('Metric', parallelMetric), el('span', { class: 'hint' }, 'Params that differ, and the metric’s final value. Drag along an axis, or set a range below the chart, to filter.'));
   const barsMetric = dropdown('bars-metric', []);
   barsMetric.addEventListener('change', () => update({ parallelMetric: barsMetric.value || null }));
   append(toolbars.bars, labelled('Final value of', barsMetric));
@@ -164,6 +161,7 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
   csvButton.addEventListener('click', () => csvHandler());
 
   let metricKeysShown = '';
+  let runIdsShown = '';
   let fieldIdsShown = '';
 
   const sync = () => {
@@ -195,6 +193,34 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
         if (cb.checked !== want) cb.checked = want;
       }
       setText(metricSummary, `Metrics (${s.metrics.length} of ${model.metricKeys.length})`);
+      setText(heading, `Compare ${model.runs.length} run${model.runs.length === 1 ? '' : 's'}`);
+
+      // Run checkboxes: rebuilt when the runs change; checked = shown.
+      const runIds = model.runs.map((r) => `${r.id}\u0001${r.name}`).join('\u0000');
+      if (runIds !== runIdsShown) {
+        runIdsShown = runIds;
+        clear(runList);
+        for (const r of model.runs) {
+          const cb = custom('vscode-checkbox', { class: 'run-option' }, r.name) as Checkbox;
+          cb.dataset.run = r.id;
+          cb.addEventListener('change', () => {
+            if (syncing) return;
+            // What a legend click does (charts.ts toggleRun): the set of hidden runs, one added or removed.
+            const hidden = new Set(store.settings.hiddenRuns);
+            if (cb.checked) hidden.delete(r.id);
+            else hidden.add(r.id);
+            update({ hiddenRuns: [...hidden] });
+          });
+          runList.append(cb);
+        }
+      }
+      const hiddenSet = new Set(s.hiddenRuns);
+      for (const cb of Array.from(runList.children) as Checkbox[]) {
+        const want = !hiddenSet.has(cb.dataset.run ?? '');
+        if (cb.checked !== want) cb.checked = want;
+      }
+      const shownRuns = model.runs.filter((r) => !hiddenSet.has(r.id)).length;
+      setText(runSummary, `Runs (${shownRuns} of ${model.runs.length} shown)`);
 
       setValue(xAxis, s.xAxis);
       if (Math.abs(Number(smoothing.value) - s.smoothing) > 1e-9) smoothing.value = String(s.smoothing);
@@ -245,8 +271,28 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
   };
 }
 
+let labelCount = 0;
+
+/** A control after its visible label, named by it (aria-labelledby): the toolkit's dropdown has no <label>. */
 function labelled(label: string, control: HTMLElement): HTMLElement {
-  return el('div', { class: 'field' }, el('span', { class: 'field-label' }, label), control);
+  const id = `field-label-${++labelCount}`;
+  control.setAttribute('aria-labelledby', id);
+  return el('div', { class: 'field' }, el('span', { class: 'field-label', id }, label), control);
+}
+
+/** A <details> popup like a dropdown: closes on a click elsewhere, and on Escape (focus back on its summary). */
+function popup(cls: string, summary: HTMLElement, ...content: HTMLElement[]): HTMLDetailsElement {
+  const d = el('details', { class: `picker ${cls}` }, summary, el('div', { class: 'metric-pop' }, ...content));
+  document.addEventListener('mousedown', (e) => {
+    if (d.open && !d.contains(e.target as Node)) d.open = false;
+  });
+  d.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && d.open) {
+      d.open = false;
+      summary.focus();
+    }
+  });
+  return d;
 }
 
 function dropdown(cls: string, options: Array<[string, string]>): Dropdown {

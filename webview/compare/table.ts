@@ -3,6 +3,11 @@
  * virtually: rows have a fixed height, only the rows in view (plus a few) exist in the DOM, and they are
  * reused as the table scrolls, so 500 runs × 50 columns scroll as smoothly as 10. The header sticks to
  * the top and the run column to the left. Every value is set as text.
+ *
+ * For the keyboard it is an ARIA grid with one Tab stop (roving tabindex over the header and the cells):
+ * arrows, Home/End, Ctrl+Home/End and PageUp/PageDown move the active cell, which is scrolled into view
+ * (rendered if it was not); Enter on a row opens its run, Enter or Space on a header sorts, and focus
+ * stays on that header when the table re-renders.
  */
 import { CompareOpenRun, type CompareSettings, type RunInfo } from './protocol';
 import { better, bestOf, type Better } from '../shared/best';
@@ -154,6 +159,11 @@ export class DiffTable {
   private frame = 0;
   private built = false;
   dirty = true;
+  /** The active cell: row -1 is the header; col indexes the shown columns. */
+  private activeRow = -1;
+  private activeCol = 0;
+  /** The element that has tabindex 0 now (the active cell when it is rendered). */
+  private tabCell: HTMLElement | null = null;
 
   constructor(
     root: HTMLElement,
@@ -165,6 +175,8 @@ export class DiffTable {
     this.body = el('div', { class: 'dt-body', role: 'rowgroup' });
     this.wrap = el('div', { class: 'dt-wrap', role: 'grid', tabindex: '0', 'aria-label': 'Runs compared' }, el('div', { class: 'dt-headgroup', role: 'rowgroup' }, this.head), this.body);
     root.append(this.wrap);
+    this.wrap.addEventListener('keydown', (e) => this.onKey(e));
+    this.wrap.addEventListener('focusin', (e) => this.onFocusIn(e));
     this.wrap.addEventListener('scroll', () => this.schedule(), { passive: true });
     new ResizeObserver(() => this.schedule()).observe(this.wrap);
     this.body.addEventListener('dblclick', (e) => {
@@ -181,6 +193,9 @@ export class DiffTable {
       return;
     }
     this.dirty = false;
+    // Rebuilding the header removes a focused header cell: note it, so focus comes back to the same place.
+    const hadFocus = this.hasFocus();
+    const activeId = this.visibleCols[this.activeCol]?.id;
     const t = tableData(this.ctx.model.runs, this.ctx.store.settings);
     this.columns = t.columns;
     this.visibleCols = t.visible;
@@ -197,8 +212,117 @@ export class DiffTable {
     this.wrap.style.setProperty('--dt-width', `${this.colLeft[this.colLeft.length - 1]}px`);
     const hidden = this.columns.length - this.visibleCols.length;
     setText(this.info, `${this.rows.length} run${this.rows.length === 1 ? '' : 's'} · ${this.visibleCols.length} columns${hidden ? ` (${hidden} identical hidden)` : ''}`);
-    this.render();
+    const col = activeId ? this.visibleCols.findIndex((c) => c.id === activeId) : -1;
+    this.activeCol = col >= 0 ? col : Math.min(this.activeCol, Math.max(0, this.visibleCols.length - 1));
+    this.activeRow = Math.min(this.activeRow, this.rows.length - 1);
+    this.render(hadFocus);
     this.built = true;
+  }
+
+  private hasFocus(): boolean {
+    const a = document.activeElement;
+    return !!a && a !== this.wrap && this.wrap.contains(a);
+  }
+
+  /** The element of a cell when it is rendered: header cells always are, body cells when in view. */
+  private cellEl(row: number, col: number): HTMLElement | null {
+    if (row < 0) return (this.head.children[col] as HTMLElement | undefined) ?? null;
+    const p = this.pool.length ? this.pool[row % this.pool.length] : undefined;
+    if (!p || p.index !== row || p.version !== this.version || p.el.hidden) return null;
+    if (col === 0) return p.name;
+    const k = col - p.a;
+    const cell = k >= 0 && col <= p.b ? p.slots[k] : undefined;
+    return cell && !cell.hidden ? cell : null;
+  }
+
+  /** Gives the active cell tabindex 0 (the grid's one Tab stop) and, when asked, focus. */
+  private applyActive(focus: boolean): void {
+    const target = this.cellEl(this.activeRow, this.activeCol);
+    if (this.tabCell && this.tabCell !== target) this.tabCell.setAttribute('tabindex', '-1');
+    this.tabCell = target;
+    if (target) {
+      target.setAttribute('tabindex', '0');
+      // While the active cell is rendered, it is the Tab stop; otherwise the grid itself is (focusing it brings the cell back).
+      this.wrap.setAttribute('tabindex', '-1');
+      if (focus && document.activeElement !== target) target.focus({ preventScroll: true });
+    } else {
+      this.wrap.setAttribute('tabindex', '0');
+      if (focus && this.hasFocus()) this.wrap.focus({ preventScroll: true });
+    }
+  }
+
+  private onFocusIn(e: FocusEvent): void {
+    const t = e.target as HTMLElement;
+    if (t === this.wrap) {
+      // Tabbing in while the active cell is scrolled away: bring it into view and focus it.
+      if (!e.relatedTarget || !this.wrap.contains(e.relatedTarget as Node)) this.moveTo(this.activeRow, this.activeCol);
+      return;
+    }
+    const cell = t.closest<HTMLElement>('.dt-cell');
+    if (!cell || !this.wrap.contains(cell)) return;
+    const col = Number(cell.getAttribute('aria-colindex')) - 1;
+    const rowEl = cell.closest<HTMLElement>('.dt-row');
+    const row = rowEl ? Number(rowEl.dataset.index) : -1;
+    if (!Number.isFinite(col) || !Number.isFinite(row)) return;
+    this.activeRow = row;
+    this.activeCol = col;
+    this.applyActive(false);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const rows = this.rows.length;
+    const cols = this.visibleCols.length;
+    if (!cols) return;
+    const page = Math.max(1, Math.floor((this.wrap.clientHeight - (this.head.offsetHeight || ROW_HEIGHT)) / ROW_HEIGHT) - 1);
+    const ctrl = e.ctrlKey || e.metaKey;
+    let row = this.activeRow;
+    let col = this.activeCol;
+    switch (e.key) {
+      case 'ArrowDown': row = Math.min(rows - 1, row + 1); break;
+      case 'ArrowUp': row = Math.max(-1, row - 1); break;
+      case 'ArrowRight': col = Math.min(cols - 1, col + 1); break;
+      case 'ArrowLeft': col = Math.max(0, col - 1); break;
+      case 'Home': col = 0; if (ctrl) row = -1; break;
+      case 'End': col = cols - 1; if (ctrl) row = rows - 1; break;
+      case 'PageDown': row = Math.min(rows - 1, row + page); break;
+      case 'PageUp': row = Math.max(row < 0 ? -1 : 0, row - page); break;
+      case 'Enter':
+      case ' ': {
+        e.preventDefault();
+        if (row < 0) this.sortBy(this.visibleCols[col].id);
+        else if (e.key === 'Enter') {
+          const id = this.rows[row]?.id;
+          if (id) this.ctx.ipc.notify(CompareOpenRun, { runId: id });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+    this.moveTo(row, col);
+  }
+
+  /** Makes (row, col) the active cell: scrolled into view clear of the sticky header and run column, rendered, focused. */
+  private moveTo(row: number, col: number): void {
+    this.activeRow = row;
+    this.activeCol = col;
+    const w = this.wrap;
+    const headH = this.head.offsetHeight || ROW_HEIGHT;
+    if (row >= 0) {
+      const top = headH + row * ROW_HEIGHT;
+      if (top < w.scrollTop + headH) w.scrollTop = top - headH;
+      else if (top + ROW_HEIGHT > w.scrollTop + w.clientHeight) w.scrollTop = top + ROW_HEIGHT - w.clientHeight;
+    }
+    if (col > 0) {
+      const left = this.colLeft[col];
+      const right = this.colLeft[col + 1];
+      const sticky = this.colLeft[1];
+      if (left < w.scrollLeft + sticky) w.scrollLeft = left - sticky;
+      else if (right > w.scrollLeft + w.clientWidth) w.scrollLeft = right - w.clientWidth;
+    }
+    this.render(true);
+    this.ctx.emit('table-active', { row, col });
   }
 
   shown(): void {
@@ -216,19 +340,15 @@ export class DiffTable {
         {
           class: `dt-cell dt-th${i === 0 ? ' dt-sticky' : ''}${c.metric ? ' dt-num' : ''}`,
           role: 'columnheader',
-          tabindex: '0',
-          title: `${c.label}${c.better ? ` (${c.better} is better)` : ''} — click to sort`,
+          tabindex: '-1',
+          title: `${c.label}${c.better ? ` (${c.better} is better)` : ''} — click, or Enter, to sort`,
           'aria-sort': sorted ? (sort!.descending ? 'descending' : 'ascending') : 'none',
           'aria-colindex': String(i + 1),
         },
         el('span', { class: 'dt-label' }, c.label),
         sorted ? el('span', { class: 'dt-sort', 'aria-hidden': 'true' }, sort!.descending ? ' ↓' : ' ↑') : null,
       );
-      const activate = () => this.sortBy(c.id);
-      cell.addEventListener('click', activate);
-      cell.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') e.preventDefault(), activate();
-      });
+      cell.addEventListener('click', () => this.sortBy(c.id));
       this.head.append(cell);
     });
   }
@@ -253,7 +373,7 @@ export class DiffTable {
    * only the columns in view (plus COL_OVERSCAN each side, and the name column): the DOM holds about
    * 40 rows × 15 cells whatever the table's size. Rows and cells are reused, never re-created.
    */
-  private render(): void {
+  private render(refocus = this.hasFocus()): void {
     if (!this.ctx.isActive('table')) return;
     const started = performance.now();
     const viewport = this.wrap.clientHeight || 400;
@@ -275,6 +395,7 @@ export class DiffTable {
       const inView = p.index >= first && p.index <= last && p.index < this.rows.length;
       if (p.el.hidden === inView) p.el.hidden = !inView;
     }
+    this.applyActive(refocus);
     this.ctx.emit('table-rendered', { first, last, a, b, ms: performance.now() - started });
   }
 
@@ -297,7 +418,7 @@ export class DiffTable {
       for (const p of this.pool) p.el.remove();
       this.pool = [];
       for (let k = 0; k < size; k++) {
-        const name = el('div', { class: 'dt-cell dt-sticky dt-name', role: 'rowheader', 'aria-colindex': '1' });
+        const name = el('div', { class: 'dt-cell dt-sticky dt-name', role: 'rowheader', 'aria-colindex': '1', tabindex: '-1' });
         const row = el('div', { class: 'dt-row', role: 'row' }, name);
         row.hidden = true;
         this.pool.push({ el: row, name, slots: [], index: -1, version: -1, a: 0, b: -1 });
@@ -306,7 +427,7 @@ export class DiffTable {
     }
     for (const p of this.pool) {
       while (p.slots.length < slots) {
-        const cell = el('div', { class: 'dt-cell', role: 'gridcell' });
+        const cell = el('div', { class: 'dt-cell', role: 'gridcell', tabindex: '-1' });
         cell.hidden = true;
         p.slots.push(cell);
         p.el.append(cell);
@@ -324,9 +445,14 @@ export class DiffTable {
     p.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
     p.el.dataset.index = String(i);
     p.el.setAttribute('aria-rowindex', String(i + 2));
-    p.el.classList.toggle('dt-hidden-run', this.ctx.store.settings.hiddenRuns.includes(run.id));
-    setText(p.name, run.name);
-    p.name.setAttribute('title', `${run.name} — double-click to open`);
+    // A hidden run: struck through and said in words, at full contrast (not faded).
+    const isHidden = this.ctx.store.settings.hiddenRuns.includes(run.id);
+    p.el.classList.toggle('dt-hidden-run', isHidden);
+    if (isHidden) {
+      clear(p.name);
+      p.name.append(el('span', { class: 'dt-name-text' }, run.name), el('span', { class: 'dt-hidden-tag' }, ' (hidden)'));
+    } else setText(p.name, run.name);
+    p.name.setAttribute('title', `${run.name}${isHidden ? ' (hidden on the charts)' : ''} — double-click or Enter to open`);
     for (let k = 0; k < p.slots.length; k++) {
       const cell = p.slots[k];
       const j = a + k;

@@ -9,7 +9,21 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'dist-test/', 'dist-bench/', 'node_modules/', 'examples/', 'sdk/', 'media/', 'docs/', '**/.lineage/', '.vscode-test/', '.code-server/', 'out/', 'test/webview/.h*.mjs'],
+    ignores: [
+      'dist/',
+      'dist-test/',
+      'dist-bench/',
+      'node_modules/',
+      'examples/',
+      'sdk/',
+      'media/',
+      'docs/',
+      '**/.lineage/',
+      '.vscode-test/',
+      '.code-server/',
+      'out/',
+      'test/webview/.h*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -43,7 +57,11 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': 'off',
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
       ],
     },
   },

@@ -61,4 +61,12 @@ console.log(`activation (load bundle + activate), median of ${RUNS} cold process
 console.log(`  as the extension reports it (banner to end of activate): ${reportedMs.toFixed(1)} ms`);
 console.log(`anchor: loading and initialising sql.js in a cold process: ${engineMs.toFixed(1)} ms`);
 console.log(`ratio activation / engine load: ${(activationMs / engineMs).toFixed(3)}`);
-console.log(JSON.stringify({ activation_ms: activationMs, activation_reported_ms: reportedMs, anchor_sqljs_init_ms: engineMs, ratio: activationMs / engineMs, runs: RUNS }));
+console.log(
+  JSON.stringify({
+    activation_ms: activationMs,
+    activation_reported_ms: reportedMs,
+    anchor_sqljs_init_ms: engineMs,
+    ratio: activationMs / engineMs,
+    runs: RUNS,
+  }),
+);

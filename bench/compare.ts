@@ -29,15 +29,7 @@ import { LineageWorkspace } from '../src/core/workspace';
 import { appendSeries } from '../src/core/metrics/seriesWriter';
 import { readSeries } from '../src/core/metrics/seriesWriter';
 import { downsampleMinMaxLast } from '../src/core/compare/downsample';
-import {
-  clearSeriesCache,
-  messageBytes,
-  prefetchSeries,
-  runInfos,
-  seriesCacheStats,
-  seriesFor,
-  setSeriesCacheBudget,
-} from '../src/core/compare/compareData';
+import { clearSeriesCache, messageBytes, prefetchSeries, runInfos, seriesCacheStats, seriesFor, setSeriesCacheBudget } from '../src/core/compare/compareData';
 import { pointsPerSeries, type SeriesData } from '../src/core/compare/types';
 import { envInt, now, median, mulberry32 } from './lib/measure';
 
@@ -75,12 +67,23 @@ async function generate(ws: string): Promise<{ lw: LineageWorkspace; ids: string
   const ids: string[] = [];
   for (let r = 0; r < RUNS; r++) {
     const start = new Date(base + r * 61_000);
-    const id = `20260105-${String(r).padStart(6, '0')}-${(r * 2654435761 % 0xffffff >>> 0).toString(16).padStart(6, '0')}`;
+    const id = `20260105-${String(r).padStart(6, '0')}-${(((r * 2654435761) % 0xffffff) >>> 0).toString(16).padStart(6, '0')}`;
     const dir = path.join(runsDir, id);
     fs.mkdirSync(dir);
     fs.writeFileSync(
       path.join(dir, 'run.json'),
-      JSON.stringify({ schema: 1, id, name: `bench-${r}`, experiment: 'compare', status: 'finished', startedAt: start.toISOString(), endedAt: start.toISOString(), command: [], cwd: ws, createdBy: 'bench' }),
+      JSON.stringify({
+        schema: 1,
+        id,
+        name: `bench-${r}`,
+        experiment: 'compare',
+        status: 'finished',
+        startedAt: start.toISOString(),
+        endedAt: start.toISOString(),
+        command: [],
+        cwd: ws,
+        createdBy: 'bench',
+      }),
     );
     fs.writeFileSync(
       path.join(dir, 'events.jsonl'),
@@ -141,7 +144,11 @@ async function main(): Promise<void> {
 
   // The figure: one chart's series for every run.
   clearSeriesCache();
-  const chart = timeEach(REPS, () => undefined, () => seriesFor(lw.store, ids, 'loss', 'step', per));
+  const chart = timeEach(
+    REPS,
+    () => undefined,
+    () => seriesFor(lw.store, ids, 'loss', 'step', per),
+  );
   const cold = chart.all[0];
   const warm = chart.all.slice(1);
   const med = median(chart.all);
@@ -151,33 +158,55 @@ async function main(): Promise<void> {
   const bytes = messageBytes(series);
   const cache = seriesCacheStats();
   const fullBytes = points * 16; // x and y as float64, every point
-  console.log(`seriesFor(${RUNS} runs, 'loss', 'step', ${per}): median of ${REPS} ${fmtMs(med)} (target ≤ ${TARGET.ms} ms) — cold cache ${fmtMs(cold)}, warm ${warm.map((t) => t.toFixed(1)).join(' / ')} ms`);
-  console.log(`message: ${fmtMB(bytes)} (target ≤ ${fmtMB(TARGET.bytes)}); the series sent whole: ${fmtMB(fullBytes)} (${Math.round(fullBytes / bytes)}× more)`);
+  console.log(
+    `seriesFor(${RUNS} runs, 'loss', 'step', ${per}): median of ${REPS} ${fmtMs(med)} (target ≤ ${TARGET.ms} ms) — cold cache ${fmtMs(cold)}, warm ${warm.map((t) => t.toFixed(1)).join(' / ')} ms`,
+  );
+  console.log(
+    `message: ${fmtMB(bytes)} (target ≤ ${fmtMB(TARGET.bytes)}); the series sent whole: ${fmtMB(fullBytes)} (${Math.round(fullBytes / bytes)}× more)`,
+  );
   console.log(`cache after: ${cache.entries} series, ${fmtMB(cache.bytes)} of ${fmtMB(cache.budget)}`);
 
   // Cold again, the code already compiled: the cost of reading the index, which a first open pays.
-  const recold = timeEach(Math.min(REPS, 3), () => clearSeriesCache(), () => seriesFor(lw.store, ids, 'loss', 'step', per));
+  const recold = timeEach(
+    Math.min(REPS, 3),
+    () => clearSeriesCache(),
+    () => seriesFor(lw.store, ids, 'loss', 'step', per),
+  );
   checkSpikes(recold.last, ids, spikeAt);
   const recoldMs = median(recold.all);
 
   // Anchor: just reading and decoding every series (readSeries), no reduction.
   const anchorReps = Math.min(REPS, 3);
-  const anchor = timeEach(anchorReps, () => undefined, () => {
-    let n = 0;
-    for (const id of ids) n += readSeries(lw.store, id, 'loss').values.length;
-    return n;
-  });
+  const anchor = timeEach(
+    anchorReps,
+    () => undefined,
+    () => {
+      let n = 0;
+      for (const id of ids) n += readSeries(lw.store, id, 'loss').values.length;
+      return n;
+    },
+  );
   if (anchor.last !== points) throw new Error('anchor read the wrong number of points');
   const anchorMs = median(anchor.all);
-  console.log(`anchor, readSeries of all ${RUNS} runs (decode only, no reduction): median of ${anchorReps} ${fmtMs(anchorMs)} — first cold seriesFor / anchor ${(cold / anchorMs).toFixed(2)}, cold again (cache cleared, code compiled) ${fmtMs(recoldMs)} = ${(recoldMs / anchorMs).toFixed(2)}× anchor, warm / anchor ${(median(warm.length ? warm : chart.all) / anchorMs).toFixed(3)}`);
+  console.log(
+    `anchor, readSeries of all ${RUNS} runs (decode only, no reduction): median of ${anchorReps} ${fmtMs(anchorMs)} — first cold seriesFor / anchor ${(cold / anchorMs).toFixed(2)}, cold again (cache cleared, code compiled) ${fmtMs(recoldMs)} = ${(recoldMs / anchorMs).toFixed(2)}× anchor, warm / anchor ${(median(warm.length ? warm : chart.all) / anchorMs).toFixed(3)}`,
+  );
 
   // The approach before the coarse copy (metric_lod): the same chart read from the chunks themselves.
   const lodRows = lw.store.all<{ run_id: string; key: string; seq: number; data: Uint8Array }>('SELECT run_id, key, seq, data FROM metric_lod');
   lw.store.run('DELETE FROM metric_lod');
-  const noLod = timeEach(Math.min(REPS, 3), () => clearSeriesCache(), () => seriesFor(lw.store, ids, 'loss', 'step', per));
+  const noLod = timeEach(
+    Math.min(REPS, 3),
+    () => clearSeriesCache(),
+    () => seriesFor(lw.store, ids, 'loss', 'step', per),
+  );
   checkSpikes(noLod.last, ids, spikeAt);
   const noLodMs = median(noLod.all);
-  const noLodWarm = timeEach(Math.min(REPS, 3), () => undefined, () => seriesFor(lw.store, ids, 'loss', 'step', per));
+  const noLodWarm = timeEach(
+    Math.min(REPS, 3),
+    () => undefined,
+    () => seriesFor(lw.store, ids, 'loss', 'step', per),
+  );
   const noLodWarmMs = median(noLodWarm.all);
   lw.store.transaction(() => {
     for (const r of lodRows) lw.store.run('INSERT INTO metric_lod (run_id, key, seq, data) VALUES (?, ?, ?, ?)', [r.run_id, r.key, r.seq, r.data]);
@@ -187,7 +216,7 @@ async function main(): Promise<void> {
   const chunkBytes = lw.store.get<{ b: number }>('SELECT sum(length(data)) AS b FROM metric_chunks')!.b;
   console.log(
     `without the coarse copy (reading the chunks, as before): cold ${fmtMs(noLodMs)}, then cached ${fmtMs(noLodWarmMs)}; ` +
-      `the copy is ${fmtMB(lodBytes)} (${((lodBytes / points)).toFixed(2)} bytes/point) beside ${fmtMB(chunkBytes)} of chunks`,
+      `the copy is ${fmtMB(lodBytes)} (${(lodBytes / points).toFixed(2)} bytes/point) beside ${fmtMB(chunkBytes)} of chunks`,
   );
 
   // The reduction alone, on arrays in memory (what the ≤ 150 ms is mostly made of once cached).
@@ -198,23 +227,37 @@ async function main(): Promise<void> {
     xs.push(s.steps);
     ys.push(s.values);
   }
-  const pure = timeEach(REPS, () => undefined, () => {
-    let k = 0;
-    for (let r = 0; r < RUNS; r++) k += downsampleMinMaxLast(xs[r], ys[r], per).x.length;
-    return k;
-  });
+  const pure = timeEach(
+    REPS,
+    () => undefined,
+    () => {
+      let k = 0;
+      for (let r = 0; r < RUNS; r++) k += downsampleMinMaxLast(xs[r], ys[r], per).x.length;
+      return k;
+    },
+  );
   const pureMs = median(pure.all);
-  console.log(`downsampleMinMaxLast alone over ${RUNS} × ${POINTS.toLocaleString('en-US')} in-memory points: median ${fmtMs(pureMs)} (${((pureMs * 1e6) / points).toFixed(2)} ns/point)`);
+  console.log(
+    `downsampleMinMaxLast alone over ${RUNS} × ${POINTS.toLocaleString('en-US')} in-memory points: median ${fmtMs(pureMs)} (${((pureMs * 1e6) / points).toFixed(2)} ns/point)`,
+  );
   xs.length = 0;
   ys.length = 0;
 
   // Zooms: 10 % of the steps (too narrow for the copy at this many runs: the chunks it overlaps are read, then
   // cached), and with the cache emptied each time.
   const range = { x0: Math.floor(POINTS * 0.4), x1: Math.floor(POINTS * 0.5) };
-  const zoomCached = timeEach(REPS, () => undefined, () => seriesFor(lw.store, ids, 'loss', 'step', per, range));
+  const zoomCached = timeEach(
+    REPS,
+    () => undefined,
+    () => seriesFor(lw.store, ids, 'loss', 'step', per, range),
+  );
   checkSpikes(zoomCached.last, ids, spikeAt, range);
   const narrow = { x0: Math.floor(POINTS * 0.45), x1: Math.floor(POINTS * 0.45) + per - 1 };
-  const zoomExact = timeEach(REPS, () => undefined, () => seriesFor(lw.store, ids, 'loss', 'step', per, narrow));
+  const zoomExact = timeEach(
+    REPS,
+    () => undefined,
+    () => seriesFor(lw.store, ids, 'loss', 'step', per, narrow),
+  );
   checkSpikes(zoomExact.last, ids, spikeAt, narrow);
   if (!zoomExact.last.every((s) => s.exact)) throw new Error('a narrow zoom should be exact');
   const zoomEvicted = timeEach(
@@ -240,7 +283,11 @@ async function main(): Promise<void> {
     slices.push(now() - t0);
   }
   const prefetchTotal = slices.reduce((a, b) => a + b, 0);
-  const zoomWarm = timeEach(REPS, () => undefined, () => seriesFor(lw.store, ids, 'loss', 'step', per, range));
+  const zoomWarm = timeEach(
+    REPS,
+    () => undefined,
+    () => seriesFor(lw.store, ids, 'loss', 'step', per, range),
+  );
   checkSpikes(zoomWarm.last, ids, spikeAt, range);
   console.log(
     `read-ahead after the chart: ${slices.length} series in ${fmtMs(prefetchTotal)} of idle slices (longest ${fmtMs(Math.max(...slices))}); ` +
@@ -250,16 +297,28 @@ async function main(): Promise<void> {
   // Time axes: timestamps are read once more and kept.
   clearSeriesCache();
   seriesFor(lw.store, ids, 'loss', 'step', per);
-  const wall = timeEach(REPS, () => undefined, () => seriesFor(lw.store, ids, 'loss', 'wall', per));
+  const wall = timeEach(
+    REPS,
+    () => undefined,
+    () => seriesFor(lw.store, ids, 'loss', 'wall', per),
+  );
   checkSpikes(wall.last, ids, spikeAt);
-  const relative = timeEach(REPS, () => undefined, () => seriesFor(lw.store, ids, 'loss', 'relative', per));
+  const relative = timeEach(
+    REPS,
+    () => undefined,
+    () => seriesFor(lw.store, ids, 'loss', 'relative', per),
+  );
   checkSpikes(relative.last, ids, spikeAt);
   const wallCache = seriesCacheStats();
   console.log(
     `wall axis: first ${fmtMs(wall.all[0])} (reads the timestamps), then median ${fmtMs(median(wall.all.slice(1)))}; relative: median ${fmtMs(median(relative.all))}; cache ${fmtMB(wallCache.bytes)}`,
   );
 
-  const infosT = timeEach(REPS, () => undefined, () => runInfos(lw.store, ids));
+  const infosT = timeEach(
+    REPS,
+    () => undefined,
+    () => runInfos(lw.store, ids),
+  );
   console.log(`runInfos(${RUNS} runs): median ${fmtMs(median(infosT.all))}`);
   const rss = process.memoryUsage().rss;
   console.log(`rss at the end: ${fmtMB(rss)}`);

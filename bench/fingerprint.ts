@@ -146,7 +146,9 @@ async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Prom
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params?: object) =>
-    new Promise<{ profile?: object }>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as { profile?: object }))));
+    new Promise<{ profile?: object }>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as { profile?: object }))),
+    );
   await post('Profiler.enable');
   await post('Profiler.start');
   try {
@@ -193,7 +195,7 @@ function writeSmallFiles(root: string, count: number): number {
   for (let i = 0; i < count; i++) {
     const dir = path.join(root, `d${String(Math.floor(i / PER_DIR)).padStart(3, '0')}`);
     if (i % PER_DIR === 0) fs.mkdirSync(dir, { recursive: true });
-    const size = 1024 + ((i * 2654435761) >>> 0) % 3073; // 1–4 KiB
+    const size = 1024 + (((i * 2654435761) >>> 0) % 3073); // 1–4 KiB
     const off = ((i * 40503) >>> 0) % (pool.length - size);
     const buf = Buffer.from(pool.subarray(off, off + size));
     buf.writeUInt32LE(i, 0);
@@ -312,7 +314,9 @@ async function main(): Promise<void> {
         for (const f of t.fp.files ?? []) if (expected.get(f.rel) !== f.sha256) mismatches++;
         if (expected.size !== FILES) mismatches += Math.abs(expected.size - FILES);
       }
-      log(`  rep ${i + 1}: anchor ${fmtMs(anchorFolder[i])}, ours ${fmtMs(t.ms)} (scan ${fmtMs(t.scanMs)}, hash+rest ${fmtMs(t.restMs)}, flush ${fmtMs(t.flushMs)})`);
+      log(
+        `  rep ${i + 1}: anchor ${fmtMs(anchorFolder[i])}, ours ${fmtMs(t.ms)} (scan ${fmtMs(t.scanMs)}, hash+rest ${fmtMs(t.restMs)}, flush ${fmtMs(t.flushMs)})`,
+      );
     }
     const folderSha = oursFirst[0].fp.sha256;
     const folderShaStable = oursFirst.every((t) => t.fp.sha256 === folderSha);
@@ -347,7 +351,9 @@ async function main(): Promise<void> {
         if (n !== FILES) throw new Error(`plain walk found ${n} files`);
         const t = await timedFingerprint(dataDir, new TimedStatCache(ws!.store));
         oursCached.push(t);
-        log(`  cached rep ${i + 1}: walk ${fmtMs(walkMs[i])}, ours ${fmtMs(t.ms)} (scan+load+lookup ${fmtMs(t.scanMs)}, of which load ${fmtMs(t.loadMs)}) hashed=${t.fp.stats.hashed} cached=${t.fp.stats.cached}`);
+        log(
+          `  cached rep ${i + 1}: walk ${fmtMs(walkMs[i])}, ours ${fmtMs(t.ms)} (scan+load+lookup ${fmtMs(t.scanMs)}, of which load ${fmtMs(t.loadMs)}) hashed=${t.fp.stats.hashed} cached=${t.fp.stats.cached}`,
+        );
       }
     });
     const cachedMs = median(oursCached.map((t) => t.ms));
@@ -390,7 +396,9 @@ async function main(): Promise<void> {
       cached: reopened.fp.stats.cached,
       cacheLoadMs: r1(reopened.loadMs),
     };
-    log(`  after save (${fmtMs(saveMs)}, ${(dbBytes / 1e6).toFixed(1)} MB) + reopen (${fmtMs(reopenMs)}): ${fmtMs(reopened.ms)} hashed=${reopened.fp.stats.hashed}`);
+    log(
+      `  after save (${fmtMs(saveMs)}, ${(dbBytes / 1e6).toFixed(1)} MB) + reopen (${fmtMs(reopenMs)}): ${fmtMs(reopened.ms)} hashed=${reopened.fp.stats.hashed}`,
+    );
 
     // ------------------------------------------------------------ 4. one file changed
     const vi = Math.floor(FILES / 2) + 20;
@@ -409,7 +417,14 @@ async function main(): Promise<void> {
     // ------------------------------------------------------------ report
     const ok = (b: boolean) => (b ? 'ok' : 'MISSED');
     const rows: string[][] = [
-      [`1. ${bigMiB} MiB file, fingerprint()`, `${big.oursMBps} MB/s`, `sha256sum ${big.anchorMBps} MB/s`, `${big.ratio}x throughput`, `>= ${TARGET.bigRatio}x`, ok(big.ratio >= TARGET.bigRatio && bigSame)],
+      [
+        `1. ${bigMiB} MiB file, fingerprint()`,
+        `${big.oursMBps} MB/s`,
+        `sha256sum ${big.anchorMBps} MB/s`,
+        `${big.ratio}x throughput`,
+        `>= ${TARGET.bigRatio}x`,
+        ok(big.ratio >= TARGET.bigRatio && bigSame),
+      ],
       [
         `2. ${FILES} files, first (pool)`,
         fmtMs(first.oursMs),
@@ -418,17 +433,37 @@ async function main(): Promise<void> {
         'report',
         first.perFileHashMismatches === 0 ? 'hashes agree' : `${first.perFileHashMismatches} MISMATCHES`,
       ],
-      [`3. second, unchanged (cached)`, fmtMs(cached.oursMs), `readdir+stat walk ${fmtMs(cached.anchorWalkMs)}`, `${cached.ratioTime}x time`, `<= ${fmtMs(TARGET.cachedMs)}`, ok(cached.oursMs <= TARGET.cachedMs && cached.hashed === 0 && cached.cached === FILES)],
+      [
+        `3. second, unchanged (cached)`,
+        fmtMs(cached.oursMs),
+        `readdir+stat walk ${fmtMs(cached.anchorWalkMs)}`,
+        `${cached.ratioTime}x time`,
+        `<= ${fmtMs(TARGET.cachedMs)}`,
+        ok(cached.oursMs <= TARGET.cachedMs && cached.hashed === 0 && cached.cached === FILES),
+      ],
       [`   hashed / cached`, `${cached.hashed} / ${cached.cached}`, '', '', `0 / ${FILES}`, ok(cached.hashed === 0 && cached.cached === FILES)],
-      [`3b. after save + reopen`, fmtMs(persisted.oursMs), `save ${fmtMs(persisted.saveMs)}, open ${fmtMs(persisted.reopenMs)}`, '', 'report', `hashed ${persisted.hashed}`],
+      [
+        `3b. after save + reopen`,
+        fmtMs(persisted.oursMs),
+        `save ${fmtMs(persisted.saveMs)}, open ${fmtMs(persisted.reopenMs)}`,
+        '',
+        'report',
+        `hashed ${persisted.hashed}`,
+      ],
       [`4. one file changed`, fmtMs(changed.oursMs), '', '', `hashed = 1`, `${ok(changed.hashed === 1)} (hashed ${changed.hashed}, cached ${changed.cached})`],
     ];
     console.log('');
     console.log(table(['case', 'Lineage', 'anchor (same run)', 'ratio', 'target', 'result'], rows));
     console.log('');
-    console.log(`big file same hash as sha256sum: ${bigSame}; folder hash stable across reps: ${folderShaStable}; changed file changes folder hash: ${changed.folderHashChanged}`);
-    console.log(`first fingerprint split (median): scan ${fmtMs(first.split.scanMs)}, hashing+rest ${fmtMs(first.split.hashAndRestMs)} (cache flush ${fmtMs(first.split.flushMs)})`);
-    console.log(`cached fingerprint split (median): walk+load+lookup ${fmtMs(cached.split.scanLoadLookupMs)} (cache load ${fmtMs(cached.split.cacheLoadMs)}), after lookup ${fmtMs(cached.split.afterLookupMs)}`);
+    console.log(
+      `big file same hash as sha256sum: ${bigSame}; folder hash stable across reps: ${folderShaStable}; changed file changes folder hash: ${changed.folderHashChanged}`,
+    );
+    console.log(
+      `first fingerprint split (median): scan ${fmtMs(first.split.scanMs)}, hashing+rest ${fmtMs(first.split.hashAndRestMs)} (cache flush ${fmtMs(first.split.flushMs)})`,
+    );
+    console.log(
+      `cached fingerprint split (median): walk+load+lookup ${fmtMs(cached.split.scanLoadLookupMs)} (cache load ${fmtMs(cached.split.cacheLoadMs)}), after lookup ${fmtMs(cached.split.afterLookupMs)}`,
+    );
     console.log(`medians of ${REPS}; all reps in the JSON below. Total bench time ${fmtMs(now() - tStart)}.`);
 
     const cpus = os.cpus();

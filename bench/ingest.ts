@@ -61,7 +61,7 @@ function runId(i: number, base: number): { id: string; start: Date } {
   const date = `${start.getUTCFullYear()}${p(start.getUTCMonth() + 1)}${p(start.getUTCDate())}`;
   const time = `${p(start.getUTCHours())}${p(start.getUTCMinutes())}${p(start.getUTCSeconds())}`;
   // The counter in the random part keeps ids unique even if two runs landed on the same second.
-  return { id: `${date}-${time}-${(i * 2654435761 % 0xffffff >>> 0).toString(16).padStart(6, '0')}`, start };
+  return { id: `${date}-${time}-${(((i * 2654435761) % 0xffffff) >>> 0).toString(16).padStart(6, '0')}`, start };
 }
 
 function writeRunJson(dir: string, id: string, start: Date, end: Date, cwd: string, i: number): void {
@@ -103,7 +103,9 @@ async function maybeProfiled<T>(fn: () => Promise<T>): Promise<T> {
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params?: object) =>
-    new Promise<{ profile?: object }>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as { profile?: object }))));
+    new Promise<{ profile?: object }>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as { profile?: object }))),
+    );
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');
@@ -362,8 +364,7 @@ async function main(): Promise<void> {
     const nRuns = ws2.store.get<{ c: number }>('SELECT count(*) AS c FROM runs')!.c;
     if (nRuns !== LIST_RUNS) throw new Error(`listing workspace has ${nRuns} runs, expected ${LIST_RUNS}`);
     const check = listRuns(ws2.store, {});
-    if (check.length !== LIST_RUNS || check.some((r) => r.metrics.length !== 3))
-      throw new Error('listRuns returned the wrong shape');
+    if (check.length !== LIST_RUNS || check.some((r) => r.metrics.length !== 3)) throw new Error('listRuns returned the wrong shape');
     const list10k = await timeMedian(5, () => listRuns(ws2.store, {}));
     const listPage = await timeMedian(5, () => listRuns(ws2.store, { limit: 100 }));
     const listAnchor = await timeMedian(5, () => ws2.store.db.exec('SELECT * FROM runs'));
@@ -400,7 +401,7 @@ async function main(): Promise<void> {
       [`listRuns all ${fmtInt(LIST_RUNS)} runs, median of 5`, fmtMs(list10k.median), `≤ ${TARGET.list10kMs} ms`, ok(list10k.median <= TARGET.list10kMs)],
       ['listRuns first page (limit 100)', fmtMs(listPage.median), '', ''],
       ["  anchor: db.exec('SELECT * FROM runs')", fmtMs(listAnchor.median), '', ''],
-      ['  raw db.exec of listRuns\' two queries', fmtMs(listRawBoth.median), '', ''],
+      ["  raw db.exec of listRuns' two queries", fmtMs(listRawBoth.median), '', ''],
     ];
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));

@@ -86,7 +86,9 @@ async function main(): Promise<void> {
     generate(file, ROWS);
     const bytes = fs.statSync(file).size;
     const mb = bytes / 1e6;
-    console.log(`generated ${ROWS.toLocaleString('en')} rows, ${mb.toFixed(1)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s${KEEP ? ` (${file})` : ''}`);
+    console.log(
+      `generated ${ROWS.toLocaleString('en')} rows, ${mb.toFixed(1)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s${KEEP ? ` (${file})` : ''}`,
+    );
 
     // warm the page cache (not timed); the first profile in this process is timed on its own ("cold": the
     // code not yet optimised by V8, as in a CLI run that profiles one file)
@@ -115,11 +117,17 @@ async function main(): Promise<void> {
     const wMs = median(wcMs);
     const rMs = median(readMs);
     const mbps = mb / (pMs / 1000);
-    console.log(`profileTable   ${pMs.toFixed(0).padStart(6)} ms  ${mbps.toFixed(1).padStart(7)} MB/s  (median of ${REPS}: ${profileMs.map((x) => x.toFixed(0)).join(', ')} ms)`);
+    console.log(
+      `profileTable   ${pMs.toFixed(0).padStart(6)} ms  ${mbps.toFixed(1).padStart(7)} MB/s  (median of ${REPS}: ${profileMs.map((x) => x.toFixed(0)).join(', ')} ms)`,
+    );
     console.log(`  first call   ${coldMs.toFixed(0).padStart(6)} ms  ${(mb / (coldMs / 1000)).toFixed(1).padStart(7)} MB/s  (cold: unoptimised code)`);
     console.log(`  peak RSS     ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (whole process, generator included)`);
-    console.log(`wc -l          ${wMs.toFixed(0).padStart(6)} ms  ${(mb / (wMs / 1000)).toFixed(1).padStart(7)} MB/s  → profile takes ${(pMs / wMs).toFixed(1)}× wc -l`);
-    console.log(`plain read     ${rMs.toFixed(0).padStart(6)} ms  ${(mb / (rMs / 1000)).toFixed(1).padStart(7)} MB/s  → profile takes ${(pMs / rMs).toFixed(1)}× a plain chunked read`);
+    console.log(
+      `wc -l          ${wMs.toFixed(0).padStart(6)} ms  ${(mb / (wMs / 1000)).toFixed(1).padStart(7)} MB/s  → profile takes ${(pMs / wMs).toFixed(1)}× wc -l`,
+    );
+    console.log(
+      `plain read     ${rMs.toFixed(0).padStart(6)} ms  ${(mb / (rMs / 1000)).toFixed(1).padStart(7)} MB/s  → profile takes ${(pMs / rMs).toFixed(1)}× a plain chunked read`,
+    );
     console.log(`rows ${profile!.rows}, columns ${profile!.columns.map((c) => `${c.name}:${c.type}`).join(' ')}, warnings ${profile!.warnings.length}`);
     console.log(`target ≥ ${TARGET_MB_S} MB/s: ${mbps >= TARGET_MB_S ? 'met' : 'MISSED'}`);
     console.log(

@@ -35,7 +35,12 @@ export async function runAxe(page) {
     const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
     // A sanity check that the engine ran here (and not on an empty or blocked page): rules that passed.
     if (r.passes.length < 10) throw new Error(`axe ran only ${r.passes.length} passing rules on ${document.title}`);
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.join(' '), why: n.failureSummary })) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), why: n.failureSummary })),
+    }));
   }, TAGS);
 }
 
@@ -45,7 +50,15 @@ export function failing(violations) {
 }
 
 const describe = (vs) =>
-  vs.map((v) => `  ${v.impact} ${v.id} (${v.help}), ${v.nodes.length} node(s): ${v.nodes.slice(0, 3).map((n) => `${n.target} — ${n.why.replace(/\s+/g, ' ').slice(0, 160)}`).join(' | ')}`).join('\n');
+  vs
+    .map(
+      (v) =>
+        `  ${v.impact} ${v.id} (${v.help}), ${v.nodes.length} node(s): ${v.nodes
+          .slice(0, 3)
+          .map((n) => `${n.target} — ${n.why.replace(/\s+/g, ' ').slice(0, 160)}`)
+          .join(' | ')}`,
+    )
+    .join('\n');
 
 function printTable(page, rows) {
   const head = `axe ${page}`.padEnd(34) + IMPACTS.map((i) => i.padStart(9)).join('') + '  allowed  rules';
@@ -53,7 +66,9 @@ function printTable(page, rows) {
   for (const r of rows) {
     const count = (i) => r.violations.filter((v) => v.impact === i).reduce((n, v) => n + v.nodes.length, 0);
     const allowed = r.violations.filter((v) => !failing([v]).length).length;
-    console.log(`     ${`  ${r.theme}`.padEnd(34)}${IMPACTS.map((i) => String(count(i)).padStart(9)).join('')}${String(allowed).padStart(9)}  ${r.violations.map((v) => v.id).join(', ') || '—'}`);
+    console.log(
+      `     ${`  ${r.theme}`.padEnd(34)}${IMPACTS.map((i) => String(count(i)).padStart(9)).join('')}${String(allowed).padStart(9)}  ${r.violations.map((v) => v.id).join(', ') || '—'}`,
+    );
   }
 }
 

@@ -42,7 +42,12 @@ export default function register(test) {
       sparks: [...document.querySelectorAll('svg.spark')].map((s) => ({ role: s.getAttribute('role'), label: s.getAttribute('aria-label') })),
       text: document.body.innerText,
       pwned: window.__pwned,
-      injected: [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}[${a.name}]`)).concat([...document.querySelectorAll('img, iframe, object, embed')].map((e) => e.tagName), [...document.scripts].filter((e) => !e.src && !e.nonce).map((e) => `inline script ${e.textContent.slice(0, 40)}`)),
+      injected: [...document.querySelectorAll('*')]
+        .flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName}[${a.name}]`))
+        .concat(
+          [...document.querySelectorAll('img, iframe, object, embed')].map((e) => e.tagName),
+          [...document.scripts].filter((e) => !e.src && !e.nonce).map((e) => `inline script ${e.textContent.slice(0, 40)}`),
+        ),
     }));
     assert.deepEqual(info.h1, [show.run.name]);
     assert.equal(info.banners, 0, 'no banner landmark inside main');
@@ -55,7 +60,10 @@ export default function register(test) {
     assert.ok(m, info.sparks[0].label);
     const loss = show.run.metrics[0];
     const near = (text, v) => Math.abs(Number(text) - v) <= Math.abs(v) * 1e-3;
-    assert.ok(near(m[1], loss.spark.y[0]) && near(m[2], loss.last) && near(m[3], loss.min) && near(m[4], loss.max), `the label's numbers are the curve's: ${m[0]}`);
+    assert.ok(
+      near(m[1], loss.spark.y[0]) && near(m[2], loss.last) && near(m[3], loss.min) && near(m[4], loss.max),
+      `the label's numbers are the curve's: ${m[0]}`,
+    );
     assert.match(info.sparks[1].label, /^accuracy: 1,200 points, from /);
     assert.ok(info.sparks[2].label.startsWith(`${HOSTILE[0]}: 150 points`), 'a hostile metric name is only text in the label');
     for (const h of HOSTILE) assert.ok(info.text.includes(h), `shown as text: ${h}`);
@@ -69,7 +77,15 @@ export default function register(test) {
   test('run detail: every button posts its action; Open/Reveal name their file', async ({ browser, server }) => {
     const { p } = await shown(browser, server);
     const names = await p.page.$$eval('button', (bs) => bs.map((b) => b.getAttribute('aria-label') ?? b.textContent));
-    for (const n of ['Open artifacts/model.pkl', 'Reveal artifacts/model.pkl', 'Open artifacts/confusion.png', 'Rerun', 'Compare with previous', 'Open the whole log', 'Check whether the data changed'])
+    for (const n of [
+      'Open artifacts/model.pkl',
+      'Reveal artifacts/model.pkl',
+      'Open artifacts/confusion.png',
+      'Rerun',
+      'Compare with previous',
+      'Open the whole log',
+      'Check whether the data changed',
+    ])
       assert.ok(names.includes(n), `a button named ${n} (have ${names.join(' / ')})`);
     // Accessible names as a screen reader gets them (Playwright's role queries use the accessibility tree).
     await p.page.getByRole('button', { name: 'Reveal artifacts/confusion.png', exact: true }).click();
@@ -77,11 +93,19 @@ export default function register(test) {
     await p.page.getByRole('button', { name: /^Uncommitted changes \(2 files\)$/ }).click();
     await p.page.getByRole('button', { name: 'Open the whole log', exact: true }).click();
     const posted = (await p.posted(ACTION)).map(({ type, ...m }) => (assert.equal(type, ACTION), m));
-    assert.deepEqual(posted, [{ action: 'revealArtifact', path: 'artifacts/confusion.png' }, { action: 'rerun' }, { action: 'openDiff' }, { action: 'openConsole' }]);
+    assert.deepEqual(posted, [
+      { action: 'revealArtifact', path: 'artifacts/confusion.png' },
+      { action: 'rerun' },
+      { action: 'openDiff' },
+      { action: 'openConsole' },
+    ]);
     await p.close();
   });
 
-  test('run detail keyboard: Tab to Open + Enter posts the artifact; Tab to the console log and scroll it; focus survives an update', async ({ browser, server }) => {
+  test('run detail keyboard: Tab to Open + Enter posts the artifact; Tab to the console log and scroll it; focus survives an update', async ({
+    browser,
+    server,
+  }) => {
     const { p, show } = await shown(browser, server);
     const { page } = p;
     const open = await tabTo(page, () => document.activeElement?.getAttribute('aria-label') === 'Open artifacts/model.pkl');

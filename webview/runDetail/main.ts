@@ -49,7 +49,11 @@ export function sparkText(m: RunDetailData['metrics'][number]): string {
   const y = m.spark.y;
   let first: number | undefined;
   let last: number | undefined;
-  for (let i = 0; i < y.length; i++) if (Number.isFinite(y[i])) (first ??= y[i]), (last = y[i]);
+  for (let i = 0; i < y.length; i++) {
+    if (!Number.isFinite(y[i])) continue;
+    first ??= y[i];
+    last = y[i];
+  }
   const parts = [`${m.key}: ${fmt(m.count)} point${m.count === 1 ? '' : 's'}`];
   if (first !== undefined) parts.push(`from ${fmt(first)} to ${fmt(m.last ?? last)}`);
   if (m.min !== null) parts.push(`min ${fmt(m.min)}`);
@@ -70,7 +74,11 @@ function sparkline(s: RunDetailData['metrics'][number]['spark'], label: string):
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
-    for (const v of [s.min[i], s.max[i], s.y[i]]) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of [s.min[i], s.max[i], s.y[i]]) {
+      if (!Number.isFinite(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   }
   if (!Number.isFinite(lo)) return svg;
   const span = hi - lo || 1;

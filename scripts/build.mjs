@@ -80,7 +80,8 @@ const webviewOptions = {
 };
 function copyWebviewAssets() {
   for (const w of webviews) cpSync(join(root, w.css), join(webviewOut, `${w.name}.css`));
-  if (webviews.some((w) => w.needsPlotly)) cpSync(createRequire(join(root, 'package.json')).resolve('plotly.js-dist-min/plotly.min.js'), join(webviewOut, 'plotly.min.js'));
+  if (webviews.some((w) => w.needsPlotly))
+    cpSync(createRequire(join(root, 'package.json')).resolve('plotly.js-dist-min/plotly.min.js'), join(webviewOut, 'plotly.min.js'));
 }
 copyWebviewAssets();
 if (watch) {
@@ -90,15 +91,18 @@ if (watch) {
 } else {
   await build(webviewOptions);
   const size = (f) => `${(statSync(join(webviewOut, f)).size / 1024).toFixed(0)} KB`;
-  console.log(`build: webviews ${webviews.map((w) => `${w.name}.js ${size(`${w.name}.js`)}`).join(', ')}, plotly.min.js ${size('plotly.min.js')} in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
+  console.log(
+    `build: webviews ${webviews.map((w) => `${w.name}.js ${size(`${w.name}.js`)}`).join(', ')}, plotly.min.js ${size('plotly.min.js')} in ${Date.now() - started} ms${production ? ' (production)' : ''}`,
+  );
 }
 
 if (!production) {
-  for (const [dir, out] of [['test', 'dist-test'], ['bench', 'dist-bench']]) {
+  for (const [dir, out] of [
+    ['test', 'dist-test'],
+    ['bench', 'dist-bench'],
+  ]) {
     rmSync(join(root, out), { recursive: true, force: true });
-    const entries = entriesUnder(join(root, dir), '.test.ts').concat(
-      dir === 'bench' ? entriesUnder(join(root, dir), '.ts') : [],
-    );
+    const entries = entriesUnder(join(root, dir), '.test.ts').concat(dir === 'bench' ? entriesUnder(join(root, dir), '.ts') : []);
     const unique = [...new Set(entries)].filter((p) => !p.includes('/suite/') && !p.includes('/e2e-vscode/'));
     if (unique.length === 0) continue;
     await build({

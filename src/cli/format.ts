@@ -11,12 +11,17 @@ export const color = {
   green: (s: string) => (useColor ? `\x1b[32m${s}\x1b[39m` : s),
 };
 
+// eslint-disable-next-line no-control-regex -- matching the terminal's escape sequences is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
 const visible = (s: string) => s.replace(ANSI, '').length;
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat(widths[i] - visible(c))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c + ' '.repeat(widths[i] - visible(c)))
+      .join('  ')
+      .trimEnd();
   return [color.bold(line(header)), ...rows.map(line)].join('\n');
 }
 
@@ -27,5 +32,6 @@ export function when(ms: number | null): string {
 
 /** Terminal-safe text: control characters from user strings must not move the cursor or recolour the screen. */
 export function safe(s: string): string {
+  // eslint-disable-next-line no-control-regex -- these control characters are what must not reach the terminal
   return s.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, '?');
 }

@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(color.red(`lineage: ${err.message}`) + '\n');
       return 1;
     }
-    process.stderr.write(color.red(`lineage: ${(err as Error).stack ?? err}`) + '\n');
+    process.stderr.write(color.red(`lineage: ${(err as Error).stack ?? String(err)}`) + '\n');
     return 1;
   }
 }

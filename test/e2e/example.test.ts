@@ -145,7 +145,10 @@ test("the example's data: fingerprinted without log_dataset, profiled, and repor
   assert.match(diff.stdout, /rows 3,000 → 3,001 \(\+1\)/);
   const runs = JSON.parse(cli(['data', 'runs', 'data/houses.csv', '--json'], ws).stdout);
   assert.equal(runs.versions.length, 2);
-  assert.deepEqual(runs.versions.map((v: { runs: Array<{ id: string }> }) => v.runs.map((x) => x.id)), [[id2], [id]]);
+  assert.deepEqual(
+    runs.versions.map((v: { runs: Array<{ id: string }> }) => v.runs.map((x) => x.id)),
+    [[id2], [id]],
+  );
   // The fingerprints survive a rebuild of the index: they are kept on disk, not only in lineage.db.
   assert.equal(cli(['db', 'rebuild'], ws).status, 0);
   const again = JSON.parse(cli(['data', 'runs', 'data/houses.csv', '--json'], ws).stdout);

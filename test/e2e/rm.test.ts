@@ -14,7 +14,10 @@ function setup() {
   return { ws, ids, trash: path.join(dataHome, 'Trash'), env };
 }
 
-const listed = (ws: string, env: NodeJS.ProcessEnv) => JSON.parse(cli(['ls', '--json'], ws, env).stdout).map((r: { name: string }) => r.name).sort();
+const listed = (ws: string, env: NodeJS.ProcessEnv) =>
+  JSON.parse(cli(['ls', '--json'], ws, env).stdout)
+    .map((r: { name: string }) => r.name)
+    .sort();
 
 test('lineage rm moves runs by name and id prefix to the trash; ls and a rebuild no longer list them', () => {
   const { ws, ids, trash, env } = setup();

@@ -27,7 +27,10 @@ test('two CLIs recording runs at the same time: no run is lost from the saved da
   };
   await Promise.all([worker('a'), worker('b')]);
   // The file as saved, not re-synced: both writers' runs must be in it.
-  const rows = await queryDbFile(path.join(ws, '.lineage', 'lineage.db'), 'SELECT r.name, s.count FROM runs r JOIN metric_summaries s ON s.run_id = r.id ORDER BY r.name');
+  const rows = await queryDbFile(
+    path.join(ws, '.lineage', 'lineage.db'),
+    'SELECT r.name, s.count FROM runs r JOIN metric_summaries s ON s.run_id = r.id ORDER BY r.name',
+  );
   assert.deepEqual(
     rows.map((r) => r.name),
     ['a-0', 'a-1', 'a-2', 'a-3', 'b-0', 'b-1', 'b-2', 'b-3'],

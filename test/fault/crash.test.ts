@@ -77,16 +77,20 @@ test('kill -9 of the CLI right after the run ended (before or during its save): 
   const child = cliAsync(['run', 'quick.py'], ws);
   const runsDir = path.join(ws, '.lineage', 'runs');
   let second = '';
-  await waitFor(() => {
-    const ids = fs.readdirSync(runsDir).sort();
-    if (ids.length < 2) return false;
-    second = ids[1];
-    try {
-      return JSON.parse(fs.readFileSync(path.join(runsDir, second, 'run.json'), 'utf8')).status !== 'running';
-    } catch {
-      return false;
-    }
-  }, 30000, 'the second run to end');
+  await waitFor(
+    () => {
+      const ids = fs.readdirSync(runsDir).sort();
+      if (ids.length < 2) return false;
+      second = ids[1];
+      try {
+        return JSON.parse(fs.readFileSync(path.join(runsDir, second, 'run.json'), 'utf8')).status !== 'running';
+      } catch {
+        return false;
+      }
+    },
+    30000,
+    'the second run to end',
+  );
   child.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 50));
   // Whatever instant the kill landed at, the file on disk is a whole database (atomic rename), never torn.

@@ -59,7 +59,10 @@ export async function queryDbFile(dbFile: string, sql: string, params: (string |
 }
 
 export function countLines(file: string, pred: (line: string) => boolean): number {
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l && pred(l)).length;
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l && pred(l)).length;
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -7,7 +7,10 @@ function roundTrip(steps: number[], ts: number[], values: number[]) {
   const bytes = encodeChunk(p);
   const back = decodeChunk(bytes);
   assert.deepEqual([...back.steps], steps);
-  assert.deepEqual([...back.ts].map((t) => (Number.isNaN(t) ? 'nan' : t)), ts.map((t) => (Number.isNaN(t) ? 'nan' : t)));
+  assert.deepEqual(
+    [...back.ts].map((t) => (Number.isNaN(t) ? 'nan' : t)),
+    ts.map((t) => (Number.isNaN(t) ? 'nan' : t)),
+  );
   assert.deepEqual([...back.values].map(String), values.map(String));
   return bytes;
 }

@@ -3,15 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { downsampleMinMaxLast, downsampleSorted, f32Down, f32Up, Downsampled } from '../../src/core/compare/downsample';
-import {
-  clearSeriesCache,
-  messageBytes,
-  metricKeysOf,
-  runInfos,
-  seriesCacheStats,
-  seriesFor,
-  setSeriesCacheBudget,
-} from '../../src/core/compare/compareData';
+import { clearSeriesCache, messageBytes, metricKeysOf, runInfos, seriesCacheStats, seriesFor, setSeriesCacheBudget } from '../../src/core/compare/compareData';
 import { LineageWorkspace } from '../../src/core/workspace';
 import { readSeries, CHUNK_POINTS } from '../../src/core/metrics/seriesWriter';
 import { pointsPerSeries } from '../../src/core/compare/types';
@@ -55,7 +47,7 @@ function nextFloat32(f: number, dir: 1 | -1): number {
   if (f === 0) return dir * 1.401298464324817e-45;
   buf.setFloat32(0, f);
   const bits = buf.getUint32(0);
-  buf.setUint32(0, (f > 0) === (dir > 0) ? bits + 1 : bits - 1);
+  buf.setUint32(0, f > 0 === dir > 0 ? bits + 1 : bits - 1);
   return buf.getFloat32(0);
 }
 
@@ -74,8 +66,7 @@ function assertBound(got: number, want: number, side: 'min' | 'max', where: stri
   }
 }
 
-const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) =>
-  assert.deepEqual(Array.from(a, String), Array.from(b, String), what);
+const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => assert.deepEqual(Array.from(a, String), Array.from(b, String), what);
 
 function checkAgainstNaive(x: Float64Array, y: Float64Array, B: number, x0?: number, x1?: number, label = ''): Downsampled {
   const got = downsampleMinMaxLast(x, y, B, x0, x1);
@@ -120,10 +111,14 @@ test('downsample matches the naive definition on random data with NaN and ±Infi
     const kind = trial % 5;
     const x = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      if (kind === 0) x[i] = i; // steps
-      else if (kind === 1) x[i] = 1.7e12 + i * 97 + Math.floor(r() * 50); // wall clock ms, sorted
-      else if (kind === 2) x[i] = Math.floor(r() * 500) - 100; // unsorted, repeated x
-      else if (kind === 3) x[i] = r() < 0.1 ? NaN : r() < 0.02 ? Infinity : i * 0.37; // time axis with points lacking a time
+      if (kind === 0)
+        x[i] = i; // steps
+      else if (kind === 1)
+        x[i] = 1.7e12 + i * 97 + Math.floor(r() * 50); // wall clock ms, sorted
+      else if (kind === 2)
+        x[i] = Math.floor(r() * 500) - 100; // unsorted, repeated x
+      else if (kind === 3)
+        x[i] = r() < 0.1 ? NaN : r() < 0.02 ? Infinity : i * 0.37; // time axis with points lacking a time
       else x[i] = Math.floor(i / 3) * 2; // sorted with repeated x
     }
     const B = [1, 2, 7, 50, 200, 800, 2000][trial % 7];
@@ -206,7 +201,11 @@ test('exact passthrough: a short series (or a short range of a long one) comes b
   assert.equal(downsampleMinMaxLast(x, y, 99).exact, false);
   const r = downsampleMinMaxLast(x, y, 20, 105, 300);
   assert.equal(r.exact, true);
-  same(r.x, Array.from({ length: 20 }, (_, i) => 110 + i * 10), 'range x');
+  same(
+    r.x,
+    Array.from({ length: 20 }, (_, i) => 110 + i * 10),
+    'range x',
+  );
   assert.equal(r.y.buffer.byteLength, 20 * 8, 'exactly sized buffers (structured clone sends the whole buffer)');
   const empty = downsampleMinMaxLast(new Float64Array(0), new Float64Array(0), 10);
   assert.equal(empty.exact, true);
@@ -380,7 +379,11 @@ test('seriesFor on step, wall and relative axes, cold and cached, full and zoome
     for (const pass of ['cold', 'cached']) {
       if (pass === 'cold') clearSeriesCache();
       const all = seriesFor(lw.store, ids, 'loss', xAxis, 800);
-      assert.deepEqual(all.map((s) => s.runId), [b, a], 'selection order; runs without the metric left out');
+      assert.deepEqual(
+        all.map((s) => s.runId),
+        [b, a],
+        'selection order; runs without the metric left out',
+      );
       assert.ok(all.every((s) => s.metric === 'loss' && s.xAxis === xAxis));
       assertSeriesEqual(all[1], expectSeries(lw, a, xAxis, 800), `${xAxis} ${pass} a`);
       assert.equal(all[1].exact, false);
@@ -389,7 +392,11 @@ test('seriesFor on step, wall and relative axes, cold and cached, full and zoome
       if (xAxis === 'step') {
         assertSeriesEqual(all[0], expectSeries(lw, b, xAxis, 800), `${xAxis} ${pass} b`);
         assert.equal(all[0].exact, true);
-        same(all[0].x, Array.from({ length: 50 }, (_, i) => i * 10), 'b steps');
+        same(
+          all[0].x,
+          Array.from({ length: 50 }, (_, i) => i * 10),
+          'b steps',
+        );
       } else {
         assert.equal(all[0].x.length, 0, 'b has no timestamps: nothing to place on a time axis');
         assert.equal(all[0].total, 50);
@@ -577,7 +584,14 @@ test('the cache notices appended points, keeps its budget, and never evicts what
 test('runInfos: params, metric summaries with NaN/±Infinity as strings, colours by selection order', async () => {
   const { lw, a, b, c } = await fixture();
   const infos = runInfos(lw.store, [c, 'missing', a, b, a]);
-  assert.deepEqual(infos.map((r) => [r.name, r.color]), [['gamma', 0], ['alpha', 2], ['beta', 3]]);
+  assert.deepEqual(
+    infos.map((r) => [r.name, r.color]),
+    [
+      ['gamma', 0],
+      ['alpha', 2],
+      ['beta', 3],
+    ],
+  );
   const alpha = infos[1];
   assert.equal(alpha.experiment, 'exp');
   assert.equal(alpha.status, 'finished');

@@ -32,18 +32,26 @@ test('editing a dataset a run used is seen by the watcher and the run is reporte
   const { ws, lw, runId } = await workspaceWithRunUsing('a,b\n1,2\n');
   assert.deepEqual(watchedDatasetKeys(lw.store), ['data/houses.csv']);
   let calls = 0;
-  const seen = waitFor<string[]>((resolve) => {
-    const w = new DatasetWatcher({ workspace: ws, debounceMs: 100, onChange: (keys) => {
-      calls++;
-      resolve(keys);
-      void w.close();
-    } });
-    void w.setPaths(watchedDatasetKeys(lw.store)).then(() => {
-      // Several writes in a burst: one debounced report.
-      fs.appendFileSync(path.join(ws, 'data', 'houses.csv'), '3,4\n');
-      fs.appendFileSync(path.join(ws, 'data', 'houses.csv'), '5,6\n');
-    });
-  }, 10000, 'a change event');
+  const seen = waitFor<string[]>(
+    (resolve) => {
+      const w = new DatasetWatcher({
+        workspace: ws,
+        debounceMs: 100,
+        onChange: (keys) => {
+          calls++;
+          resolve(keys);
+          void w.close();
+        },
+      });
+      void w.setPaths(watchedDatasetKeys(lw.store)).then(() => {
+        // Several writes in a burst: one debounced report.
+        fs.appendFileSync(path.join(ws, 'data', 'houses.csv'), '3,4\n');
+        fs.appendFileSync(path.join(ws, 'data', 'houses.csv'), '5,6\n');
+      });
+    },
+    10000,
+    'a change event',
+  );
   assert.deepEqual(await seen, ['data/houses.csv']);
   await new Promise((r) => setTimeout(r, 250));
   assert.equal(calls, 1);
@@ -79,10 +87,14 @@ test('at the system watch limit (ENOSPC) the watcher says so once and falls back
     } catch {
       /* the one slot was already taken by another process */
     }
-    const changed = waitFor<string[]>((resolve) => {
-      w = new DatasetWatcher({ workspace: ws, debounceMs: 50, pollIntervalMs: 100, onChange: resolve, onNotice: (m) => notices.push(m) });
-      void w.setPaths(['data/houses.csv']);
-    }, 15000, 'a change seen by polling');
+    const changed = waitFor<string[]>(
+      (resolve) => {
+        w = new DatasetWatcher({ workspace: ws, debounceMs: 50, pollIntervalMs: 100, onChange: resolve, onNotice: (m) => notices.push(m) });
+        void w.setPaths(['data/houses.csv']);
+      },
+      15000,
+      'a change seen by polling',
+    );
     for (let i = 0; i < 100 && !w?.isPolling; i++) await new Promise((r) => setTimeout(r, 20));
     fs.writeFileSync(limitFile, original);
     assert.ok(w!.isPolling, 'fell back to polling');

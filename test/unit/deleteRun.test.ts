@@ -32,9 +32,15 @@ test('deleteRun moves the folder into a freedesktop trash with its .trashinfo, a
   assert.ok(fs.existsSync(path.join(trash, 'files', gone, 'events.jsonl')), 'kept in the trash with its events');
   const info = fs.readFileSync(path.join(trash, 'info', `${gone}.trashinfo`), 'utf8');
   assert.match(info, /^\[Trash Info\]\nPath=\/.*\/\.lineage\/runs\/[^/]+\nDeletionDate=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\n$/);
-  assert.deepEqual(listRuns(ws.store).map((r) => r.id), [keep]);
+  assert.deepEqual(
+    listRuns(ws.store).map((r) => r.id),
+    [keep],
+  );
   // The experiment it alone held is gone from the index too.
-  assert.deepEqual(ws.store.all<{ name: string }>('SELECT name FROM experiments ORDER BY name').map((e) => e.name), ['a']);
+  assert.deepEqual(
+    ws.store.all<{ name: string }>('SELECT name FROM experiments ORDER BY name').map((e) => e.name),
+    ['a'],
+  );
   await ws.save();
   ws.close();
   assert.deepEqual(await idsAfterRebuild(dir), [keep]);

@@ -4,8 +4,28 @@ import { FastMetricScanner, parseJsonNumber } from '../../src/core/events/fastMe
 import { parseEventLines, parseForIngest } from '../../src/core/events/parseEvents';
 
 test('the fast path reads exactly what JSON.parse reads, for every number spelling', () => {
-  const numbers = ['0', '-0', '1', '-17', '0.5', '3.141592653589793', '0.1', '0.30000000000000004', '123456789012345', '1234567890123456789',
-    '1e5', '1E-7', '-2.5e+3', '1e400', '-1e400', '5e-324', '0.000001', '999999999999999.9', '1.7976931348623157e308', '28410.123456'];
+  const numbers = [
+    '0',
+    '-0',
+    '1',
+    '-17',
+    '0.5',
+    '3.141592653589793',
+    '0.1',
+    '0.30000000000000004',
+    '123456789012345',
+    '1234567890123456789',
+    '1e5',
+    '1E-7',
+    '-2.5e+3',
+    '1e400',
+    '-1e400',
+    '5e-324',
+    '0.000001',
+    '999999999999999.9',
+    '1.7976931348623157e308',
+    '28410.123456',
+  ];
   for (const n of numbers) assert.equal(Object.is(parseJsonNumber(n, 0, n.length), JSON.parse(n)), true, n);
   for (const bad of ['01', '1.', '.5', '-', '1e', '+1', '1x', '0x10', 'NaN', '']) assert.ok(Number.isNaN(parseJsonNumber(bad, 0, bad.length)), bad);
 });
@@ -29,7 +49,10 @@ test('fast and general parsing give the same points, steps, times and warnings, 
   const fast = parseForIngest(text, 1, scanner);
   const general = parseEventLines(text, 1);
   assert.deepEqual(fast.warnings, general.warnings);
-  assert.deepEqual(fast.events, general.events.filter((e) => e.type !== 'metric'));
+  assert.deepEqual(
+    fast.events,
+    general.events.filter((e) => e.type !== 'metric'),
+  );
   const expected = new Map<string, { steps: number[]; ts: number[]; values: number[]; lines: number[] }>();
   general.events.forEach((e, i) => {
     if (e.type !== 'metric') return;

@@ -3,14 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineageWorkspace } from '../../src/core/workspace';
-import {
-  parseFilter,
-  describeFilter,
-  filterRuns,
-  filterQuery,
-  FilterSyntaxError,
-  FilterExpr,
-} from '../../src/core/runs/filter';
+import { parseFilter, describeFilter, filterRuns, filterQuery, FilterSyntaxError, FilterExpr } from '../../src/core/runs/filter';
 import { timeValue } from '../../src/core/runs/filterParser';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
 
@@ -42,8 +35,7 @@ test('fields: params, tags, metrics with aggregates, run attributes, key charact
   assert.deepEqual(field('params.`a\\`b\\\\c`'), { kind: 'param', key: 'a`b\\c' });
   assert.deepEqual(field('tags.note'), { kind: 'tag', key: 'note' });
   assert.deepEqual(field('metrics.val_rmse'), { kind: 'metric', key: 'val_rmse', agg: 'last' });
-  for (const agg of ['min', 'max', 'first', 'last', 'count'])
-    assert.deepEqual(field(`metrics.val/rmse.${agg}`), { kind: 'metric', key: 'val/rmse', agg });
+  for (const agg of ['min', 'max', 'first', 'last', 'count']) assert.deepEqual(field(`metrics.val/rmse.${agg}`), { kind: 'metric', key: 'val/rmse', agg });
   assert.deepEqual(field('metrics.a.b'), { kind: 'metric', key: 'a.b', agg: 'last' }, 'a dotted key that is no aggregate');
   assert.deepEqual(field('metrics.`acc.min`'), { kind: 'metric', key: 'acc.min', agg: 'last' });
   assert.deepEqual(field('metrics.`acc.min`.max'), { kind: 'metric', key: 'acc.min', agg: 'max' });
@@ -55,8 +47,7 @@ test('fields: params, tags, metrics with aggregates, run attributes, key charact
 test('operators, values and quoting', () => {
   assert.deepEqual(parseFilter('params.a = 1'), cmp('params.a', '=', num(1)));
   assert.deepEqual(parseFilter('params.a == 1'), cmp('params.a', '=', num(1)));
-  for (const op of ['!=', '<', '<=', '>', '>=', '~', '!~'])
-    assert.deepEqual(parseFilter(`params.a${op}"x"`), cmp('params.a', op, str('x')), op);
+  for (const op of ['!=', '<', '<=', '>', '>=', '~', '!~']) assert.deepEqual(parseFilter(`params.a${op}"x"`), cmp('params.a', op, str('x')), op);
   assert.deepEqual(parseFilter('metrics.lr < 1e-3'), cmp('metrics.lr', '<', num(0.001, '1e-3')));
   assert.deepEqual(parseFilter('metrics.lr >= -2.5'), cmp('metrics.lr', '>=', num(-2.5, '-2.5')));
   assert.deepEqual(parseFilter('metrics.lr>-.5'), cmp('metrics.lr', '>', num(-0.5, '-.5')));
@@ -258,7 +249,13 @@ function writeRun(ws: string, i: number, spec: RunSpec): string {
   for (const [key, value] of Object.entries(spec.params ?? {})) events.push(JSON.stringify({ type: 'param', key, value }));
   for (const [key, value] of Object.entries(spec.tags ?? {})) events.push(JSON.stringify({ type: 'tag', key, value }));
   for (const [key, values] of Object.entries(spec.metrics ?? {})) values.forEach((v, step) => events.push(metricLine(key, v, step)));
-  const dir = makeRunFolder(ws, { id, name: spec.name, experiment: spec.experiment ?? 'house', status: spec.running ? 'running' : spec.status ?? 'finished', events });
+  const dir = makeRunFolder(ws, {
+    id,
+    name: spec.name,
+    experiment: spec.experiment ?? 'house',
+    status: spec.running ? 'running' : (spec.status ?? 'finished'),
+    events,
+  });
   const runJson = path.join(dir, 'run.json');
   const record = JSON.parse(fs.readFileSync(runJson, 'utf8'));
   record.startedAt = new Date(BASE + i * HOUR).toISOString();

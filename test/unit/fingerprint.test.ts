@@ -38,7 +38,10 @@ test('fixed fingerprints: a file is exactly what sha256sum prints; a folder hash
   assert.equal(folder.kind, 'folder');
   assert.equal(folder.sha256, FOLDER, 'ignored .git and __pycache__, stable order');
   assert.equal(folder.fileCount, 3);
-  assert.deepEqual(folder.files!.map((x) => x.rel), ['a.csv', 'empty.bin', 'nested/b.txt']);
+  assert.deepEqual(
+    folder.files!.map((x) => x.rel),
+    ['a.csv', 'empty.bin', 'nested/b.txt'],
+  );
 });
 
 test('one changed byte anywhere in a large file, and a renamed or added file, change the fingerprint', async () => {
@@ -130,7 +133,10 @@ test('unreadable files, broken symlinks and symlink loops give clear messages an
   assert.match(text, /\ba is a symlink loop; skipped/);
   assert.match(text, /dangling is a broken symlink; skipped/);
   assert.match(text, /mem\.bin.*(cannot be read|Input\/output error|EIO)/);
-  assert.deepEqual(fp.files!.filter((f) => f.sha256).map((f) => f.rel), ['ok.txt']);
+  assert.deepEqual(
+    fp.files!.filter((f) => f.sha256).map((f) => f.rel),
+    ['ok.txt'],
+  );
   assert.equal(fp.files!.find((f) => f.rel === 'mem.bin')?.sha256, null, 'an unreadable file is part of the manifest, marked');
   await assert.rejects(fingerprint(path.join(data, 'a')), /symlink loop/);
   assert.equal((await fingerprint(path.join(dir, 'nope'))).kind, 'missing');

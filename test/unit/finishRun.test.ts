@@ -27,13 +27,19 @@ test('finishRun indexes the run, fingerprints its datasets and saves the index t
   assert.equal(run.id, id);
   assert.equal(run.status, 'finished');
   assert.deepEqual(run.datasets, [{ path: 'data/houses.csv', role: 'train' }]);
-  assert.ok(progress.some((m) => m.includes('data/houses.csv')), progress.join('\n'));
+  assert.ok(
+    progress.some((m) => m.includes('data/houses.csv')),
+    progress.join('\n'),
+  );
   assert.deepEqual(warnings, []);
   assert.equal(keyMetricsText(run.metrics), 'val_rmse 0.25');
 
   // Saved: a fresh open that does not sync still knows the run and its fingerprint.
   const again = await LineageWorkspace.open(dir, { sync: false });
-  assert.deepEqual(listRuns(again.store).map((r) => r.id), [id]);
+  assert.deepEqual(
+    listRuns(again.store).map((r) => r.id),
+    [id],
+  );
   const hashed = again.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM datasets WHERE fingerprint IS NOT NULL');
   again.close();
   assert.ok(hashed && hashed.n >= 1);

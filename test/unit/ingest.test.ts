@@ -48,10 +48,17 @@ test('series longer than a chunk, appended in uneven pieces, read back exactly w
   const s = readSeries(lw.store, id, 'acc');
   assert.equal(s.values.length, total);
   assert.deepEqual([...s.values].map(String), expected.map(String));
-  assert.deepEqual([...s.steps], expected.map((_, k) => k), 'default steps count up per key');
+  assert.deepEqual(
+    [...s.steps],
+    expected.map((_, k) => k),
+    'default steps count up per key',
+  );
   assert.equal(s.ts[10], (1795756323.5 + 10) * 1000);
   const chunks = lw.store.all<{ n: number }>('SELECT n FROM metric_chunks WHERE run_id = ? ORDER BY seq', [id]);
-  assert.deepEqual(chunks.map((c) => c.n), [CHUNK_POINTS, CHUNK_POINTS, 123]);
+  assert.deepEqual(
+    chunks.map((c) => c.n),
+    [CHUNK_POINTS, CHUNK_POINTS, 123],
+  );
   const m = getRun(lw.store, id).metrics[0];
   const finite = expected.filter((v) => !Number.isNaN(v));
   assert.equal(m.count, total);

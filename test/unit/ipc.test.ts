@@ -37,7 +37,10 @@ test('ipc: the envelope numbers requests and routes each answer to its own calle
   ];
   assert.deepEqual(ids, [1, 2]);
   await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(answers, [['second', 30], ['first', 3]]);
+  assert.deepEqual(answers, [
+    ['second', 30],
+    ['first', 3],
+  ]);
   assert.deepEqual(
     wire.filter((m) => m.type === 'test/add/response').map((m) => m.id),
     [2, 1],

@@ -47,7 +47,10 @@ test('default names number the runs of the workspace, so they do not repeat', as
     // Something that is not a run in the runs folder does not count.
     if (i === 1) fs.writeFileSync(path.join(path.dirname(h.dir), '.DS_Store'), '');
   }
-  assert.deepEqual(names.map((n) => Number(/-(\d+)$/.exec(n)?.[1])), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    names.map((n) => Number(/-(\d+)$/.exec(n)?.[1])),
+    [1, 2, 3, 4, 5],
+  );
   assert.match(names[0], /^[a-z]+-[a-z]+-1$/);
   const named = await launchRun({ workspace: ws, command: ['bash', '-c', 'true'], name: 'baseline' });
   await named.done;
@@ -98,7 +101,13 @@ test('stop ends the whole process tree, including a grandchild in its own sessio
 
 test('git commit, branch and the uncommitted diff (with untracked files) are captured', async () => {
   const ws = tmpDir();
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ws, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).toString().trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: ws,
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    })
+      .toString()
+      .trim();
   git('init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(ws, 'train.py'), 'print("v1")\n');
   git('add', '.');
@@ -128,6 +137,9 @@ test('python runs record the interpreter and its installed packages without pip'
   const rec = readRecord(h.dir);
   assert.equal(rec.python.path, '/usr/bin/python3');
   assert.match(rec.python.version, /^3\.\d+\.\d+/);
-  assert.ok(rec.python.packages.some((p: { name: string }) => p.name.toLowerCase() === 'scikit-learn'), 'sklearn from apt is listed');
+  assert.ok(
+    rec.python.packages.some((p: { name: string }) => p.name.toLowerCase() === 'scikit-learn'),
+    'sklearn from apt is listed',
+  );
   assert.equal(rec.experiment, path.basename(ws));
 });

@@ -175,7 +175,13 @@ test('a long series is drawn from the coarse copy alone, every value inside its 
   const [wall] = seriesFor(lw.store, [ids.broken], 'loss', 'wall', 800);
   assertBands(wall, raw.ts, raw.values, 800, 'wall');
   const [rel] = seriesFor(lw.store, [ids.broken], 'loss', 'relative', 800);
-  assertBands(rel, raw.ts.map((t) => t - T0), raw.values, 800, 'relative');
+  assertBands(
+    rel,
+    raw.ts.map((t) => t - T0),
+    raw.values,
+    800,
+    'relative',
+  );
 
   // Zooms read points (a LOD bucket cut by the range's edge would drop points in view or draw some outside):
   // here that meets the garbage…
@@ -243,7 +249,11 @@ test('a live run appends: only its last chunks are read to send what is new', as
   lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ? AND seq < ?", [ids.intact, lastSeq]);
   const prev = lw.store.get<SummaryRow>("SELECT * FROM metric_summaries WHERE run_id = ? AND key = 'loss'", [ids.intact]);
   const more = 10_000;
-  const add = { steps: new Float64Array(more).map((_, i) => N + i), ts: new Float64Array(more).map((_, i) => T0 + (N + i) * 10), values: new Float64Array(more).fill(0.5) };
+  const add = {
+    steps: new Float64Array(more).map((_, i) => N + i),
+    ts: new Float64Array(more).map((_, i) => T0 + (N + i) * 10),
+    values: new Float64Array(more).fill(0.5),
+  };
   add.values[more - 1] = 7;
   appendSeries(lw.store, ids.intact, 'loss', add, prev);
   const [fresh] = seriesFor(lw.store, [ids.intact], 'loss', 'step', Number.MAX_SAFE_INTEGER, { x0: sentUpTo, x1: Infinity });
@@ -281,10 +291,18 @@ test('LiveFeed sends what is new, then the series reduced afresh once appends wo
   assert.equal(out.length, 1);
   assert.equal(out[0].replace, undefined);
   assert.equal(out[0].exact, true);
-  same(out[0].x, Array.from({ length: 150 }, (_, i) => 1000 + i), 'exactly the new steps');
+  same(
+    out[0].x,
+    Array.from({ length: 150 }, (_, i) => 1000 + i),
+    'exactly the new steps',
+  );
   log(40);
   out = feed.next(lw.store, [id], ['loss'], 'step');
-  same(out[0].x, Array.from({ length: 40 }, (_, i) => 1150 + i), 'then the next ones');
+  same(
+    out[0].x,
+    Array.from({ length: 40 }, (_, i) => 1150 + i),
+    'then the next ones',
+  );
   assert.deepEqual(feed.next(lw.store, [id], ['loss'], 'step'), [], 'each point once');
 
   // 200 + 150 + 40 held; 20 more would pass 2 × 200: the whole series comes reduced, the spike in its band.
@@ -364,7 +382,13 @@ test('LiveFeed keeps points logged at the x it last sent (per-batch values under
   let prev: SummaryRow | undefined;
   const log = (step: number, values: number[]) => {
     const n = values.length;
-    prev = appendSeries(lw.store, id, 'loss', { steps: new Float64Array(n).fill(step), ts: new Float64Array(n).fill(T0 + step), values: Float64Array.from(values) }, prev);
+    prev = appendSeries(
+      lw.store,
+      id,
+      'loss',
+      { steps: new Float64Array(n).fill(step), ts: new Float64Array(n).fill(T0 + step), values: Float64Array.from(values) },
+      prev,
+    );
   };
   log(0, [0.9, 0.8]);
   const feed = new LiveFeed(200);

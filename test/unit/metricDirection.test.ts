@@ -32,7 +32,13 @@ test('compareRuns marks the best value per metric direction and the rows that di
     run('a', { lr: 0.1, depth: 3 }, { val_mape: 0.2, val_r2: 0.8, lr: 1, perplexity: NaN }),
     run('b', { lr: 0.05, depth: 3 }, { val_mape: 0.1, val_r2: 0.9, lr: 2, perplexity: 12 }),
   ]);
-  assert.deepEqual(cmp.params.map((p) => [p.key, p.differs]), [['depth', false], ['lr', true]]);
+  assert.deepEqual(
+    cmp.params.map((p) => [p.key, p.differs]),
+    [
+      ['depth', false],
+      ['lr', true],
+    ],
+  );
   const byKey = Object.fromEntries(cmp.metrics.map((m) => [m.key, m]));
   assert.deepEqual([byKey.val_mape.direction, byKey.val_mape.best], ['min', 1]);
   assert.deepEqual([byKey.val_r2.direction, byKey.val_r2.best], ['max', 1]);

@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import { parseEventLines, safeRunPath } from '../../src/core/events/parseEvents';
 
 test('a clean batch parses in one go with line numbers', () => {
-  const text = ['{"type":"header","schema":1}', '{"type":"param","key":"lr","value":0.1}', '{"type":"metric","key":"loss","value":"NaN","step":3,"ts":1.5}'].join('\n') + '\n';
+  const text =
+    ['{"type":"header","schema":1}', '{"type":"param","key":"lr","value":0.1}', '{"type":"metric","key":"loss","value":"NaN","step":3,"ts":1.5}'].join('\n') +
+    '\n';
   const b = parseEventLines(text, 10);
   assert.equal(b.warnings.length, 0);
   assert.equal(b.events.length, 3);

@@ -85,9 +85,19 @@ test('RFC 4180: BOM, CRLF, quoted commas, doubled quotes, line breaks in quotes,
   );
   const name = col(p, 'name');
   assert.equal(name.missing, 1); // ""
-  assert.deepEqual(top(name).map(([v]) => v).sort(), ['Smith, John', 'plain', 'quoted "only"', 'Ünïcödé']);
+  assert.deepEqual(
+    top(name)
+      .map(([v]) => v)
+      .sort(),
+    ['Smith, John', 'plain', 'quoted "only"', 'Ünïcödé'],
+  );
   const note = col(p, 'note');
-  assert.deepEqual(top(note).map(([v]) => v).sort(), ['a,b,c', 'multi\nline\nnote', 'said "hi"', 'two\r\nlines']);
+  assert.deepEqual(
+    top(note)
+      .map(([v]) => v)
+      .sort(),
+    ['a,b,c', 'multi\nline\nnote', 'said "hi"', 'two\r\nlines'],
+  );
   const score = col(p, 'score');
   assert.equal(score.count, 4);
   assert.equal(score.missing, 1);
@@ -102,15 +112,27 @@ test('missing values: blanks, NA, NaN, null, None in any case; infinities counte
   assert.deepEqual([a.type, a.count, a.missing, a.min, a.max], ['integer', 3, 4, 1, 7]);
   const b = col(p, 'b');
   assert.deepEqual([b.type, b.count, b.missing], ['string', 3, 4]);
-  assert.deepEqual(top(b), [['x', 2], [' y ', 1]]); // raw text is kept for categories
+  assert.deepEqual(top(b), [
+    ['x', 2],
+    [' y ', 1],
+  ]); // raw text is kept for categories
   const c = col(p, 'c'); // 2.5, NaN, nan, None, blanks, -nan, 1e999
   assert.deepEqual([c.type, c.count, c.missing, c.nonFinite, c.min, c.max, c.mean], ['number', 2, 5, 1, 2.5, 2.5, 2.5]);
   assert.equal(c.std, undefined, 'one finite value: no sample std');
   const d = col(p, 'd'); // inf, -Infinity, 1, 2, INF, 3, nan
   assert.deepEqual([d.type, d.count, d.missing, d.nonFinite, d.min, d.max, d.mean, d.std], ['number', 6, 1, 3, 1, 3, 2, 1]);
-  assert.deepEqual(d.histogram!.counts.reduce((x, y) => x + y, 0), 3);
-  assert.deepEqual(top(d).slice(0, 2), [['Infinity', 2], ['-Infinity', 1]]);
-  assert.ok(p.warnings.some((w) => w.includes('"d": 3 infinite values')), p.warnings.join('\n'));
+  assert.deepEqual(
+    d.histogram!.counts.reduce((x, y) => x + y, 0),
+    3,
+  );
+  assert.deepEqual(top(d).slice(0, 2), [
+    ['Infinity', 2],
+    ['-Infinity', 1],
+  ]);
+  assert.ok(
+    p.warnings.some((w) => w.includes('"d": 3 infinite values')),
+    p.warnings.join('\n'),
+  );
 });
 
 test('type inference over all rows', T, async () => {
@@ -134,9 +156,18 @@ test('type inference over all rows', T, async () => {
   assert.deepEqual([date.minDatetime, date.maxDatetime], ['1999-12-31', '2024-02-29']);
   const dt = col(p, 'datetime'); // offsets are applied: 08:30:15.250+02:00 is 06:30:15.250Z
   assert.deepEqual([dt.minDatetime, dt.maxDatetime], ['2023-12-31T23:59:59.999999Z', '2024-03-05T23:59:59']);
-  assert.deepEqual(top(col(p, 'str')), [['apple', 3], ['banana', 1], ['cherry', 1]]);
+  assert.deepEqual(top(col(p, 'str')), [
+    ['apple', 3],
+    ['banana', 1],
+    ['cherry', 1],
+  ]);
   // in a mixed column numbers are counted by value: "3.0" is "3"
-  assert.deepEqual(top(col(p, 'mixed')), [['1', 1], ['3', 1], ['4', 1], ['two', 1]]);
+  assert.deepEqual(top(col(p, 'mixed')), [
+    ['1', 1],
+    ['3', 1],
+    ['4', 1],
+    ['two', 1],
+  ]);
   const empty = col(p, 'empty');
   assert.deepEqual([empty.count, empty.missing], [0, 5]);
 });
@@ -213,7 +244,10 @@ test('a record longer than the limit stops reading with a warning instead of eat
   const file = tmpFile('long.csv', lines.join('\n') + '\n');
   const p = await profile(file, { chunkSize: 256, maxRecordBytes: 4096 });
   assert.equal(p.rows, 1);
-  assert.ok(p.warnings.some((w) => /stopped reading at byte 8: a record longer than/.test(w)), p.warnings.join('\n'));
+  assert.ok(
+    p.warnings.some((w) => /stopped reading at byte 8: a record longer than/.test(w)),
+    p.warnings.join('\n'),
+  );
 });
 
 test('the same profile whatever the chunk size (records, quotes, CRLF and the BOM split across reads)', T, async () => {
@@ -233,7 +267,10 @@ test('not a table format: undefined; format option overrides the extension; prog
   assert.equal(await profileTable(txt), undefined);
   const calls: Array<[number, number]> = [];
   const p = await profile(txt, { format: 'tsv', chunkSize: 3, onProgress: (d, t) => calls.push([d, t]) });
-  assert.deepEqual(p.columns.map((c) => c.name), ['a', 'b']);
+  assert.deepEqual(
+    p.columns.map((c) => c.name),
+    ['a', 'b'],
+  );
   assert.ok(calls.length >= 3);
   assert.deepEqual(calls[calls.length - 1], [8, 8]);
   for (let i = 1; i < calls.length; i++) assert.ok(calls[i][0] >= calls[i - 1][0]);
@@ -251,7 +288,10 @@ test('huge and tiny values, long integers, mixed-sign zero', T, async () => {
   close(big.std, 1.7976931348623157e308, 'std of ±max, 0'); // sqrt(2 max² / 2): no overflow on the way
   const same = col(await profile(tmpFile('same.csv', 'x\n1e308\n1e308\n1e308\n')), 'x');
   assert.deepEqual([same.mean, same.std, same.quantiles!.p50], [1e308, 0, 1e308]);
-  assert.deepEqual(big.histogram!.counts.filter((c) => c > 0), [1, 1, 1]);
+  assert.deepEqual(
+    big.histogram!.counts.filter((c) => c > 0),
+    [1, 1, 1],
+  );
   assert.ok(big.histogram!.edges.every(Number.isFinite), big.histogram!.edges.join(' '));
   const long = col(p, 'long');
   assert.deepEqual([long.type, long.min, long.max], ['integer', Number('-98765432109876543210'), Number('12345678901234567890')]);
@@ -282,14 +322,20 @@ test('past the exact-value cap: sampled quantiles and histogram flagged, count/m
   const x = col(p, 'x');
   assert.equal(exact.quantilesApproximate, undefined);
   assert.equal(x.quantilesApproximate, true);
-  assert.ok(p.warnings.some((w) => w.includes('uniform sample')), p.warnings.join('\n'));
+  assert.ok(
+    p.warnings.some((w) => w.includes('uniform sample')),
+    p.warnings.join('\n'),
+  );
   assert.deepEqual([x.count, x.min, x.max], [exact.count, exact.min, exact.max]);
   close(x.mean, exact.mean!, 'mean', 1e-12);
   close(x.std, exact.std!, 'std', 1e-9);
   for (const k of ['p05', 'p25', 'p50', 'p75', 'p95'] as const) {
     assert.ok(Math.abs(x.quantiles![k] - exact.quantiles![k]) < 10000 * 0.05, `${k}: ${x.quantiles![k]} vs ${exact.quantiles![k]}`);
   }
-  assert.equal(x.histogram!.counts.reduce((a, b) => a + b, 0), 20000);
+  assert.equal(
+    x.histogram!.counts.reduce((a, b) => a + b, 0),
+    20000,
+  );
   assert.deepEqual(x.histogram!.edges, exact.histogram!.edges);
   assert.ok(Math.abs(x.distinct! - exact.distinct!) / exact.distinct! < 0.03);
 
@@ -298,11 +344,20 @@ test('past the exact-value cap: sampled quantiles and histogram flagged, count/m
   const seq = tmpFile('seq.csv', 'i\n' + Array.from({ length: n }, (_, i) => String(i)).join('\n') + '\n');
   const q = col(await profile(seq, { maxExactValues: 5000 }), 'i');
   assert.equal(q.quantilesApproximate, true);
-  for (const [k, f] of [['p05', 0.05], ['p25', 0.25], ['p50', 0.5], ['p75', 0.75], ['p95', 0.95]] as const) {
+  for (const [k, f] of [
+    ['p05', 0.05],
+    ['p25', 0.25],
+    ['p50', 0.5],
+    ['p75', 0.75],
+    ['p95', 0.95],
+  ] as const) {
     assert.ok(Math.abs(q.quantiles![k] - f * n) < 0.03 * n, `${k}: ${q.quantiles![k]} vs about ${f * n}`);
   }
   const counts = q.histogram!.counts;
-  assert.equal(counts.reduce((a, b) => a + b, 0), n);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    n,
+  );
   for (const c of counts) assert.ok(Math.abs(c - n / 20) < 0.25 * (n / 20), `histogram ${counts.join(' ')}`);
 });
 
@@ -346,7 +401,14 @@ test('numbers parse exactly like Number() (so like Python float), with kinds', T
   for (const s of ['nana', 'n', 'infinite', 'Nonesuch', 'truee', 'yes', '2024-13-01', '2023-02-29', '2024-01-01T25:00', '2024-1-01']) {
     assert.equal(kind(s), K_STRING, s);
   }
-  for (const s of ['2024-02-29', '2024-01-01T00:00', '2024-01-01 12:34:56', '2024-01-01T12:34:56.789Z', '2024-01-01T12:34:56+05:30', '2024-01-01T12:34:56-0800']) {
+  for (const s of [
+    '2024-02-29',
+    '2024-01-01T00:00',
+    '2024-01-01 12:34:56',
+    '2024-01-01T12:34:56.789Z',
+    '2024-01-01T12:34:56+05:30',
+    '2024-01-01T12:34:56-0800',
+  ]) {
     assert.equal(kind(s), K_DATE, s);
   }
   // instants: offsets applied, fractions kept

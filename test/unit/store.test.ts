@@ -109,7 +109,10 @@ test('rebuild recreates the same index from the folders', async () => {
   a.close();
   const { ws: b, report } = await LineageWorkspace.rebuild(ws);
   assert.equal(report.changed.length, 5);
-  assert.deepEqual(listRuns(b.store), before.map((r) => ({ ...r, durationMs: r.durationMs })));
+  assert.deepEqual(
+    listRuns(b.store),
+    before.map((r) => ({ ...r, durationMs: r.durationMs })),
+  );
   b.close();
 });
 
@@ -131,9 +134,13 @@ test('the writer lock serialises writers and takes over a lock left by a dead pr
   assert.ok(order.join() === 'a+,a-,b+,b-' || order.join() === 'b+,b-,a+,a-', order.join());
   fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 999, host: os.hostname(), at: Date.now() }));
   let ran = false;
-  await withWriterLock(lock, async () => {
-    ran = true;
-  }, 2000);
+  await withWriterLock(
+    lock,
+    async () => {
+      ran = true;
+    },
+    2000,
+  );
   assert.ok(ran);
   assert.ok(!fs.existsSync(lock));
 });

@@ -14,7 +14,7 @@ rmse, mae … lower; accuracy, r2, auc, f1 … higher).`;
 
 export async function compareCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { 'only-diff': 'bool', json: 'bool', workspace: 'string', help: 'bool' });
-  if (a.flags.help) return void console.log(COMPARE_HELP), 0;
+  if (a.flags.help) return (void console.log(COMPARE_HELP), 0);
   if (a.positional.length < 2) throw new UsageError('give at least two runs: lineage compare <run> <run>…');
   const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
   const runs = a.positional.map((ref) => getRun(ws.store, ref));
@@ -22,11 +22,17 @@ export async function compareCommand(argv: string[]): Promise<number> {
   ws.close();
   const cmp = compareRuns(runs);
   if (a.flags.json) {
-    process.stdout.write(JSON.stringify({
-      runs: runs.map((r) => ({ id: r.id, name: r.name })),
-      params: cmp.params,
-      metrics: cmp.metrics.map((m) => ({ ...m, values: m.values.map(jsonNumber) })),
-    }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          runs: runs.map((r) => ({ id: r.id, name: r.name })),
+          params: cmp.params,
+          metrics: cmp.metrics.map((m) => ({ ...m, values: m.values.map(jsonNumber) })),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   const onlyDiff = !!a.flags['only-diff'];

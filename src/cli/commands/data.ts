@@ -39,7 +39,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
         return await status(ws, args[0], json, !!a.flags.check);
       case 'diff':
         if (args.length !== 2) throw new UsageError('give two runs or fingerprints: lineage data diff <a> <b>');
-        return await diff(ws, args[0], args[1], json);
+        return diff(ws, args[0], args[1], json);
       case 'runs':
         if (args.length !== 1) throw new UsageError('give a dataset path: lineage data runs data/houses.csv');
         return runsOf(ws, args[0], json);
@@ -73,7 +73,14 @@ async function status(ws: LineageWorkspace, ref: string | undefined, json: boole
       JSON.stringify(
         {
           run: runId,
-          datasets: st.map((s) => ({ path: s.path, role: s.role, state: s.state, recorded: s.recorded?.sha256 ?? null, current: s.current?.sha256 ?? null, files: s.files })),
+          datasets: st.map((s) => ({
+            path: s.path,
+            role: s.role,
+            state: s.state,
+            recorded: s.recorded?.sha256 ?? null,
+            current: s.current?.sha256 ?? null,
+            files: s.files,
+          })),
         },
         null,
         2,
@@ -118,7 +125,7 @@ function side(ws: LineageWorkspace, ref: string): Side {
   return { label: `run ${runId}`, versions };
 }
 
-async function diff(ws: LineageWorkspace, refA: string, refB: string, json: boolean): Promise<number> {
+function diff(ws: LineageWorkspace, refA: string, refB: string, json: boolean): number {
   const a = side(ws, refA);
   const b = side(ws, refB);
   // Two single fingerprints are compared whatever their paths; runs are paired by dataset path.
@@ -136,8 +143,7 @@ async function diff(ws: LineageWorkspace, refA: string, refB: string, json: bool
     const ma = getManifest(ws.store, p.a.id);
     const mb = getManifest(ws.store, p.b.id);
     const files: FilesDiff = ma && mb ? diffManifests(ma, mb) : { added: [], removed: [], modified: [p.path], unchanged: 0 };
-    const tableDiff: TableDiff | undefined =
-      p.a.profile && p.b.profile ? diffProfiles(p.a.profile as TableProfile, p.b.profile as TableProfile) : undefined;
+    const tableDiff: TableDiff | undefined = p.a.profile && p.b.profile ? diffProfiles(p.a.profile as TableProfile, p.b.profile as TableProfile) : undefined;
     return { path: p.path, state: 'different', a: p.a.sha256, b: p.b.sha256, files, table: tableDiff };
   });
   if (json) {
@@ -151,7 +157,10 @@ async function diff(ws: LineageWorkspace, refA: string, refB: string, json: bool
     if ('files' in r && r.files && (r.files.added.length + r.files.removed.length > 0 || r.files.modified.length > 1)) printFiles(r.files, '  ');
     if ('table' in r && r.table) {
       const t = r.table;
-      if (t.rowsBefore !== t.rowsAfter) console.log(`  rows ${formatNumber(t.rowsBefore)} → ${formatNumber(t.rowsAfter)} (${t.rowsAfter > t.rowsBefore ? '+' : ''}${formatNumber(t.rowsAfter - t.rowsBefore)})`);
+      if (t.rowsBefore !== t.rowsAfter)
+        console.log(
+          `  rows ${formatNumber(t.rowsBefore)} → ${formatNumber(t.rowsAfter)} (${t.rowsAfter > t.rowsBefore ? '+' : ''}${formatNumber(t.rowsAfter - t.rowsBefore)})`,
+        );
       if (t.addedColumns.length) console.log(`  columns added: ${t.addedColumns.map(safe).join(', ')}`);
       if (t.removedColumns.length) console.log(`  columns removed: ${t.removedColumns.map(safe).join(', ')}`);
       for (const c of t.typeChanges) console.log(`  ${safe(c.column)}: type ${c.from} → ${c.to}`);
@@ -167,7 +176,22 @@ function runsOf(ws: LineageWorkspace, p: string, json: boolean): number {
   const key = datasetKey(ws.paths.workspace, path.resolve(process.cwd(), p));
   const uses = runsUsingDataset(ws.store, key);
   if (json) {
-    process.stdout.write(JSON.stringify({ path: key, versions: uses.map((u) => ({ sha256: u.version.sha256, size: u.version.size, files: u.version.fileCount, firstSeen: u.version.createdAt, runs: u.runs })) }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          path: key,
+          versions: uses.map((u) => ({
+            sha256: u.version.sha256,
+            size: u.version.size,
+            files: u.version.fileCount,
+            firstSeen: u.version.createdAt,
+            runs: u.runs,
+          })),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   if (uses.length === 0) {
@@ -176,7 +200,9 @@ function runsOf(ws: LineageWorkspace, p: string, json: boolean): number {
   }
   console.log(`${safe(key)}: ${uses.length} version(s)`);
   for (const u of uses) {
-    console.log(`\n  ${u.version.sha256?.slice(0, 16)}  ${bytes(u.version.size)}${u.version.kind === 'folder' ? `, ${u.version.fileCount} files` : ''}  first seen ${when(u.version.createdAt)}`);
+    console.log(
+      `\n  ${u.version.sha256?.slice(0, 16)}  ${bytes(u.version.size)}${u.version.kind === 'folder' ? `, ${u.version.fileCount} files` : ''}  first seen ${when(u.version.createdAt)}`,
+    );
     for (const r of u.runs) console.log(`    ${r.id}  ${safe(r.name)}  ${r.role}  ${r.status}`);
   }
   return 0;
@@ -216,13 +242,29 @@ async function fingerprintNow(ws: LineageWorkspace, p: string, json: boolean): P
   const fp = await fingerprint(abs, {
     cache,
     onProgress: (phase, done, total) => {
-      if (process.stderr.isTTY && Date.now() - started > 500) process.stderr.write(`\r${phase === 'scan' ? 'Scanning' : 'Hashing'}: ${done}${total ? '/' + total : ''} files `);
+      if (process.stderr.isTTY && Date.now() - started > 500)
+        process.stderr.write(`\r${phase === 'scan' ? 'Scanning' : 'Hashing'}: ${done}${total ? '/' + total : ''} files `);
     },
   });
   if (process.stderr.isTTY && Date.now() - started > 500) process.stderr.write('\n');
   const profile = fp.kind === 'file' ? await profileTable(abs) : undefined;
   if (json) {
-    process.stdout.write(JSON.stringify({ path: datasetKey(ws.paths.workspace, abs), kind: fp.kind, sha256: fp.sha256, size: fp.size, files: fp.fileCount, stats: fp.stats, warnings: fp.warnings, profile }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          path: datasetKey(ws.paths.workspace, abs),
+          kind: fp.kind,
+          sha256: fp.sha256,
+          size: fp.size,
+          files: fp.fileCount,
+          stats: fp.stats,
+          warnings: fp.warnings,
+          profile,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return fp.kind === 'missing' ? 1 : 0;
   }
   if (fp.kind === 'missing') {
@@ -230,7 +272,9 @@ async function fingerprintNow(ws: LineageWorkspace, p: string, json: boolean): P
     return 1;
   }
   console.log(`${fp.sha256}  ${safe(datasetKey(ws.paths.workspace, abs))}`);
-  console.log(color.dim(`${bytes(fp.size)}, ${fp.fileCount} file(s): ${fp.stats.hashed} read, ${fp.stats.cached} unchanged since last time, ${Date.now() - started} ms`));
+  console.log(
+    color.dim(`${bytes(fp.size)}, ${fp.fileCount} file(s): ${fp.stats.hashed} read, ${fp.stats.cached} unchanged since last time, ${Date.now() - started} ms`),
+  );
   for (const w of fp.warnings) process.stderr.write(color.yellow(`lineage: ${w}`) + '\n');
   if (profile) {
     console.log(`\n${formatNumber(profile.rows)} rows, ${profile.columns.length} columns`);
@@ -244,11 +288,13 @@ async function fingerprintNow(ws: LineageWorkspace, p: string, json: boolean): P
           formatNumber(c.min),
           formatNumber(c.mean),
           formatNumber(c.max),
-          (c.topValues ?? []).slice(0, 3).map((t) => `${safe(t.value)} (${t.count})`).join(', '),
+          (c.topValues ?? [])
+            .slice(0, 3)
+            .map((t) => `${safe(t.value)} (${t.count})`)
+            .join(', '),
         ]),
       ),
     );
   }
   return 0;
 }
-

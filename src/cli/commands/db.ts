@@ -10,7 +10,7 @@ a crash, a copy from another machine, or when the index looks wrong.`;
 
 export async function dbCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { workspace: 'string', help: 'bool' });
-  if (a.flags.help) return void console.log(DB_HELP), 0;
+  if (a.flags.help) return (void console.log(DB_HELP), 0);
   if (a.positional[0] !== 'rebuild') throw new UsageError('usage: lineage db rebuild');
   const started = Date.now();
   const { ws, report } = await LineageWorkspace.rebuild(workspaceDirFrom(a.flags.workspace), { onProgress: progressPrinter('Rebuilding') });
@@ -18,7 +18,9 @@ export async function dbCommand(argv: string[]): Promise<number> {
   const warnings = report.changed.reduce((n, r) => n + r.newWarnings.length, 0);
   const runs = ws.store.get<{ c: number }>('SELECT count(*) AS c FROM runs')!.c;
   ws.close();
-  console.log(`Rebuilt ${ws.paths.db} from ${runs} run folder(s): ${events} events${warnings ? `, ${warnings} bad line(s) skipped` : ''} in ${Date.now() - started} ms.`);
+  console.log(
+    `Rebuilt ${ws.paths.db} from ${runs} run folder(s): ${events} events${warnings ? `, ${warnings} bad line(s) skipped` : ''} in ${Date.now() - started} ms.`,
+  );
   for (const p of report.problems) process.stderr.write(color.yellow(`lineage: ${p}`) + '\n');
   return 0;
 }

@@ -12,7 +12,7 @@ Lists runs, newest first, with their status, duration and key metrics.`;
 
 export async function lsCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { experiment: 'string', status: 'string', limit: 'string', json: 'bool', workspace: 'string', help: 'bool' });
-  if (a.flags.help) return void console.log(LS_HELP), 0;
+  if (a.flags.help) return (void console.log(LS_HELP), 0);
   const status = a.flags.status as string | undefined;
   if (status !== undefined && !isRunStatus(status)) throw new UsageError(`--status must be running, finished, failed or killed, not "${status}"`);
   const limit = a.flags.limit === undefined ? (a.flags.json ? -1 : 50) : Number(a.flags.limit);
@@ -42,7 +42,9 @@ export async function lsCommand(argv: string[]): Promise<number> {
         statusText(r.status),
         when(r.startedAt),
         formatDuration(r.durationMs),
-        keyMetrics(r.metrics).map((m) => `${safe(m.key)}=${formatNumber(m.last)}`).join(' '),
+        keyMetrics(r.metrics)
+          .map((m) => `${safe(m.key)}=${formatNumber(m.last)}`)
+          .join(' '),
       ]),
     ),
   );

@@ -20,7 +20,7 @@ Asks before deleting when run in a terminal. Without one (a script) runs go to t
 
 export async function rmCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { yes: 'bool', permanent: 'bool', workspace: 'string', help: 'bool' });
-  if (a.flags.help) return void console.log(RM_HELP), 0;
+  if (a.flags.help) return (void console.log(RM_HELP), 0);
   if (a.positional.length === 0) throw new UsageError('give the runs to delete: lineage rm <run-id or name>…');
   const permanent = !!a.flags.permanent;
   const interactive = !!process.stdin.isTTY;

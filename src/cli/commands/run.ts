@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { launchRun, LaunchError } from '../../core/launcher/launch';
 import { LineageWorkspace } from '../../core/workspace';
@@ -50,7 +51,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  process.stderr.write(color.dim(`lineage: recording run ${handle.id} (${safe(handle.record.name)}) in ${path.relative(process.cwd(), handle.dir) || handle.dir}`) + '\n');
+  process.stderr.write(
+    color.dim(`lineage: recording run ${handle.id} (${safe(handle.record.name)}) in ${path.relative(process.cwd(), handle.dir) || handle.dir}`) + '\n',
+  );
 
   // Ctrl-C and termination reach the script's whole process tree, and the run is still recorded as killed.
   const onSignal = () => handle.stop();
@@ -80,7 +83,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     `lineage: run ${detail.id} ${status} in ${formatDuration(detail.durationMs)}${metrics ? ' · ' + metrics : ''}\n` +
       (detail.warnings.count ? color.yellow(`lineage: ${detail.warnings.count} event line(s) were skipped; \`lineage show ${detail.id}\` lists them.\n`) : '') +
       (detail.datasets.length ? color.dim(`lineage: data: ${detail.datasets.length} dataset(s) fingerprinted; lineage data of ${detail.id}`) + '\n' : '') +
-      color.dim(`lineage: details: lineage show ${detail.id}`) + '\n',
+      color.dim(`lineage: details: lineage show ${detail.id}`) +
+      '\n',
   );
   if (!result) return 2;
   if (result.signal) return 128 + (signalNumber(result.signal) ?? 15);
@@ -88,6 +92,6 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 function signalNumber(sig: string): number | undefined {
-  const n = (require('node:os') as typeof import('node:os')).constants.signals[sig as NodeJS.Signals];
+  const n = osConstants.signals[sig as NodeJS.Signals];
   return typeof n === 'number' ? n : undefined;
 }

@@ -12,7 +12,7 @@ any skipped event lines. <run> is an id, a unique id prefix, or a run name.`;
 
 export async function showCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { json: 'bool', packages: 'bool', workspace: 'string', help: 'bool' });
-  if (a.flags.help) return void console.log(SHOW_HELP), 0;
+  if (a.flags.help) return (void console.log(SHOW_HELP), 0);
   if (a.positional.length !== 1) throw new UsageError('give one run: lineage show <run-id or name>');
   const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
   const r = getRun(ws.store, a.positional[0]);
@@ -21,7 +21,18 @@ export async function showCommand(argv: string[]): Promise<number> {
   ws.close();
   if (a.flags.json) {
     const metrics = Object.fromEntries(
-      r.metrics.map((m) => [m.key, { last: jsonNumber(m.last), first: jsonNumber(m.first), min: jsonNumber(m.min), max: jsonNumber(m.max), count: m.count, lastStep: m.lastStep, nanCount: m.nanCount }]),
+      r.metrics.map((m) => [
+        m.key,
+        {
+          last: jsonNumber(m.last),
+          first: jsonNumber(m.first),
+          min: jsonNumber(m.min),
+          max: jsonNumber(m.max),
+          count: m.count,
+          lastStep: m.lastStep,
+          nanCount: m.nanCount,
+        },
+      ]),
     );
     process.stdout.write(JSON.stringify({ ...r, metrics, packages }, null, 2) + '\n');
     return 0;
@@ -32,14 +43,22 @@ export async function showCommand(argv: string[]): Promise<number> {
   lines.push(`  status      ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.signal ? ` (signal ${r.signal})` : ''}`);
   lines.push(`  started     ${when(r.startedAt)}   duration ${formatDuration(r.durationMs)}`);
   lines.push(`  command     ${safe(r.command.join(' '))}`);
-  if (r.git) lines.push(`  git         ${r.git.commit.slice(0, 12)} on ${safe(r.git.branch ?? '?')}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`);
+  if (r.git)
+    lines.push(
+      `  git         ${r.git.commit.slice(0, 12)} on ${safe(r.git.branch ?? '?')}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`,
+    );
   if (r.python) lines.push(`  python      ${safe(r.python.path)} ${r.python.version ?? ''} (${r.python.packages} packages)`);
   if (r.host) lines.push(`  host        ${safe(r.host)} · ${safe(r.os ?? '')}`);
   if (r.error) lines.push(color.red(`  error       ${safe(r.error.trim().split('\n').slice(-3).join('\n              '))}`));
   const params = Object.entries(r.params);
   if (params.length) {
     lines.push('', color.bold('Params'));
-    lines.push(table(['KEY', 'VALUE'], params.map(([k, v]) => [safe(k), safe(String(v))])).replace(/^/gm, '  '));
+    lines.push(
+      table(
+        ['KEY', 'VALUE'],
+        params.map(([k, v]) => [safe(k), safe(String(v))]),
+      ).replace(/^/gm, '  '),
+    );
   }
   if (r.metrics.length) {
     lines.push('', color.bold('Metrics'));
@@ -54,7 +73,10 @@ export async function showCommand(argv: string[]): Promise<number> {
   if (r.artifacts.length) {
     lines.push('', color.bold('Artifacts'));
     lines.push(
-      table(['PATH', 'KIND', 'SIZE'], r.artifacts.map((f) => [safe(f.path), f.kind + (f.flavor ? ` (${safe(f.flavor)})` : ''), f.size === null ? 'missing' : bytes(f.size)])).replace(/^/gm, '  '),
+      table(
+        ['PATH', 'KIND', 'SIZE'],
+        r.artifacts.map((f) => [safe(f.path), f.kind + (f.flavor ? ` (${safe(f.flavor)})` : ''), f.size === null ? 'missing' : bytes(f.size)]),
+      ).replace(/^/gm, '  '),
     );
   }
   if (r.datasets.length) lines.push('', color.bold('Datasets'), ...r.datasets.map((d) => `  ${d.role.padEnd(10)} ${safe(d.path)}`));
@@ -66,4 +88,3 @@ export async function showCommand(argv: string[]): Promise<number> {
   console.log(lines.join('\n'));
   return 0;
 }
-

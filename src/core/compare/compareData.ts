@@ -176,13 +176,7 @@ export function messageBytes(series: SeriesData[]): number {
 /** Field names, the axis, `exact`, `total` and the framing of five arrays, roughly. */
 const SERIES_OVERHEAD = 64;
 
-function toSeriesData(
-  runId: string,
-  metric: string,
-  xAxis: XAxis,
-  total: number,
-  d: Downsampled,
-): SeriesData {
+function toSeriesData(runId: string, metric: string, xAxis: XAxis, total: number, d: Downsampled): SeriesData {
   const s: SeriesData = { runId, metric, x: d.x, y: d.y, exact: d.exact, xAxis, total };
   if (d.min) s.min = d.min;
   if (d.max) s.max = d.max;
@@ -419,15 +413,7 @@ const SELECT_LOD = 'SELECT data FROM metric_lod WHERE run_id = ? AND key = ? ORD
  * LOD buckets wider than a chart bucket. Nothing is cached: the copy is ~10x smaller than the series, and
  * reading it is what a cold chart costs.
  */
-function reduceLod(
-  store: Store,
-  runId: string,
-  metric: string,
-  key: string,
-  st: ChunkStat,
-  xAxis: XAxis,
-  maxPoints: number,
-): Downsampled | null {
+function reduceLod(store: Store, runId: string, metric: string, key: string, st: ChunkStat, xAxis: XAxis, maxPoints: number): Downsampled | null {
   const chunks = readLod(store, runId, metric, st);
   const onSteps = xAxis === 'step';
   if (!chunks || !lodSorted(chunks, onSteps)) return null;

@@ -235,7 +235,15 @@ export function indexRange(xAt: (i: number) => number, n: number, x0?: number, x
  * data's own span) and calls `each(start, end)` per non-empty bucket, in order. Bucket ends are found by
  * galloping from the last bucket's size, then bisecting: a few probes a bucket instead of log2(n).
  */
-function forEachBucket(xAt: (i: number) => number, i0: number, i1: number, B: number, x0: number | undefined, x1: number | undefined, each: (start: number, end: number) => void): void {
+function forEachBucket(
+  xAt: (i: number) => number,
+  i0: number,
+  i1: number,
+  B: number,
+  x0: number | undefined,
+  x1: number | undefined,
+  each: (start: number, end: number) => void,
+): void {
   const a = x0 !== undefined && Number.isFinite(x0) ? x0 : xAt(i0);
   const b = x1 !== undefined && Number.isFinite(x1) ? x1 : xAt(i1 - 1);
   let scale = b > a ? B / (b - a) : 0;

@@ -13,7 +13,7 @@ export interface DatasetVersion {
   fileCount: number;
   mtimeMs: number;
   createdAt: number;
-  profile: unknown | null;
+  profile: unknown;
   warnings: string[];
 }
 
@@ -32,8 +32,7 @@ export function resolveDatasetPath(workspace: string, key: string): string {
 export function recordVersion(store: Store, key: string, fp: Fingerprint, profile?: unknown): number {
   const existing = store.get<{ id: number; profile: string | null }>('SELECT id, profile FROM datasets WHERE path = ? AND fingerprint IS ?', [key, fp.sha256]);
   if (existing) {
-    if (profile !== undefined && existing.profile === null)
-      store.run('UPDATE datasets SET profile = ? WHERE id = ?', [JSON.stringify(profile), existing.id]);
+    if (profile !== undefined && existing.profile === null) store.run('UPDATE datasets SET profile = ? WHERE id = ?', [JSON.stringify(profile), existing.id]);
     return existing.id;
   }
   const manifest = fp.files ? deflateRawSync(Buffer.from(JSON.stringify(fp.files.map((f) => [f.rel, f.size, f.sha256])))) : null;
@@ -79,8 +78,8 @@ function toVersion(r: Row): DatasetVersion {
     fileCount: r.file_count ?? 0,
     mtimeMs: r.mtime ?? 0,
     createdAt: r.created_at,
-    profile: r.profile ? JSON.parse(r.profile) : null,
-    warnings: r.warnings ? JSON.parse(r.warnings) : [],
+    profile: r.profile ? (JSON.parse(r.profile) as unknown) : null,
+    warnings: r.warnings ? (JSON.parse(r.warnings) as string[]) : [],
   };
 }
 
@@ -93,7 +92,10 @@ export function getVersion(store: Store, id: number): DatasetVersion | undefined
 export function findVersionBySha(store: Store, prefix: string): DatasetVersion[] {
   if (!/^[0-9a-f]{6,64}$/.test(prefix)) return [];
   return store
-    .all<Row>('SELECT id, path, kind, fingerprint, size, file_count, mtime, created_at, profile, warnings FROM datasets WHERE fingerprint LIKE ? ORDER BY created_at DESC', [prefix + '%'])
+    .all<Row>(
+      'SELECT id, path, kind, fingerprint, size, file_count, mtime, created_at, profile, warnings FROM datasets WHERE fingerprint LIKE ? ORDER BY created_at DESC',
+      [prefix + '%'],
+    )
     .map(toVersion);
 }
 
@@ -128,7 +130,10 @@ export interface VersionUse {
 /** Every run that used each version of a dataset, newest version first. */
 export function runsUsingDataset(store: Store, key: string): VersionUse[] {
   const versions = store
-    .all<Row>('SELECT id, path, kind, fingerprint, size, file_count, mtime, created_at, profile, warnings FROM datasets WHERE path = ? ORDER BY created_at DESC', [key])
+    .all<Row>(
+      'SELECT id, path, kind, fingerprint, size, file_count, mtime, created_at, profile, warnings FROM datasets WHERE path = ? ORDER BY created_at DESC',
+      [key],
+    )
     .map(toVersion);
   return versions.map((version) => ({
     version,
@@ -142,10 +147,9 @@ export function runsUsingDataset(store: Store, key: string): VersionUse[] {
 
 /** Each dataset path runs used or that was fingerprinted, with its number of versions, newest first. */
 export function listDatasets(store: Store, limit = 1000): Array<{ path: string; versions: number }> {
-  return store.all<{ path: string; versions: number }>(
-    'SELECT path, count(*) AS versions FROM datasets GROUP BY path ORDER BY max(created_at) DESC LIMIT ?',
-    [limit],
-  );
+  return store.all<{ path: string; versions: number }>('SELECT path, count(*) AS versions FROM datasets GROUP BY path ORDER BY max(created_at) DESC LIMIT ?', [
+    limit,
+  ]);
 }
 
 export interface VersionRow {

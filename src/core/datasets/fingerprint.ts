@@ -58,7 +58,7 @@ export async function fingerprint(target: string, opts: FingerprintOptions = {})
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')
       return { absPath, kind: 'missing', sha256: null, size: 0, fileCount: 0, mtimeMs: 0, warnings: [`${target} does not exist.`], stats };
-    if (code === 'ELOOP') throw new Error(`${target} is a symlink loop; point it at a real file or folder.`);
+    if (code === 'ELOOP') throw new Error(`${target} is a symlink loop; point it at a real file or folder.`, { cause: err });
     throw err;
   }
   const cache = opts.cache ?? new StatCache(undefined);
@@ -66,7 +66,14 @@ export async function fingerprint(target: string, opts: FingerprintOptions = {})
   try {
     if (!st.isDirectory()) {
       cache.load(absPath);
-      const [entry] = await hashEntries([{ abs: absPath, rel: path.basename(absPath), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino }], cache, pool, stats, warnings, opts);
+      const [entry] = await hashEntries(
+        [{ abs: absPath, rel: path.basename(absPath), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino }],
+        cache,
+        pool,
+        stats,
+        warnings,
+        opts,
+      );
       cache.flush();
       return { absPath, kind: 'file', sha256: entry.sha256, size: entry.size, fileCount: 1, mtimeMs: st.mtimeMs, warnings, stats };
     }
@@ -77,7 +84,16 @@ export async function fingerprint(target: string, opts: FingerprintOptions = {})
       // Nothing was added, removed, resized, touched or replaced: the last result still holds.
       stats.cached = known.fileCount;
       let files: FileEntry[] | undefined;
-      const result: Fingerprint = { absPath, kind: 'folder', sha256: known.sha256, size: known.size, fileCount: known.fileCount, mtimeMs: known.mtimeMs, warnings, stats };
+      const result: Fingerprint = {
+        absPath,
+        kind: 'folder',
+        sha256: known.sha256,
+        size: known.size,
+        fileCount: known.fileCount,
+        mtimeMs: known.mtimeMs,
+        warnings,
+        stats,
+      };
       Object.defineProperty(result, 'files', { enumerable: true, get: () => (files ??= known.files()) });
       return result;
     }
@@ -110,7 +126,7 @@ async function hashEntries(
   warnings: string[],
   opts: FingerprintOptions,
 ): Promise<FileEntry[]> {
-  const out: FileEntry[] = new Array(found.length);
+  const out = new Array<FileEntry>(found.length);
   const misses: number[] = [];
   for (let i = 0; i < found.length; i++) {
     const f = found[i];

@@ -41,7 +41,9 @@ export function hashFileSync(file: string, maxRetries = 3, buf: Buffer = Buffer.
         (!pathNow || (pathNow.ino === before.ino && pathNow.mtimeMs === before.mtimeMs));
       if (stable) return { sha256: hash.digest('hex'), size: before.size, mtimeMs: before.mtimeMs, ino: before.ino, retries: attempt };
       if (attempt >= maxRetries)
-        throw new FileChangedWhileHashingError(`${file} kept changing while it was being read (${attempt + 1} tries); fingerprint it again once the writer has finished.`);
+        throw new FileChangedWhileHashingError(
+          `${file} kept changing while it was being read (${attempt + 1} tries); fingerprint it again once the writer has finished.`,
+        );
     } finally {
       fs.closeSync(fd);
     }

@@ -71,7 +71,7 @@ export class HashPool {
       });
     }
     this.ensureWorkers();
-    const out: HashOutcome[] = new Array(files.length);
+    const out = new Array<HashOutcome>(files.length);
     const batch = Math.max(1, Math.min(256, Math.ceil(files.length / (this.size * 4))));
     let next = 0;
     let done = 0;

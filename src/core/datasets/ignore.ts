@@ -9,7 +9,12 @@ export const DEFAULT_IGNORE = ['.git', '.hg', '.svn', '__pycache__', LINEAGE_DIR
  */
 export function ignoreMatcher(patterns: string[] = DEFAULT_IGNORE): (name: string) => boolean {
   if (patterns.length === 0) return () => false;
-  const alts = patterns.map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'));
+  const alts = patterns.map((p) =>
+    p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]'),
+  );
   const re = new RegExp(`^(?:${alts.join('|')})$`);
   return (name) => re.test(name);
 }

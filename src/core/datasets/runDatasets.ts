@@ -28,7 +28,12 @@ export interface FingerprintedDataset {
  * Fingerprints every dataset a run recorded (explicitly or by automatic capture), profiles new table
  * versions, and writes the result next to the run so the index can always be rebuilt with it.
  */
-export async function fingerprintRunDatasets(store: Store, paths: LineagePaths, runId: string, opts: FingerprintRunOptions = {}): Promise<FingerprintedDataset[]> {
+export async function fingerprintRunDatasets(
+  store: Store,
+  paths: LineagePaths,
+  runId: string,
+  opts: FingerprintRunOptions = {},
+): Promise<FingerprintedDataset[]> {
   const rows = store.all<{ path: string; role: string; seen_size: number | null; seen_mtime_ms: number | null }>(
     'SELECT path, role, seen_size, seen_mtime_ms FROM run_datasets WHERE run_id = ? ORDER BY path, role',
     [runId],
@@ -44,8 +49,13 @@ export async function fingerprintRunDatasets(store: Store, paths: LineagePaths, 
       const fp = await fingerprint(resolveDatasetPath(paths.workspace, key), { cache, pool, ignore: opts.ignore });
       let note: string | undefined;
       if (fp.kind === 'missing') note = 'The file was gone when the run ended.';
-      else if (fp.kind === 'file' && r.seen_size !== null && r.seen_mtime_ms !== null &&
-        (fp.size !== r.seen_size || Math.abs(fp.mtimeMs - r.seen_mtime_ms) > 1) && r.role !== 'output')
+      else if (
+        fp.kind === 'file' &&
+        r.seen_size !== null &&
+        r.seen_mtime_ms !== null &&
+        (fp.size !== r.seen_size || Math.abs(fp.mtimeMs - r.seen_mtime_ms) > 1) &&
+        r.role !== 'output'
+      )
         note = 'The file changed while the run was using it; this fingerprint is of the version at the end of the run.';
       let profile: unknown;
       if (fp.kind === 'file' && fp.sha256 && tableFormatOf(fp.absPath) && fp.size <= AUTO_PROFILE_MAX_BYTES && !readVersionFile(paths, fp.sha256)) {
@@ -97,7 +107,16 @@ export function applyRunDatasets(store: Store, paths: LineagePaths, runId: strin
               warnings: v.warnings,
               stats: { hashed: 0, cached: 0, bytesHashed: 0, retried: 0 },
             }
-          : { absPath: l.path, kind: 'file', sha256: l.sha256, size: 0, fileCount: 1, mtimeMs: 0, warnings: ['fingerprint details file is missing'], stats: { hashed: 0, cached: 0, bytesHashed: 0, retried: 0 } };
+          : {
+              absPath: l.path,
+              kind: 'file',
+              sha256: l.sha256,
+              size: 0,
+              fileCount: 1,
+              mtimeMs: 0,
+              warnings: ['fingerprint details file is missing'],
+              stats: { hashed: 0, cached: 0, bytesHashed: 0, retried: 0 },
+            };
         datasetId = recordVersion(store, l.path, fp, v?.profile);
       }
       store.run(

@@ -56,10 +56,15 @@ export class StatCache {
 
   folder(path: string): CachedFolder | undefined {
     if (!this.store) return undefined;
-    const r = this.store.get<{ listing_digest: string; sha256: string; size: number; file_count: number; mtime_ms: number; manifest: Uint8Array; warnings: string | null }>(
-      'SELECT listing_digest, sha256, size, file_count, mtime_ms, manifest, warnings FROM folder_cache WHERE path = ?',
-      [path],
-    );
+    const r = this.store.get<{
+      listing_digest: string;
+      sha256: string;
+      size: number;
+      file_count: number;
+      mtime_ms: number;
+      manifest: Uint8Array;
+      warnings: string | null;
+    }>('SELECT listing_digest, sha256, size, file_count, mtime_ms, manifest, warnings FROM folder_cache WHERE path = ?', [path]);
     if (!r) return undefined;
     return {
       listingDigest: r.listing_digest,
@@ -67,9 +72,13 @@ export class StatCache {
       size: r.size,
       fileCount: r.file_count,
       mtimeMs: r.mtime_ms,
-      warnings: r.warnings ? JSON.parse(r.warnings) : [],
+      warnings: r.warnings ? (JSON.parse(r.warnings) as string[]) : [],
       files: () =>
-        (JSON.parse(inflateRawSync(r.manifest).toString('utf8')) as Array<[string, number, string | null]>).map(([rel, size, sha256]) => ({ rel, size, sha256 })),
+        (JSON.parse(inflateRawSync(r.manifest).toString('utf8')) as Array<[string, number, string | null]>).map(([rel, size, sha256]) => ({
+          rel,
+          size,
+          sha256,
+        })),
     };
   }
 

@@ -71,10 +71,16 @@ export class FastMetricScanner {
     p += AFTER_KEY.length;
     let value: number;
     if (text.charCodeAt(p) === 34) {
-      if (text.startsWith('"NaN"', p)) (value = NaN), (p += 5);
-      else if (text.startsWith('"Infinity"', p)) (value = Infinity), (p += 10);
-      else if (text.startsWith('"-Infinity"', p)) (value = -Infinity), (p += 11);
-      else return false;
+      if (text.startsWith('"NaN"', p)) {
+        value = NaN;
+        p += 5;
+      } else if (text.startsWith('"Infinity"', p)) {
+        value = Infinity;
+        p += 10;
+      } else if (text.startsWith('"-Infinity"', p)) {
+        value = -Infinity;
+        p += 11;
+      } else return false;
     } else {
       const e = text.indexOf(',', p);
       if (e < 0 || e >= end) return false;

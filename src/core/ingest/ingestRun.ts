@@ -92,11 +92,11 @@ export function prepareRun(store: Store, runDir: string): PreparedRun {
     runId,
     runDir,
     eventsFile,
-    offset: state!.events_offset,
+    offset: state.events_offset,
     size: eventsSize,
-    firstLine: state!.events_lines + 1,
+    firstLine: state.events_lines + 1,
     record,
-    prevStatus: state!.status,
+    prevStatus: state.status,
     result,
   };
 }
@@ -313,8 +313,7 @@ function upsertRun(store: Store, r: RunRecord, mtime: number | null, exists: boo
     store.run('UPDATE runs SET python = ?, python_version = ? WHERE id = ?', [r.python.path, r.python.version, r.id]);
     if (r.python.packages) {
       store.run('DELETE FROM packages WHERE run_id = ?', [r.id]);
-      for (const p of r.python.packages)
-        store.run('INSERT OR REPLACE INTO packages (run_id, name, version) VALUES (?, ?, ?)', [r.id, p.name, p.version]);
+      for (const p of r.python.packages) store.run('INSERT OR REPLACE INTO packages (run_id, name, version) VALUES (?, ?, ?)', [r.id, p.name, p.version]);
     }
   }
   if (r.error) store.run('UPDATE runs SET error = ? WHERE id = ?', [r.error, r.id]);
@@ -324,8 +323,7 @@ function upsertRun(store: Store, r: RunRecord, mtime: number | null, exists: boo
   ] as const) {
     if (!file) continue;
     const size = fileSize(path.join(store.paths.runs, r.id, file), -1);
-    if (size >= 0)
-      store.run('INSERT OR REPLACE INTO artifacts (run_id, path, kind, flavor, size) VALUES (?, ?, ?, NULL, ?)', [r.id, file, kind, size]);
+    if (size >= 0) store.run('INSERT OR REPLACE INTO artifacts (run_id, path, kind, flavor, size) VALUES (?, ?, ?, NULL, ?)', [r.id, file, kind, size]);
   }
 }
 

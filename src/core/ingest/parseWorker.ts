@@ -15,9 +15,7 @@ export interface ParseRequest {
   firstLine: number;
 }
 
-export type ParseReply =
-  | { id: number; slice: import('./ingestRun').ParsedSlice; last: false }
-  | { id: number; last: true; error?: string };
+export type ParseReply = { id: number; slice: import('./ingestRun').ParsedSlice; last: false } | { id: number; last: true; error?: string };
 
 parentPort?.on('message', (req: ParseRequest) => {
   try {
@@ -28,7 +26,7 @@ parentPort?.on('message', (req: ParseRequest) => {
       for (const [key, c] of slice.metrics) {
         const packed = { steps: Float64Array.from(c.steps), ts: Float64Array.from(c.ts), values: Float64Array.from(c.values), lines: [] as number[] };
         transfer.push(packed.steps.buffer, packed.ts.buffer, packed.values.buffer);
-        metrics.set(key, packed as unknown as MetricColumns);
+        metrics.set(key, packed);
       }
       parentPort!.postMessage({ id: req.id, slice: { ...slice, metrics }, last: false }, transfer);
     }

@@ -30,12 +30,10 @@ export async function captureGit(cwd: string, runDir: string): Promise<GitInfo |
     git(top, ['diff', 'HEAD', '--binary']),
     git(top, ['ls-files', '--others', '--exclude-standard', '-z']),
   ]);
-  const untracked = (untrackedOut ?? '')
-    .split('\0')
-    .filter((f) => f && !f.startsWith(`${LINEAGE_DIR}/`) && !f.includes(`/${LINEAGE_DIR}/`));
+  const untracked = (untrackedOut ?? '').split('\0').filter((f) => f && !f.startsWith(`${LINEAGE_DIR}/`) && !f.includes(`/${LINEAGE_DIR}/`));
   let text = diff ?? '';
   for (const f of untracked.slice(0, 200)) {
-    let size = Infinity;
+    let size: number;
     try {
       size = fs.statSync(path.join(top, f)).size;
     } catch {

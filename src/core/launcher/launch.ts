@@ -52,6 +52,7 @@ export class LaunchError extends Error {}
  * streams output to console.log and the caller, captures git and the interpreter while the script runs,
  * and writes the final status. The child gets its own process group so Stop can end the whole tree.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so a LaunchError rejects the promise instead of throwing at the call site
 export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   if (opts.command.length === 0) throw new LaunchError('Nothing to run: give a script or a command, e.g. `lineage run train.py --lr 0.1`.');
   const paths = lineagePaths(opts.workspace);
@@ -61,8 +62,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   const argv = opts.command[0].endsWith('.py') ? [python, ...opts.command] : [...opts.command];
   const isPython = argv[0] === python || /(^|\/)python[\d.]*$/.test(argv[0]);
   const script = argv.find((a, i) => i > 0 && a.endsWith('.py')) ?? argv[0];
-  if (script.endsWith('.py') && !fs.existsSync(path.resolve(cwd, script)))
-    throw new LaunchError(`The script ${script} does not exist (looked in ${cwd}).`);
+  if (script.endsWith('.py') && !fs.existsSync(path.resolve(cwd, script))) throw new LaunchError(`The script ${script} does not exist (looked in ${cwd}).`);
 
   const now = new Date();
   const id = newRunId(now);

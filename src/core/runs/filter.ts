@@ -36,25 +36,9 @@
  * - The empty filter matches every run.
  */
 import type { Store } from '../store/store';
-import {
-  parseFilter,
-  timeValue,
-  durationValue,
-  CompareOp,
-  FilterExpr,
-  FilterField,
-  FilterValue,
-} from './filterParser';
+import { parseFilter, timeValue, durationValue, CompareOp, FilterExpr, FilterField, FilterValue } from './filterParser';
 
-export {
-  parseFilter,
-  describeFilter,
-  describeField,
-  suggestField,
-  FilterSyntaxError,
-  METRIC_AGGS,
-  RUN_ATTRS,
-} from './filterParser';
+export { parseFilter, describeFilter, describeField, suggestField, FilterSyntaxError, METRIC_AGGS, RUN_ATTRS } from './filterParser';
 export type { FilterExpr, FilterField, FilterValue, CompareOp, MetricAgg, RunAttr } from './filterParser';
 
 export interface FilterOptions {

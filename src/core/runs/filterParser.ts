@@ -28,10 +28,7 @@ export type RunAttr = 'name' | 'status' | 'experiment' | 'id' | 'duration' | 'st
 export const RUN_ATTRS: readonly RunAttr[] = ['name', 'status', 'experiment', 'id', 'duration', 'started', 'git.branch', 'git.commit'];
 
 export type FilterField =
-  | { kind: 'param'; key: string }
-  | { kind: 'tag'; key: string }
-  | { kind: 'metric'; key: string; agg: MetricAgg }
-  | { kind: 'attr'; name: RunAttr };
+  { kind: 'param'; key: string } | { kind: 'tag'; key: string } | { kind: 'metric'; key: string; agg: MetricAgg } | { kind: 'attr'; name: RunAttr };
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~';
 
@@ -39,10 +36,7 @@ export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~';
  * A literal. `text` of a number is how it was written (used when the other side turns out not to be a
  * number and the comparison falls back to text). Quoted strings and bare words are both `string`.
  */
-export type FilterValue =
-  | { type: 'number'; value: number; text: string }
-  | { type: 'string'; value: string }
-  | { type: 'boolean'; value: boolean };
+export type FilterValue = { type: 'number'; value: number; text: string } | { type: 'string'; value: string } | { type: 'boolean'; value: boolean };
 
 export type FilterExpr =
   /** The empty filter: every run. */
@@ -277,8 +271,7 @@ class Parser {
     let out = '';
     let i = start + 1;
     for (;;) {
-      if (i >= this.src.length)
-        this.fail(start, this.src.length - start, `unterminated ${what} {at}: expected a closing ${q}`);
+      if (i >= this.src.length) this.fail(start, this.src.length - start, `unterminated ${what} {at}: expected a closing ${q}`);
       const ch = this.src[i];
       if (ch === q) break;
       if (ch === '\\') {
@@ -309,14 +302,20 @@ class Parser {
     const m = IDENT.exec(this.src);
     if (!m) {
       const c = this.src[start];
-      if (c === '"' || c === "'" || c === '`') this.fail(start, this.tokenLength(), `expected a field {at}: a condition starts with the field, e.g. params.model = "gbr"`);
+      if (c === '"' || c === "'" || c === '`')
+        this.fail(start, this.tokenLength(), `expected a field {at}: a condition starts with the field, e.g. params.model = "gbr"`);
       this.fail(start, this.tokenLength(), `expected a field {at}, such as ${FIELD_HELP}`);
     }
     const ident = m[0].toLowerCase();
     this.pos += m[0].length;
     const dotted = this.src[this.pos] === '.';
     if (ident === 'params' || ident === 'tags' || ident === 'metrics') {
-      if (!dotted) this.fail(start, this.pos - start, `expected "." and a key after "${m[0]}" {at}, e.g. ${ident}.${ident === 'metrics' ? 'val_rmse' : ident === 'tags' ? 'note' : 'lr'}`);
+      if (!dotted)
+        this.fail(
+          start,
+          this.pos - start,
+          `expected "." and a key after "${m[0]}" {at}, e.g. ${ident}.${ident === 'metrics' ? 'val_rmse' : ident === 'tags' ? 'note' : 'lr'}`,
+        );
       this.pos++;
       const keyStart = this.pos;
       let key: string;
@@ -335,7 +334,12 @@ class Parser {
       } else {
         KEY_RUN.lastIndex = this.pos;
         const k = KEY_RUN.exec(this.src);
-        if (!k) this.fail(this.pos, this.tokenLength(), `expected a key after "${this.src.slice(start, this.pos)}" {at} (backquote keys with other characters: ${ident}.\`my key\`)`);
+        if (!k)
+          this.fail(
+            this.pos,
+            this.tokenLength(),
+            `expected a key after "${this.src.slice(start, this.pos)}" {at} (backquote keys with other characters: ${ident}.\`my key\`)`,
+          );
         key = k[0];
         this.pos += key.length;
         if (ident === 'metrics') {
@@ -365,12 +369,7 @@ class Parser {
     KEY_RUN.lastIndex = start;
     const word = KEY_RUN.exec(this.src)![0];
     const suggestion = suggestField(word);
-    this.fail(
-      start,
-      word.length,
-      `unknown field "${word}" {at}` + (suggestion ? ` — did you mean ${suggestion}?` : `; fields are ${FIELD_HELP}`),
-      suggestion,
-    );
+    this.fail(start, word.length, `unknown field "${word}" {at}` + (suggestion ? ` — did you mean ${suggestion}?` : `; fields are ${FIELD_HELP}`), suggestion);
   }
 
   private ws(): void {

@@ -45,7 +45,9 @@ export async function finishRun(ws: LineageWorkspace, runId: string, hooks: Fini
     try {
       await ws.save();
     } catch (err) {
-      hooks.onWarning?.(`could not save the index (${(err as Error).message}). Your runs are safe in ${path.relative(ws.paths.workspace, ws.paths.runs) || ws.paths.runs}.`);
+      hooks.onWarning?.(
+        `could not save the index (${(err as Error).message}). Your runs are safe in ${path.relative(ws.paths.workspace, ws.paths.runs) || ws.paths.runs}.`,
+      );
     }
   }
   drainNotices();

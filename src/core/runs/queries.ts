@@ -63,7 +63,17 @@ export function listRuns(store: Store, opts: ListOptions = {}): RunSummary[] {
   try {
     stmt.bind(args);
     while (stmt.step()) {
-      const [id, name, experiment, status, started, ended, exit, note, starred] = stmt.get() as [string, string, string, RunStatus, number | null, number | null, number | null, string | null, number];
+      const [id, name, experiment, status, started, ended, exit, note, starred] = stmt.get() as [
+        string,
+        string,
+        string,
+        RunStatus,
+        number | null,
+        number | null,
+        number | null,
+        string | null,
+        number,
+      ];
       const r: RunSummary = {
         id,
         name,
@@ -92,7 +102,18 @@ export function listRuns(store: Store, opts: ListOptions = {}): RunSummary[] {
   try {
     if (runs.length <= 500) m.bind(runs.map((r) => r.id));
     while (m.step()) {
-      const [runId, key, count, last, nonFinite, first, min, max, lastStep, nan] = m.get() as [string, string, number, number | null, string | null, number | null, number | null, number | null, number | null, number];
+      const [runId, key, count, last, nonFinite, first, min, max, lastStep, nan] = m.get() as [
+        string,
+        string,
+        number,
+        number | null,
+        string | null,
+        number | null,
+        number | null,
+        number | null,
+        number | null,
+        number,
+      ];
       const r = byId.get(runId);
       if (!r) continue;
       r.metrics.push({ key, count, last: nonFinite !== null ? Number(nonFinite) : (last as number), first, min, max, lastStep, nanCount: nan });
@@ -147,7 +168,7 @@ export function getRun(store: Store, ref: string): RunDetail {
   const pkgCount = store.get<{ c: number }>('SELECT count(*) AS c FROM packages WHERE run_id = ?', [id])!.c;
   return {
     ...summary,
-    command: JSON.parse(String(r.command ?? '[]')),
+    command: JSON.parse(String(r.command ?? '[]')) as string[],
     cwd: r.cwd as string | null,
     createdBy: r.created_by as string | null,
     host: r.host as string | null,
@@ -208,10 +229,13 @@ export function runProcesses(store: Store, id: string): { pid: number | null; ch
 /** The newest runs whose command line names this script file, newest first. */
 export function recentRunsOfScript(store: Store, scriptPath: string, limit: number): string[] {
   // The command is stored as JSON: look for the path as JSON writes it, with LIKE's own characters escaped.
-  const needle = '%' + JSON.stringify(scriptPath).slice(1, -1).replace(/[%_\\]/g, '\\$&') + '%';
-  return store
-    .all<{ id: string }>(`SELECT id FROM runs WHERE command LIKE ? ESCAPE '\\' ORDER BY started_at DESC LIMIT ?`, [needle, limit])
-    .map((r) => r.id);
+  const needle =
+    '%' +
+    JSON.stringify(scriptPath)
+      .slice(1, -1)
+      .replace(/[%_\\]/g, '\\$&') +
+    '%';
+  return store.all<{ id: string }>(`SELECT id FROM runs WHERE command LIKE ? ESCAPE '\\' ORDER BY started_at DESC LIMIT ?`, [needle, limit]).map((r) => r.id);
 }
 
 export interface ModelArtifact {

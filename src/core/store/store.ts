@@ -82,8 +82,7 @@ export class Store {
       const store = new Store(paths, fresh, undefined, true);
       store.dirty = true;
       store.notices.push(
-        `The Lineage database was damaged (${(err as Error).message}). It was rebuilt from the run folders; ` +
-          `the damaged file was kept as ${aside}.`,
+        `The Lineage database was damaged (${(err as Error).message}). It was rebuilt from the run folders; ` + `the damaged file was kept as ${aside}.`,
       );
       return store;
     }
@@ -234,7 +233,7 @@ export class Store {
         this.dirty = true;
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOSPC' || code === 'EDQUOT')
-          throw new Error('the disk is full. Runs are safe in .lineage/runs; free some space and Lineage will save the index again.');
+          throw new Error('the disk is full. Runs are safe in .lineage/runs; free some space and Lineage will save the index again.', { cause: err });
         throw err;
       }
       this.stamp = statStamp(this.paths.db);

@@ -10,10 +10,50 @@ export function newRunId(now = new Date()): string {
 
 export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
 
-const ADJECTIVES = ['amber', 'brisk', 'calm', 'deft', 'eager', 'fair', 'grand', 'hazy', 'keen', 'lucid',
-  'mellow', 'nimble', 'proud', 'quiet', 'rapid', 'sharp', 'sunny', 'tidy', 'vivid', 'witty'];
-const NOUNS = ['birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', 'island', 'lagoon', 'meadow',
-  'orchid', 'pebble', 'quartz', 'river', 'summit', 'tundra', 'valley', 'willow', 'yarrow', 'zephyr'];
+const ADJECTIVES = [
+  'amber',
+  'brisk',
+  'calm',
+  'deft',
+  'eager',
+  'fair',
+  'grand',
+  'hazy',
+  'keen',
+  'lucid',
+  'mellow',
+  'nimble',
+  'proud',
+  'quiet',
+  'rapid',
+  'sharp',
+  'sunny',
+  'tidy',
+  'vivid',
+  'witty',
+];
+const NOUNS = [
+  'birch',
+  'cedar',
+  'delta',
+  'ember',
+  'fjord',
+  'grove',
+  'harbor',
+  'island',
+  'lagoon',
+  'meadow',
+  'orchid',
+  'pebble',
+  'quartz',
+  'river',
+  'summit',
+  'tundra',
+  'valley',
+  'willow',
+  'yarrow',
+  'zephyr',
+];
 
 /**
  * A memorable default name, like W&B's, so people can say "the brisk-harbor run". The number is the run's

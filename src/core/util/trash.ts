@@ -10,7 +10,8 @@ import * as path from 'node:path';
 export function systemTrashDir(): string | undefined {
   if (process.platform === 'win32') return undefined;
   if (process.platform === 'darwin') return path.join(os.homedir(), '.Trash');
-  const dataHome = process.env.XDG_DATA_HOME && path.isAbsolute(process.env.XDG_DATA_HOME) ? process.env.XDG_DATA_HOME : path.join(os.homedir(), '.local', 'share');
+  const dataHome =
+    process.env.XDG_DATA_HOME && path.isAbsolute(process.env.XDG_DATA_HOME) ? process.env.XDG_DATA_HOME : path.join(os.homedir(), '.local', 'share');
   return path.join(dataHome, 'Trash');
 }
 
@@ -71,7 +72,10 @@ function trashInfo(target: string): string {
  */
 export function trashWithDesktopTool(target: string): boolean {
   if (process.platform === 'win32' || process.platform === 'darwin') return false;
-  for (const [cmd, args] of [['gio', ['trash', '--', target]], ['trash-put', ['--', target]]] as const) {
+  for (const [cmd, args] of [
+    ['gio', ['trash', '--', target]],
+    ['trash-put', ['--', target]],
+  ] as const) {
     const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
     if (r.status === 0 && !fs.existsSync(target)) return true;
   }

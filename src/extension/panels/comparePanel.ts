@@ -106,7 +106,10 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
   private async export(m: CompareExportParams): Promise<{ path: string | null }> {
     const filters: Record<string, string[]> = { png: ['png'], svg: ['svg'], csv: ['csv'] };
     const target = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.joinPath(this.folder ? vscode.Uri.file(this.folder) : (vscode.workspace.workspaceFolders?.[0]?.uri ?? this.state.context.globalStorageUri), m.suggestedName),
+      defaultUri: vscode.Uri.joinPath(
+        this.folder ? vscode.Uri.file(this.folder) : (vscode.workspace.workspaceFolders?.[0]?.uri ?? this.state.context.globalStorageUri),
+        m.suggestedName,
+      ),
       filters: { [m.format.toUpperCase()]: filters[m.format] },
     });
     if (!target) return { path: null };
@@ -132,7 +135,12 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
     this.live ??= new LiveFeed(per);
     this.live.reset(series, per);
     const kind = vscode.window.activeColorTheme.kind;
-    const theme = kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight ? 'light' : kind === vscode.ColorThemeKind.HighContrast ? 'high-contrast' : 'dark';
+    const theme =
+      kind === vscode.ColorThemeKind.Light || kind === vscode.ColorThemeKind.HighContrastLight
+        ? 'light'
+        : kind === vscode.ColorThemeKind.HighContrast
+          ? 'high-contrast'
+          : 'dark';
     this.ipc.notify(CompareInit, { runs, metricKeys, settings: this.settings, series, theme, folder: ws.paths.workspace });
     this.panel.title = title(this.runIds);
     void this.prefetch().catch((err) => this.log(`reading series ahead: ${(err as Error).message}`));

@@ -95,11 +95,16 @@ export abstract class PanelHost<Ready extends Params> implements vscode.Disposab
   }
 
   /** Brings panels of this type back after a reload or restart, with the state their page saved. */
-  static registerSerializer<Saved>(state: Lineage, viewType: string, revive: (panel: vscode.WebviewPanel, saved: Saved | undefined) => void): vscode.Disposable {
+  static registerSerializer<Saved>(
+    state: Lineage,
+    viewType: string,
+    revive: (panel: vscode.WebviewPanel, saved: Saved | undefined) => void,
+  ): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(viewType, {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, saved: Saved | undefined) {
+      deserializeWebviewPanel(panel: vscode.WebviewPanel, saved: Saved | undefined) {
         panel.webview.options = PanelHost.options(state);
         revive(panel, saved);
+        return Promise.resolve();
       },
     });
   }

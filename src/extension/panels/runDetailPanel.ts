@@ -81,7 +81,10 @@ export class RunDetailPanel extends PanelHost<Ready> {
         // Paths come from the webview: never outside this run's folder.
         if (!target.startsWith(dir + path.sep)) return;
         if (action === 'openArtifact') await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(target));
-        else await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(target)).then(undefined, () => vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target)));
+        else
+          await vscode.commands
+            .executeCommand('revealFileInOS', vscode.Uri.file(target))
+            .then(undefined, () => vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target)));
         return;
       }
       case 'openConsole':

@@ -85,11 +85,7 @@ export function classifyCell(buf: Uint8Array, a: number, b: number): CellKind {
     return len === 4 && (buf[a + 1] | 0x20) === 114 && (buf[a + 2] | 0x20) === 117 && (buf[a + 3] | 0x20) === 101 ? K_BOOL : K_STRING;
   }
   if (l0 === 102 /* f */) {
-    return len === 5 &&
-      (buf[a + 1] | 0x20) === 97 &&
-      (buf[a + 2] | 0x20) === 108 &&
-      (buf[a + 3] | 0x20) === 115 &&
-      (buf[a + 4] | 0x20) === 101
+    return len === 5 && (buf[a + 1] | 0x20) === 97 && (buf[a + 2] | 0x20) === 108 && (buf[a + 3] | 0x20) === 115 && (buf[a + 4] | 0x20) === 101
       ? K_BOOL
       : K_STRING;
   }
@@ -111,7 +107,7 @@ export function isMissingToken(buf: Uint8Array, a: number, b: number): boolean {
   const c2 = buf[a + 2] | 0x20;
   if (len === 3) return c1 === 97 && c2 === 110; // nan
   const c3 = buf[a + 3] | 0x20;
-  return (c1 === 117 && c2 === 108 && c3 === 108) /* null */ || (c1 === 111 && c2 === 110 && c3 === 101) /* none */;
+  return (c1 === 117 && c2 === 108 && c3 === 108) /* null */ || (c1 === 111 && c2 === 110 && c3 === 101); /* none */
 }
 
 /** "inf" or "infinity", case-insensitive. */
@@ -121,11 +117,7 @@ function isInfWord(buf: Uint8Array, a: number, b: number): boolean {
   if ((buf[a] | 0x20) !== 105 || (buf[a + 1] | 0x20) !== 110 || (buf[a + 2] | 0x20) !== 102) return false;
   if (len === 3) return true;
   return (
-    (buf[a + 3] | 0x20) === 105 &&
-    (buf[a + 4] | 0x20) === 110 &&
-    (buf[a + 5] | 0x20) === 105 &&
-    (buf[a + 6] | 0x20) === 116 &&
-    (buf[a + 7] | 0x20) === 121
+    (buf[a + 3] | 0x20) === 105 && (buf[a + 4] | 0x20) === 110 && (buf[a + 5] | 0x20) === 105 && (buf[a + 6] | 0x20) === 116 && (buf[a + 7] | 0x20) === 121
   );
 }
 

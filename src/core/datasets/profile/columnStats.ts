@@ -319,10 +319,7 @@ export class ColumnStats {
     const nonFinite = this.posInf + this.negInf;
     if (nonFinite > 0) {
       p.nonFinite = nonFinite;
-      warn(
-        `column "${this.name}": ${nonFinite} infinite value${nonFinite === 1 ? '' : 's'} counted but left out of ` +
-          'min/max/mean/std/quantiles/histogram',
-      );
+      warn(`column "${this.name}": ${nonFinite} infinite value${nonFinite === 1 ? '' : 's'} counted but left out of ` + 'min/max/mean/std/quantiles/histogram');
     }
     const n = this.nKept;
     const vals = this.vals!;
@@ -362,7 +359,7 @@ export class ColumnStats {
     }
     const runs: Array<{ value: number; count: number }> = [];
     let distinct = 0;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const v = sorted![i];
       let j = i + 1;
       while (j < n && sorted![j] === v) j++;
@@ -431,4 +428,3 @@ export function limitsFor(columns: number): { keep: number; text: number } {
     text: Math.min(MAX_TEXT, Math.max(MIN_TEXT, Math.floor(TEXT_BUDGET / n))),
   };
 }
-

@@ -16,7 +16,7 @@
  * downsampleSorted: bucket ends by binary search, then a bare min/max scan. Anything else (unsorted x,
  * points without an x) takes the general two-pass path, where a bucket may be visited more than once.
  */
-import { f32Down, f32Up } from '../metrics/float32';
+import { bucketBand, f32Down, f32Up, type BucketBand } from '../metrics/float32';
 
 export { f32Down, f32Up };
 
@@ -170,17 +170,10 @@ export function downsampleSorted(xAt: (i: number) => number, n: number, y: Float
     return { x: ox, y: y.slice(i0, i1), exact: true };
   }
   const out = new BucketsOut(B);
+  const band: BucketBand = { min: NaN, max: NaN, last: NaN };
   forEachBucket(xAt, i0, i1, B, x0, x1, (i, end) => {
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (let j = i; j < end; j++) {
-      const v = y[j];
-      if (v < mn) mn = v; // NaN compares false both ways: ignored
-      if (v > mx) mx = v;
-    }
-    let j = end - 1;
-    while (j >= i && y[j] !== y[j]) j--;
-    out.push(xAt(end - 1), j >= i ? y[j] : NaN, mn > mx ? NaN : f32Down(mn), mn > mx ? NaN : f32Up(mx));
+    bucketBand(y, i, end, band);
+    out.push(xAt(end - 1), band.last, band.min, band.max);
   });
   return out.result();
 }

@@ -26,3 +26,31 @@ export function f32Up(v: number): number {
   else f32bits[0]--;
   return f32[0];
 }
+
+/** What a bucket of points is drawn as: the band's bottom and top (float32, rounded outward) and the line's value. */
+export interface BucketBand {
+  min: number;
+  max: number;
+  last: number;
+}
+
+/**
+ * The band and line of values[i0..i1), the same whether a chart bucket is made at write time (the coarse
+ * copy) or at read time (downsampling): NaN values are left out of the band, the line takes the last value
+ * that is not NaN, and an all-NaN bucket is NaN throughout. Written into `out`, no allocation per bucket.
+ */
+export function bucketBand(values: ArrayLike<number>, i0: number, i1: number, out: BucketBand): BucketBand {
+  let mn = Infinity;
+  let mx = -Infinity;
+  for (let i = i0; i < i1; i++) {
+    const v = values[i];
+    if (v < mn) mn = v; // NaN compares false both ways: ignored
+    if (v > mx) mx = v;
+  }
+  let j = i1 - 1;
+  while (j >= i0 && values[j] !== values[j]) j--;
+  out.last = j >= i0 ? values[j] : NaN;
+  out.min = mn > mx ? NaN : f32Down(mn);
+  out.max = mn > mx ? NaN : f32Up(mx);
+  return out;
+}

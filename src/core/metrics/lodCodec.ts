@@ -17,7 +17,7 @@
  *      f32[buckets] min · f32[buckets] max                  (NaN when the bucket holds only NaN)
  *      i32[buckets] ms offset of its last point from the first timestamp (when TS_I32)
  */
-import { f32Down, f32Up } from './float32';
+import { bucketBand, type BucketBand } from './float32';
 import type { SeriesPoints } from './chunkCodec';
 
 export const LOD_POINTS = 16;
@@ -102,24 +102,17 @@ export function encodeLod(p: SeriesPoints, from = 0, to = p.values.length): Uint
   const maxOff = o + 4 * nb;
   o += 8 * nb;
   const offOff = o;
+  const band: BucketBand = { min: NaN, max: NaN, last: NaN };
   for (let b = 0; b < nb; b++) {
     const i0 = from + b * LOD_POINTS;
     const i1 = Math.min(to, i0 + LOD_POINTS);
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (let i = i0; i < i1; i++) {
-      const v = values[i];
-      if (v < mn) mn = v; // NaN compares false both ways: ignored
-      if (v > mx) mx = v;
-    }
-    let j = i1 - 1;
-    while (j >= i0 && values[j] !== values[j]) j--;
-    dv.setFloat64(lastOff + 8 * b, j >= i0 ? values[j] : NaN, true);
+    bucketBand(values, i0, i1, band);
+    dv.setFloat64(lastOff + 8 * b, band.last, true);
     if (stepBytes) dv.setFloat64(stepOff + 8 * b, steps[i1 - 1], true);
     if (tsF64Bytes) dv.setFloat64(tsOff + 8 * b, ts[i1 - 1], true);
     if (tsI32Bytes) dv.setInt32(offOff + 4 * b, ts[i1 - 1] - firstTs, true);
-    dv.setFloat32(minOff + 4 * b, mn > mx ? NaN : f32Down(mn), true);
-    dv.setFloat32(maxOff + 4 * b, mn > mx ? NaN : f32Up(mx), true);
+    dv.setFloat32(minOff + 4 * b, band.min, true);
+    dv.setFloat32(maxOff + 4 * b, band.max, true);
   }
   return new Uint8Array(buf);
 }

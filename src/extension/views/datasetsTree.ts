@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import type { Lineage } from '../lineage';
 import { formatBytes as bytes, relativeTime } from '../../core/util/format';
 import { COMMANDS } from '../commands/ids';
 import { engine } from '../engine';
-import { folderItem, lineageFolders } from './folderLevel';
+import { folderItem, folderRoots, RunsRefreshedTree } from './folderLevel';
 
 type Node =
   | { kind: 'folder'; folder: string }
@@ -15,19 +14,7 @@ type Node =
  * Each dataset, its versions (fingerprints) newest first, and the runs that used them; changes marked.
  * Under a level per workspace folder when several have a `.lineage`.
  */
-export class DatasetsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<Node | undefined>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
-
-  constructor(private readonly lineage: Lineage) {
-    this.subscription = lineage.onDidChangeRuns(() => this.refresh());
-  }
-
-  refresh(): void {
-    this.emitter.fire(undefined);
-  }
-
+export class DatasetsTree extends RunsRefreshedTree<Node> implements vscode.TreeDataProvider<Node> {
   getTreeItem(n: Node): vscode.TreeItem {
     if (n.kind === 'folder') return folderItem(n.folder, 'ds');
     if (n.kind === 'dataset') {
@@ -63,11 +50,12 @@ export class DatasetsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (!n) {
-      const folders = lineageFolders(this.lineage);
-      if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
-      return folders.length ? this.datasets(folders[0]) : [];
-    }
+    if (!n)
+      return folderRoots<Node>(
+        this.lineage,
+        (folder) => ({ kind: 'folder', folder }),
+        (folder) => this.datasets(folder),
+      );
     if (n.kind === 'folder') return this.datasets(n.folder);
     const ws = await this.lineage.workspace(n.folder);
     const { datasetVersions, runsOfVersion } = await engine();
@@ -80,10 +68,5 @@ export class DatasetsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
     const ws = await this.lineage.workspace(folder);
     const { listDatasets } = await engine();
     return listDatasets(ws.store).map((d) => ({ kind: 'dataset', folder, path: d.path, versions: d.versions }));
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.emitter.dispose();
   }
 }

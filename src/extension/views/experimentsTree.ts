@@ -5,7 +5,7 @@ import { keyMetrics } from '../../core/runs/keyMetrics';
 import { formatNumber, relativeTime, formatDuration } from '../../core/util/format';
 import { COMMANDS, CONTEXT_KEYS } from '../commands/ids';
 import { engine } from '../engine';
-import { folderItem, lineageFolders } from './folderLevel';
+import { folderItem, folderRoots } from './folderLevel';
 
 /** Runs per page: enough to scroll, few enough that 10,000 runs open instantly. */
 export const PAGE = 200;
@@ -146,11 +146,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   }
 
   async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
-    if (!node) {
-      const folders = lineageFolders(this.lineage);
-      if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
-      return folders.length ? this.experiments(folders[0]) : [];
-    }
+    if (!node)
+      return folderRoots<ExperimentNode>(
+        this.lineage,
+        (folder) => ({ kind: 'folder', folder }),
+        (folder) => this.experiments(folder),
+      );
     if (node.kind === 'folder') return this.experiments(node.folder);
     if (node.kind !== 'experiment') return [];
     const folder = node.folder;

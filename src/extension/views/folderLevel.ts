@@ -20,3 +20,33 @@ export function folderItem(folder: string, view: string): vscode.TreeItem {
   item.contextValue = 'folder';
   return item;
 }
+
+/** A view's top level: its items for the one folder, or a row per folder when there are several. */
+export async function folderRoots<N>(lineage: Lineage, folderNode: (folder: string) => N, itemsOf: (folder: string) => Promise<N[]>): Promise<N[]> {
+  const folders = lineageFolders(lineage);
+  if (folders.length > 1) return folders.map(folderNode);
+  return folders.length ? itemsOf(folders[0]) : [];
+}
+
+/**
+ * A tree that shows the whole index again whenever runs change (datasets, models): its change event and
+ * the subscription it owns, disposed together.
+ */
+export abstract class RunsRefreshedTree<N> implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<N | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(protected readonly lineage: Lineage) {
+    this.subscription = lineage.onDidChangeRuns(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,29 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Lineage } from '../lineage';
 import type { ModelArtifact } from '../../core/runs/queries';
 import { formatBytes as bytes } from '../../core/util/format';
 import { lineagePaths, runDir } from '../../core/util/lineagePaths';
 import { COMMANDS } from '../commands/ids';
 import { engine } from '../engine';
-import { folderItem, lineageFolders } from './folderLevel';
+import { folderItem, folderRoots, RunsRefreshedTree } from './folderLevel';
 
 type Node = { kind: 'folder'; folder: string } | ({ kind: 'model'; folder: string } & ModelArtifact);
 
 /** Models the runs logged, newest run first; under a level per workspace folder when several have a `.lineage`. */
-export class ModelsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<undefined>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
-
-  constructor(private readonly lineage: Lineage) {
-    this.subscription = lineage.onDidChangeRuns(() => this.refresh());
-  }
-
-  refresh(): void {
-    this.emitter.fire(undefined);
-  }
-
+export class ModelsTree extends RunsRefreshedTree<Node> implements vscode.TreeDataProvider<Node> {
   getTreeItem(m: Node): vscode.TreeItem {
     if (m.kind === 'folder') return folderItem(m.folder, 'models');
     const item = new vscode.TreeItem(`${m.name} · ${m.path.split('/').pop()}`, vscode.TreeItemCollapsibleState.None);
@@ -36,11 +23,12 @@ export class ModelsTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (!n) {
-      const folders = lineageFolders(this.lineage);
-      if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
-      return folders.length ? this.models(folders[0]) : [];
-    }
+    if (!n)
+      return folderRoots<Node>(
+        this.lineage,
+        (folder) => ({ kind: 'folder', folder }),
+        (folder) => this.models(folder),
+      );
     return n.kind === 'folder' ? this.models(n.folder) : [];
   }
 
@@ -48,10 +36,5 @@ export class ModelsTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     const ws = await this.lineage.workspace(folder);
     const { listModels } = await engine();
     return listModels(ws.store).map((m) => ({ kind: 'model', folder, ...m }));
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.emitter.dispose();
   }
 }

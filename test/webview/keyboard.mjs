@@ -4,6 +4,7 @@
 // Registered by run.mjs; run alone with `node test/webview/run.mjs keyboard`.
 import assert from 'node:assert/strict';
 import { importTs } from './tsModule.mjs';
+import { runAxe } from './axe.mjs';
 
 const { encode, loadFixture, openPanel, manyRunsInit, Compare } = await importTs('test/webview/lib.ts');
 const T = { settings: Compare.CompareSettingsChanged.type, openRun: Compare.CompareOpenRun.type };
@@ -28,7 +29,9 @@ async function tabTo(page, predicate, arg, max = 60) {
 
 /** Waits for a settings message for which `check` (a predicate source over `s`) holds. */
 const settingsPosted = (p, check) =>
-  p.page.waitForFunction(([t, src]) => window.__posted.some((m) => m.type === t && new Function('s', `return ${src}`)(m.settings)), [T.settings, check], { timeout: 10_000 });
+  p.page.waitForFunction(([t, src]) => window.__posted.some((m) => m.type === t && new Function('s', `return ${src}`)(m.settings)), [T.settings, check], {
+    timeout: 10_000,
+  });
 
 /** The focused node as Chromium's accessibility tree has it: role and computed name. */
 async function focusedAx(cdp) {
@@ -96,7 +99,7 @@ export default function register(test) {
           col: Number(a.getAttribute('aria-colindex')),
           inView: b.top >= (row ? head.bottom : w.top) - 0.5 && b.bottom <= w.bottom + 0.5 && b.left >= w.left - 0.5 && b.right <= w.right + 0.5,
           clearOfName: a.classList.contains('dt-name') || b.left >= name.right - 0.5,
-          outline: getComputedStyle(a).outlineStyle,
+          outline: `${getComputedStyle(a).outlineStyle} ${getComputedStyle(a).outlineColor}`,
         };
       });
     await page.keyboard.press('ArrowDown');
@@ -110,7 +113,7 @@ export default function register(test) {
     assert.equal(w.index, 499);
     assert.equal(w.col, 53);
     assert.ok(w.inView && w.clearOfName, 'the last cell, in view');
-    assert.notEqual(w.outline, 'none', 'a focus ring');
+    assert.equal(w.outline, 'solid rgb(0, 120, 212)', 'a focus ring in --vscode-focusBorder');
     await page.keyboard.press('Home');
     w = await where();
     assert.equal(w.col, 1);
@@ -129,12 +132,17 @@ export default function register(test) {
     await page.waitForSelector('.dt-row:not([hidden])');
     await tabTo(page, () => !!document.activeElement?.closest('.dt-wrap'));
     // Along the header to "loss · final".
-    for (let i = 0; i < 30 && (await page.evaluate(() => document.activeElement.querySelector('.dt-label')?.textContent)) !== 'loss · final'; i++) await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < 30 && (await page.evaluate(() => document.activeElement.querySelector('.dt-label')?.textContent)) !== 'loss · final'; i++)
+      await page.keyboard.press('ArrowRight');
     assert.equal(await page.evaluate(() => document.activeElement.querySelector('.dt-label')?.textContent), 'loss · final');
     await page.keyboard.press('Enter');
     await settingsPosted(p, "s.sort?.column === 'metric:loss:last' && !s.sort.descending");
     await page.waitForFunction(() => document.activeElement?.getAttribute('aria-sort') === 'ascending');
-    assert.equal(await page.evaluate(() => document.activeElement.querySelector('.dt-label').textContent), 'loss · final', 'focus on the sorted header, not <body>');
+    assert.equal(
+      await page.evaluate(() => document.activeElement.querySelector('.dt-label').textContent),
+      'loss · final',
+      'focus on the sorted header, not <body>',
+    );
     await page.keyboard.press(' ');
     await settingsPosted(p, "s.sort?.column === 'metric:loss:last' && s.sort.descending");
     await page.waitForFunction(() => document.activeElement?.getAttribute('aria-sort') === 'descending');
@@ -155,18 +163,40 @@ export default function register(test) {
     assert.equal(await page.evaluate(() => document.activeElement.dataset.run), 'r1');
     await page.keyboard.press(' ');
     await settingsPosted(p, "s.hiddenRuns.join() === 'r1'");
-    await page.waitForFunction(() => [...document.querySelectorAll('.chart-card .plot')].every((gd) => gd.data.filter((t) => t.meta.run === 'r1').every((t) => t.visible === 'legendonly')));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.chart-card .plot')].every((gd) => gd.data.filter((t) => t.meta.run === 'r1').every((t) => t.visible === 'legendonly')),
+    );
     assert.deepEqual((await p.state()).settings.hiddenRuns, ['r1']);
     assert.match(await page.$eval('.chart-card', (c) => document.getElementById(c.getAttribute('aria-describedby')).textContent), /mellow-lagoon-1 \(hidden\)/);
     await page.keyboard.press(' ');
     await settingsPosted(p, 's.hiddenRuns.length === 0');
+    await page.keyboard.press(' ');
+    await settingsPosted(p, "s.hiddenRuns.join() === 'r1'");
     await page.keyboard.press('Escape');
     assert.equal(await page.$eval('.run-picker', (d) => d.open), false);
-    assert.equal(await activeText(page), 'Runs (3 of 3 shown)');
+    assert.equal(await activeText(page), 'Runs (2 of 3 shown)');
+    // In the table the hidden run is said in words and struck through, not faded.
+    await page.keyboard.press('Shift+Tab');
+    while (!(await page.evaluate(() => document.activeElement?.matches('vscode-panel-tab')))) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('End');
+    await settingsPosted(p, "s.tab === 'table'");
+    await page.waitForSelector('.dt-row:not([hidden])');
+    const row = await page.evaluate(() => {
+      const r = [...document.querySelectorAll('.dt-row:not([hidden])')].find((e) => e.querySelector('.dt-name').textContent.startsWith('mellow-lagoon-1'));
+      return {
+        text: r.querySelector('.dt-name').textContent,
+        line: getComputedStyle(r.querySelector('.dt-name-text')).textDecorationLine,
+        opacity: getComputedStyle(r).opacity,
+      };
+    });
+    assert.deepEqual(row, { text: 'mellow-lagoon-1 (hidden)', line: 'line-through', opacity: '1' });
     await p.close();
   });
 
-  test('keyboard: every control changes by keyboard (metrics, x axis, smoothing, log y, tabs, scatter, parallel, bars, only-diff)', async ({ browser, server }) => {
+  test('keyboard: every control changes by keyboard (metrics, x axis, smoothing, log y, tabs, scatter, parallel, bars, only-diff)', async ({
+    browser,
+    server,
+  }) => {
     const p = await open(browser, server);
     const { page } = p;
     // Metric picker: open, uncheck the first metric.
@@ -176,7 +206,7 @@ export default function register(test) {
     await page.keyboard.press(' ');
     await settingsPosted(p, "s.metrics.join() === 'loss'");
     await page.keyboard.press(' ');
-    await settingsPosted(p, "s.metrics.length === 2");
+    await settingsPosted(p, 's.metrics.length === 2');
     await page.keyboard.press('Escape');
     // X axis: a combobox; ArrowDown picks the next option.
     await tabToSel(page, 'vscode-dropdown.x-axis');
@@ -204,7 +234,11 @@ export default function register(test) {
     await tabToSel(page, 'vscode-panel-tab');
     await page.keyboard.press('ArrowRight');
     await settingsPosted(p, "s.tab === 'scatter'");
-    for (const [cls, field] of [['scatter-x', 'x'], ['scatter-y', 'y'], ['scatter-color', 'color']]) {
+    for (const [cls, field] of [
+      ['scatter-x', 'x'],
+      ['scatter-y', 'y'],
+      ['scatter-color', 'color'],
+    ]) {
       await tabToSel(page, `vscode-dropdown.${cls}`);
       const before = await page.$eval(`vscode-dropdown.${cls}`, (d) => d.value);
       await page.keyboard.press('ArrowDown');
@@ -238,7 +272,11 @@ export default function register(test) {
     const { page } = p;
     const fig = await page.$eval('.chart-card', (c) => ({
       role: c.getAttribute('role'),
-      label: c.getAttribute('aria-labelledby').split(' ').map((id) => document.getElementById(id).textContent).join(''),
+      label: c
+        .getAttribute('aria-labelledby')
+        .split(' ')
+        .map((id) => document.getElementById(id).textContent)
+        .join(''),
       summary: document.getElementById(c.getAttribute('aria-describedby')).textContent,
     }));
     assert.equal(fig.role, 'figure');
@@ -262,6 +300,22 @@ export default function register(test) {
     // Pressing Tab once leaves the chart's toolbar.
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => !!document.activeElement?.closest('.chart-card:first-child .chart-tools')), false);
+    // The shown table passes axe too (headers, caption, contrast).
+    const bad = (await runAxe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad, []);
+    // The Bars chart's table: each run's final value, best first.
+    while (!(await page.evaluate(() => document.activeElement?.matches('vscode-panel-tab')))) await page.keyboard.press('Shift+Tab');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await settingsPosted(p, "s.tab === 'bars'");
+    await tabTo(page, () => !!document.activeElement?.closest('#view-bars .chart-tools'));
+    await page.keyboard.press('End');
+    assert.equal(await activeText(page), 'Show as table');
+    await page.keyboard.press(' ');
+    await page.waitForFunction(() => !document.querySelector('#view-bars table').hidden);
+    const bars = await page.$$eval('#view-bars table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    assert.equal(bars.length, 3);
+    assert.equal(bars[0][0], 'quiet-river-3');
+    assert.match(bars[0][1], /\(best\)$/);
     await p.close();
   });
 
@@ -308,8 +362,14 @@ export default function register(test) {
     assert.ok(stops.length <= 9, `${stops.length} Tab stops: ${list}`);
     assert.ok(stops.length >= 8, `${stops.length} Tab stops: ${list}`);
     for (const s of stops) assert.ok(s.name, `a name for every stop: ${list}`);
-    assert.ok(stops.some((s) => s.role === 'combobox' && s.name === 'X axis'), list);
-    assert.ok(stops.some((s) => s.role === 'slider' && s.name === 'Smoothing'), list);
+    assert.ok(
+      stops.some((s) => s.role === 'combobox' && s.name === 'X axis'),
+      list,
+    );
+    assert.ok(
+      stops.some((s) => s.role === 'slider' && s.name === 'Smoothing'),
+      list,
+    );
     await p.close();
   });
 }

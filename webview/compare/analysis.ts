@@ -72,7 +72,9 @@ export class AnalysisChart {
     const tools = el('div', { class: 'chart-tools', 'aria-label': `${KIND_NAME[kind]} actions` });
     if (kind !== 'parallel') {
       const reset = custom('vscode-button', { appearance: 'secondary', class: 'reset-zoom', title: 'Reset zoom (or double-click the chart)' }, 'Reset zoom');
-      reset.addEventListener('click', () => void (this.drawn && plotly().relayout(this.plot, { 'xaxis.autorange': true, 'yaxis.autorange': true })));
+      reset.addEventListener('click', () => {
+        if (this.drawn) void plotly().relayout(this.plot, { 'xaxis.autorange': true, 'yaxis.autorange': true });
+      });
       tools.append(reset);
     }
     const png = custom('vscode-button', { appearance: 'secondary', class: 'export-png', title: 'Export this chart as PNG' }, 'PNG');

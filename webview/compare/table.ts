@@ -164,6 +164,7 @@ export class DiffTable {
   private activeCol = 0;
   /** The element that has tabindex 0 now (the active cell when it is rendered). */
   private tabCell: HTMLElement | null = null;
+  private pointer = false;
 
   constructor(
     root: HTMLElement,
@@ -177,6 +178,11 @@ export class DiffTable {
     root.append(this.wrap);
     this.wrap.addEventListener('keydown', (e) => this.onKey(e));
     this.wrap.addEventListener('focusin', (e) => this.onFocusIn(e));
+    // A click on the grid's blank space focuses the grid itself: that must not scroll back to the active cell.
+    this.wrap.addEventListener('mousedown', () => {
+      this.pointer = true;
+      setTimeout(() => (this.pointer = false), 0);
+    });
     this.wrap.addEventListener('scroll', () => this.schedule(), { passive: true });
     new ResizeObserver(() => this.schedule()).observe(this.wrap);
     this.body.addEventListener('dblclick', (e) => {
@@ -255,7 +261,7 @@ export class DiffTable {
     const t = e.target as HTMLElement;
     if (t === this.wrap) {
       // Tabbing in while the active cell is scrolled away: bring it into view and focus it.
-      if (!e.relatedTarget || !this.wrap.contains(e.relatedTarget as Node)) this.moveTo(this.activeRow, this.activeCol);
+      if (!this.pointer && (!e.relatedTarget || !this.wrap.contains(e.relatedTarget as Node))) this.moveTo(this.activeRow, this.activeCol);
       return;
     }
     const cell = t.closest<HTMLElement>('.dt-cell');

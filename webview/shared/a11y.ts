@@ -36,7 +36,7 @@ export function rovingToolbar(toolbar: HTMLElement): { refresh(): void } {
   toolbar.addEventListener('keydown', (e) => {
     const list = items();
     if (!list.length) return;
-    let next = current;
+    let next: number;
     if (e.key === 'ArrowRight') next = (current + 1) % list.length;
     else if (e.key === 'ArrowLeft') next = (current - 1 + list.length) % list.length;
     else if (e.key === 'Home') next = 0;

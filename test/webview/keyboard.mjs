@@ -50,6 +50,7 @@ async function tabToSel(page, sel) {
 }
 
 export default function register(test) {
+  registerMore(test);
   test('keyboard: table is one Tab stop; arrows move, Enter on a row opens that run', async ({ browser, server }) => {
     const p = await open(browser, server, { tab: 'table' });
     const { page } = p;
@@ -336,6 +337,12 @@ export default function register(test) {
     await page.evaluate(() => window.Plotly.restyle(document.querySelector('.plot-parallel'), { 'dimensions[1].constraintrange': [[0.04, 0.07]] }, [0]));
     await page.waitForFunction(() => document.querySelector('input[aria-label="lr minimum"]').value === '0.04');
     assert.equal(await page.$eval('input[aria-label="lr maximum"]', (i) => i.value), '0.07');
+    // Both ranges survive a redraw (a theme change redraws the chart from scratch).
+    const themed = (await p.events('theme-applied')).length;
+    await page.evaluate(() => window.__setTheme('light'));
+    await p.waitEvents('theme-applied', themed + 1);
+    const dims = await page.evaluate(() => document.querySelector('.plot-parallel').data[0].dimensions.map((d) => d.constraintrange ?? null));
+    assert.deepEqual(dims, [null, [0.04, 0.07], null, [0.0698296, 0.08]]);
     await p.close();
   });
 
@@ -370,6 +377,33 @@ export default function register(test) {
       stops.some((s) => s.role === 'slider' && s.name === 'Smoothing'),
       list,
     );
+    await p.close();
+  });
+}
+
+/** More keyboard paths (registered by `register`). */
+function registerMore(test) {
+  test('keyboard: Reset zoom from a chart toolbar; focus rings in high contrast use the contrast border', async ({ browser, server }) => {
+    const p = await openPanel(browser, server, { theme: 'high-contrast' });
+    await p.init(loadFixture('basic-init.json'));
+    const { page } = p;
+    await p.clearPosted();
+    await page.evaluate(() => window.Plotly.relayout(document.querySelector('.plot'), { 'xaxis.range': [100, 300] }));
+    await page.waitForFunction((t) => window.__posted.some((m) => m.type === t), Compare.CompareZoom.type);
+    const [zoom] = await p.posted(Compare.CompareZoom.type);
+    const draws = (await p.events('chart-drawn')).length;
+    await p.send({ ...loadFixture('basic-range.json'), id: zoom.id });
+    await p.waitEvents('chart-drawn', draws + 1);
+    assert.match(await page.$eval('.chart-note', (e) => e.textContent), /zoomed/);
+    await tabTo(page, () => !!document.activeElement?.closest('.chart-card .chart-tools'));
+    assert.equal(await activeText(page), 'Reset zoom');
+    await page.keyboard.press('Enter');
+    await p.waitEvents('chart-drawn', draws + 2);
+    assert.doesNotMatch(await page.$eval('.chart-note', (e) => e.textContent), /zoomed/);
+    // The smoothing slider's focus ring: the high-contrast border colour (#f38518).
+    await page.keyboard.press('Shift+Tab');
+    while (!(await page.evaluate(() => document.activeElement?.matches('input.smoothing')))) await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement).outlineColor), 'rgb(243, 133, 24)');
     await p.close();
   });
 }

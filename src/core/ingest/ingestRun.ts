@@ -7,7 +7,7 @@ import { FastMetricScanner, MetricColumns } from '../events/fastMetrics';
 import { appendSeries, SummaryRow } from '../metrics/seriesWriter';
 import { readNewLines } from './readNewLines';
 import { readJsonIfExists, isProcessAlive } from '../util/fsx';
-import { RunRecord, RunStatus, isRunStatus } from '../runs/runRecord';
+import { RunRecord, RunStatus, isRunStatus, normalizeRecord } from '../runs/runRecord';
 import { datasetKey } from '../datasets/datasetIndex';
 import { applyRunDatasets } from '../datasets/runDatasets';
 import { applyUserEdits } from '../runs/userEdits';
@@ -78,13 +78,24 @@ export function prepareRun(store: Store, runDir: string): PreparedRun {
   }
   let record: RunRecord | undefined;
   if (!state || !recordStat || state.run_json_mtime !== recordStat.mtimeMs || state.status === 'running') {
+    let problems: string[] = [];
+    let raw: unknown;
     try {
-      record = recordStat ? readJsonIfExists<RunRecord>(runJson) : undefined;
+      raw = recordStat ? readJsonIfExists<unknown>(runJson) : undefined;
     } catch (err) {
       result.problem = `run.json is not valid JSON (${(err as Error).message})`;
+      problems = ['run.json is not valid JSON; the run was recovered from its events.'];
+    }
+    if (raw !== undefined) {
+      const normalized = normalizeRecord(raw, runId, () => reconstructRecord(runId, runDir, undefined));
+      record = normalized.record;
+      problems = normalized.problems;
+      if (!record) result.problem = problems[0].replace(/; .*$/, '');
+      else if (problems.length) result.problem = problems.join(' ');
     }
     record ??= reconstructRecord(runId, runDir, result.problem);
     upsertRun(store, record, recordStat?.mtimeMs ?? null, !!state);
+    replaceRecordWarnings(store, runId, problems);
     result.changed = true;
     state = readState(store, runId)!;
   }
@@ -325,6 +336,16 @@ function upsertRun(store: Store, r: RunRecord, mtime: number | null, exists: boo
     const size = fileSize(path.join(store.paths.runs, r.id, file), -1);
     if (size >= 0) store.run('INSERT OR REPLACE INTO artifacts (run_id, path, kind, flavor, size) VALUES (?, ?, ?, NULL, ?)', [r.id, file, kind, size]);
   }
+}
+
+/** Warnings about run.json itself (line 0, "run.json…"): replaced whenever run.json is read again. */
+function replaceRecordWarnings(store: Store, runId: string, problems: string[]): void {
+  const where = "run_id = ? AND line = 0 AND message LIKE 'run.json%'";
+  const old = store.get<{ c: number }>(`SELECT count(*) AS c FROM run_warnings WHERE ${where}`, [runId])!.c;
+  if (old === 0 && problems.length === 0) return;
+  store.run(`DELETE FROM run_warnings WHERE ${where}`, [runId]);
+  for (const p of problems) store.run('INSERT INTO run_warnings (run_id, line, message) VALUES (?, 0, ?)', [runId, p]);
+  store.run('UPDATE runs SET warnings_count = max(0, warnings_count - ? + ?) WHERE id = ?', [old, problems.length, runId]);
 }
 
 /** A folder without a readable run.json still holds events worth keeping: make a record from what is there. */

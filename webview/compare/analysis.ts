@@ -15,7 +15,7 @@ import type { Ctx } from './context';
 import { describeValues, fieldById, fieldsOf, valueOf, type Field } from './model';
 import { CHART_CONFIG, exportPlot } from './charts';
 import { plotly, type PlotDiv, type Trace } from '../shared/plotly';
-import { fillDataTable, rovingToolbar, uniqueId, type TableCell } from '../shared/a11y';
+import { fillDataTable, listSome, rovingToolbar, uniqueId, type TableCell } from '../shared/a11y';
 
 type Kind = 'parallel' | 'scatter' | 'bars';
 
@@ -355,7 +355,7 @@ export class AnalysisChart {
     }
     const text: Described = {
       label: `Scatter plot: ${fy.label} against ${fx.label}${fc ? `, coloured by ${fc.label}` : ''}`,
-      summary: `${kept.length} run${kept.length === 1 ? '' : 's'} with both values. ${kept.map((r) => `${r.name}: ${fx.label} ${fmt(valueOf(r, fx))}, ${fy.label} ${fmt(valueOf(r, fy))}`).join('; ')}.`,
+      summary: `${kept.length} run${kept.length === 1 ? '' : 's'} with both values. ${listSome(kept.map((r) => `${r.name}: ${fx.label} ${fmt(valueOf(r, fx))}, ${fy.label} ${fmt(valueOf(r, fy))}`))}.`,
       columns: ['Run', fx.label, fy.label, ...(fc ? [fc.label] : [])],
       rows: kept.map((r) => [r.name, fmt(valueOf(r, fx)), fmt(valueOf(r, fy)), ...(fc ? [fmt(valueOf(r, fc))] : [])]),
     };
@@ -403,7 +403,7 @@ export class AnalysisChart {
     const best = rows[rows.length - 1];
     const text: Described = {
       label: `Bar chart: final ${metric} per run${dir ? `, ${dir} is better` : ''}`,
-      summary: `${rows.length} run${rows.length === 1 ? '' : 's'}, best first. ${[...rows].reverse().map((x) => `${x.r.name}: ${fmt(x.v)}`).join('; ')}.${dir ? ` Best: ${best.r.name}.` : ''}`,
+      summary: `${rows.length} run${rows.length === 1 ? '' : 's'}, best first. ${listSome([...rows].reverse().map((x) => `${x.r.name}: ${fmt(x.v)}`))}.${dir ? ` Best: ${best.r.name}.` : ''}`,
       columns: ['Run', `${metric} (final)`],
       rows: [...rows].reverse().map((x) => [x.r.name, dir && x === best ? `${fmt(x.v)} (best)` : fmt(x.v)]),
     };

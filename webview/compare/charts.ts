@@ -19,7 +19,7 @@ import { fromWire, type Series } from './model';
 import { PLOT_CONFIG, plotly, type PlotDiv, type Trace } from '../shared/plotly';
 import { better, bestOf } from '../shared/best';
 import { parseNumber } from '../shared/format';
-import { fillDataTable, rovingToolbar, uniqueId, type TableCell } from '../shared/a11y';
+import { fillDataTable, listSome, rovingToolbar, uniqueId, type TableCell } from '../shared/a11y';
 
 /**
  * No plotly mode bar: its ~10 unnamed buttons per chart were Tab stops with faint focus rings. Each chart
@@ -439,7 +439,7 @@ export class CurveCharts {
     const best = bestValue === null ? undefined : rows.find((r) => !r.hidden && r.last === bestValue);
     const parts = rows.map((r) => `${r.name}${r.hidden ? ' (hidden)' : ''}: final ${fmt(r.last)}, min ${fmt(r.min)}, max ${fmt(r.max)}, ${fmt(r.points)} points`);
     const bestText = best ? ` Best final value (${dir} is better): ${best.name}, ${fmt(best.last)}.` : '';
-    setText(c.summary, rows.length ? `${c.metric}, ${rows.length} run${rows.length === 1 ? '' : 's'}. ${parts.join('; ')}.${bestText}` : `${c.metric}: no data.`);
+    setText(c.summary, rows.length ? `${c.metric}, ${rows.length} run${rows.length === 1 ? '' : 's'}. ${listSome(parts)}.${bestText}` : `${c.metric}: no data.`);
     if (c.table.hidden) return;
     const cells: TableCell[][] = rows.map((r) => [
       `${r.name}${r.hidden ? ' (hidden)' : ''}`,

@@ -51,6 +51,11 @@ export function rovingToolbar(toolbar: HTMLElement): { refresh(): void } {
   return { refresh };
 }
 
+/** At most `max` items of a spoken list, then how many more (the chart's table has them all). */
+export function listSome(items: string[], max = 20): string {
+  return items.length <= max ? items.join('; ') : `${items.slice(0, max).join('; ')}; and ${items.length - max} more (Show as table lists them all)`;
+}
+
 export type TableCell = string | { text: string; title?: string };
 
 /** A data table: caption, column headers (scope=col), and each row's first cell as its row header. */

@@ -6,10 +6,12 @@ export interface Settings {
   pythonPath: string;
   trainingScripts: string[];
   captureData: boolean;
+  maskSecrets: boolean;
 }
 
 export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
   pythonPath: '',
   trainingScripts: ['**/train*.py', '**/*_train.py'],
   captureData: true,
+  maskSecrets: true,
 });

@@ -43,11 +43,42 @@ def _param_json(value):
     return jstr(clip(value, "a param value"))
 
 
+# Values of params whose names look secret are recorded as MASK (issue 11 item 4): a name is split into
+# words at '-', '_', '.', spaces and camelCase humps, and one of the words must be in SECRET_WORDS, so
+# api_key, hf_token, dbPassword are secret and keyframes, monkey are not. src/core/launcher/secrets.ts has
+# the same rule for the command line the launcher records. Off with LINEAGE_MASK_SECRETS=0 (the
+# lineage.maskSecrets setting in the editor).
+MASK = "\u2022\u2022\u2022\u2022"
+SECRET_WORDS = frozenset((
+    "key", "token", "secret", "secrets", "password", "passwords", "passwd", "credential",
+    "credentials", "apikey", "apikeys", "accesskey", "secretkey", "privatekey", "authtoken", "accesstoken",
+    "apitoken"))
+_patterns = []  # compiled on first use: `import lineage` does not import re
+
+
+def secret_name(name):
+    """True when a param or option name looks like it holds a secret (see SECRET_WORDS)."""
+    if not _patterns:
+        import re
+        _patterns[:] = [re.compile(r"([a-z0-9])([A-Z])|([A-Z]+)([A-Z][a-z])"), re.compile(r"[^a-z0-9]+")]
+    _HUMP, _WORD_SEP = _patterns
+    text = _HUMP.sub(lambda m: "%s %s" % (m.group(1) or m.group(3), m.group(2) or m.group(4)), str(name))
+    return any(w in SECRET_WORDS for w in _WORD_SEP.split(text.lower()))
+
+
+def masking_secrets():
+    return os.environ.get("LINEAGE_MASK_SECRETS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def log_param(key, value):
-    """Records a hyper-parameter. str/int/float/bool/None are kept as they are, anything else as str()."""
+    """Records a hyper-parameter. str/int/float/bool/None are kept as they are, anything else as str().
+    The value of a param whose name looks secret (api_key, hf_token, db-password...) is recorded as
+    "\u2022\u2022\u2022\u2022" unless LINEAGE_MASK_SECRETS=0."""
     if _state.run_or_warn() is None:
         return
     key = check_key(key, "log_param")
+    if value is not None and not isinstance(value, bool) and secret_name(key) and masking_secrets():
+        value = MASK
     emit('{"type":"param","key":%s,"value":%s}\n' % (jstr(key), _param_json(value)))
 
 

@@ -11,6 +11,7 @@ import { captureGit } from './captureGit';
 import { capturePython } from './capturePython';
 import { signalTree } from './processTree';
 import { findSdkDir } from './sdkDir';
+import { maskSecretArgs } from './secrets';
 
 export interface LaunchOptions {
   workspace: string;
@@ -75,7 +76,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     experiment: opts.experiment || defaultExperiment(opts.workspace, cwd, script),
     status: 'running',
     startedAt: now.toISOString(),
-    command: argv,
+    command: maskSecretArgs(argv, { ...process.env, ...opts.env }), // the script still gets argv as given
     cwd,
     createdBy: opts.createdBy ?? 'cli',
     host: os.hostname(),

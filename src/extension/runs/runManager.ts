@@ -71,7 +71,10 @@ export class RunManager implements vscode.Disposable {
         name: opts.name,
         experiment: opts.experiment,
         createdBy: 'vscode',
-        env: setting('captureData', resource) ? {} : { LINEAGE_CAPTURE_DATA: '0' },
+        env: {
+          ...(setting('captureData', resource) ? {} : { LINEAGE_CAPTURE_DATA: '0' }),
+          ...(setting('maskSecrets', resource) ? {} : { LINEAGE_MASK_SECRETS: '0' }),
+        },
         onOutput: (text) => term.write(text),
       });
     } catch (err) {

@@ -4,7 +4,8 @@
 //      the multi-root suite (out/test/suite/multiRoot.js) in a window on a .code-workspace of two folders;
 //   2. a UI pass as a new user (test/vscode/ui/newUser.mjs): code lens run, the Lineage view, filter, rerun
 //      with a changed parameter from the tree's context menu, stop from the status bar, screenshot; then the
-//      Compare panel (test/vscode/ui/compare.mjs): 50 runs from the tree, live updates, a spike at every zoom.
+//      Compare panel (test/vscode/ui/compare.mjs): 50 runs from the tree, live updates, a spike at every zoom;
+//      then the keyboard-only pass (test/vscode/ui/keyboard.mjs): activity bar, tree, Compare, run detail.
 // Expects `node scripts/build.mjs` to have run (dist/extension.js). Prints `N passed, N failed` per phase and
 // exits non-zero on any failure. code-server and Chromium are always stopped at the end.
 import { spawn, execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import * as util from 'node:util';
 import { helpers, openPage, runSteps } from '../../test/vscode/ui/harness.mjs';
 import { newUserSteps } from '../../test/vscode/ui/newUser.mjs';
 import { compareSteps } from '../../test/vscode/ui/compare.mjs';
+import { keyboardSteps } from '../../test/vscode/ui/keyboard.mjs';
 
 const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
 const CODE_SERVER = path.join(ROOT, '.code-server', 'node_modules', '.bin', 'code-server');
@@ -427,9 +429,16 @@ async function uiPhase(tmp) {
   try {
     const page = await openPage(context, consoleLog);
     const h = helpers(page, ws);
+    // LINEAGE_VSCODE_UI=keyboard runs only the keyboard pass (it then opens the workbench itself) while working on it.
+    const keyboardOnly = process.env.LINEAGE_VSCODE_UI === 'keyboard';
     const steps = [
-      ...newUserSteps({ page, h, url: workbenchUrl(server, ws), resultsDir: RESULTS, log: uiLog }),
-      ...compareSteps({ page, h, root: ROOT, workspace: ws, workDir: tmp, log: uiLog }),
+      ...(keyboardOnly
+        ? []
+        : [
+            ...newUserSteps({ page, h, url: workbenchUrl(server, ws), resultsDir: RESULTS, log: uiLog }),
+            ...compareSteps({ page, h, root: ROOT, workspace: ws, workDir: tmp, log: uiLog }),
+          ]),
+      ...keyboardSteps({ page, h, root: ROOT, workspace: ws, workDir: tmp, url: keyboardOnly ? workbenchUrl(server, ws) : undefined, log: uiLog }),
     ];
     r = await runSteps(page, steps, { workspace: ws, resultsDir: RESULTS, log: uiLog, consoleLog });
   } catch (err) {

@@ -182,6 +182,52 @@ export function finishRun(store: Store, prep: PreparedRun): void {
       store.run('UPDATE runs SET status = ?, error = COALESCE(error, ?) WHERE id = ?', [derived.status, derived.note ?? null, runId]);
       result.changed = true;
     }
+    noteCutOffLine(store, prep, derived.status === 'running');
+  }
+}
+
+const CUT_OFF = 'cut off: ';
+
+/**
+ * A last line without its newline is waited for while the run lives; once it has ended, nobody will
+ * finish it, so it becomes a counted warning (once). A line completed later takes its warning away.
+ */
+function noteCutOffLine(store: Store, prep: PreparedRun, running: boolean): void {
+  const runId = prep.runId;
+  const st = store.get<{ events_offset: number; events_lines: number }>('SELECT events_offset, events_lines FROM runs WHERE id = ?', [runId])!;
+  const stale = store.get<{ c: number }>(`SELECT count(*) AS c FROM run_warnings WHERE run_id = ? AND line <= ? AND message LIKE '${CUT_OFF}%'`, [
+    runId,
+    st.events_lines,
+  ])!.c;
+  if (stale) {
+    store.run(`DELETE FROM run_warnings WHERE run_id = ? AND line <= ? AND message LIKE '${CUT_OFF}%'`, [runId, st.events_lines]);
+    store.run('UPDATE runs SET warnings_count = max(0, warnings_count - ?) WHERE id = ?', [stale, runId]);
+  }
+  if (running) return;
+  const size = fileSize(prep.eventsFile);
+  if (size <= st.events_offset) return;
+  const line = st.events_lines + 1;
+  if (store.get('SELECT 1 AS x FROM run_warnings WHERE run_id = ? AND line = ? AND message LIKE ?', [runId, line, `${CUT_OFF}%`])) return;
+  const head = readHead(prep.eventsFile, st.events_offset, Math.min(size - st.events_offset, 64));
+  const shown = JSON.stringify(head.length > 60 ? head.slice(0, 60) + '…' : head);
+  const message = `${CUT_OFF}${shown} (${size - st.events_offset} bytes without an ending newline; the process ended while writing it, so it was not recorded)`;
+  store.run('INSERT INTO run_warnings (run_id, line, message) VALUES (?, ?, ?)', [runId, line, message]);
+  store.run('UPDATE runs SET warnings_count = warnings_count + 1 WHERE id = ?', [runId]);
+  prep.result.newWarnings.push({ line, message });
+  prep.result.changed = true;
+}
+
+function readHead(file: string, offset: number, length: number): string {
+  const buf = Buffer.alloc(length);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const n = fs.readSync(fd, buf, 0, length, offset);
+    return buf.toString('utf8', 0, n);
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -19,7 +19,14 @@ const BUDGET_MS = 1500;
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-  return { n: s.length, mean: +(s.reduce((a, b) => a + b, 0) / s.length).toFixed(2), median: +q(0.5).toFixed(2), p95: +q(0.95).toFixed(2), min: +s[0].toFixed(2), max: +s.at(-1).toFixed(2) };
+  return {
+    n: s.length,
+    mean: +(s.reduce((a, b) => a + b, 0) / s.length).toFixed(2),
+    median: +q(0.5).toFixed(2),
+    p95: +q(0.95).toFixed(2),
+    min: +s[0].toFixed(2),
+    max: +s.at(-1).toFixed(2),
+  };
 };
 
 const loadBefore = loadavg()[0];
@@ -136,27 +143,38 @@ const tableFrames = stats(intervals(panelScroll.times));
 const nctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const naive = await nctx.newPage();
 await naive.goto(server.blankPage());
-const naiveBuild = await naive.evaluate((msg) => {
-  const t0 = performance.now();
-  const wrap = document.createElement('div');
-  wrap.id = 'wrap';
-  wrap.style.height = '800px';
-  wrap.style.overflow = 'auto';
-  const table = document.createElement('table');
-  const keys = Object.keys(msg.runs[0].params);
-  const mkeys = Object.keys(msg.runs[0].metrics);
-  const head = table.createTHead().insertRow();
-  for (const h of ['run', 'status', 'experiment', ...keys, ...mkeys.flatMap((k) => [`${k} final`, `${k} min`, `${k} max`])]) head.insertCell().textContent = h;
-  const body = table.createTBody();
-  for (const r of msg.runs) {
-    const row = body.insertRow();
-    for (const v of [r.name, r.status, r.experiment, ...keys.map((k) => r.params[k]), ...mkeys.flatMap((k) => [r.metrics[k].last, r.metrics[k].min, r.metrics[k].max])]) row.insertCell().textContent = String(v);
-  }
-  wrap.append(table);
-  document.body.append(wrap);
-  void wrap.offsetHeight;
-  return performance.now() - t0;
-}, manyRunsInit(500, { seriesMetric: null }));
+const naiveBuild = await naive.evaluate(
+  (msg) => {
+    const t0 = performance.now();
+    const wrap = document.createElement('div');
+    wrap.id = 'wrap';
+    wrap.style.height = '800px';
+    wrap.style.overflow = 'auto';
+    const table = document.createElement('table');
+    const keys = Object.keys(msg.runs[0].params);
+    const mkeys = Object.keys(msg.runs[0].metrics);
+    const head = table.createTHead().insertRow();
+    for (const h of ['run', 'status', 'experiment', ...keys, ...mkeys.flatMap((k) => [`${k} final`, `${k} min`, `${k} max`])])
+      head.insertCell().textContent = h;
+    const body = table.createTBody();
+    for (const r of msg.runs) {
+      const row = body.insertRow();
+      for (const v of [
+        r.name,
+        r.status,
+        r.experiment,
+        ...keys.map((k) => r.params[k]),
+        ...mkeys.flatMap((k) => [r.metrics[k].last, r.metrics[k].min, r.metrics[k].max]),
+      ])
+        row.insertCell().textContent = String(v);
+    }
+    wrap.append(table);
+    document.body.append(wrap);
+    void wrap.offsetHeight;
+    return performance.now() - t0;
+  },
+  manyRunsInit(500, { seriesMetric: null }),
+);
 const naiveScroll = await scrollFrames(naive, '#wrap');
 const naiveCells = await naive.evaluate(() => document.querySelectorAll('td').length);
 await nctx.close();
@@ -173,17 +191,37 @@ const af = stats(anchorFrame);
 const r = stats(renderMs);
 console.log(`first chart, ${runs} runs × ${buckets} buckets (${traceCount} ${traceType} traces: band + line per run), ${REPEATS} fresh pages:`);
 console.log(`  ours   init posted → plotly_afterplot median ${o.median} ms (min ${o.min}, max ${o.max}); → painted median ${of.median} ms (max ${of.max})`);
-console.log(`  anchor Plotly.newPlot → plotly_afterplot, blank page median ${a.median} ms (min ${a.min}, max ${a.max}); → painted median ${af.median} ms (max ${af.max})`);
-console.log(`  our overhead over plotly alone: ${(o.median - a.median).toFixed(1)} ms (median); budget ${BUDGET_MS} ms (median, painted): ${of.median <= BUDGET_MS ? 'met' : 'MISSED'}`);
+console.log(
+  `  anchor Plotly.newPlot → plotly_afterplot, blank page median ${a.median} ms (min ${a.min}, max ${a.max}); → painted median ${af.median} ms (max ${af.max})`,
+);
+console.log(
+  `  our overhead over plotly alone: ${(o.median - a.median).toFixed(1)} ms (median); budget ${BUDGET_MS} ms (median, painted): ${of.median <= BUDGET_MS ? 'met' : 'MISSED'}`,
+);
 console.log(`table scroll, 500 runs × ${columns} columns, ${panelScroll.times.length} frames at 2 rows/frame:`);
-console.log(`  ours   frame interval mean ${tableFrames.mean} ms, p95 ${tableFrames.p95} ms, max ${tableFrames.max} ms; render work mean ${r.mean} ms, p95 ${r.p95} ms; ${rowElements} row elements in the DOM`);
-console.log(`  anchor plain <table>, all ${naiveCells} cells in the DOM (built in ${naiveBuild.toFixed(0)} ms): frame interval mean ${naiveFrames.mean} ms, p95 ${naiveFrames.p95} ms, max ${naiveFrames.max} ms`);
+console.log(
+  `  ours   frame interval mean ${tableFrames.mean} ms, p95 ${tableFrames.p95} ms, max ${tableFrames.max} ms; render work mean ${r.mean} ms, p95 ${r.p95} ms; ${rowElements} row elements in the DOM`,
+);
+console.log(
+  `  anchor plain <table>, all ${naiveCells} cells in the DOM (built in ${naiveBuild.toFixed(0)} ms): frame interval mean ${naiveFrames.mean} ms, p95 ${naiveFrames.p95} ms, max ${naiveFrames.max} ms`,
+);
 const loadAfter = loadavg()[0];
-console.log(`machine: ${cpus().length} cores, load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (shared machine: figures move with it)`);
+console.log(
+  `machine: ${cpus().length} cores, load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (shared machine: figures move with it)`,
+);
 const result = {
   bench: 'webview-compare',
   machine: { cores: cpus().length, load1Before: +loadBefore.toFixed(2), load1After: +loadAfter.toFixed(2) },
-  firstChart: { runs, buckets, traces: traceCount, traceType, repeats: REPEATS, afterplotMs: o, paintedMs: of, budgetMs: BUDGET_MS, withinBudget: of.median <= BUDGET_MS },
+  firstChart: {
+    runs,
+    buckets,
+    traces: traceCount,
+    traceType,
+    repeats: REPEATS,
+    afterplotMs: o,
+    paintedMs: of,
+    budgetMs: BUDGET_MS,
+    withinBudget: of.median <= BUDGET_MS,
+  },
   anchorNewPlot: { afterplotMs: a, paintedMs: af },
   overheadMedianMs: +(o.median - a.median).toFixed(1),
   tableScroll: { runs: 500, columns, frames: panelScroll.times.length, frameMs: tableFrames, renderMs: r, rowElements },

@@ -26,7 +26,11 @@ test('smoothing: debiased EMA like TensorBoard; non-finite values pass through; 
   const ema = new Ema(w);
   const inc = y.map((v) => ema.push(v));
   assert.deepEqual(inc.map(String), [...s].map(String));
-  assert.deepEqual([...smooth([7, 7, 7, 7], 0.9)].map((v) => +v.toFixed(12)), [7, 7, 7, 7], 'a constant stays constant');
+  assert.deepEqual(
+    [...smooth([7, 7, 7, 7], 0.9)].map((v) => +v.toFixed(12)),
+    [7, 7, 7, 7],
+    'a constant stays constant',
+  );
   assert.deepEqual([...smooth([1, 5, 2], 0)], [1, 5, 2]);
 });
 
@@ -101,9 +105,15 @@ test('table: sorting keeps missing values last both ways; only-what-differs; bes
   const runs = [run('a', 0.5, 'x'), run('b', null, 'y'), run('c', 0.2, 'x'), run('d', 'NaN', 'y')];
   const s = normalizeSettings({ sort: { column: 'metric:loss:last', descending: false }, onlyDiff: true });
   let t = tableData(runs, s);
-  assert.deepEqual(t.rows.map((r) => r.id), ['c', 'a', 'b', 'd']);
+  assert.deepEqual(
+    t.rows.map((r) => r.id),
+    ['c', 'a', 'b', 'd'],
+  );
   t = tableData(runs, { ...s, sort: { column: 'metric:loss:last', descending: true } });
-  assert.deepEqual(t.rows.map((r) => r.id), ['a', 'c', 'b', 'd']);
+  assert.deepEqual(
+    t.rows.map((r) => r.id),
+    ['a', 'c', 'b', 'd'],
+  );
   assert.ok(!t.visible.some((c) => c.id === 'param:seed' || c.id === 'status'), 'constant columns hidden');
   assert.ok(t.visible.some((c) => c.id === 'param:model'));
   assert.equal(t.best.get('metric:loss:last'), 0.2);

@@ -48,7 +48,11 @@ for (const v of VARIANTS) {
   }
   out.parcoords = await p.page.evaluate(() => {
     const gd = document.querySelector('.plot-parallel');
-    return { traces: gd?._fullData?.length ?? 0, canvases: gd?.querySelectorAll('canvas').length ?? 0, glFailed: !!gd?.textContent.includes('WebGL is not supported') };
+    return {
+      traces: gd?._fullData?.length ?? 0,
+      canvases: gd?.querySelectorAll('canvas').length ?? 0,
+      glFailed: !!gd?.textContent.includes('WebGL is not supported'),
+    };
   });
   out.tableRows = await p.page.evaluate(() => document.querySelectorAll('.dt-row:not([hidden])').length);
   await p.page.click('vscode-panel-tab#tab-curves');
@@ -67,7 +71,9 @@ for (const v of VARIANTS) {
     if (x.sample) byDirective[key].samples.add(x.sample.slice(0, 60));
     if (x.source) byDirective[key].sources.add(`${x.source.split('/').pop()}:${x.line}`);
   }
-  out.violations = Object.fromEntries(Object.entries(byDirective).map(([k, x]) => [k, { count: x.count, samples: [...x.samples].slice(0, 3), sources: [...x.sources].slice(0, 3) }]));
+  out.violations = Object.fromEntries(
+    Object.entries(byDirective).map(([k, x]) => [k, { count: x.count, samples: [...x.samples].slice(0, 3), sources: [...x.sources].slice(0, 3) }]),
+  );
   out.pageErrors = [...new Set(p.pageErrors.map((e) => e.slice(0, 160)))].slice(0, 4);
   out.consoleErrors = [...new Set(p.consoleErrors.map((e) => e.slice(0, 160)))].slice(0, 4);
   report.push(out);
@@ -77,8 +83,12 @@ await browser.close();
 await server.close();
 for (const r of report) {
   console.log(`\n== ${r.variant}`);
-  console.log(`  init ${r.initOk ? 'ok' : 'FAILED'}; curves ${r.types.join(',') || 'none'} (WebGL ${r.glFailed ? 'FAILED: "WebGL is not supported"' : r.glCanvas ? 'drawn' : 'none'}); mode bar position ${r.modebarPosition}${r.modebarPosition === 'absolute' ? '' : ' (plotly CSS missing)'}; toolkit styled ${r.toolkitButtonStyled}`);
-  console.log(`  parcoords ${r.parcoords.glFailed ? 'FAILED: "WebGL is not supported"' : `drawn (${r.parcoords.canvases} canvases)`}; table rows ${r.tableRows}; exports ${r.exports.join(' ') || 'none'}`);
+  console.log(
+    `  init ${r.initOk ? 'ok' : 'FAILED'}; curves ${r.types.join(',') || 'none'} (WebGL ${r.glFailed ? 'FAILED: "WebGL is not supported"' : r.glCanvas ? 'drawn' : 'none'}); mode bar position ${r.modebarPosition}${r.modebarPosition === 'absolute' ? '' : ' (plotly CSS missing)'}; toolkit styled ${r.toolkitButtonStyled}`,
+  );
+  console.log(
+    `  parcoords ${r.parcoords.glFailed ? 'FAILED: "WebGL is not supported"' : `drawn (${r.parcoords.canvases} canvases)`}; table rows ${r.tableRows}; exports ${r.exports.join(' ') || 'none'}`,
+  );
   console.log(`  violations: ${Object.keys(r.violations).length ? JSON.stringify(r.violations) : 'none'}`);
   if (r.pageErrors.length) console.log(`  page errors: ${r.pageErrors.join(' | ')}`);
   if (r.consoleErrors.length) console.log(`  console errors: ${r.consoleErrors.join(' | ')}`);

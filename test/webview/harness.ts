@@ -343,7 +343,13 @@ ${scripts.map((s) => `<script nonce="${nonce}" src="${origin}/webview/${s}"></sc
 </html>`;
 }
 
-const MIME: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html', '.json': 'application/json' };
+const MIME: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.html': 'text/html',
+  '.json': 'application/json',
+};
 
 /** Serves /webview/<file> from dist/webview and /page?… as a host page. */
 export interface PageOptions {
@@ -459,7 +465,8 @@ export async function openPanel(browser: Browser, server: Server, opts: PageOpti
     clearPosted: () => page.evaluate(() => void ((window as unknown as HostWindow).__posted.length = 0)),
     events: (kind?: string) => page.evaluate((k) => (window as unknown as HostWindow).__events.filter((e) => !k || e.kind === k), kind),
     /** Waits until `count` events of this kind have been seen (since the page loaded). */
-    waitEvents: (kind: string, count = 1, timeout = 60_000) => page.waitForFunction(([k, c]) => (window as unknown as HostWindow).__events.filter((e) => e.kind === k).length >= c, [kind, count] as const, { timeout }),
+    waitEvents: (kind: string, count = 1, timeout = 60_000) =>
+      page.waitForFunction(([k, c]) => (window as unknown as HostWindow).__events.filter((e) => e.kind === k).length >= c, [kind, count] as const, { timeout }),
     violations: () => page.evaluate(() => (window as unknown as HostWindow).__violations),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the saved state, read by the tests
     state: (): Promise<any> => page.evaluate(() => (window as unknown as HostWindow).__getState()),
@@ -475,5 +482,12 @@ export async function openPanel(browser: Browser, server: Server, opts: PageOpti
 
 /** The run detail panel in the stand-in host: its own script and stylesheet, and its real CSP (no 'unsafe-eval'). */
 export function openRunDetail(browser: Browser, server: Server, opts: PageOptions = {}) {
-  return openPanel(browser, server, { scripts: ['runDetail.js'], styles: ['runDetail.css'], cspOptions: { evalAllowed: false }, title: 'Lineage: run', readyType: RunDetailReady.type, ...opts });
+  return openPanel(browser, server, {
+    scripts: ['runDetail.js'],
+    styles: ['runDetail.css'],
+    cspOptions: { evalAllowed: false },
+    title: 'Lineage: run',
+    readyType: RunDetailReady.type,
+    ...opts,
+  });
 }

@@ -8,8 +8,23 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { importTs } from './tsModule.mjs';
 
-const { launch, loadFixture, openPanel, root, startServer, encode, HOSTILE, manyRunsInit, benchInit, pointsPerSeries, SPIKE, basicInit, curve, seriesData, Compare } =
-  await importTs('test/webview/lib.ts');
+const {
+  launch,
+  loadFixture,
+  openPanel,
+  root,
+  startServer,
+  encode,
+  HOSTILE,
+  manyRunsInit,
+  benchInit,
+  pointsPerSeries,
+  SPIKE,
+  basicInit,
+  curve,
+  seriesData,
+  Compare,
+} = await importTs('test/webview/lib.ts');
 /** The message types the panel posts and the host sends, from the protocol. */
 const T = {
   ready: Compare.CompareReady.type,
@@ -119,16 +134,30 @@ test('init: one chart per metric, band + line per run, run colours the same on e
   const p = await openPanel(browser, server);
   await p.init(loadFixture('basic-init.json'));
   const charts = await chartsInfo(p.page);
-  assert.deepEqual(charts.map((c) => c.title), ['loss', 'accuracy']);
+  assert.deepEqual(
+    charts.map((c) => c.title),
+    ['loss', 'accuracy'],
+  );
   for (const c of charts) {
     assert.equal(c.traces.length, 3 * 2, `${c.title}: 3 runs × (band + line)`);
-    assert.deepEqual(c.traces.map((t) => t.role), ['band', 'line', 'band', 'line', 'band', 'line']);
+    assert.deepEqual(
+      c.traces.map((t) => t.role),
+      ['band', 'line', 'band', 'line', 'band', 'line'],
+    );
     // A band is the closed outline of 300 buckets (max forward, min back); the line has the 300 buckets.
-    assert.deepEqual(c.traces.filter((t) => t.role === 'line').map((t) => t.n), [300, 300, 300]);
-    assert.deepEqual(c.traces.filter((t) => t.role === 'band').map((t) => t.n), [600, 600, 600]);
+    assert.deepEqual(
+      c.traces.filter((t) => t.role === 'line').map((t) => t.n),
+      [300, 300, 300],
+    );
+    assert.deepEqual(
+      c.traces.filter((t) => t.role === 'band').map((t) => t.n),
+      [600, 600, 600],
+    );
   }
   const colours = await p.page.evaluate(() =>
-    [...document.querySelectorAll('.plot')].slice(0, 2).map((gd) => gd._fullData.filter((t) => t.meta.role === 'line').map((t) => `${t.meta.run}=${t.line.color}`)),
+    [...document.querySelectorAll('.plot')]
+      .slice(0, 2)
+      .map((gd) => gd._fullData.filter((t) => t.meta.role === 'line').map((t) => `${t.meta.run}=${t.line.color}`)),
   );
   assert.deepEqual(colours[0], colours[1]);
   assert.equal(new Set(colours[0].map((c) => c.split('=')[1])).size, 3, 'three distinct colours');
@@ -214,7 +243,13 @@ test('theme switch: body class + variables change the charts’ paper, font and 
   const read = () =>
     p.page.evaluate(() => {
       const fl = document.querySelector('.plot')._fullLayout;
-      return { paper: fl.paper_bgcolor, plot: fl.plot_bgcolor, font: fl.font.color, family: fl.font.family, line: document.querySelector('.plot')._fullData[1].line.color };
+      return {
+        paper: fl.paper_bgcolor,
+        plot: fl.plot_bgcolor,
+        font: fl.font.color,
+        family: fl.font.family,
+        line: document.querySelector('.plot')._fullData[1].line.color,
+      };
     });
   const dark = await read();
   assert.equal(dark.paper, 'rgb(31, 31, 31)');
@@ -239,7 +274,10 @@ test('zoom sends a zoom request; its answer redraws at full resolution; reset go
   await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t), T.zoom);
   const [zoom] = await p.posted(T.zoom);
   assert.equal(typeof zoom.id, 'number', 'the envelope numbers the request');
-  assert.deepEqual({ ...zoom, id: 0 }, { type: T.zoom, id: 0, metric: 'loss', xAxis: 'step', x0: 100, x1: 300, runIds: ['r1', 'r2', 'r3'], maxPoints: pointsPerSeries(3) });
+  assert.deepEqual(
+    { ...zoom, id: 0 },
+    { type: T.zoom, id: 0, metric: 'loss', xAxis: 'step', x0: 100, x1: 300, runIds: ['r1', 'r2', 'r3'], maxPoints: pointsPerSeries(3) },
+  );
   // An answer to another request is ignored.
   const range = loadFixture('basic-range.json');
   const drawsBefore = (await p.events('chart-drawn')).length;
@@ -250,7 +288,11 @@ test('zoom sends a zoom request; its answer redraws at full resolution; reset go
   await p.send({ ...range, id: zoom.id });
   await p.waitEvents('chart-drawn', drawsBefore + 1);
   let [loss] = await chartsInfo(p.page);
-  assert.deepEqual(loss.traces.filter((t) => t.role === 'line').map((t) => t.n), [201, 201, 201], 'every point of [100, 300]');
+  assert.deepEqual(
+    loss.traces.filter((t) => t.role === 'line').map((t) => t.n),
+    [201, 201, 201],
+    'every point of [100, 300]',
+  );
   const shown = await p.page.evaluate(() => document.querySelector('.plot')._fullLayout.xaxis.range);
   assert.deepEqual(shown.map(Math.round), [100, 300], 'the zoom stays');
   assert.match(await p.page.$eval('.chart-note', (e) => e.textContent), /zoomed/);
@@ -258,7 +300,10 @@ test('zoom sends a zoom request; its answer redraws at full resolution; reset go
   await p.page.evaluate(() => window.Plotly.relayout(document.querySelector('.plot'), { 'xaxis.autorange': true, 'yaxis.autorange': true }));
   await p.waitEvents('chart-drawn', drawsBefore + 2);
   [loss] = await chartsInfo(p.page);
-  assert.deepEqual(loss.traces.filter((t) => t.role === 'line').map((t) => t.n), [300, 300, 300]);
+  assert.deepEqual(
+    loss.traces.filter((t) => t.role === 'line').map((t) => t.n),
+    [300, 300, 300],
+  );
   await p.close();
 });
 
@@ -273,9 +318,19 @@ test('append extends the traces in place (no redraw) and updates the table', asy
   await p.send(loadFixture('basic-append.json'));
   await p.waitEvents('append-done');
   const after = await chartsInfo(p.page);
-  const r = await p.page.evaluate(() => ({ calls: window.__calls, probes: [...document.querySelectorAll('.chart-card .plot')].map((gd) => gd.data.map((t) => t.__probe)) }));
+  const r = await p.page.evaluate(() => ({
+    calls: window.__calls,
+    probes: [...document.querySelectorAll('.chart-card .plot')].map((gd) => gd.data.map((t) => t.__probe)),
+  }));
   assert.deepEqual(r.calls, { react: 0, newPlot: 0, extendTraces: 2 }, 'one extendTraces per chart, no redraw');
-  assert.deepEqual(r.probes, [[0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]], 'the same trace objects');
+  assert.deepEqual(
+    r.probes,
+    [
+      [0, 1, 2, 3, 4, 5],
+      [0, 1, 2, 3, 4, 5],
+    ],
+    'the same trace objects',
+  );
   for (let c = 0; c < 2; c++) {
     assert.equal(after[c].traces.length, before[c].traces.length);
     after[c].traces.forEach((t, i) => assert.equal(t.n, before[c].traces[i].n + (t.role === 'line' ? 5 : 0), `${after[c].title} trace ${i}`));
@@ -293,11 +348,14 @@ test('append extends the traces in place (no redraw) and updates the table', asy
   });
   await p.page.waitForFunction(() => document.querySelector('.plot').data.length === 9);
   const [loss] = await chartsInfo(p.page);
-  assert.deepEqual(loss.traces.filter((t) => t.role === 'line').map((t) => t.n), [305, 305, 305]);
+  assert.deepEqual(
+    loss.traces.filter((t) => t.role === 'line').map((t) => t.n),
+    [305, 305, 305],
+  );
   await p.close();
 });
 
-test('a replacing append swaps one run\'s series for the one reduced afresh: only its chart redraws, spike kept', async ({ browser, server }) => {
+test("a replacing append swaps one run's series for the one reduced afresh: only its chart redraws, spike kept", async ({ browser, server }) => {
   const p = await openPanel(browser, server);
   await p.init(loadFixture('basic-init.json'));
   await countPlotlyCalls(p);
@@ -321,7 +379,11 @@ test('a replacing append swaps one run\'s series for the one reduced afresh: onl
   });
   assert.equal(r.calls.extendTraces, 0, 'nothing extended');
   assert.equal(r.calls.react + r.calls.newPlot, 1, 'one chart redrawn (loss), accuracy untouched');
-  assert.deepEqual(r.lossLines, [['r1', 300, 1199], ['r2', 300, 4999], ['r3', 300, 1199]]);
+  assert.deepEqual(r.lossLines, [
+    ['r1', 300, 1199],
+    ['r2', 300, 4999],
+    ['r3', 300, 1199],
+  ]);
   assert.equal(r.r2max, 77, 'the spike is in the redrawn band');
   assert.deepEqual(r.accLines, [300, 300, 300]);
   await p.close();
@@ -401,7 +463,10 @@ test('table: sort by header click, best value marked, only-what-differs, setting
   const rowsText = async (label) => (await columnTexts(p, label)).map((r) => r.text);
   const lossCol = await col('val_loss · final');
   await p.page.click(`.dt-th:nth-child(${lossCol + 1})`);
-  await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.sort?.column === 'metric:val_loss:last' && !m.settings.sort.descending), T.settings);
+  await p.page.waitForFunction(
+    (t) => window.__posted.some((m) => m.type === t && m.settings.sort?.column === 'metric:val_loss:last' && !m.settings.sort.descending),
+    T.settings,
+  );
   const losses = msg.runs.map((r) => r.metrics.val_loss.last).sort((a, b) => a - b);
   let shown = await rowsText('val_loss · final');
   assert.match(shown[0], /▼$/, 'the lowest loss is the best, marked');
@@ -414,7 +479,10 @@ test('table: sort by header click, best value marked, only-what-differs, setting
   // Higher is better for accuracy: the best marked ▲.
   const accTexts = await rowsText('val_acc · final');
   const best = Math.max(...msg.runs.map((r) => r.metrics.val_acc.last));
-  assert.ok(accTexts.some((t) => t.endsWith('▲') && parseFloat(t) === Number(best.toPrecision(5))) || !accTexts.some((t) => t.endsWith('▲')), 'acc best ▲ when in view');
+  assert.ok(
+    accTexts.some((t) => t.endsWith('▲') && parseFloat(t) === Number(best.toPrecision(5))) || !accTexts.some((t) => t.endsWith('▲')),
+    'acc best ▲ when in view',
+  );
   // Only what differs: the constant param and the same status/experiment go away.
   assert.ok((await col('param_19')) >= 0);
   await p.page.click('vscode-checkbox.only-diff');
@@ -485,7 +553,10 @@ test('smoothing (debiased EMA, raw line faint behind), log y, x axis: settings s
   await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.smoothing === 0.6), T.settings);
   await p.page.waitForFunction(() => document.querySelector('.plot').data.length === 9);
   const [loss] = await chartsInfo(p.page);
-  assert.deepEqual(loss.traces.map((t) => t.role), ['band', 'raw', 'line', 'band', 'raw', 'line', 'band', 'raw', 'line']);
+  assert.deepEqual(
+    loss.traces.map((t) => t.role),
+    ['band', 'raw', 'line', 'band', 'raw', 'line', 'band', 'raw', 'line'],
+  );
   const ys = await p.page.evaluate(() => {
     const gd = document.querySelector('.plot');
     return { raw: Array.from(gd.data[1].y.slice(0, 3)), smooth: Array.from(gd.data[2].y.slice(0, 3)), rawColor: gd._fullData[1].line.color };
@@ -507,7 +578,10 @@ test('smoothing (debiased EMA, raw line faint behind), log y, x axis: settings s
   assert.equal(state.settings.xAxis, 'wall');
   const wall = loadFixture('basic-init.json');
   const t0 = 1_790_000_000_000;
-  for (const s of wall.series) (s.xAxis = 'wall'), (s.x.$f64 = s.x.$f64.map((v) => t0 + v * 1000));
+  for (const s of wall.series) {
+    s.xAxis = 'wall';
+    s.x.$f64 = s.x.$f64.map((v) => t0 + v * 1000);
+  }
   wall.settings = state.settings;
   await p.init(wall);
   const axis = await p.page.evaluate(() => {
@@ -532,8 +606,12 @@ test('legend click hides a run on every chart and persists it; Show all brings i
   const box = await p.page.locator('.chart-card').first().locator('.legend .legendtext').first().boundingBox();
   await p.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await p.page.waitForFunction((t) => window.__posted.some((m) => m.type === t && m.settings.hiddenRuns.includes('r1')), T.settings);
-  await p.page.waitForFunction(() => [...document.querySelectorAll('.plot')].slice(0, 2).every((gd) => gd.data.filter((t) => t.meta.run === 'r1').every((t) => t.visible === 'legendonly')));
-  const others = await p.page.evaluate(() => [...document.querySelectorAll('.plot')].slice(0, 2).flatMap((gd) => gd.data.filter((t) => t.meta.run !== 'r1').map((t) => t.visible)));
+  await p.page.waitForFunction(() =>
+    [...document.querySelectorAll('.plot')].slice(0, 2).every((gd) => gd.data.filter((t) => t.meta.run === 'r1').every((t) => t.visible === 'legendonly')),
+  );
+  const others = await p.page.evaluate(() =>
+    [...document.querySelectorAll('.plot')].slice(0, 2).flatMap((gd) => gd.data.filter((t) => t.meta.run !== 'r1').map((t) => t.visible)),
+  );
   assert.ok(others.every((v) => v === true));
   assert.deepEqual((await p.state()).settings.hiddenRuns, ['r1']);
   // Zoom asks only for the visible runs.
@@ -597,7 +675,10 @@ test('parallel coordinates, scatter and bars draw from params and final values',
   });
   assert.equal(par.type, 'parcoords');
   // seed is the same for every run: left out. model is categorical: ticks.
-  assert.deepEqual(par.dims.map((d) => d.label), ['depth', 'lr', 'model', 'loss']);
+  assert.deepEqual(
+    par.dims.map((d) => d.label),
+    ['depth', 'lr', 'model', 'loss'],
+  );
   assert.deepEqual(par.dims[2].ticktext, ['gbr', 'rf']);
   await clickTab(p, 'scatter');
   await p.page.waitForFunction(() => document.querySelector('.plot-scatter')?._fullData?.length === 1);
@@ -672,7 +753,12 @@ for (const t of tests) {
     console.log(`ok   ${t.name} (${Date.now() - started} ms)`);
   } catch (err) {
     failed++;
-    console.log(`FAIL ${t.name} (${Date.now() - started} ms)\n     ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n     ')}`);
+    console.log(
+      `FAIL ${t.name} (${Date.now() - started} ms)\n     ${String(err?.stack ?? err)
+        .split('\n')
+        .slice(0, 6)
+        .join('\n     ')}`,
+    );
   }
 }
 await browser.close();

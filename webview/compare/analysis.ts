@@ -124,7 +124,13 @@ export class AnalysisChart {
     for (const r of this.ranges) {
       const c = this.constraints.get(r.key);
       const input = (end: 'minimum' | 'maximum', v: number | undefined) => {
-        const i = el('input', { type: 'number', step: 'any', class: `range-${end === 'minimum' ? 'min' : 'max'}`, 'aria-label': `${r.label} ${end}`, placeholder: fmt(end === 'minimum' ? r.lo : r.hi) });
+        const i = el('input', {
+          type: 'number',
+          step: 'any',
+          class: `range-${end === 'minimum' ? 'min' : 'max'}`,
+          'aria-label': `${r.label} ${end}`,
+          placeholder: fmt(end === 'minimum' ? r.lo : r.hi),
+        });
         i.dataset.key = r.key;
         if (v !== undefined) i.value = String(v);
         return i;
@@ -134,7 +140,9 @@ export class AnalysisChart {
       const apply = () => this.setConstraint(r.key, lo.value, hi.value);
       lo.addEventListener('change', apply);
       hi.addEventListener('change', apply);
-      this.rangeBox.append(el('div', { class: 'range-row' }, el('span', { class: 'range-label', title: r.label }, r.label), lo, el('span', { 'aria-hidden': 'true' }, '–'), hi));
+      this.rangeBox.append(
+        el('div', { class: 'range-row' }, el('span', { class: 'range-label', title: r.label }, r.label), lo, el('span', { 'aria-hidden': 'true' }, '–'), hi),
+      );
     }
   }
 
@@ -203,7 +211,10 @@ export class AnalysisChart {
         this.buildRanges();
       }
       if (!built.traces) {
-        if (this.drawn) plotly().purge(this.plot), (this.drawn = false);
+        if (this.drawn) {
+          plotly().purge(this.plot);
+          this.drawn = false;
+        }
         clear(this.plot);
         return;
       }
@@ -242,7 +253,10 @@ export class AnalysisChart {
     });
     if (runs.length === 0) return { message: `No run has a final value of ${metric}.` };
     if (!hasWebGL())
-      return { message: 'Parallel coordinates need WebGL, which this window does not have (hardware acceleration is off, or the GPU is blocked). The Scatter and Table tabs show the same values; to get WebGL back, remove "disable-hardware-acceleration" from the runtime arguments (Preferences: Configure Runtime Arguments) and restart VS Code.' };
+      return {
+        message:
+          'Parallel coordinates need WebGL, which this window does not have (hardware acceleration is off, or the GPU is blocked). The Scatter and Table tabs show the same values; to get WebGL back, remove "disable-hardware-acceleration" from the runtime arguments (Preferences: Configure Runtime Arguments) and restart VS Code.',
+      };
     const params = fieldsOf(model).filter((f) => f.kind === 'param');
     const dims: Trace[] = [];
     const used: Field[] = [];
@@ -297,7 +311,13 @@ export class AnalysisChart {
         {
           type: 'parcoords',
           dimensions: dims,
-          line: { color: mvals, colorscale: 'Viridis', reversescale: dir === 'lower', showscale: true, colorbar: { title: { text: plotlyText(metric), side: 'right' }, tickfont: { color: theme.foreground } } },
+          line: {
+            color: mvals,
+            colorscale: 'Viridis',
+            reversescale: dir === 'lower',
+            showscale: true,
+            colorbar: { title: { text: plotlyText(metric), side: 'right' }, tickfont: { color: theme.foreground } },
+          },
           labelfont: { color: theme.foreground, family: theme.fontFamily },
           tickfont: { color: theme.foreground, family: theme.fontFamily },
           rangefont: { color: theme.muted, family: theme.fontFamily },
@@ -326,7 +346,8 @@ export class AnalysisChart {
     const yd = describeValues(ysRaw);
     const keep = runs.map((_, i) => xsRaw[i] !== null && ysRaw[i] !== null);
     const pick = <T>(a: T[]) => a.filter((_, i) => keep[i]);
-    const axisValues = (d: ReturnType<typeof describeValues>): Array<number | string | null> => (d.numeric ? d.nums : d.labels.map((l) => (l === null ? null : plotlyText(l))));
+    const axisValues = (d: ReturnType<typeof describeValues>): Array<number | string | null> =>
+      d.numeric ? d.nums : d.labels.map((l) => (l === null ? null : plotlyText(l)));
     const kept = pick(runs);
     if (kept.length === 0) return { message: `No run has both ${fx.label} and ${fy.label}.` };
     const theme = this.ctx.theme();

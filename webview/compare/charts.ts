@@ -353,7 +353,12 @@ export class CurveCharts {
               ? `${runsText} · ${fmt(most((s) => s.bandLength))} buckets of up to ${fmt(most((s) => s.total))} points, min–max band`
               : runsText,
       );
-      c.note.setAttribute('title', reduced.length ? 'Each bucket draws its last value as the line and its minimum and maximum as the band, so no spike is lost. Zoom in for every point.' : '');
+      c.note.setAttribute(
+        'title',
+        reduced.length
+          ? 'Each bucket draws its last value as the line and its minimum and maximum as the band, so no spike is lost. Zoom in for every point.'
+          : '',
+      );
       const layout = this.layout(c);
       this.describe(c);
       this.ctx.emit('chart-built', { metric: c.metric });
@@ -435,11 +440,19 @@ export class CurveCharts {
       rows.push({ name: r.name, hidden: hidden.has(r.id), last, min, max, points: m?.count ?? s?.total ?? 0 });
     }
     const dir = better(c.metric);
-    const bestValue = bestOf(rows.filter((r) => !r.hidden).map((r) => r.last), dir);
+    const bestValue = bestOf(
+      rows.filter((r) => !r.hidden).map((r) => r.last),
+      dir,
+    );
     const best = bestValue === null ? undefined : rows.find((r) => !r.hidden && r.last === bestValue);
-    const parts = rows.map((r) => `${r.name}${r.hidden ? ' (hidden)' : ''}: final ${fmt(r.last)}, min ${fmt(r.min)}, max ${fmt(r.max)}, ${fmt(r.points)} points`);
+    const parts = rows.map(
+      (r) => `${r.name}${r.hidden ? ' (hidden)' : ''}: final ${fmt(r.last)}, min ${fmt(r.min)}, max ${fmt(r.max)}, ${fmt(r.points)} points`,
+    );
     const bestText = best ? ` Best final value (${dir} is better): ${best.name}, ${fmt(best.last)}.` : '';
-    setText(c.summary, rows.length ? `${c.metric}, ${rows.length} run${rows.length === 1 ? '' : 's'}. ${listSome(parts)}.${bestText}` : `${c.metric}: no data.`);
+    setText(
+      c.summary,
+      rows.length ? `${c.metric}, ${rows.length} run${rows.length === 1 ? '' : 's'}. ${listSome(parts)}.${bestText}` : `${c.metric}: no data.`,
+    );
     if (c.table.hidden) return;
     const cells: TableCell[][] = rows.map((r) => [
       `${r.name}${r.hidden ? ' (hidden)' : ''}`,
@@ -466,7 +479,11 @@ export class CurveCharts {
       const vis: Array<boolean | string> = [];
       for (const [run, ref] of c.refs) {
         const v = hidden.has(run) ? 'legendonly' : true;
-        for (const i of [ref.band, ref.raw, ref.line]) if (i !== null) idx.push(i), vis.push(v);
+        for (const i of [ref.band, ref.raw, ref.line])
+          if (i !== null) {
+            idx.push(i);
+            vis.push(v);
+          }
       }
       if (idx.length) jobs.push(this.enqueue(c, () => plotly().restyle(c.plot, { visible: vis }, idx)));
       // A zoomed chart asks again so newly shown runs get full resolution too.
@@ -504,7 +521,11 @@ export class CurveCharts {
     if (!Number.isFinite(x0) || !Number.isFinite(x1)) return;
     if (x0 > x1) [x0, x1] = [x1, x0];
     const runIds = base.map((s) => s.runId);
-    const requestId: number = this.ctx.ipc.request(CompareZoom, { metric: c.metric, xAxis: axis, x0, x1, runIds, maxPoints: pointsPerSeries(runIds.length) }, (r) => this.onRange(requestId, r.series));
+    const requestId: number = this.ctx.ipc.request(
+      CompareZoom,
+      { metric: c.metric, xAxis: axis, x0, x1, runIds, maxPoints: pointsPerSeries(runIds.length) },
+      (r) => this.onRange(requestId, r.series),
+    );
     c.pending = { requestId, range: [r0, r1] };
     this.ctx.emit('zoom-requested', { metric: c.metric, requestId });
   }
@@ -545,7 +566,11 @@ export class CurveCharts {
         }
         const axis = this.ctx.model.series.get(c.metric)?.get(a.runId)?.xAxis ?? this.xAxisOf(c);
         const x = toPlotX(a.x, axis);
-        if (ref.raw !== null) xs.push(x), ys.push(a.y), idx.push(ref.raw);
+        if (ref.raw !== null) {
+          xs.push(x);
+          ys.push(a.y);
+          idx.push(ref.raw);
+        }
         xs.push(x);
         ys.push(this.ctx.store.settings.smoothing > 0 ? smooth(a.y, this.ctx.store.settings.smoothing, ema) : a.y);
         idx.push(ref.line);

@@ -88,7 +88,9 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
 
   // ---------- curves ----------
   const metricSummary = el('summary', {}, 'Metrics');
-  const metricFilter = custom('vscode-text-field', { placeholder: 'Filter metrics', class: 'metric-filter', 'aria-label': 'Filter metrics' }) as HTMLElement & { value: string };
+  const metricFilter = custom('vscode-text-field', { placeholder: 'Filter metrics', class: 'metric-filter', 'aria-label': 'Filter metrics' }) as HTMLElement & {
+    value: string;
+  };
   const metricList = el('div', { class: 'metric-list', role: 'group', 'aria-label': 'Metrics to plot' });
   const metricPicker = popup('metric-picker', metricSummary, metricFilter, metricList);
   metricFilter.addEventListener('input', () => filterMetrics());
@@ -138,7 +140,11 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
   // ---------- parallel / bars: the target metric ----------
   const parallelMetric = dropdown('parallel-metric', []);
   parallelMetric.addEventListener('change', () => update({ parallelMetric: parallelMetric.value || null }));
-  append(toolbars.parallel, labelled('Metric', parallelMetric), el('span', { class: 'hint' }, 'Params that differ, and the metric’s final value. Drag along an axis, or set a range below the chart, to filter.'));
+  append(
+    toolbars.parallel,
+    labelled('Metric', parallelMetric),
+    el('span', { class: 'hint' }, 'Params that differ, and the metric’s final value. Drag along an axis, or set a range below the chart, to filter.'),
+  );
   const barsMetric = dropdown('bars-metric', []);
   barsMetric.addEventListener('change', () => update({ parallelMetric: barsMetric.value || null }));
   append(toolbars.bars, labelled('Final value of', barsMetric));
@@ -235,8 +241,14 @@ export function buildFrame(app: HTMLElement, store: SettingsStore, model: Model)
       const metricFields = fields.filter((f) => f.kind === 'metric');
       if (fieldIds !== fieldIdsShown) {
         fieldIdsShown = fieldIds;
-        setOptions(parallelMetric, metricFields.map((f) => [f.key, f.label]));
-        setOptions(barsMetric, metricFields.map((f) => [f.key, f.label]));
+        setOptions(
+          parallelMetric,
+          metricFields.map((f) => [f.key, f.label]),
+        );
+        setOptions(
+          barsMetric,
+          metricFields.map((f) => [f.key, f.label]),
+        );
         const all = fields.map((f) => [f.id, `${f.kind === 'param' ? 'param' : 'metric'} · ${f.label}`] as [string, string]);
         setOptions(sx, all);
         setOptions(sy, all);

@@ -13,7 +13,16 @@ import { CurveCharts } from './charts';
 import type { Ctx } from './context';
 import { buildFrame } from './controls';
 import { Model } from './model';
-import { CompareAppend, CompareExport, CompareInit, CompareReady, type CompareAppendParams, type CompareExportParams, type CompareInitParams, type CompareSettings } from './protocol';
+import {
+  CompareAppend,
+  CompareExport,
+  CompareInit,
+  CompareReady,
+  type CompareAppendParams,
+  type CompareExportParams,
+  type CompareInitParams,
+  type CompareSettings,
+} from './protocol';
 import { SettingsStore } from './state';
 import { DiffTable } from './table';
 

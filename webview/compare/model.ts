@@ -35,16 +35,16 @@ export function fromWire(s: SeriesData): Series {
 }
 
 function toF64(a: ArrayLike<number>): Float64Array {
-  return a instanceof Float64Array ? a : Float64Array.from(a as ArrayLike<number>);
+  return a instanceof Float64Array ? a : Float64Array.from(a);
 }
 function toF32(a: ArrayLike<number>): Float32Array {
-  return a instanceof Float32Array ? a : Float32Array.from(a as ArrayLike<number>);
+  return a instanceof Float32Array ? a : Float32Array.from(a);
 }
 
 export function concatF64(a: Float64Array, b: ArrayLike<number>): Float64Array {
   const out = new Float64Array(a.length + b.length);
   out.set(a, 0);
-  out.set(b as ArrayLike<number>, a.length);
+  out.set(b, a.length);
   return out;
 }
 
@@ -72,7 +72,7 @@ export class Model {
 
   put(s: Series): void {
     let per = this.series.get(s.metric);
-    if (!per) this.series.set(s.metric, (per = new Map()));
+    if (!per) this.series.set(s.metric, (per = new Map<string, Series>()));
     per.set(s.runId, s);
   }
 
@@ -166,7 +166,9 @@ export function valueOf(run: RunInfo, f: Field): FieldValue {
 }
 
 /** Numeric when every present value is a number (or a numeric string); else categorical, sorted. */
-export function describeValues(values: FieldValue[]): { numeric: true; nums: Array<number | null> } | { numeric: false; categories: string[]; labels: Array<string | null> } {
+export function describeValues(
+  values: FieldValue[],
+): { numeric: true; nums: Array<number | null> } | { numeric: false; categories: string[]; labels: Array<string | null> } {
   const present = values.filter((v) => v !== null);
   const nums = values.map((v) => (v === null ? null : typeof v === 'number' ? v : numericParam(v)));
   if (present.length > 0 && nums.every((n, i) => values[i] === null || n !== null)) return { numeric: true, nums };

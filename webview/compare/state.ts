@@ -43,7 +43,7 @@ export class SettingsStore {
   constructor(private readonly ipc: Endpoint) {
     const saved = this.api.getState();
     this.settings = normalizeSettings(saved?.settings);
-    this.runIds = Array.isArray(saved?.runIds) ? saved!.runIds : [];
+    this.runIds = Array.isArray(saved?.runIds) ? saved.runIds : [];
     this.folder = typeof saved?.folder === 'string' ? saved.folder : undefined;
   }
 

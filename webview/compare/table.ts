@@ -47,7 +47,13 @@ export function columnsOf(runs: RunInfo[]): Column[] {
     return Math.max(min, Math.min(max, Math.max(label.length * 8 + 32, chars * 7.2 + 24)));
   };
   const cols: Column[] = [
-    { id: 'run', label: 'run', better: null, width: Math.min(260, Math.max(140, ...runs.slice(0, 500).map((r) => r.name.length * 7.5 + 24))), get: (r) => r.name },
+    {
+      id: 'run',
+      label: 'run',
+      better: null,
+      width: Math.min(260, Math.max(140, ...runs.slice(0, 500).map((r) => r.name.length * 7.5 + 24))),
+      get: (r) => r.name,
+    },
     { id: 'status', label: 'status', better: null, width: 80, get: (r) => r.status },
     { id: 'experiment', label: 'experiment', better: null, width: width('experiment', 100, 220, (r) => r.experiment), get: (r) => r.experiment },
   ];
@@ -90,7 +96,7 @@ export function compareCells(a: Cell, b: Cell): number {
   if (typeof ka === 'number' && typeof kb === 'number') return ka - kb;
   if (typeof ka === 'number') return -1;
   if (typeof kb === 'number') return 1;
-  return (ka as string).localeCompare(kb as string, 'en', { numeric: true });
+  return ka.localeCompare(kb, 'en', { numeric: true });
 }
 
 /** Does a column hold more than one distinct value over these runs? */
@@ -122,7 +128,13 @@ export function tableData(runs: RunInfo[], s: CompareSettings): { columns: Colum
   const best = new Map<string, number>();
   for (const c of visible) {
     if (!c.metric || !c.better) continue;
-    const b = bestOf(rows.map((r) => { const v = c.get(r); return typeof v === 'number' ? v : null; }), c.better);
+    const b = bestOf(
+      rows.map((r) => {
+        const v = c.get(r);
+        return typeof v === 'number' ? v : null;
+      }),
+      c.better,
+    );
     if (b !== null) best.set(c.id, b);
   }
   return { columns, visible, rows, best };
@@ -174,7 +186,12 @@ export class DiffTable {
     this.info = toolbarInfo;
     this.head = el('div', { class: 'dt-head', role: 'row', 'aria-rowindex': '1' });
     this.body = el('div', { class: 'dt-body', role: 'rowgroup' });
-    this.wrap = el('div', { class: 'dt-wrap', role: 'grid', tabindex: '0', 'aria-label': 'Runs compared' }, el('div', { class: 'dt-headgroup', role: 'rowgroup' }, this.head), this.body);
+    this.wrap = el(
+      'div',
+      { class: 'dt-wrap', role: 'grid', tabindex: '0', 'aria-label': 'Runs compared' },
+      el('div', { class: 'dt-headgroup', role: 'rowgroup' }, this.head),
+      this.body,
+    );
     root.append(this.wrap);
     this.wrap.addEventListener('keydown', (e) => this.onKey(e));
     this.wrap.addEventListener('focusin', (e) => this.onFocusIn(e));
@@ -217,7 +234,10 @@ export class DiffTable {
     this.wrap.style.setProperty('--dt-cols', this.visibleCols.map((c) => `${Math.round(c.width)}px`).join(' '));
     this.wrap.style.setProperty('--dt-width', `${this.colLeft[this.colLeft.length - 1]}px`);
     const hidden = this.columns.length - this.visibleCols.length;
-    setText(this.info, `${this.rows.length} run${this.rows.length === 1 ? '' : 's'} · ${this.visibleCols.length} columns${hidden ? ` (${hidden} identical hidden)` : ''}`);
+    setText(
+      this.info,
+      `${this.rows.length} run${this.rows.length === 1 ? '' : 's'} · ${this.visibleCols.length} columns${hidden ? ` (${hidden} identical hidden)` : ''}`,
+    );
     const col = activeId ? this.visibleCols.findIndex((c) => c.id === activeId) : -1;
     this.activeCol = col >= 0 ? col : Math.min(this.activeCol, Math.max(0, this.visibleCols.length - 1));
     this.activeRow = Math.min(this.activeRow, this.rows.length - 1);
@@ -284,14 +304,32 @@ export class DiffTable {
     let row = this.activeRow;
     let col = this.activeCol;
     switch (e.key) {
-      case 'ArrowDown': row = Math.min(rows - 1, row + 1); break;
-      case 'ArrowUp': row = Math.max(-1, row - 1); break;
-      case 'ArrowRight': col = Math.min(cols - 1, col + 1); break;
-      case 'ArrowLeft': col = Math.max(0, col - 1); break;
-      case 'Home': col = 0; if (ctrl) row = -1; break;
-      case 'End': col = cols - 1; if (ctrl) row = rows - 1; break;
-      case 'PageDown': row = Math.min(rows - 1, row + page); break;
-      case 'PageUp': row = Math.max(row < 0 ? -1 : 0, row - page); break;
+      case 'ArrowDown':
+        row = Math.min(rows - 1, row + 1);
+        break;
+      case 'ArrowUp':
+        row = Math.max(-1, row - 1);
+        break;
+      case 'ArrowRight':
+        col = Math.min(cols - 1, col + 1);
+        break;
+      case 'ArrowLeft':
+        col = Math.max(0, col - 1);
+        break;
+      case 'Home':
+        col = 0;
+        if (ctrl) row = -1;
+        break;
+      case 'End':
+        col = cols - 1;
+        if (ctrl) row = rows - 1;
+        break;
+      case 'PageDown':
+        row = Math.min(rows - 1, row + page);
+        break;
+      case 'PageUp':
+        row = Math.max(row < 0 ? -1 : 0, row - page);
+        break;
       case 'Enter':
       case ' ': {
         e.preventDefault();
@@ -348,11 +386,11 @@ export class DiffTable {
           role: 'columnheader',
           tabindex: '-1',
           title: `${c.label}${c.better ? ` (${c.better} is better)` : ''} — click, or Enter, to sort`,
-          'aria-sort': sorted ? (sort!.descending ? 'descending' : 'ascending') : 'none',
+          'aria-sort': sorted ? (sort.descending ? 'descending' : 'ascending') : 'none',
           'aria-colindex': String(i + 1),
         },
         el('span', { class: 'dt-label' }, c.label),
-        sorted ? el('span', { class: 'dt-sort', 'aria-hidden': 'true' }, sort!.descending ? ' ↓' : ' ↑') : null,
+        sorted ? el('span', { class: 'dt-sort', 'aria-hidden': 'true' }, sort.descending ? ' ↓' : ' ↑') : null,
       );
       cell.addEventListener('click', () => this.sortBy(c.id));
       this.head.append(cell);

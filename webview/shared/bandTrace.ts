@@ -4,7 +4,13 @@
  * many remain: the band never needs more than about one bucket per pixel, and merging keeps every extreme,
  * so a spike stays exactly as high. (It halves the drawing cost of 100 runs.)
  */
-export function bandPolygon(x: Float64Array, min: Float32Array, max: Float32Array, n: number, maxBuckets = Infinity): { x: Array<number | null>; y: Array<number | null> } {
+export function bandPolygon(
+  x: Float64Array,
+  min: Float32Array,
+  max: Float32Array,
+  n: number,
+  maxBuckets = Infinity,
+): { x: Array<number | null>; y: Array<number | null> } {
   const per = Math.max(1, Math.ceil(n / Math.max(1, maxBuckets)));
   // Merged buckets: [x of the group's last finite bucket, min, max], NaN marking a group with no finite bucket.
   const m = Math.ceil(n / per);
@@ -36,9 +42,18 @@ export function bandPolygon(x: Float64Array, min: Float32Array, max: Float32Arra
     while (i < m && !Number.isNaN(gx[i])) i++;
     const b = i - 1;
     if (b < a) continue;
-    if (bx.length) bx.push(null), by.push(null);
-    for (let k = a; k <= b; k++) bx.push(gx[k]), by.push(ghi[k]);
-    for (let k = b; k >= a; k--) bx.push(gx[k]), by.push(glo[k]);
+    if (bx.length) {
+      bx.push(null);
+      by.push(null);
+    }
+    for (let k = a; k <= b; k++) {
+      bx.push(gx[k]);
+      by.push(ghi[k]);
+    }
+    for (let k = b; k >= a; k--) {
+      bx.push(gx[k]);
+      by.push(glo[k]);
+    }
   }
   return { x: bx, y: by };
 }

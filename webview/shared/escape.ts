@@ -15,7 +15,10 @@ const PLOTLY_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>'
 
 /** A file name derived from user text: no path separators, reserved or control characters. */
 export function safeFileName(s: string, fallback = 'export'): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = s.replace(/[\u0000-\u001f\u007f<>:"/\\|?*]+/g, '_').replace(/^[.\s]+|[.\s]+$/g, '').slice(0, 120);
+  const cleaned = s
+    // eslint-disable-next-line no-control-regex -- control characters are what a file name must not carry
+    .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]+/g, '_')
+    .replace(/^[.\s]+|[.\s]+$/g, '')
+    .slice(0, 120);
   return cleaned || fallback;
 }

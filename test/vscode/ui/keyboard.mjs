@@ -158,6 +158,8 @@ export function keyboardSteps({ page, h, root, workspace, workDir, url, log }) {
       async () => {
         await page.keyboard.press('Escape');
         await runFromPalette('View: Close All Editors');
+        // Another container in the side bar first: Enter on the entry of the one already shown would close it.
+        await runFromPalette('View: Show Explorer');
         await runFromPalette('View: Focus Activity Bar');
         // The activity bar is a tab list: arrows move between its entries, Enter opens one.
         const focusedEntry = () =>
@@ -228,6 +230,8 @@ export function keyboardSteps({ page, h, root, workspace, workDir, url, log }) {
         await poll(
           `the focused tree item to be "${newer.name}, finished, …"`,
           async () => {
+            // Escape clears what earlier steps left selected (list.clear), Home is the first row.
+            await page.keyboard.press('Escape');
             await page.keyboard.press('Home');
             await page.keyboard.press('ArrowDown');
             const f = await workbenchFocus();

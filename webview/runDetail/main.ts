@@ -150,7 +150,7 @@ function render(r: RunDetailData): void {
     );
   if (r.artifacts.length)
     parts.push(
-      section('Artifacts', table(['path', 'kind', 'size', { hidden: 'actions' }], r.artifacts.map((a) => [a.path, a.kind + (a.flavor ? ` (${a.flavor})` : ''), a.size === null ? 'missing' : fmt(a.size) + ' B',
+      section('Artifacts', table(['path', 'kind', 'size', { hidden: 'actions' }], r.artifacts.map((a) => [a.path, a.kind + (a.flavor ? ` (${a.flavor})` : ''), a.size === null ? (a.note ?? 'missing') : fmt(a.size) + ' B',
         el('span', {}, action('Open', { action: 'openArtifact', path: a.path }, `Open ${a.path}`), action('Reveal', { action: 'revealArtifact', path: a.path }, `Reveal ${a.path}`))]))),
     );
   const search = el('input', { type: 'search', placeholder: 'Search the console log', 'aria-label': 'Search the console log', 'aria-controls': 'console-log', 'data-focus': 'console-search', value: consoleFilter });

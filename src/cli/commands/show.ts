@@ -45,7 +45,7 @@ export async function showCommand(argv: string[]): Promise<number> {
   lines.push(`  command     ${safe(r.command.join(' '))}`);
   if (r.git)
     lines.push(
-      `  git         ${r.git.commit.slice(0, 12)} on ${safe(r.git.branch ?? '?')}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`,
+      `  git         ${/^[0-9a-f]{7,64}$/i.test(r.git.commit) ? `${r.git.commit.slice(0, 12)} on ${safe(r.git.branch || '?')}` : '(no commits yet)'}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`,
     );
   if (r.python) lines.push(`  python      ${safe(r.python.path)} ${r.python.version ?? ''} (${r.python.packages} packages)`);
   if (r.host) lines.push(`  host        ${safe(r.host)} · ${safe(r.os ?? '')}`);

@@ -1,5 +1,7 @@
+import * as path from 'node:path';
 import type { Store } from '../store/store';
 import type { RunStatus } from './runRecord';
+import { inspectRunFile } from './runPaths';
 
 export interface MetricSummary {
   key: string;
@@ -136,7 +138,8 @@ export interface RunDetail extends RunSummary {
   python: { path: string; version: string | null; packages: number } | null;
   params: Record<string, string | number | null>;
   tags: Record<string, string>;
-  artifacts: Array<{ path: string; kind: string; flavor: string | null; size: number | null }>;
+  /** Checked on disk when read: a link out of the run folder or a path outside it has size null and a note. */
+  artifacts: Array<{ path: string; kind: string; flavor: string | null; size: number | null; note?: string }>;
   datasets: Array<{ path: string; role: string }>;
   warnings: { count: number; first: Array<{ line: number; message: string }> };
 }
@@ -166,6 +169,16 @@ export function getRun(store: Store, ref: string): RunDetail {
   const tags: Record<string, string> = {};
   for (const t of store.all<{ key: string; value: string }>('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key', [id])) tags[t.key] = t.value;
   const pkgCount = store.get<{ c: number }>('SELECT count(*) AS c FROM packages WHERE run_id = ?', [id])!.c;
+  // run.json and the events may come from someone else's run folder: paths are confined to it (runPaths.ts).
+  const dir = path.join(store.paths.runs, id);
+  const artifacts = store
+    .all<RunDetail['artifacts'][number]>('SELECT path, kind, flavor, size FROM artifacts WHERE run_id = ? ORDER BY kind, path', [id])
+    .map((a) => {
+      const f = inspectRunFile(dir, a.path);
+      return f.state === 'link' || f.state === 'refused' || f.state === 'special' ? { ...a, size: null, note: f.note } : a;
+    });
+  const diffFile = r.git_diff ? String(r.git_diff) : null;
+  const diffOk = diffFile !== null && inspectRunFile(dir, diffFile).state === 'file';
   return {
     ...summary,
     command: JSON.parse(String(r.command ?? '[]')) as string[],
@@ -176,12 +189,12 @@ export function getRun(store: Store, ref: string): RunDetail {
     signal: r.signal as string | null,
     error: r.error as string | null,
     git: r.git_commit
-      ? { commit: String(r.git_commit), branch: r.git_branch as string | null, dirty: r.git_dirty === 1, diffFile: r.git_diff as string | null }
+      ? { commit: String(r.git_commit), branch: r.git_branch as string | null, dirty: r.git_dirty === 1, diffFile: diffOk ? diffFile : null }
       : null,
     python: r.python ? { path: String(r.python), version: r.python_version as string | null, packages: pkgCount } : null,
     params,
     tags,
-    artifacts: store.all('SELECT path, kind, flavor, size FROM artifacts WHERE run_id = ? ORDER BY kind, path', [id]),
+    artifacts,
     datasets: store.all('SELECT path, role FROM run_datasets WHERE run_id = ? ORDER BY role, path', [id]),
     warnings: {
       count: Number(r.warnings_count ?? 0),

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { LineageWorkspace } from '../../core/workspace';
 import { runDir as runDirOf } from '../../core/util/lineagePaths';
 import type { DatasetWatch } from '../datasets/datasetWatch';
 import type { RunDetailData } from '../../../webview/runDetail/protocol';
-import { changedFiles } from './gitDiffDocs';
+import { changedFiles as filesOfDiff } from '../../core/runs/recordedDiff';
+import { inspectRunFile } from '../../core/runs/runPaths';
 import { engine } from '../engine';
 
 const CONSOLE_TAIL_BYTES = 64 * 1024;
@@ -16,23 +16,8 @@ const CONSOLE_TAIL_BYTES = 64 * 1024;
 export async function runDetailData(ws: LineageWorkspace, runId: string, watch: DatasetWatch | undefined): Promise<RunDetailData> {
   const { getRun, seriesFor, datasetsOfRun } = await engine();
   const r = getRun(ws.store, runId);
-  const runDir = runDirOf(ws.paths, r.id);
   const json = (v: number | null) => (v === null ? null : Number.isFinite(v) ? v : String(v));
-  const consoleFile = path.join(runDir, 'console.log');
-  let consoleTail = '';
-  let consoleBytes = 0;
-  try {
-    consoleBytes = fs.statSync(consoleFile).size;
-    const fd = fs.openSync(consoleFile, 'r');
-    const len = Math.min(CONSOLE_TAIL_BYTES, consoleBytes);
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, consoleBytes - len);
-    fs.closeSync(fd);
-    consoleTail = buf.toString('utf8');
-  } catch {
-    /* no console log */
-  }
-  const diffText = r.git?.diffFile && fs.existsSync(path.join(runDir, r.git.diffFile)) ? fs.readFileSync(path.join(runDir, r.git.diffFile), 'utf8') : '';
+  const { consoleTail, consoleBytes, changedFiles } = runFolderFiles(runDirOf(ws.paths, r.id), r.git?.diffFile ?? null);
   return {
     id: r.id,
     name: r.name,
@@ -44,7 +29,7 @@ export async function runDetailData(ws: LineageWorkspace, runId: string, watch: 
     command: r.command,
     note: r.note,
     error: r.error,
-    git: r.git ? { commit: r.git.commit, branch: r.git.branch, dirty: r.git.dirty, changedFiles: changedFiles(diffText) } : null,
+    git: r.git ? { commit: r.git.commit, branch: r.git.branch, dirty: r.git.dirty, changedFiles } : null,
     python: r.python,
     params: r.params,
     tags: r.tags,
@@ -77,4 +62,34 @@ export async function runDetailData(ws: LineageWorkspace, runId: string, watch: 
     consoleBytes,
     warnings: r.warnings,
   };
+}
+
+/**
+ * What the panel reads from the run folder itself: the end of the console log and the files the recorded
+ * diff touches. `diffFile` comes from run.json, so each file is read only when it is a regular file inside
+ * the run folder (not a path out of it, not a link out of it, not a FIFO).
+ */
+export function runFolderFiles(runDir: string, diffFile: string | null): { consoleTail: string; consoleBytes: number; changedFiles: string[] } {
+  const consoleFile = inspectRunFile(runDir, 'console.log');
+  let consoleTail = '';
+  let consoleBytes = 0;
+  if (consoleFile.state === 'file') {
+    try {
+      const fd = fs.openSync(consoleFile.abs, 'r');
+      try {
+        consoleBytes = fs.fstatSync(fd).size;
+        const len = Math.min(CONSOLE_TAIL_BYTES, consoleBytes);
+        const buf = Buffer.alloc(len);
+        fs.readSync(fd, buf, 0, len, consoleBytes - len);
+        consoleTail = buf.toString('utf8');
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  const diff = diffFile ? inspectRunFile(runDir, diffFile) : undefined;
+  const changedFiles = diff?.state === 'file' ? filesOfDiff(fs.readFileSync(diff.abs, 'utf8')) : [];
+  return { consoleTail, consoleBytes, changedFiles };
 }

@@ -9,6 +9,8 @@ import { PanelHost } from './panelHost';
 import { folderOfRuns, openFolder } from './panelFolder';
 import { changedFiles, diffUris } from './gitDiffDocs';
 import { runDetailData } from './runDetailData';
+import { artifactTarget, runActionOf, savedRunId, TRUSTED_ACTIONS } from './panelMessages';
+import { inspectRunFile, isCommitId } from '../../core/runs/runPaths';
 import { engine } from '../engine';
 import { COMMANDS } from '../commands/ids';
 
@@ -48,7 +50,11 @@ export class RunDetailPanel extends PanelHost<Ready> {
       allowEval: false,
     });
     RunDetailPanel.byRun.set(runId, this);
-    this.ipc.on(RunDetailAction, (m) => this.onAction(m.action, m.path));
+    this.ipc.on(RunDetailAction, (m) => {
+      // The webview's message is checked before anything runs or opens (panelMessages.ts).
+      const a = runActionOf(m);
+      if (a) return this.onAction(a.action, a.path);
+    });
     this.disposables.push(
       state.onDidChangeRuns((ids) => {
         if (ids.includes(this.runId) && this.panel.visible) void this.send().catch((err) => this.log((err as Error).message));
@@ -63,23 +69,36 @@ export class RunDetailPanel extends PanelHost<Ready> {
   }
 
   protected onReady(m: Ready): Promise<void> {
-    if (!this.runId && m.runId) {
-      this.runId = m.runId;
+    const saved = savedRunId(m.runId);
+    if (!this.runId && saved) {
+      this.runId = saved;
       RunDetailPanel.byRun.set(this.runId, this);
     }
-    this.folder ??= openFolder(m.folder) ?? folderOfRuns(this.state, [this.runId]);
+    this.folder ??= openFolder(typeof m.folder === 'string' ? m.folder : undefined) ?? folderOfRuns(this.state, [this.runId]);
     return this.send();
   }
 
   private async onAction(action: RunAction, file: string | undefined): Promise<void> {
     const folder = this.runFolder();
     const dir = runDir(lineagePaths(folder), this.runId);
+    // Rerun starts the script and the diff runs git in the repository: like the run commands, only when trusted.
+    if (TRUSTED_ACTIONS.includes(action) && !vscode.workspace.isTrusted) {
+      const pick = await vscode.window.showWarningMessage(
+        `Lineage does not ${action === 'rerun' ? 'run scripts' : 'run git'} in an untrusted workspace. Trust this folder to do that.`,
+        'Manage Workspace Trust',
+      );
+      if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
+      return;
+    }
     switch (action) {
       case 'openArtifact':
       case 'revealArtifact': {
-        const target = path.resolve(dir, file ?? '');
-        // Paths come from the webview: never outside this run's folder.
-        if (!target.startsWith(dir + path.sep)) return;
+        // Paths come from the webview: only this run's recorded artifacts, never a link out of its folder.
+        const { getRun } = await engine();
+        const recorded = getRun((await this.state.workspace(folder)).store, this.runId).artifacts.map((a) => a.path);
+        const checked = artifactTarget(dir, file, recorded);
+        if ('refused' in checked) return void vscode.window.showWarningMessage(checked.refused);
+        const target = checked.abs;
         if (action === 'openArtifact') await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(target));
         else
           await vscode.commands
@@ -105,12 +124,18 @@ export class RunDetailPanel extends PanelHost<Ready> {
         const { getRun } = await engine();
         const r = getRun(ws.store, this.runId);
         if (!r.git?.diffFile) return;
-        const diffFile = path.join(dir, r.git.diffFile);
-        const files = changedFiles(fs.readFileSync(diffFile, 'utf8'));
+        if (!isCommitId(r.git.commit))
+          return void vscode.window.showWarningMessage(`Lineage: this run's git commit is not a commit id, so its diff cannot be shown.`);
+        const diffFile = inspectRunFile(dir, r.git.diffFile);
+        if (diffFile.state !== 'file') return void vscode.window.showWarningMessage(`Lineage: this run's diff is not a file in its folder, so it is not read.`);
+        const files = changedFiles(fs.readFileSync(diffFile.abs, 'utf8'));
         const chosen = files.length === 1 ? files[0] : await vscode.window.showQuickPick(files, { title: `Uncommitted changes when ${r.name} ran` });
         if (!chosen) return;
-        const repo = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: r.cwd ?? folder, encoding: 'utf8' }).trim();
-        const [before, after] = diffUris(repo, r.git.commit, diffFile, chosen);
+        // The run's cwd is from run.json: used only when it is inside this workspace folder.
+        const rel = r.cwd ? path.relative(folder, r.cwd) : '..';
+        const cwd = r.cwd && !rel.startsWith('..') && !path.isAbsolute(rel) && fs.existsSync(r.cwd) ? r.cwd : folder;
+        const repo = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' }).trim();
+        const [before, after] = diffUris(repo, r.git.commit, dir, r.git.diffFile, chosen);
         await vscode.commands.executeCommand('vscode.diff', before, after, `${chosen} (${r.git.commit.slice(0, 8)} ↔ run ${r.name})`);
         return;
       }

@@ -1,0 +1,107 @@
+/**
+ * What a webview sends is checked here before a panel acts on it: a webview runs scripts (Plotly, the
+ * panel's own code, anything a crafted run could inject into them), so its messages are input, not orders.
+ * Pure functions without vscode, so the unit tests run them on real run folders.
+ */
+import type { RunAction } from '../../../webview/runDetail/protocol';
+import type { CompareExportParams, CompareSettings, CompareZoomParams } from '../../../webview/compare/protocol';
+import { DEFAULT_SETTINGS } from '../../../webview/compare/protocol';
+import { allowedRunIds, inspectRunFile, isRunIdShape } from '../../core/runs/runPaths';
+
+export const RUN_ACTIONS: readonly RunAction[] = ['openArtifact', 'revealArtifact', 'openConsole', 'openDiff', 'checkData', 'rerun', 'compareWithPrevious'];
+
+/** Actions that start a process (the script, or git in the workspace's repository): only in a trusted workspace. */
+export const TRUSTED_ACTIONS: readonly RunAction[] = ['rerun', 'openDiff'];
+
+/** A run panel action with its artifact path, or undefined when the message is not one. */
+export function runActionOf(m: unknown): { action: RunAction; path?: string } | undefined {
+  if (!m || typeof m !== 'object') return undefined;
+  const { action, path } = m as { action?: unknown; path?: unknown };
+  if (!RUN_ACTIONS.includes(action as RunAction)) return undefined;
+  if (path !== undefined && typeof path !== 'string') return undefined;
+  return { action: action as RunAction, path };
+}
+
+/**
+ * The file an "open/reveal artifact" message names: it must be one of the run's recorded artifacts and a
+ * regular file or folder inside the run folder (a link out of it is refused).
+ */
+export function artifactTarget(runDir: string, file: unknown, recorded: readonly string[]): { abs: string } | { refused: string } {
+  if (typeof file !== 'string' || !recorded.includes(file)) return { refused: 'Lineage opens only the artifacts this run recorded.' };
+  const f = inspectRunFile(runDir, file);
+  switch (f.state) {
+    case 'file':
+    case 'dir':
+      return { abs: f.abs };
+    case 'missing':
+      return { refused: `Lineage cannot open ${file}: it is no longer in the run folder.` };
+    default:
+      return { refused: `Lineage does not open ${file}: it is ${f.note}.` };
+  }
+}
+
+/** A run id the webview sent as the run it showed before a reload: well-formed, or null. */
+export function savedRunId(id: unknown): string | null {
+  return isRunIdShape(id) ? id : null;
+}
+
+const X_AXES = ['step', 'wall', 'relative'] as const;
+const TABS = ['curves', 'parallel', 'scatter', 'bars', 'table'] as const;
+const MAX_KEYS = 1000;
+
+const str = (v: unknown, max = 1000): v is string => typeof v === 'string' && v.length <= max;
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s) => str(s)).slice(0, MAX_KEYS) : []);
+
+/** Compare settings from the webview, each field kept only when it has the right type (else its default). */
+export function compareSettingsOf(v: unknown): CompareSettings {
+  const s = v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  const d = DEFAULT_SETTINGS;
+  const sort = s.sort as { column?: unknown; descending?: unknown } | null | undefined;
+  const scatter = (s.scatter ?? {}) as { x?: unknown; y?: unknown; color?: unknown };
+  return {
+    metrics: Array.isArray(s.metrics) ? strings(s.metrics) : d.metrics,
+    xAxis: X_AXES.includes(s.xAxis as (typeof X_AXES)[number]) ? (s.xAxis as CompareSettings['xAxis']) : d.xAxis,
+    smoothing: typeof s.smoothing === 'number' && s.smoothing >= 0 && s.smoothing <= 1 ? s.smoothing : d.smoothing,
+    logY: typeof s.logY === 'boolean' ? s.logY : d.logY,
+    hiddenRuns: Array.isArray(s.hiddenRuns) ? strings(s.hiddenRuns).filter(isRunIdShape) : d.hiddenRuns,
+    tab: TABS.includes(s.tab as (typeof TABS)[number]) ? (s.tab as CompareSettings['tab']) : d.tab,
+    onlyDiff: typeof s.onlyDiff === 'boolean' ? s.onlyDiff : d.onlyDiff,
+    sort: sort && str(sort.column) && typeof sort.descending === 'boolean' ? { column: sort.column, descending: sort.descending } : null,
+    scatter: {
+      x: str(scatter.x) ? scatter.x : d.scatter.x,
+      y: str(scatter.y) ? scatter.y : d.scatter.y,
+      color: str(scatter.color) ? scatter.color : null,
+    },
+    parallelMetric: str(s.parallelMetric) ? s.parallelMetric : null,
+  };
+}
+
+/** A zoom request: a metric key, a known x axis, finite numbers, and only runs the panel shows. */
+export function zoomParamsOf(m: unknown, panelRuns: readonly string[]): CompareZoomParams | undefined {
+  if (!m || typeof m !== 'object') return undefined;
+  const z = m as Record<string, unknown>;
+  if (!str(z.metric) || !X_AXES.includes(z.xAxis as (typeof X_AXES)[number])) return undefined;
+  if (![z.x0, z.x1, z.maxPoints].every((n) => typeof n === 'number' && !Number.isNaN(n))) return undefined;
+  const maxPoints = Math.max(1, Math.min(Math.floor(z.maxPoints as number), 1_000_000));
+  return {
+    metric: z.metric,
+    xAxis: z.xAxis as CompareZoomParams['xAxis'],
+    x0: z.x0 as number,
+    x1: z.x1 as number,
+    runIds: allowedRunIds(z.runIds, panelRuns),
+    maxPoints,
+  };
+}
+
+/** An export: a known format, string data, and a suggested file name reduced to a plain name (no folders). */
+export function exportParamsOf(m: unknown): CompareExportParams | undefined {
+  if (!m || typeof m !== 'object') return undefined;
+  const e = m as Record<string, unknown>;
+  if (e.format !== 'png' && e.format !== 'svg' && e.format !== 'csv') return undefined;
+  if (typeof e.data !== 'string') return undefined;
+  const base = (typeof e.suggestedName === 'string' ? e.suggestedName : '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  const plain = base.replace(/[\u0000-\u001f\u007f]/g, '');
+  const name = plain.replace(/^\.+/, '').slice(0, 200) || `lineage-export.${e.format}`;
+  return { format: e.format, data: e.data, suggestedName: name };
+}

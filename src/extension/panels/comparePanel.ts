@@ -20,6 +20,8 @@ import { PanelHost } from './panelHost';
 import { folderOfRuns, openFolder } from './panelFolder';
 import { engine } from '../engine';
 import { COMMANDS } from '../commands/ids';
+import { allowedRunIds, runIdsOf } from '../../core/runs/runPaths';
+import { compareSettingsOf, exportParamsOf, zoomParamsOf } from './panelMessages';
 
 export const COMPARE_VIEW_TYPE = 'lineage.compare';
 
@@ -41,8 +43,9 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
   }
 
   static revive(state: Lineage, panel: vscode.WebviewPanel, saved: CompareState | undefined): ComparePanel {
-    const runIds = saved?.runIds ?? [];
-    return new ComparePanel(state, panel, runIds, openFolder(saved?.folder) ?? folderOfRuns(state, runIds), saved?.settings);
+    const runIds = runIdsOf(saved?.runIds);
+    const folder = typeof saved?.folder === 'string' ? saved.folder : undefined;
+    return new ComparePanel(state, panel, runIds, openFolder(folder) ?? folderOfRuns(state, runIds), saved?.settings && compareSettingsOf(saved.settings));
   }
 
   private constructor(
@@ -64,10 +67,20 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
     if (saved) this.settings = { ...DEFAULT_SETTINGS, ...saved };
     ComparePanel.panels.add(this);
     this.ipc
-      .on(CompareSettingsChanged, (m) => this.onSettings(m.settings))
-      .on(CompareOpenRun, (m) => vscode.commands.executeCommand(COMMANDS.openRun, m.runId))
-      .onRequest(CompareZoom, (m) => this.zoom(m))
-      .onRequest(CompareExport, (m) => this.export(m));
+      // Messages from the webview are checked (panelMessages.ts): ids only of this panel's runs, known values only.
+      .on(CompareSettingsChanged, (m) => this.onSettings(compareSettingsOf(m.settings)))
+      .on(CompareOpenRun, (m) => {
+        const [runId] = allowedRunIds([m.runId], this.runIds);
+        if (runId) return vscode.commands.executeCommand(COMMANDS.openRun, runId);
+      })
+      .onRequest(CompareZoom, (m) => {
+        const z = zoomParamsOf(m, this.runIds);
+        return z ? this.zoom(z) : { series: [] };
+      })
+      .onRequest(CompareExport, (m) => {
+        const e = exportParamsOf(m);
+        return e ? this.export(e) : { path: null };
+      });
     this.disposables.push(state.onDidChangeRuns((ids) => void this.onRunsChanged(ids).catch((err) => this.log((err as Error).message))));
   }
 
@@ -83,9 +96,10 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
 
   protected onReady(m: { state: CompareState | null }): Promise<void> {
     if (m.state) {
-      if (this.runIds.length === 0) this.runIds = m.state.runIds;
-      this.folder ??= openFolder(m.state.folder) ?? folderOfRuns(this.state, this.runIds);
-      this.settings = { ...DEFAULT_SETTINGS, ...m.state.settings };
+      // A restored state comes from the webview: well-formed ids (sendInit keeps those in the index), checked settings.
+      if (this.runIds.length === 0) this.runIds = runIdsOf(m.state.runIds);
+      this.folder ??= openFolder(typeof m.state.folder === 'string' ? m.state.folder : undefined) ?? folderOfRuns(this.state, this.runIds);
+      this.settings = compareSettingsOf(m.state.settings);
     }
     return this.sendInit();
   }

@@ -45,6 +45,7 @@ await Promise.all([
     banner: { js: 'var __lineageLoadStart = performance.now();' },
   }),
   build({ ...common, entryPoints: { ingestWorker: join(root, 'src/core/ingest/parseWorker.ts') }, outdir: join(root, 'dist') }),
+  build({ ...common, entryPoints: { runKeeper: join(root, 'src/core/launcher/keeperMain.ts') }, outdir: join(root, 'dist') }),
   build({
     ...common,
     entryPoints: { cli: join(root, 'src/cli/main.ts') },

@@ -42,7 +42,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       experiment: a.flags.experiment as string | undefined,
       python: a.flags.python as string | undefined,
       createdBy: 'cli',
-      onOutput: a.flags.quiet ? undefined : (text, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(text),
+      // The script's bytes, unchanged, on this terminal's stdout and stderr.
+      output: a.flags.quiet ? undefined : 'inherit',
     });
   } catch (err) {
     if (err instanceof LaunchError) {
@@ -77,7 +78,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const detail = await finishRun(ws, handle.id, { onWarning: warn, onNotice: warn, save: 'now' });
   ws.close();
 
-  const metrics = keyMetricsText(detail.metrics, 3);
+  const metrics = safe(keyMetricsText(detail.metrics, 3));
   const status = detail.status === 'finished' ? color.green(detail.status) : color.red(detail.status);
   process.stderr.write(
     `lineage: run ${detail.id} ${status} in ${formatDuration(detail.durationMs)}${metrics ? ' · ' + metrics : ''}\n` +

@@ -5,12 +5,9 @@ import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { newRunId, friendlyName, RUN_ID_PATTERN } from '../util/ids';
 import { lineagePaths } from '../util/lineagePaths';
-import { writeFileAtomicSync } from '../util/fsx';
 import type { RunRecord, RunStatus } from '../runs/runRecord';
-import { captureGit } from './captureGit';
-import { capturePython } from './capturePython';
-import { signalTree } from './processTree';
-import { findSdkDir } from './sdkDir';
+import { writeRunRecord, isDiskFull, type KeeperConfig } from './keeper';
+import { findSdkDir, findKeeper } from './sdkDir';
 import { maskSecretArgs } from './secrets';
 
 export interface LaunchOptions {
@@ -25,6 +22,8 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   createdBy?: string;
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** 'inherit': the script's stdout and stderr go, byte for byte, to this process's stdout and stderr. */
+  output?: 'inherit';
   /** Grace period between SIGTERM and SIGKILL on stop. */
   stopGraceMs?: number;
 }
@@ -36,7 +35,17 @@ export interface RunResult {
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
+  /** The disk filled up during the run: run.json or console.log may be missing their end. */
+  diskFull?: boolean;
+  /** Output bytes that could not be written to console.log. */
+  consoleBytesLost?: number;
 }
+
+type KeeperMessage =
+  | { out: 'stdout' | 'stderr'; b64: string }
+  | { started: number }
+  | { error: string }
+  | { done: Omit<RunResult, 'id' | 'dir'> & { status: 'finished' | 'failed' | 'killed' } };
 
 export interface RunHandle {
   id: string;
@@ -49,9 +58,10 @@ export interface RunHandle {
 export class LaunchError extends Error {}
 
 /**
- * Starts a command as a recorded run: creates the run folder and run.json, puts the SDK on PYTHONPATH,
- * streams output to console.log and the caller, captures git and the interpreter while the script runs,
- * and writes the final status. The child gets its own process group so Stop can end the whole tree.
+ * Starts a command as a recorded run: creates the run folder and run.json, puts the SDK on PYTHONPATH, and
+ * hands the run to a detached keeper (keeper.ts) that starts the script, keeps its output in console.log and
+ * passes it on, captures git and the interpreter while the script runs, and writes the final status. The
+ * script gets its own process group so Stop can end the whole tree.
  */
 // eslint-disable-next-line @typescript-eslint/require-await -- async so a LaunchError rejects the promise instead of throwing at the call site
 export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
@@ -68,11 +78,11 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   const now = new Date();
   const id = newRunId(now);
   const dir = path.join(paths.runs, id);
-  fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
   const record: RunRecord = {
     schema: 1,
     id,
-    name: opts.name || friendlyName(id, countEntries(paths.runs)),
+    // This run's folder is counted although it does not exist yet.
+    name: opts.name || friendlyName(id, countEntries(paths.runs) + 1),
     experiment: opts.experiment || defaultExperiment(opts.workspace, cwd, script),
     status: 'running',
     startedAt: now.toISOString(),
@@ -83,7 +93,15 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     pid: process.pid,
   };
-  writeFileAtomicSync(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
+  try {
+    fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
+    writeRunRecord(dir, record);
+  } catch (err) {
+    // No half-made run folder is left behind to show up as a phantom run.
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (isDiskFull(err)) throw new LaunchError(`The disk holding ${paths.runs} is full, so the run was not started; free some space there and run again.`);
+    throw err;
+  }
 
   const sdk = findSdkDir();
   const env: NodeJS.ProcessEnv = {
@@ -95,57 +113,81 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     PYTHONPATH: [sdk, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
   };
-  // The script writes straight into console.log, not into a pipe to us: if the launcher dies (kill -9,
-  // a closed VS Code window) the script keeps running and its output is still kept. We tail the file.
-  const consolePath = path.join(dir, 'console.log');
-  const consoleFd = fs.openSync(consolePath, 'a');
-  const started = Date.now();
-  const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', consoleFd, consoleFd] });
-  fs.closeSync(consoleFd);
-  let stopRequested = false;
-  let killTimer: NodeJS.Timeout | undefined;
+  // The script's parent is a detached keeper, not this process: if the launcher dies (kill -9, a closed VS Code
+  // window) the script keeps running, its output is still kept, and the keeper records how it ended.
+  const output: KeeperConfig['output'] = opts.output === 'inherit' ? 'inherit' : opts.onOutput ? 'frames' : 'none';
+  const cfg: KeeperConfig = {
+    dir,
+    argv,
+    cwd,
+    isPython,
+    output,
+    stopGraceMs: opts.stopGraceMs ?? 3000,
+    unsetEnv: env.ELECTRON_RUN_AS_NODE === undefined ? ['ELECTRON_RUN_AS_NODE'] : [],
+  };
+  const keeper = spawn(process.execPath, [findKeeper(), JSON.stringify(cfg)], {
+    cwd,
+    // A plain Node script, also when the launcher is VS Code's extension host (Electron); the script
+    // itself gets the environment without this.
+    env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+    detached: true,
+    stdio: ['pipe', output === 'inherit' ? 'inherit' : 'ignore', output === 'inherit' ? 'inherit' : 'ignore', 'pipe'],
+  });
+  keeper.stdin!.on('error', () => undefined);
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  const gitInfo = captureGit(cwd, dir).catch(() => undefined);
-  const pyInfo = isPython ? capturePython(argv[0], cwd) : Promise.resolve(undefined);
-  const tail = opts.onOutput ? tailFile(consolePath, (text) => opts.onOutput!(text, 'stdout')) : undefined;
-
-  if (child.pid) {
-    record.childPid = child.pid;
-    writeFileAtomicSync(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
-  }
-
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-
-  const done = (async (): Promise<RunResult> => {
-    // Without a pid the spawn failed; its 'error' event is the outcome, whatever 'close' says.
-    const outcome = child.pid === undefined ? await spawnError : await Promise.race([exited, spawnError]);
-    if (outcome instanceof Error) {
-      const hint =
-        (outcome as NodeJS.ErrnoException).code === 'ENOENT'
-          ? `${argv[0]} was not found. ${isPython ? 'Set the interpreter with --python or LINEAGE_PYTHON (e.g. /usr/bin/python3).' : 'Check the command.'}`
-          : outcome.message;
-      record.status = 'failed';
-      record.error = `Could not start ${argv[0]}: ${hint}`;
-      record.exitCode = null;
-    } else {
-      if (killTimer) clearTimeout(killTimer);
-      record.exitCode = outcome.code;
-      record.signal = outcome.signal;
-      record.status = stopRequested || outcome.signal ? 'killed' : outcome.code === 0 ? 'finished' : 'failed';
-    }
-    tail?.stop();
-    const ended = Date.now();
-    record.endedAt = new Date(ended).toISOString();
-    const [g, p] = await Promise.all([gitInfo, pyInfo]);
-    if (g) record.git = g;
-    if (p) record.python = p;
-    writeFileAtomicSync(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
-    if (record.error && outcome instanceof Error) throw new LaunchError(record.error);
-    return { id, dir, status: record.status, exitCode: record.exitCode ?? null, signal: record.signal ?? null, durationMs: ended - started };
-  })();
+  const done = new Promise<RunResult>((resolve, reject) => {
+    let settled = false;
+    let pending = '';
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      for (const s of ['stdout', 'stderr'] as const) {
+        const rest = decoders[s].end();
+        if (rest) opts.onOutput?.(rest, s);
+      }
+      fn();
+    };
+    const onMessage = (msg: KeeperMessage) => {
+      if ('out' in msg) {
+        const text = decoders[msg.out].write(Buffer.from(msg.b64, 'base64'));
+        if (text) opts.onOutput?.(text, msg.out);
+      } else if ('started' in msg) {
+        record.childPid = msg.started;
+        record.pid = keeper.pid;
+      } else if ('error' in msg) {
+        record.status = 'failed';
+        settle(() => reject(new LaunchError(msg.error)));
+      } else if ('done' in msg) {
+        const d = msg.done;
+        record.status = d.status;
+        settle(() => resolve({ id, dir, ...d }));
+      }
+    };
+    const ctl = keeper.stdio[3] as NodeJS.ReadableStream;
+    ctl.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line) onMessage(JSON.parse(line) as KeeperMessage);
+      }
+    });
+    keeper.once('error', (err) => settle(() => reject(new LaunchError(`Could not start the run keeper (${err.message}); reinstall Lineage.`))));
+    keeper.once('close', (code, signal) =>
+      settle(() =>
+        reject(new LaunchError(`The run keeper stopped (${signal ?? `exit ${code}`}) before the run ended; \`lineage ls\` shows what was recorded.`)),
+      ),
+    );
+  });
+  // Once the run has ended, nothing here keeps a terminal or an editor waiting for the keeper.
+  const release = () => {
+    keeper.unref();
+    (keeper.stdio[3] as unknown as { unref?: () => void }).unref?.();
+    keeper.stdin!.destroy();
+  };
+  done.then(release, release);
 
   return {
     id,
@@ -153,48 +195,8 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     record,
     done,
     stop() {
-      if (!child.pid || child.exitCode !== null) return;
-      stopRequested = true;
-      signalTree(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => child.pid && signalTree(child.pid, 'SIGKILL'), opts.stopGraceMs ?? 3000);
-    },
-  };
-}
-
-/**
- * Streams what is appended to a file. Polls only while a run is live (every 50 ms), which is cheaper and
- * more predictable than a file watcher for a single growing file; `stop` reads the remainder.
- */
-function tailFile(file: string, onText: (text: string) => void): { stop(): void } {
-  let offset = 0;
-  const decoder = new StringDecoder('utf8');
-  const buf = Buffer.allocUnsafe(64 * 1024);
-  const readMore = () => {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return;
-    }
-    try {
-      for (;;) {
-        const n = fs.readSync(fd, buf, 0, buf.length, offset);
-        if (n <= 0) break;
-        offset += n;
-        const text = decoder.write(buf.subarray(0, n));
-        if (text) onText(text);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-  const timer = setInterval(readMore, 50);
-  return {
-    stop() {
-      clearInterval(timer);
-      readMore();
-      const rest = decoder.end();
-      if (rest) onText(rest);
+      if (keeper.exitCode !== null || keeper.stdin!.destroyed) return;
+      keeper.stdin!.write('stop\n');
     },
   };
 }
@@ -208,13 +210,13 @@ function defaultExperiment(workspace: string, cwd: string, script: string): stri
 }
 
 /**
- * Run folders so far, this one included: the number in a default name. Runs started in the same instant
+ * Run folders so far: the number in a default name. Runs started in the same instant
  * or after a deletion can share a number, but then almost never the adjective and noun as well.
  */
 function countEntries(dir: string): number {
   try {
-    return Math.max(1, fs.readdirSync(dir).filter((n) => RUN_ID_PATTERN.test(n)).length);
+    return fs.readdirSync(dir).filter((n) => RUN_ID_PATTERN.test(n)).length;
   } catch {
-    return 1;
+    return 0;
   }
 }

@@ -13,3 +13,13 @@ export function findSdkDir(): string {
   }
   throw new Error('The Lineage Python SDK (sdk/python) was not found next to the Lineage bundle; reinstall Lineage.');
 }
+
+/** The run keeper's bundle (dist/runKeeper.js), beside the bundle that launches runs or in dist/ above a test bundle. */
+export function findKeeper(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    for (const candidate of [path.join(dir, 'runKeeper.js'), path.join(dir, 'dist', 'runKeeper.js')]) if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('The Lineage run keeper (dist/runKeeper.js) was not found next to the Lineage bundle; reinstall Lineage.');
+}

@@ -1,15 +1,35 @@
+import * as fs from 'node:fs';
 import { LineageWorkspace } from '../core/workspace';
 import { findWorkspace } from '../core/util/lineagePaths';
-import { color } from './format';
+import { CliError } from './errors';
+import { color, safe } from './format';
 
+/** The workspace folder; one given by --workspace or LINEAGE_WORKSPACE must exist (a typo must not create folders). */
 export function workspaceDirFrom(flag: string | boolean | undefined): string {
-  if (typeof flag === 'string') return flag;
-  return process.env.LINEAGE_WORKSPACE || findWorkspace(process.cwd());
+  const given =
+    typeof flag === 'string'
+      ? { dir: flag, from: '--workspace' }
+      : process.env.LINEAGE_WORKSPACE
+        ? { dir: process.env.LINEAGE_WORKSPACE, from: 'LINEAGE_WORKSPACE' }
+        : undefined;
+  if (!given) return findWorkspace(process.cwd());
+  let isDir = false;
+  try {
+    isDir = fs.statSync(given.dir).isDirectory();
+  } catch {
+    /* missing */
+  }
+  if (!isDir) throw new CliError(`${given.from} ${safe(given.dir)} is not an existing folder; give the folder that holds (or should hold) .lineage.`, 2);
+  return given.dir;
 }
 
-/** Opens the index, brings it up to date with the run folders, and tells the user anything they should know. */
-export async function openWorkspace(dir: string): Promise<LineageWorkspace> {
+/**
+ * Opens the index, brings it up to date with the run folders, and tells the user anything they should know.
+ * Commands that only read pass `create: false`, so running them in the wrong folder leaves no `.lineage/` behind.
+ */
+export async function openWorkspace(dir: string, opts: { create?: boolean } = {}): Promise<LineageWorkspace> {
   const ws = await LineageWorkspace.open(dir, {
+    create: opts.create,
     onProgress: progressPrinter('Indexing runs'),
   });
   printNotices(ws);

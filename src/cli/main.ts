@@ -8,7 +8,8 @@ import { rmCommand, RM_HELP } from './commands/rm';
 import { UsageError } from './args';
 import { RunNotFoundError } from '../core/runs/queries';
 import { LockTimeoutError } from '../core/store/writerLock';
-import { color } from './format';
+import { color, safe } from './format';
+import { describeError, CliError } from './errors';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
@@ -54,25 +55,36 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(color.red(`lineage ${name}: ${err.message}`) + `\n\n${cmd.help}\n`);
+      process.stderr.write(color.red(`lineage ${name}: ${safe(err.message)}`) + `\n\n${cmd.help}\n`);
       return 2;
     }
     if (err instanceof RunNotFoundError || err instanceof LockTimeoutError) {
-      process.stderr.write(color.red(`lineage: ${err.message}`) + '\n');
+      process.stderr.write(color.red(`lineage: ${safe(err.message)}`) + '\n');
       return 1;
     }
-    process.stderr.write(color.red(`lineage: ${(err as Error).stack ?? String(err)}`) + '\n');
-    return 1;
+    if (process.env.LINEAGE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(color.red(`lineage: ${describeError(err)}`) + '\n');
+    return err instanceof CliError ? err.exitCode : 1;
   }
 }
 
+/**
+ * A reader that stops early (`lineage ls --json | head -1`) closes the pipe: end quietly with the shell's
+ * code for a broken pipe (128 + SIGPIPE), as cat or git do, instead of a trace; any other write error is said.
+ */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') process.stderr.write(`lineage: ${describeError(err)}\n`);
+  process.exit(err.code === 'EPIPE' ? 141 : 1);
+}
+
 if (require.main === module) {
+  process.stdout.on('error', onStdoutError);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`lineage: ${err}\n`);
+      process.stderr.write(`lineage: ${describeError(err)}\n`);
       process.exitCode = 1;
     },
   );

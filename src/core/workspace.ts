@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
-import { Store } from './store/store';
+import { assertIndexIsFile, Store } from './store/store';
 import { syncRuns, SyncReport, SyncOptions } from './ingest/syncRuns';
 import { lineagePaths, LineagePaths } from './util/lineagePaths';
+
+/** A read-only command in a folder without `.lineage`: there is nothing to show, and nothing is created. */
+export class NoWorkspaceError extends Error {
+  constructor(readonly workspace: string) {
+    super(`No Lineage runs here: ${workspace} has no .lineage folder; record a run with \`lineage run train.py\`, or point to one with --workspace DIR.`);
+  }
+}
 
 /**
  * One workspace's Lineage: the index and the run folders it is built from. Every adapter (CLI, extension)
@@ -17,7 +24,9 @@ export class LineageWorkspace {
     };
   }
 
-  static async open(workspace: string, opts: { sync?: boolean } & SyncOptions = {}): Promise<LineageWorkspace> {
+  /** `create: false` (what reading commands use) refuses a folder with no `.lineage` instead of making one. */
+  static async open(workspace: string, opts: { sync?: boolean; create?: boolean } & SyncOptions = {}): Promise<LineageWorkspace> {
+    if (opts.create === false && !fs.existsSync(lineagePaths(workspace).root)) throw new NoWorkspaceError(workspace);
     const ws = new LineageWorkspace(lineagePaths(workspace), await Store.open(lineagePaths(workspace)));
     if (opts.sync !== false || ws.store.needsFullSync) await ws.sync(opts);
     return ws;
@@ -31,6 +40,9 @@ export class LineageWorkspace {
   static async rebuild(workspace: string, opts: SyncOptions = {}): Promise<{ ws: LineageWorkspace; report: SyncReport }> {
     const paths = lineagePaths(workspace);
     const old = `${paths.db}.rebuild-old`;
+    // Checked before anything moves: a folder in the index's place would otherwise be moved, then never removed.
+    assertIndexIsFile(paths.db);
+    assertIndexIsFile(old);
     if (fs.existsSync(paths.db)) fs.renameSync(paths.db, old);
     try {
       const ws = new LineageWorkspace(paths, await Store.open(paths));
@@ -41,7 +53,11 @@ export class LineageWorkspace {
       fs.rmSync(old, { force: true });
       return { ws, report };
     } catch (err) {
-      if (fs.existsSync(old) && !fs.existsSync(paths.db)) fs.renameSync(old, paths.db);
+      // The old index comes back if no new one was written; if one was, the old one has served its purpose.
+      if (fs.existsSync(old)) {
+        if (!fs.existsSync(paths.db)) fs.renameSync(old, paths.db);
+        else fs.rmSync(old, { force: true });
+      }
       throw err;
     }
   }

@@ -40,9 +40,9 @@ test('compareRuns marks the best value per metric direction and the rows that di
     ],
   );
   const byKey = Object.fromEntries(cmp.metrics.map((m) => [m.key, m]));
-  assert.deepEqual([byKey.val_mape.direction, byKey.val_mape.best], ['min', 1]);
-  assert.deepEqual([byKey.val_r2.direction, byKey.val_r2.best], ['max', 1]);
-  assert.deepEqual([byKey.lr.direction, byKey.lr.best], [null, null]);
+  assert.deepEqual([byKey.val_mape.direction, byKey.val_mape.best], ['min', [1]]);
+  assert.deepEqual([byKey.val_r2.direction, byKey.val_r2.best], ['max', [1]]);
+  assert.deepEqual([byKey.lr.direction, byKey.lr.best], [null, []]);
   // NaN is never the best: the finite value wins even though NaN < 12 is false both ways.
-  assert.equal(byKey.perplexity.best, 1);
+  assert.deepEqual(byKey.perplexity.best, [1]);
 });

@@ -1,4 +1,4 @@
-import { getRun } from '../../core/runs/queries';
+import { getRun, resolveRun } from '../../core/runs/queries';
 import { compareRuns } from '../../core/runs/compareRuns';
 import { parseArgs, UsageError } from '../args';
 import { color, safe, table } from '../format';
@@ -10,14 +10,20 @@ export const COMPARE_HELP = `lineage compare <run> <run>… [--only-diff] [--jso
 
 Params and final metrics side by side. Rows that differ are marked with *; for metrics the best value of
 each row is marked with ▲ (highest) or ▼ (lowest) when the name says which way is better (loss, error,
-rmse, mae … lower; accuracy, r2, auc, f1 … higher).`;
+rmse, mae … lower; accuracy, r2, auc, f1 … higher) — on every run that ties for it.`;
 
 export async function compareCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { 'only-diff': 'bool', json: 'bool', workspace: 'string', help: 'bool' });
   if (a.flags.help) return (void console.log(COMPARE_HELP), 0);
   if (a.positional.length < 2) throw new UsageError('give at least two runs: lineage compare <run> <run>…');
-  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
-  const runs = a.positional.map((ref) => getRun(ws.store, ref));
+  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
+  // The same run named twice (by id, prefix or name) is one column: 50,000 repeats must not cost 50,000 reads.
+  const ids = [...new Set([...new Set(a.positional)].map((ref) => resolveRun(ws.store, ref)))];
+  if (ids.length < 2) {
+    ws.close();
+    throw new UsageError(`every argument names the same run (${ids[0]}); give at least two different runs`);
+  }
+  const runs = ids.map((id) => getRun(ws.store, id));
   await saveQuietly(ws);
   ws.close();
   const cmp = compareRuns(runs);
@@ -50,7 +56,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     if (onlyDiff && !m.differs) continue;
     rows.push([
       `${m.differs ? color.yellow('*') : ' '} ${safe(m.key)}`,
-      ...m.values.map((v, i) => (v === null ? color.dim('—') : formatNumber(v) + (m.best === i ? (m.direction === 'min' ? ' ▼' : ' ▲') : ''))),
+      ...m.values.map((v, i) => (v === null ? color.dim('—') : formatNumber(v) + (m.best.includes(i) ? (m.direction === 'min' ? ' ▼' : ' ▲') : ''))),
     ]);
   }
   console.log(table(header, rows));

@@ -7,7 +7,7 @@ import { StatCache } from '../../core/datasets/statCache';
 import { profileTable, TableProfile } from '../../core/datasets/profile';
 import { listRuns, resolveRun, RunNotFoundError } from '../../core/runs/queries';
 import type { LineageWorkspace } from '../../core/workspace';
-import { parseArgs, UsageError } from '../args';
+import { noMoreThan, parseArgs, UsageError } from '../args';
 import { color, safe, table, when } from '../format';
 import { formatNumber, formatBytes as bytes } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
@@ -32,7 +32,18 @@ export async function dataCommand(argv: string[]): Promise<number> {
   }
   const [sub, ...args] = a.positional;
   const json = !!a.flags.json;
-  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
+  const takes: Record<string, [number, string]> = {
+    status: [1, 'lineage data status [run]'],
+    diff: [2, 'lineage data diff <a> <b>'],
+    runs: [1, 'lineage data runs <path>'],
+    of: [1, 'lineage data of <run>'],
+    fingerprint: [1, 'lineage data fingerprint <path>'],
+  };
+  if (!takes[sub]) throw new UsageError(`unknown subcommand "${sub}"; one of status, diff, runs, of, fingerprint`);
+  noMoreThan(args, takes[sub][0], takes[sub][1]);
+  if (a.flags.check && sub !== 'status') throw new UsageError('--check is an option of lineage data status only');
+  // Only fingerprinting (which caches what it read) may start a .lineage folder; the others just read.
+  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: sub === 'fingerprint' });
   try {
     switch (sub) {
       case 'status':

@@ -1,5 +1,5 @@
 import { LineageWorkspace } from '../../core/workspace';
-import { parseArgs, UsageError } from '../args';
+import { noMoreThan, parseArgs, UsageError } from '../args';
 import { progressPrinter, workspaceDirFrom } from '../context';
 import { color } from '../format';
 
@@ -11,7 +11,9 @@ a crash, a copy from another machine, or when the index looks wrong.`;
 export async function dbCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { workspace: 'string', help: 'bool' });
   if (a.flags.help) return (void console.log(DB_HELP), 0);
-  if (a.positional[0] !== 'rebuild') throw new UsageError('usage: lineage db rebuild');
+  if (a.positional[0] !== 'rebuild')
+    throw new UsageError(a.positional.length ? `unknown subcommand "${a.positional[0]}"; the one there is: lineage db rebuild` : 'usage: lineage db rebuild');
+  noMoreThan(a.positional, 1, 'lineage db rebuild takes no arguments');
   const started = Date.now();
   const { ws, report } = await LineageWorkspace.rebuild(workspaceDirFrom(a.flags.workspace), { onProgress: progressPrinter('Rebuilding') });
   const events = report.changed.reduce((n, r) => n + r.newEvents, 0);

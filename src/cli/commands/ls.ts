@@ -1,7 +1,8 @@
 import { listRuns } from '../../core/runs/queries';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { isRunStatus } from '../../core/runs/runRecord';
-import { parseArgs, UsageError } from '../args';
+import { noMoreThan, parseArgs, UsageError } from '../args';
+import { NoWorkspaceError } from '../../core/workspace';
 import { color, safe, table, when } from '../format';
 import { formatNumber, formatDuration } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
@@ -15,9 +16,20 @@ export async function lsCommand(argv: string[]): Promise<number> {
   if (a.flags.help) return (void console.log(LS_HELP), 0);
   const status = a.flags.status as string | undefined;
   if (status !== undefined && !isRunStatus(status)) throw new UsageError(`--status must be running, finished, failed or killed, not "${status}"`);
+  noMoreThan(a.positional, 0, 'lineage ls takes options only');
   const limit = a.flags.limit === undefined ? (a.flags.json ? -1 : 50) : Number(a.flags.limit);
-  if (!Number.isInteger(limit)) throw new UsageError('--limit needs a whole number');
-  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
+  if (a.flags.limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
+    throw new UsageError(`--limit needs a whole number of runs, 1 or more (got "${a.flags.limit}")`);
+  let ws;
+  try {
+    ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
+  } catch (err) {
+    if (!(err instanceof NoWorkspaceError)) throw err;
+    // Nothing recorded here is an answer, not a failure: an empty list, and where runs would be.
+    if (a.flags.json) process.stdout.write('[]\n');
+    else console.log(safe(err.message));
+    return 0;
+  }
   const runs = listRuns(ws.store, { experiment: a.flags.experiment as string | undefined, status, limit: limit < 0 ? -1 : limit + 1 });
   const more = limit >= 0 && runs.length > limit;
   if (more) runs.pop();

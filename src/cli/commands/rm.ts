@@ -26,7 +26,7 @@ export async function rmCommand(argv: string[]): Promise<number> {
   const interactive = !!process.stdin.isTTY;
   if (permanent && !a.flags.yes && !interactive) throw new UsageError('--permanent without a terminal to confirm in needs --yes');
 
-  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
+  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
   try {
     // Every name is resolved before anything moves: a typo in the third run must not leave two deleted.
     const ids = [...new Set(a.positional.map((ref) => resolveRun(ws.store, ref)))];

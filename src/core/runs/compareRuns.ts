@@ -4,7 +4,8 @@ import { metricDirection, MetricDirection } from './metricDirection';
 /** Runs side by side: every param and final metric key any of them has, in one column per run. */
 export interface Comparison {
   params: Array<{ key: string; values: Array<string | number | null | undefined>; differs: boolean }>;
-  metrics: Array<{ key: string; values: Array<number | null>; differs: boolean; best: number | null; direction: MetricDirection | null }>;
+  /** `best`: the columns holding the best value of the row — every one of them on an exact tie, none without a direction. */
+  metrics: Array<{ key: string; values: Array<number | null>; differs: boolean; best: number[]; direction: MetricDirection | null }>;
 }
 
 export function compareRuns(runs: RunDetail[]): Comparison {
@@ -17,12 +18,14 @@ export function compareRuns(runs: RunDetail[]): Comparison {
   const metrics = metricKeys.map((key) => {
     const values = runs.map((r) => r.metrics.find((m) => m.key === key)?.last ?? null);
     const direction = metricDirection(key);
-    let best: number | null = null;
+    let best: number[] = [];
     if (direction) {
-      values.forEach((v, i) => {
-        if (v === null || Number.isNaN(v)) return;
-        if (best === null || (direction === 'min' ? v < values[best]! : v > values[best]!)) best = i;
-      });
+      const finite = values.filter((v): v is number => v !== null && !Number.isNaN(v));
+      if (finite.length) {
+        const top = direction === 'min' ? Math.min(...finite) : Math.max(...finite);
+        // A tie is a tie: marking only the first of equal runs would claim a winner the numbers do not show.
+        best = values.flatMap((v, i) => (v === top ? [i] : []));
+      }
     }
     return { key, values, differs: new Set(values.map((v) => String(v))).size > 1, best, direction };
   });

@@ -8,6 +8,9 @@ import { LineagePaths } from '../util/lineagePaths';
 
 export type Row = Record<string, SqlValue>;
 
+/** The index cannot be opened or replaced for a reason the user has to fix (the message says how). */
+export class IndexUnusableError extends Error {}
+
 interface FileStamp {
   size: number;
   mtimeMs: number;
@@ -42,6 +45,7 @@ export class Store {
     fs.mkdirSync(paths.runs, { recursive: true });
     const SQL = await loadSqlJs();
     const stamp = statStamp(paths.db);
+    assertIndexIsFile(paths.db);
     if (!stamp) {
       const db = new SQL.Database();
       tune(db);
@@ -63,6 +67,8 @@ export class Store {
       const verdict = String(check[0]?.values[0]?.[0] ?? '');
       if (verdict !== 'ok') throw new Error(`integrity check said: ${verdict}`);
       migrate(db);
+      const missing = await missingTables(db);
+      if (missing.length) throw new Error(`table ${missing.join(', ')} missing`);
       return new Store(paths, db, stamp, false);
     } catch (err) {
       db?.close();
@@ -279,6 +285,36 @@ export class Store {
 function tune(db: Database): void {
   // A large page cache keeps hot pages out of sql.js's in-memory file system, whose writes are slow JS.
   db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');
+}
+
+/** A folder (or device) where the index file should be is the user's to move: nothing is deleted on a guess. */
+export function assertIndexIsFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (!st.isFile())
+    throw new IndexUnusableError(
+      `${file} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not the Lineage index; move it out of the way and run \`lineage db rebuild\` (the runs are safe in .lineage/runs).`,
+    );
+}
+
+let expectedTables: string[] | undefined;
+
+/** Tables a current index has that this one lacks (dropped by hand or by another tool). */
+async function missingTables(db: Database): Promise<string[]> {
+  const names = (d: Database) => (d.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values ?? []).map((v) => String(v[0]));
+  if (!expectedTables) {
+    const SQL = await loadSqlJs();
+    const fresh = new SQL.Database();
+    migrate(fresh);
+    expectedTables = names(fresh);
+    fresh.close();
+  }
+  const have = new Set(names(db));
+  return expectedTables.filter((t) => !have.has(t));
 }
 
 function writeMarker(file: string): void {

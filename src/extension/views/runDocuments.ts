@@ -45,7 +45,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
           );
         for (const m of cmp.metrics)
           lines.push(
-            `| ${m.differs ? '**' + cell(m.key) + '** ≠' : cell(m.key)} | ${m.values.map((v, i) => (v === null ? '—' : formatNumber(v) + (m.best === i ? ' ★' : ''))).join(' | ')} |`,
+            `| ${m.differs ? '**' + cell(m.key) + '** ≠' : cell(m.key)} | ${m.values.map((v, i) => (v === null ? '—' : formatNumber(v) + (m.best.includes(i) ? ' ★' : ''))).join(' | ')} |`,
           );
         return lines.join('\n') + '\n';
       }

@@ -1,22 +1,37 @@
 import { getRun, getPackages } from '../../core/runs/queries';
+import { datasetsOfRun } from '../../core/datasets/datasetIndex';
+import type { TableProfile } from '../../core/datasets/profile';
 import { parseArgs, UsageError } from '../args';
-import { color, safe, table, when } from '../format';
+import { clip, color, safe, table, when } from '../format';
 import { formatNumber, formatDuration, formatBytes as bytes } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
 
-export const SHOW_HELP = `lineage show <run> [--json] [--packages]
+export const SHOW_HELP = `lineage show <run> [--json] [--packages] [--full]
 
 Shows one run: status, command, git commit, interpreter, params, metric summaries, artifacts, datasets and
-any skipped event lines. <run> is an id, a unique id prefix, or a run name.`;
+any skipped event lines. <run> is an id, a unique id prefix, or a run name. Long values are cut with …;
+--full shows them whole.`;
 
 export async function showCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { json: 'bool', packages: 'bool', workspace: 'string', help: 'bool' });
+  const a = parseArgs(argv, { json: 'bool', packages: 'bool', full: 'bool', workspace: 'string', help: 'bool' });
   if (a.flags.help) return (void console.log(SHOW_HELP), 0);
+  if (a.positional.length > 1) throw new UsageError(`unexpected argument "${a.positional[1]}"; give one run: lineage show <run-id or name>`);
   if (a.positional.length !== 1) throw new UsageError('give one run: lineage show <run-id or name>');
-  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace));
+  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
   const r = getRun(ws.store, a.positional[0]);
   const packages = getPackages(ws.store, r.id);
+  // Each dataset with its fingerprint, as `lineage data of` gives it: "one run in full" includes the exact data.
+  const datasets = datasetsOfRun(ws.store, r.id).map((d) => ({
+    path: d.path,
+    role: d.role,
+    kind: d.version?.kind ?? null,
+    sha256: d.version?.sha256 ?? null,
+    size: d.version?.size ?? null,
+    files: d.version?.fileCount ?? null,
+    rows: (d.version?.profile as TableProfile | undefined)?.rows ?? null,
+    note: d.note,
+  }));
   await saveQuietly(ws);
   ws.close();
   if (a.flags.json) {
@@ -34,22 +49,26 @@ export async function showCommand(argv: string[]): Promise<number> {
         },
       ]),
     );
-    process.stdout.write(JSON.stringify({ ...r, metrics, packages }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...r, metrics, datasets, packages }, null, 2) + '\n');
     return 0;
   }
+  // A 6,000-character param or name would fill the screen: cut unless --full asks for everything.
+  const full = !!a.flags.full;
+  const cell = full ? Infinity : undefined;
+  const cut = (s: string) => (full ? s : clip(s, 200));
   const lines: string[] = [];
-  lines.push(`${color.bold(safe(r.name))}  ${r.id}`);
-  lines.push(`  experiment  ${safe(r.experiment)}`);
+  lines.push(`${color.bold(cut(safe(r.name)))}  ${r.id}`);
+  lines.push(`  experiment  ${cut(safe(r.experiment))}`);
   lines.push(`  status      ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.signal ? ` (signal ${r.signal})` : ''}`);
   lines.push(`  started     ${when(r.startedAt)}   duration ${formatDuration(r.durationMs)}`);
-  lines.push(`  command     ${safe(r.command.join(' '))}`);
+  lines.push(`  command     ${cut(safe(r.command.join(' ')))}`);
   if (r.git)
     lines.push(
       `  git         ${/^[0-9a-f]{7,64}$/i.test(r.git.commit) ? `${r.git.commit.slice(0, 12)} on ${safe(r.git.branch || '?')}` : '(no commits yet)'}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`,
     );
   if (r.python) lines.push(`  python      ${safe(r.python.path)} ${r.python.version ?? ''} (${r.python.packages} packages)`);
   if (r.host) lines.push(`  host        ${safe(r.host)} · ${safe(r.os ?? '')}`);
-  if (r.error) lines.push(color.red(`  error       ${safe(r.error.trim().split('\n').slice(-3).join('\n              '))}`));
+  if (r.error) lines.push(color.red(`  error       ${r.error.trim().split('\n').slice(-3).map(safe).map(cut).join('\n              ')}`));
   const params = Object.entries(r.params);
   if (params.length) {
     lines.push('', color.bold('Params'));
@@ -57,6 +76,7 @@ export async function showCommand(argv: string[]): Promise<number> {
       table(
         ['KEY', 'VALUE'],
         params.map(([k, v]) => [safe(k), safe(String(v))]),
+        { maxCell: cell },
       ).replace(/^/gm, '  '),
     );
   }
@@ -66,16 +86,17 @@ export async function showCommand(argv: string[]): Promise<number> {
       table(
         ['KEY', 'LAST', 'MIN', 'MAX', 'POINTS', 'LAST STEP'],
         r.metrics.map((m) => [safe(m.key), formatNumber(m.last), formatNumber(m.min), formatNumber(m.max), String(m.count), formatNumber(m.lastStep)]),
+        { maxCell: cell },
       ).replace(/^/gm, '  '),
     );
   }
-  if (Object.keys(r.tags).length) lines.push('', color.bold('Tags'), ...Object.entries(r.tags).map(([k, v]) => `  ${safe(k)} = ${safe(v)}`));
+  if (Object.keys(r.tags).length) lines.push('', color.bold('Tags'), ...Object.entries(r.tags).map(([k, v]) => `  ${cut(safe(k))} = ${cut(safe(v))}`));
   if (r.artifacts.length) {
     lines.push('', color.bold('Artifacts'));
     lines.push(
       table(
         ['PATH', 'KIND', 'SIZE'],
-        r.artifacts.map((f) => [safe(f.path), f.kind + (f.flavor ? ` (${safe(f.flavor)})` : ''), f.size === null ? (f.note ?? 'missing') : bytes(f.size)]),
+        r.artifacts.map((f) => [safe(f.path), f.kind + (f.flavor ? ` (${safe(f.flavor)})` : ''), f.size === null ? 'missing' : bytes(f.size)]),
       ).replace(/^/gm, '  '),
     );
   }

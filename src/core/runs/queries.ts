@@ -146,7 +146,7 @@ export interface RunDetail extends RunSummary {
 
 export class RunNotFoundError extends Error {}
 
-/** Finds a run by full id, unique id prefix, or exact name (newest if several share it). */
+/** Finds a run by full id, unique id prefix, or exact name; a name several runs share is refused with their ids. */
 export function resolveRun(store: Store, ref: string): string {
   const exact = store.get<{ id: string }>('SELECT id FROM runs WHERE id = ?', [ref]);
   if (exact) return exact.id;
@@ -154,8 +154,20 @@ export function resolveRun(store: Store, ref: string): string {
   if (byPrefix.length === 1) return byPrefix[0].id;
   if (byPrefix.length > 1 && ref.length >= 4)
     throw new RunNotFoundError(`"${ref}" matches several runs (${byPrefix.map((r) => r.id).join(', ')}…); give more of the id.`);
-  const byName = store.get<{ id: string }>('SELECT id FROM runs WHERE name = ? ORDER BY started_at DESC LIMIT 1', [ref]);
-  if (byName) return byName.id;
+  // Two runs with one name: picking the newest silently could show, compare or delete the wrong one.
+  const byName = store.all<{ id: string; started: number | null }>(
+    'SELECT id, started_at AS started FROM runs WHERE name = ? ORDER BY started_at DESC LIMIT 11',
+    [ref],
+  );
+  if (byName.length === 1) return byName[0].id;
+  if (byName.length > 1) {
+    const list = byName
+      .slice(0, 10)
+      .map((r) => `${r.id} (started ${r.started === null ? '?' : new Date(r.started).toISOString().replace('T', ' ').slice(0, 19)})`);
+    throw new RunNotFoundError(
+      `"${ref}" is ambiguous: ${byName.length > 10 ? 'more than 10' : byName.length} runs have that name: ${list.join(', ')}${byName.length > 10 ? ', …' : ''}; give the id instead.`,
+    );
+  }
   throw new RunNotFoundError(`No run "${ref}". \`lineage ls\` lists the runs with their ids and names.`);
 }
 

@@ -24,6 +24,8 @@ export interface Fingerprint {
   files?: FileEntry[];
   warnings: string[];
   stats: { hashed: number; cached: number; bytesHashed: number; retried: number };
+  /** A device, FIFO or socket: never read (it could block or never end), so it has no hash. */
+  notRegular?: true;
 }
 
 export interface FingerprintOptions {
@@ -61,6 +63,18 @@ export async function fingerprint(target: string, opts: FingerprintOptions = {})
     if (code === 'ELOOP') throw new Error(`${target} is a symlink loop; point it at a real file or folder.`, { cause: err });
     throw err;
   }
+  if (!st.isDirectory() && !st.isFile())
+    return {
+      absPath,
+      kind: 'file',
+      sha256: null,
+      size: 0,
+      fileCount: 0,
+      mtimeMs: st.mtimeMs,
+      warnings: [`${target} is not a regular file (a device, FIFO or socket), so it was not read; point it at a file or folder.`],
+      stats,
+      notRegular: true,
+    };
   const cache = opts.cache ?? new StatCache(undefined);
   const pool = opts.pool ?? new HashPool();
   try {

@@ -14,6 +14,12 @@ export interface FileHash {
 
 export class FileChangedWhileHashingError extends Error {}
 
+/** Opened without blocking (a FIFO with no writer would wait forever), and refused unless a regular file. */
+export class NotRegularFileError extends Error {}
+
+/** O_NONBLOCK where the platform has it: opening a FIFO then returns at once instead of waiting for a writer. */
+export const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
 /**
  * sha256 of a whole file, streamed with one fixed buffer so memory stays flat for any size. The file is
  * fstat'ed before and after reading; if it changed in between (a writer was busy) it is read again, and
@@ -21,9 +27,10 @@ export class FileChangedWhileHashingError extends Error {}
  */
 export function hashFileSync(file: string, maxRetries = 3, buf: Buffer = Buffer.allocUnsafe(BUF_BYTES)): FileHash {
   for (let attempt = 0; ; attempt++) {
-    const fd = fs.openSync(file, 'r');
+    const fd = fs.openSync(file, OPEN_FLAGS);
     try {
       const before = fs.fstatSync(fd);
+      if (!before.isFile()) throw new NotRegularFileError(`${file} is not a regular file (a device, FIFO or socket); it was not read.`);
       const hash = createHash('sha256');
       let pos = 0;
       for (;;) {
@@ -61,7 +68,7 @@ function safeStat(file: string): fs.Stats | undefined {
 /** The same wording as the hash workers use, so a message reads the same whichever thread hashed. */
 export function describeReadError(err: unknown, file: string): string {
   const e = err as NodeJS.ErrnoException;
-  if (err instanceof FileChangedWhileHashingError) return e.message;
+  if (err instanceof FileChangedWhileHashingError || err instanceof NotRegularFileError) return e.message;
   if (e.code === 'EACCES' || e.code === 'EPERM') return `${file} cannot be read (permission denied); fix its permissions or add it to the ignore list.`;
   if (e.code === 'ENOENT') return `${file} disappeared while fingerprinting (or is a broken symlink).`;
   if (e.code === 'EISDIR') return `${file} is a directory.`;

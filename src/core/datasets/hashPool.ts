@@ -4,7 +4,8 @@ import { hashFileSync, FileHash, describeReadError } from './hashFile';
 
 export type HashOutcome = FileHash | { error: string };
 
-// The worker is inline source so it needs no separate bundle; it repeats hashFileSync's before/after check.
+// The worker is inline source so it needs no separate bundle; it repeats hashFileSync's checks (regular files
+// only, opened without blocking, before/after fstat).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -13,9 +14,10 @@ const buf = Buffer.allocUnsafe(1024 * 1024);
 function hashOne(file) {
   for (let attempt = 0; ; attempt++) {
     let fd;
-    try { fd = fs.openSync(file, 'r'); } catch (e) { return { error: describe(e, file) }; }
+    try { fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0)); } catch (e) { return { error: describe(e, file) }; }
     try {
       const before = fs.fstatSync(fd);
+      if (!before.isFile()) return { error: file + ' is not a regular file (a device, FIFO or socket); it was not read.' };
       const h = createHash('sha256');
       let pos = 0;
       for (;;) { const n = fs.readSync(fd, buf, 0, buf.length, pos); if (n <= 0) break; h.update(n === buf.length ? buf : buf.subarray(0, n)); pos += n; }

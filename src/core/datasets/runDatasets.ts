@@ -49,6 +49,7 @@ export async function fingerprintRunDatasets(
       const fp = await fingerprint(resolveDatasetPath(paths.workspace, key), { cache, pool, ignore: opts.ignore });
       let note: string | undefined;
       if (fp.kind === 'missing') note = 'The file was gone when the run ended.';
+      else if (fp.notRegular) note = 'Not a regular file (a device, FIFO or socket): it was not read, so it has no fingerprint.';
       else if (
         fp.kind === 'file' &&
         r.seen_size !== null &&

@@ -32,9 +32,12 @@ export interface ReadOptions {
 export async function readRecords(file: string, consumer: RecordConsumer, opts: ReadOptions = {}): Promise<ReadResult> {
   const chunkSize = Math.max(1, opts.chunkSize ?? CHUNK_SIZE);
   const maxRecord = opts.maxRecord ?? MAX_RECORD;
-  const fh = await fs.promises.open(file, 'r');
+  // Without blocking, and regular files only: a FIFO or device named like a table would never end.
+  const fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
-    const total = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`${file} is not a regular file (a device, FIFO or socket); it was not read.`);
+    const total = st.size;
     let work = Buffer.allocUnsafe(chunkSize + Math.min(chunkSize, 64 * 1024));
     let end = 0; // bytes in work
     let fileOffset = 0; // file offset of work[0]

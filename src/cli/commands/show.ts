@@ -96,7 +96,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     lines.push(
       table(
         ['PATH', 'KIND', 'SIZE'],
-        r.artifacts.map((f) => [safe(f.path), f.kind + (f.flavor ? ` (${safe(f.flavor)})` : ''), f.size === null ? 'missing' : bytes(f.size)]),
+        r.artifacts.map((f) => [safe(f.path), f.kind + (f.flavor ? ` (${safe(f.flavor)})` : ''), f.size === null ? (f.note ?? 'missing') : bytes(f.size)]),
       ).replace(/^/gm, '  '),
     );
   }

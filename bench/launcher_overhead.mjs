@@ -32,7 +32,12 @@ fs.writeFileSync(
   ].join('\n'),
 );
 const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
-for (const a of [['init', '-q'], ['add', '.'], ['commit', '-qm', 'bench']]) spawnSync('git', a, { cwd: ws, env: gitEnv });
+for (const a of [
+  ['init', '-q'],
+  ['add', '.'],
+  ['commit', '-qm', 'bench'],
+])
+  spawnSync('git', a, { cwd: ws, env: gitEnv });
 fs.writeFileSync(path.join(ws, '.gitignore'), '.lineage/\nstamps.txt\n');
 const env = { ...process.env, LINEAGE_PYTHON: PYTHON, NO_COLOR: '1' };
 for (let i = 0; i < 20; i++) spawnSync(process.execPath, [CLI, 'run', '--quiet', '--', 'true'], { cwd: ws, env, stdio: 'ignore' });

@@ -12,7 +12,18 @@ const SDK = path.resolve(__dirname, '../../sdk/python');
 process.env.LINEAGE_SDK_DIR = SDK;
 const PYTHON = process.env.LINEAGE_PYTHON || '/usr/bin/python3';
 
-const SECRET = ['--api-key', '--hf_token', '--db-password', 'clientSecret', 'OPENAI_API_KEY', '--passwd', '--aws-credentials', '--key', 'apiKey', '--access.token'];
+const SECRET = [
+  '--api-key',
+  '--hf_token',
+  '--db-password',
+  'clientSecret',
+  'OPENAI_API_KEY',
+  '--passwd',
+  '--aws-credentials',
+  '--key',
+  'apiKey',
+  '--access.token',
+];
 const PLAIN = ['--keyframes', '--monkey', '--tokenizer', '--max-tokens', '--lr', '--keyword', '--turkey', '--passage', 'secretary'];
 
 test('secret names are whole words of the option name, split at -, _, . and camelCase', () => {
@@ -22,29 +33,29 @@ test('secret names are whole words of the option name, split at -, _, . and came
 
 test('the Python SDK applies the same rule as the launcher', () => {
   const names = [...SECRET, ...PLAIN];
-  const out = execFileSync(PYTHON, ['-c', 'import json,sys; from lineage._api import secret_name; print(json.dumps([secret_name(n) for n in json.loads(sys.argv[1])]))', JSON.stringify(names)], {
-    env: { ...process.env, PYTHONPATH: SDK },
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    PYTHON,
+    [
+      '-c',
+      'import json,sys; from lineage._api import secret_name; print(json.dumps([secret_name(n) for n in json.loads(sys.argv[1])]))',
+      JSON.stringify(names),
+    ],
+    {
+      env: { ...process.env, PYTHONPATH: SDK },
+      encoding: 'utf8',
+    },
+  );
   assert.deepEqual(JSON.parse(out), names.map(isSecretName));
 });
 
 test('maskSecretArgs masks --name=value and --name value, and nothing else', () => {
-  assert.deepEqual(maskSecretArgs(['python3', 'train.py', '--api-key', 'sk-1', '--hf_token=hf_2', '--lr', '0.1', '--keyframes', '3', '--use-token', '--epochs', '2', 'pos'], {}), [
-    'python3',
-    'train.py',
-    '--api-key',
-    SECRET_MASK,
-    `--hf_token=${SECRET_MASK}`,
-    '--lr',
-    '0.1',
-    '--keyframes',
-    '3',
-    '--use-token',
-    '--epochs',
-    '2',
-    'pos',
-  ]);
+  assert.deepEqual(
+    maskSecretArgs(
+      ['python3', 'train.py', '--api-key', 'sk-1', '--hf_token=hf_2', '--lr', '0.1', '--keyframes', '3', '--use-token', '--epochs', '2', 'pos'],
+      {},
+    ),
+    ['python3', 'train.py', '--api-key', SECRET_MASK, `--hf_token=${SECRET_MASK}`, '--lr', '0.1', '--keyframes', '3', '--use-token', '--epochs', '2', 'pos'],
+  );
   assert.deepEqual(maskSecretArgs(['x', '--password'], {}), ['x', '--password']);
   assert.deepEqual(maskSecretArgs(['x', '--token', 'abc'], { LINEAGE_MASK_SECRETS: '0' }), ['x', '--token', 'abc']);
 });

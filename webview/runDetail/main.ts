@@ -37,7 +37,13 @@ function section(title: string, ...content: Node[]): HTMLElement {
 /** A table; a header given as `{ hidden }` is read by screen readers but not shown (an actions column). */
 function table(head: Array<string | { hidden: string }>, rows: Array<Array<Node | string>>): HTMLTableElement {
   const t = el('table');
-  t.append(el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, typeof h === 'string' ? h : el('span', { class: 'visually-hidden' }, h.hidden))))));
+  t.append(
+    el(
+      'thead',
+      {},
+      el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, typeof h === 'string' ? h : el('span', { class: 'visually-hidden' }, h.hidden)))),
+    ),
+  );
   const body = el('tbody');
   for (const r of rows) body.append(el('tr', {}, ...r.map((c) => el('td', {}, c))));
   t.append(body);
@@ -119,9 +125,16 @@ function render(r: RunDetailData): void {
   const parts: Node[] = [];
   // Not a <header>: inside the shell's role=main it would be a banner landmark nested in main.
   parts.push(
-    el('div', { class: 'run-header' },
+    el(
+      'div',
+      { class: 'run-header' },
       el('h1', {}, r.name),
-      el('div', { class: `status status-${r.status}` }, el('span', { class: 'status-dot', 'aria-hidden': 'true' }), r.status + (r.exitCode !== null ? ` (exit ${r.exitCode})` : '')),
+      el(
+        'div',
+        { class: `status status-${r.status}` },
+        el('span', { class: 'status-dot', 'aria-hidden': 'true' }),
+        r.status + (r.exitCode !== null ? ` (exit ${r.exitCode})` : ''),
+      ),
       el('div', { class: 'meta' }, `${r.experiment} · ${r.id} · ${r.durationMs !== null ? duration(r.durationMs) : ''}`),
       el('div', { class: 'actions' }, action('Rerun', { action: 'rerun' }), action('Compare with previous', { action: 'compareWithPrevious' })),
     ),
@@ -131,29 +144,82 @@ function render(r: RunDetailData): void {
   parts.push(el('p', { class: 'command' }, el('code', {}, r.command.join(' '))));
   if (r.git) {
     const gitLine = el('p', {}, `git ${r.git.commit.slice(0, 12)} on ${r.git.branch ?? '?'}`);
-    if (r.git.dirty) gitLine.append(' · ', action(`Uncommitted changes (${r.git.changedFiles.length} file${r.git.changedFiles.length === 1 ? '' : 's'})`, { action: 'openDiff' }));
+    if (r.git.dirty)
+      gitLine.append(
+        ' · ',
+        action(`Uncommitted changes (${r.git.changedFiles.length} file${r.git.changedFiles.length === 1 ? '' : 's'})`, { action: 'openDiff' }),
+      );
     parts.push(gitLine);
   }
   if (r.python) parts.push(el('p', {}, `python ${r.python.path} ${r.python.version ?? ''} · ${r.python.packages} packages`));
   const params = Object.entries(r.params);
-  if (params.length) parts.push(section('Params', table(['key', 'value'], params.map(([k, v]) => [k, String(v)]))));
+  if (params.length)
+    parts.push(
+      section(
+        'Params',
+        table(
+          ['key', 'value'],
+          params.map(([k, v]) => [k, String(v)]),
+        ),
+      ),
+    );
   if (r.metrics.length)
-    parts.push(section('Metrics', table(['metric', 'curve', 'last', 'min', 'max', 'points'], r.metrics.map((m) => [m.key, sparkline(m.spark, sparkText(m)), fmt(m.last), fmt(m.min), fmt(m.max), String(m.count)]))));
+    parts.push(
+      section(
+        'Metrics',
+        table(
+          ['metric', 'curve', 'last', 'min', 'max', 'points'],
+          r.metrics.map((m) => [m.key, sparkline(m.spark, sparkText(m)), fmt(m.last), fmt(m.min), fmt(m.max), String(m.count)]),
+        ),
+      ),
+    );
   const tags = Object.entries(r.tags);
   if (tags.length) parts.push(section('Tags', el('p', {}, ...tags.map(([k, v]) => el('span', { class: 'tag' }, `${k}=${v}`)))));
   if (r.datasets.length)
     parts.push(
-      section('Datasets',
-        table(['role', 'path', 'sha256', 'rows', 'status'], r.datasets.map((d) => [d.role, d.path, el('code', { title: d.sha256 ?? '' }, (d.sha256 ?? '—').slice(0, 16)), d.rows === null ? '' : fmt(d.rows), d.state ?? d.note ?? ''])),
+      section(
+        'Datasets',
+        table(
+          ['role', 'path', 'sha256', 'rows', 'status'],
+          r.datasets.map((d) => [
+            d.role,
+            d.path,
+            el('code', { title: d.sha256 ?? '' }, (d.sha256 ?? '—').slice(0, 16)),
+            d.rows === null ? '' : fmt(d.rows),
+            d.state ?? d.note ?? '',
+          ]),
+        ),
         action('Check whether the data changed', { action: 'checkData' }),
       ),
     );
   if (r.artifacts.length)
     parts.push(
-      section('Artifacts', table(['path', 'kind', 'size', { hidden: 'actions' }], r.artifacts.map((a) => [a.path, a.kind + (a.flavor ? ` (${a.flavor})` : ''), a.size === null ? (a.note ?? 'missing') : fmt(a.size) + ' B',
-        el('span', {}, action('Open', { action: 'openArtifact', path: a.path }, `Open ${a.path}`), action('Reveal', { action: 'revealArtifact', path: a.path }, `Reveal ${a.path}`))]))),
+      section(
+        'Artifacts',
+        table(
+          ['path', 'kind', 'size', { hidden: 'actions' }],
+          r.artifacts.map((a) => [
+            a.path,
+            a.kind + (a.flavor ? ` (${a.flavor})` : ''),
+            a.size === null ? (a.note ?? 'missing') : fmt(a.size) + ' B',
+            el(
+              'span',
+              {},
+              action('Open', { action: 'openArtifact', path: a.path }, `Open ${a.path}`),
+              action('Reveal', { action: 'revealArtifact', path: a.path }, `Reveal ${a.path}`),
+            ),
+          ]),
+        ),
+      ),
     );
-  const search = el('input', { type: 'search', placeholder: 'Search the console log', 'aria-label': 'Search the console log', 'aria-controls': 'console-log', 'data-focus': 'console-search', value: consoleFilter });
+  const search = el('input', {
+    type: 'search',
+    placeholder: 'Search the console log',
+    'aria-label': 'Search the console log',
+    'aria-controls': 'console-log',
+    'data-focus': 'console-search',
+    value: consoleFilter,
+  });
   // A log a keyboard user can reach (Tab) and scroll (arrows, Page Up/Down, Home/End), named by its heading.
   const pre = el('pre', { class: 'console', id: 'console-log', role: 'log', tabindex: '0', 'aria-labelledby': 'console-heading', 'data-focus': 'console' });
   const fill = () => {
@@ -166,10 +232,18 @@ function render(r: RunDetailData): void {
     fill();
   });
   fill();
-  const consoleSection = section(`Console log (last ${fmt(r.consoleTail.length)} of ${fmt(r.consoleBytes)} bytes)`, search, pre, action('Open the whole log', { action: 'openConsole' }));
+  const consoleSection = section(
+    `Console log (last ${fmt(r.consoleTail.length)} of ${fmt(r.consoleBytes)} bytes)`,
+    search,
+    pre,
+    action('Open the whole log', { action: 'openConsole' }),
+  );
   consoleSection.querySelector('h2')!.id = 'console-heading';
   parts.push(consoleSection);
-  if (r.warnings.count) parts.push(section(`${r.warnings.count} skipped event line(s)`, el('ul', {}, ...r.warnings.first.map((w) => el('li', {}, `line ${w.line}: ${w.message}`)))));
+  if (r.warnings.count)
+    parts.push(
+      section(`${r.warnings.count} skipped event line(s)`, el('ul', {}, ...r.warnings.first.map((w) => el('li', {}, `line ${w.line}: ${w.message}`)))),
+    );
   app.replaceChildren(...parts);
   // A running run's log follows its end unless the reader scrolled up.
   pre.scrollTop = sameRun && !atBottom ? oldScroll : sameRun ? pre.scrollHeight : 0;

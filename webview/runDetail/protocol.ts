@@ -21,7 +21,14 @@ export type RunDetailData = {
   params: Record<string, string | number | null>;
   tags: Record<string, string>;
   /** Each metric with a small curve (at most 200 buckets, min/max kept) for a sparkline. */
-  metrics: Array<{ key: string; last: number | string | null; min: number | string | null; max: number | string | null; count: number; spark: { y: Float64Array; min: Float32Array; max: Float32Array } }>;
+  metrics: Array<{
+    key: string;
+    last: number | string | null;
+    min: number | string | null;
+    max: number | string | null;
+    count: number;
+    spark: { y: Float64Array; min: Float32Array; max: Float32Array };
+  }>;
   /** `note`: why size is null when the file is a link out of the run folder or outside it (never opened). */
   artifacts: Array<{ path: string; kind: string; flavor: string | null; size: number | null; note?: string }>;
   datasets: Array<{ path: string; role: string; sha256: string | null; rows: number | null; note: string | null; state: string | null }>;

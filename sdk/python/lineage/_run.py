@@ -123,6 +123,8 @@ def _begin(run, owner):
     w.open_events(os.path.join(run.dir, "events.jsonl"))
     _state.run, _state.owner, _status_written = run, owner, False
     if owner:
+        _state.owner_pid = os.getpid()
+    if owner:
         w.emit(w.line({"type": "env", "python": sys.executable,
                        "python_version": sys.version.split()[0], "pid": os.getpid()}))
     w.flush()
@@ -142,7 +144,7 @@ def _finish(status, error, exit_code):
     _capture.flush_outputs()  # before the status line, which stays the last
     if not run.launched:
         _capture.stop()
-    if _state.owner and not _status_written:
+    if _owns_run() and not _status_written:
         _status_written = True
         event = {"type": "status", "status": status}
         if error:
@@ -152,9 +154,15 @@ def _finish(status, error, exit_code):
     if not run.launched:
         _state.run = None
         w.close_events()
-        if _state.owner:
+        if _owns_run():
             from . import _record
             _record.end(run, status, exit_code, error)
+
+
+def _owns_run():
+    """Only the run's main process reports how the run ended; a forked copy of it never does, even one
+    made by a fork that ran no at-fork hooks."""
+    return _state.owner and _state.owner_pid == os.getpid()
 
 
 def _format(exc_type, exc, tb):
@@ -194,7 +202,7 @@ def _at_exit():
 
 def _at_os_exit(code):
     w.stop_background()
-    if _state.run is not None and _state.owner and not _status_written:
+    if _state.run is not None and _owns_run() and not _status_written:
         _finish("finished" if code == 0 else "failed", None if code == 0 else "os._exit(%s)" % code, code)
     else:
         if _state.run is not None:
@@ -216,7 +224,7 @@ def _excepthook(exc_type, exc, tb):
 
 def _on_sigterm(signum, frame):
     import signal
-    if _state.run is None:
+    if _state.run is None or not _owns_run():  # a forked child: what plain Python does, die by the signal
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
@@ -293,7 +301,41 @@ def _install_hooks(owner):
     except (ImportError, ValueError, AttributeError, OSError):
         pass
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_after_fork_in_child)
+        os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                            after_in_child=_after_fork_in_child)
+
+
+# A forked child must behave like plain Python: SIGTERM (multiprocessing's Pool.terminate) kills it. It is
+# born with our handler installed, and a SIGTERM that came before _after_fork_in_child put SIG_DFL back ran
+# our handler inside an at-fork hook, where its SystemExit is swallowed: the worker lived on and its parent
+# waited for it forever (issue 11 item 15). So SIGTERM is blocked in the forking thread across the fork;
+# the child unblocks it only once SIG_DFL is in place, and a SIGTERM that came meanwhile then kills it.
+_blocked_for_fork = []
+
+
+def _before_fork():
+    try:
+        import signal
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm and hasattr(signal, "pthread_sigmask"):
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+            _blocked_for_fork.append(signal.SIGTERM not in old)
+        else:
+            _blocked_for_fork.append(False)
+    except Exception:
+        _blocked_for_fork.append(False)
+
+
+def _unblock_after_fork():
+    try:
+        if _blocked_for_fork.pop():
+            import signal
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+    except Exception:
+        pass
+
+
+def _after_fork_in_parent():
+    _unblock_after_fork()
 
 
 def _after_fork_in_child():
@@ -304,3 +346,4 @@ def _after_fork_in_child():
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
     except Exception:
         pass
+    _unblock_after_fork()

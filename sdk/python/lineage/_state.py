@@ -14,6 +14,7 @@ import sys
 
 run = None  # the active Run (see _run.Run), or None
 owner = False  # this process reports how the run ended (False in subprocesses and forked workers)
+owner_pid = None  # the pid of that process: no other process may write the run's status (issue 11 item 15)
 
 _warned = set()
 

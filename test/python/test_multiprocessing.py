@@ -1,6 +1,8 @@
 """Issue 11 items 15 and 16: multiprocessing under a real `lineage run` (node dist/cli.js run, real pools).
 
 15: a fork Pool must never hang, and only the run's main process writes the run's status.
+16: metrics logged in Pool workers are on disk when the pool is left with `with Pool() as p: p.map(...)`
+    (whose exit calls terminate()), for the fork, spawn and forkserver start methods.
 
 Needs a built CLI (node scripts/build.mjs); it is copied under the build lock, since another build may
 wipe dist/ meanwhile. Run from the repository root: /usr/bin/python3 -m unittest discover -s test/python -v"""
@@ -103,6 +105,48 @@ class ForkPoolTest(LineageRunTestCase):
         self.assertIn("done", console)
         self.assertEqual(self.statuses(events), [{"type": "status", "status": "finished"}])
 
+
+
+POOL_SWEEP = """
+    import multiprocessing as mp, lineage
+
+    def task(arg):
+        rep, t = arg
+        for i in range(100):
+            lineage.log_metric("rep%d/task%d" % (rep, t), i * 0.5)
+        return t
+
+    if __name__ == "__main__":
+        ctx = mp.get_context("METHOD")
+        for rep in range(5):
+            with ctx.Pool(4) as p:  # its exit calls terminate()
+                p.map(task, [(rep, t) for t in range(4)], chunksize=1)
+        print("done")
+"""
+
+
+class PoolWorkerMetricsTest(LineageRunTestCase):
+    def check(self, method):
+        events, console = self.lineage_run(POOL_SWEEP.replace("METHOD", method))
+        self.assertIn("done", console)
+        counts = {}
+        for e in events:
+            if e["type"] == "metric":
+                counts[e["key"]] = counts.get(e["key"], 0) + 1
+        expected = {"rep%d/task%d" % (r, t): 100 for r in range(5) for t in range(4)}
+        self.assertEqual(counts, expected, "4 tasks x 100 points in each of 5 pools")
+        self.assertEqual(self.statuses(events), [{"type": "status", "status": "finished"}])
+
+    @unittest.skipUnless(hasattr(os, "fork"), "the fork start method")
+    def test_fork_pool_workers_keep_every_point(self):
+        self.check("fork")
+
+    def test_spawn_pool_workers_keep_every_point(self):
+        self.check("spawn")
+
+    @unittest.skipUnless(hasattr(os, "fork"), "the forkserver start method")
+    def test_forkserver_pool_workers_keep_every_point(self):
+        self.check("forkserver")
 
 
 if __name__ == "__main__":

@@ -130,6 +130,10 @@ def _begin(run, owner):
     w.flush()
     _install_hooks(owner)
     try:
+        _watch_pools()
+    except Exception as e:
+        warn("metrics of multiprocessing.Pool workers may be lost (%s: %s)" % (type(e).__name__, e))
+    try:
         _capture.start(run, owner)
     except Exception as e:
         warn("files the script reads and writes are not recorded (%s: %s)" % (type(e).__name__, e))
@@ -163,6 +167,80 @@ def _owns_run():
     """Only the run's main process reports how the run ended; a forked copy of it never does, even one
     made by a fork that ran no at-fork hooks."""
     return _state.owner and _state.owner_pid == os.getpid()
+
+
+# multiprocessing.Pool workers (issue 11 item 16). `with Pool() as p: p.map(...)` ends by terminate(): the
+# workers get SIGTERM and die at once, and whatever they logged since their last flush was lost. Each
+# worker now writes its lines before it hands a task's result back, so a result the parent has seen
+# never outruns the metrics of its task. multiprocessing.pool.worker is wrapped as the module is imported
+# (in the parent for fork, and in spawn and forkserver children too, where unpickling the process object
+# imports it), so no import of multiprocessing is added to `import lineage`.
+class _PoolFinder(object):
+    def find_spec(self, name, path=None, target=None):
+        if name != "multiprocessing.pool":
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _PoolLoader(spec.loader)
+        return spec
+
+    def invalidate_caches(self):
+        pass
+
+
+class _PoolLoader(object):
+    def __init__(self, inner):
+        self._inner = inner
+
+    def create_module(self, spec):
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module):
+        self._inner.exec_module(module)
+        try:
+            _patch_pool(module)
+        except Exception:
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def _watch_pools():
+    module = sys.modules.get("multiprocessing.pool")
+    if module is not None:
+        _patch_pool(module)
+    elif not any(isinstance(f, _PoolFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PoolFinder())
+
+
+def _patch_pool(module):
+    import functools
+    original = getattr(module, "worker", None)
+    if not callable(original) or getattr(original, "_lineage", False):
+        return
+
+    @functools.wraps(original)  # pickled by name (spawn): multiprocessing.pool.worker is this function
+    def worker(inqueue, outqueue, *args, **kwargs):
+        try:
+            put = outqueue.put
+
+            def put_after_flush(obj):
+                if _state.run is not None:
+                    try:
+                        w.flush()
+                    except Exception:
+                        pass
+                return put(obj)
+
+            outqueue.put = put_after_flush  # the worker loop sends each task's result with it
+        except Exception:
+            pass
+        return original(inqueue, outqueue, *args, **kwargs)
+
+    worker._lineage = True
+    module.worker = worker
 
 
 def _format(exc_type, exc, tb):

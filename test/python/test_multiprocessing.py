@@ -69,14 +69,12 @@ class LineageRunTestCase(unittest.TestCase):
 
     def _kill_leftovers(self):
         # The script runs detached from the CLI; end the processes still running it (by their own pid).
-        out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
-        for row in out.splitlines():
-            pid, _, args = row.strip().partition(" ")
-            if os.path.join(self.ws, "script.py") in args or (" script.py" in args and self.ws in args):
-                try:
+        for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+            try:
+                if pid.isdigit() and os.path.realpath("/proc/%s/cwd" % pid) == self.ws:
                     os.kill(int(pid), 9)
-                except (OSError, ValueError):
-                    pass
+            except OSError:
+                pass
 
     def statuses(self, events):
         return [e for e in events if e["type"] == "status"]

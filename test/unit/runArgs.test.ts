@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { byFolder, runIdsFrom, runRefsFrom } from '../../src/extension/commands/runArgs';
+import { argsFromLastRun, declaredArgs } from '../../src/extension/lenses/scriptArgs';
 
 const node = (id: string, folder: string) => ({ kind: 'run', folder, run: { id } });
 
@@ -32,4 +33,17 @@ test('runs are grouped by the folder that recorded them; an id without one is lo
       ['/b', ['r2', 'r3']],
     ],
   );
+});
+
+test('Run with params… never offers a masked secret from the last run as a value (issue 11 item 4)', () => {
+  const declared = declaredArgs(`
+p.add_argument("--lr", type=float, default=0.1)
+p.add_argument("--api-key", default=None)
+p.add_argument("--hf_token", dest="hf_token")
+p.add_argument("--depth", type=int, default=3)`);
+  const command = ['/usr/bin/python3', 'train.py', '--lr', '0.05', '--api-key', '••••', '--hf_token=••••'];
+  const params = { lr: 0.05, api_key: '••••', hf_token: '••••', depth: 4 };
+  assert.deepEqual(argsFromLastRun(declared, command, params), ['--lr', '0.05', '--depth', '4']);
+  // Values that are not the mask are offered as they were.
+  assert.deepEqual(argsFromLastRun(declared, ['python', 'train.py', '--api-key', 'k1'], { depth: 2 }), ['--api-key', 'k1', '--depth', '2']);
 });

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { Lineage } from '../lineage';
 import { quoteArg } from '../commands/runArgs';
 import { engine } from '../engine';
+import { SECRET_MASK } from '../../core/launcher/secrets';
 
 export interface DeclaredArg {
   flag: string;
@@ -29,6 +30,34 @@ export function declaredArgs(source: string): DeclaredArg[] {
   return out;
 }
 
+/**
+ * The arguments a script's last run was given, completed with the params argparse recorded for the options
+ * it did not give. A secret recorded as the mask (`••••`, see core/launcher/secrets.ts) is left out, option
+ * and all: offering the mask as a value would run the script with a wrong key.
+ */
+export function argsFromLastRun(declared: DeclaredArg[], command: string[], params: Record<string, unknown>): string[] {
+  const i = command.findIndex((a) => a.endsWith('.py'));
+  const given: string[] = [];
+  const rest = i >= 0 ? command.slice(i + 1) : [];
+  for (let k = 0; k < rest.length; k++) {
+    const a = rest[k];
+    if (a.endsWith('=' + SECRET_MASK)) continue;
+    if (a.startsWith('-') && rest[k + 1] === SECRET_MASK) {
+      k++;
+      continue;
+    }
+    given.push(a);
+  }
+  const parts = [...given];
+  for (const d of declared) {
+    if (given.some((g) => g === d.flag || g.startsWith(d.flag + '='))) continue;
+    const v = params[d.dest];
+    // A list (nargs) or a big number comes back typed: JSON is how it was written.
+    if (v !== undefined && v !== null && v !== SECRET_MASK) parts.push(d.flag, typeof v === 'string' ? v : JSON.stringify(v));
+  }
+  return parts;
+}
+
 /** Arguments for "Run with params…": the last run of this script if any, else its declared defaults. */
 export async function lastArgsFor(lineage: Lineage, folder: string, doc: vscode.TextDocument): Promise<string> {
   const declared = declaredArgs(doc.getText());
@@ -38,16 +67,7 @@ export async function lastArgsFor(lineage: Lineage, folder: string, doc: vscode.
     const [last] = recentRunsOfScript(ws.store, doc.uri.fsPath, 1);
     if (last) {
       const r = getRun(ws.store, last);
-      const i = r.command.findIndex((a) => a.endsWith('.py'));
-      const given = i >= 0 ? r.command.slice(i + 1) : [];
-      // Offer every declared option with the value the last run used (recorded as a param by argparse capture).
-      const parts = [...given];
-      for (const d of declared) {
-        if (given.some((g) => g === d.flag || g.startsWith(d.flag + '='))) continue;
-        const v = r.params[d.dest];
-        if (v !== undefined && v !== null) parts.push(d.flag, String(v));
-      }
-      return parts.map(quoteArg).join(' ');
+      return argsFromLastRun(declared, r.command, r.params).map(quoteArg).join(' ');
     }
   }
   return declared

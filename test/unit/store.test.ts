@@ -156,7 +156,7 @@ test('a full disk on save keeps the index dirty and says the runs are safe', asy
   fsp.open = ((p: fs.PathLike, ...rest: unknown[]) =>
     String(p).endsWith('.tmp') ? realOpen('/dev/full', 'w') : (realOpen as (...a: unknown[]) => unknown)(p, ...rest)) as typeof fs.promises.open;
   try {
-    await assert.rejects(lw.save(), /disk is full\. Runs are safe/);
+    await assert.rejects(lw.save(), /disk is full, so the index was not saved; free some space/);
   } finally {
     fsp.open = realOpen;
   }

@@ -2,6 +2,7 @@
 write. log_metric is the hot path (budget 2 us a call, see bench/sdk_overhead.py): it reads module globals
 only, reuses the line's start per key and the "ts" text per millisecond, and builds the line with one
 %-format; float formatting is most of what is left."""
+import errno
 import json
 import os
 import threading
@@ -31,6 +32,17 @@ _time = time.time
 _frepr = float.__repr__
 _dumps = json.dumps
 _METRIC = '%s%s,"step":%d,"ts":%s}\n'
+_POINT = b'{"type":"metric"'  # a metric line's start; inside a key or text the quotes are escaped
+
+# Losses (issue 11 item 9): when events.jsonl cannot be written (a full disk) the lines are dropped, counted,
+# and the process says on stderr how many of its points were not written, as the last thing it does.
+_points = 0  # metric points this process handed to events.jsonl, written or not
+_lost_points = 0
+_lost_lines = 0
+_lost_reason = ""
+_torn = False  # a line was cut short and could not be taken back: the next write starts a new line
+_loss_hooks = False
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 def jslen(s):
@@ -154,13 +166,93 @@ def _write_out():
             return
         if _out is not None:
             # Other threads only ever append, so the first n lines are exactly what gets written.
-            data = memoryview("".join(_buf[:n]).encode("utf-8", "replace"))
-            try:
-                while data:
-                    data = data[os.write(_out, data):]
-            except OSError as e:
-                warn("could not write events.jsonl (%s); some events were lost" % e, once="write")
+            _write_bytes("".join(_buf[:n]).encode("utf-8", "replace"))
         del _buf[:n]
+
+
+def _write_bytes(data):
+    global _points, _torn
+    _points += data.count(_POINT)
+    if _torn:
+        data = b"\n" + data
+    view = memoryview(data)
+    done = 0
+    try:
+        while done < len(data):
+            done += os.write(_out, view[done:])
+        _torn = False
+    except OSError as e:
+        _lose(data, done, e)
+
+
+def _lose(data, done, err):
+    """A write failed after `done` bytes of `data`: takes back a line cut short, counts what was lost, says so."""
+    global _lost_points, _lost_lines, _lost_reason, _torn
+    start = data.rfind(b"\n", 0, done) + 1  # where the first line that was not written in full begins
+    if start < done:
+        try:
+            # O_APPEND left the offset at the end of what was written; nobody else wrote after it.
+            end = os.lseek(_out, 0, os.SEEK_CUR)
+            if os.fstat(_out).st_size == end:
+                os.ftruncate(_out, end - (done - start))
+                _torn = False
+            else:
+                _torn = True
+        except OSError:
+            _torn = True
+    elif done:
+        _torn = False
+    rest = data[start:]
+    _lost_points += rest.count(_POINT)
+    _lost_lines += rest.count(b"\n") + (0 if rest.endswith(b"\n") else 1)
+    full = getattr(err, "errno", None) in _DISK_FULL
+    _lost_reason = "the disk is full" if full else str(err)
+    if full:
+        warn("the disk is full: could not write events.jsonl (%s); what the script logs is lost until space "
+             "is freed" % err, once="write")
+    else:
+        warn("could not write events.jsonl (%s); some events were lost" % err, once="write")
+    _install_loss_report()
+
+
+def lost_points():
+    """(points this process could not write, points it logged)."""
+    return _lost_points, _points
+
+
+def _report_loss():
+    """The process is ending: writes what is still queued, then says how many of its points were lost."""
+    try:
+        _write_out()
+    except Exception:
+        pass
+    if _lost_points or _lost_lines:
+        # The launcher's keeper reads this line (keeper.ts, LOSS_LINE) to mark the run incomplete.
+        warn("%s: %d of %d points this process logged (pid %d) were not written to events.jsonl%s"
+             % (_lost_reason, _lost_points, _points, os.getpid(),
+                "" if _lost_lines == _lost_points else " (and %d other events)" % (_lost_lines - _lost_points)))
+
+
+def _install_loss_report():
+    """After the first loss: report at exit. Installed only then (nothing is added to a run that loses
+    nothing); it runs just before the SDK's own exit hooks, which add no points, only the status line."""
+    global _loss_hooks
+    if _loss_hooks or _out is None:
+        return
+    _loss_hooks = True
+    import atexit
+    atexit.register(_report_loss)
+    real_os_exit = os._exit
+
+    def _exit(code):
+        try:
+            _report_loss()
+        except BaseException:
+            pass
+        real_os_exit(code)
+
+    _exit.__doc__ = real_os_exit.__doc__
+    os._exit = _exit
 
 
 def open_events(path):
@@ -245,10 +337,11 @@ def _before_fork():
 
 
 def _after_fork_in_child():
-    global _lock, _flusher
+    global _lock, _flusher, _points, _lost_points, _lost_lines
     _lock = threading.RLock()  # another thread may have held it at the fork
     del _buf[:]  # the parent wrote them before forking
     _flusher = None
+    _points = _lost_points = _lost_lines = 0  # the child counts its own
 
 
 if hasattr(os, "register_at_fork"):

@@ -87,6 +87,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       color.dim(`lineage: details: lineage show ${detail.id}`) +
       '\n',
   );
+  // A full disk: exactly what the run kept and what to free, last, where it is seen.
+  if (result?.incomplete) process.stderr.write(color.red(`lineage: ${safe(result.incomplete.message)}`) + '\n');
   if (!result) return 2;
   if (result.signal) return 128 + (signalNumber(result.signal) ?? 15);
   return result.exitCode ?? 1;

@@ -38,6 +38,118 @@ export function isDiskFull(err: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
+/**
+ * Space set aside in the run folder at launch (launch.ts) and given back when the run ends. If the disk fills
+ * up during the run, removing it leaves room for the final run.json, so the run is recorded as incomplete
+ * instead of staying "running" (and later showing as killed).
+ */
+export const RESERVE_FILE = '.reserve';
+export const RESERVE_BYTES = 128 * 1024;
+
+/** The Python SDK's last word when it could not write some of its events (sdk/python/lineage/_writer.py). */
+const LOSS_LINE = /lineage: (.*?): (\d+) of (\d+) points this process logged \(pid (\d+)\) were not written to events\.jsonl/g;
+
+export interface Losses {
+  /** Per process: points it could not write, points it logged. */
+  byPid: Map<string, { lost: number; logged: number }>;
+  diskFull: boolean;
+}
+
+/** Reads the SDK's loss reports out of the script's stderr (one process may report more than once: the last counts). */
+export function lossScanner(): { feed(chunk: Buffer): void; losses: Losses } {
+  const losses: Losses = { byPid: new Map(), diskFull: false };
+  let tail = '';
+  return {
+    losses,
+    feed(chunk: Buffer) {
+      const text = tail + chunk.toString('latin1');
+      const nl = text.lastIndexOf('\n');
+      const complete = nl >= 0 ? text.slice(0, nl + 1) : '';
+      tail = (nl >= 0 ? text.slice(nl + 1) : text).slice(-4096);
+      if (!complete.includes(' points this process logged ')) return;
+      for (const m of complete.matchAll(LOSS_LINE)) {
+        losses.byPid.set(m[4], { lost: Number(m[2]), logged: Number(m[3]) });
+        if (m[1] === 'the disk is full') losses.diskFull = true;
+      }
+    },
+  };
+}
+
+/** The metric points in events.jsonl (complete lines only: a line cut short is not a point the reader keeps). */
+export function countPoints(dir: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, 'events.jsonl'), 'r');
+  } catch {
+    return 0;
+  }
+  const point = Buffer.from('{"type":"metric"');
+  const buf = Buffer.alloc(1 << 20);
+  let n = 0;
+  let carry = Buffer.alloc(0);
+  try {
+    for (;;) {
+      const got = fs.readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
+      const data = carry.length ? Buffer.concat([carry, buf.subarray(0, got)]) : buf.subarray(0, got);
+      let start = 0;
+      let nl: number;
+      while ((nl = data.indexOf(10, start)) >= 0) {
+        if (nl - start >= point.length && data.compare(point, 0, point.length, start, start + point.length) === 0) n++;
+        start = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(start));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return n;
+}
+
+/** The mount point that holds `p`: what the user has to free space on. */
+export function mountPointOf(p: string): string {
+  let cur = path.resolve(p);
+  try {
+    const dev = fs.statSync(cur).dev;
+    for (;;) {
+      const up = path.dirname(cur);
+      if (up === cur || fs.statSync(up).dev !== dev) return cur;
+      cur = up;
+    }
+  } catch {
+    return cur;
+  }
+}
+
+/**
+ * What a run that filled the disk kept, in one sentence for run.json's error and the terminal:
+ * "incomplete: disk full: the run kept N of M points logged; free space on <mount> …".
+ */
+export function diskFullMessage(o: { kept?: number; logged?: number; consoleBytesLost: number; mount: string; runsDir: string }): string {
+  const num = (n: number) => n.toLocaleString('en-US');
+  const parts: string[] = [];
+  if (o.kept !== undefined)
+    parts.push(
+      o.logged !== undefined
+        ? `the run kept ${num(o.kept)} of ${num(o.logged)} points logged`
+        : `the run kept ${num(o.kept)} points (any logged after the disk filled up were lost)`,
+    );
+  if (o.consoleBytesLost) parts.push(`${num(o.consoleBytesLost)} bytes of console output were lost`);
+  return `incomplete: disk full: ${parts.join(' and ') || 'the run record may miss its end'}; free space on ${o.mount} (it holds ${o.runsDir}) and run it again to record it in full.`;
+}
+
+/** How a run that could not write all it logged ended up (in the keeper's done message). */
+export interface IncompleteRun {
+  /** One sentence, also in run.json's error: "incomplete: disk full: the run kept N of M points logged; free space on …". */
+  message: string;
+  pointsKept: number;
+  /** Null when the script did not say how many it logged. */
+  pointsLogged: number | null;
+  /** The mount point holding the run folder. */
+  mount: string;
+  diskFull: boolean;
+}
+
 /** run.json by temp file and rename: a reader sees the old or the new record, never half of one. */
 export function writeRunRecord(dir: string, record: RunRecord): void {
   const file = path.join(dir, 'run.json');
@@ -137,8 +249,10 @@ export function runKeeper(cfg: KeeperConfig): void {
     if (cfg.output === 'frames') control({ out: stream, b64: chunk.toString('base64') });
     else if (cfg.output === 'inherit' && !echoDead[stream]) writeAll(stream === 'stdout' ? 1 : 2, chunk, () => (echoDead[stream] = true));
   };
+  const scanner = lossScanner();
   child.stdout.on('data', pass('stdout'));
   child.stderr.on('data', pass('stderr'));
+  child.stderr.on('data', (chunk: Buffer) => scanner.feed(chunk));
 
   child.once('error', (err) => {
     record.status = 'failed';
@@ -150,6 +264,7 @@ export function runKeeper(cfg: KeeperConfig): void {
     record.error = `Could not start ${cfg.argv[0]}: ${hint}`;
     record.endedAt = new Date().toISOString();
     save();
+    fs.rmSync(path.join(cfg.dir, RESERVE_FILE), { force: true });
     control({ error: record.error });
     process.exit(0);
   });
@@ -204,8 +319,31 @@ export function runKeeper(cfg: KeeperConfig): void {
     if (o.status === 'killed' && !stopRequested && !scriptStatus)
       record.error = `The run stopped without recording an end: its process was killed${o.signal ? ` (${o.signal})` : ''}.`;
     await captures;
-    if (diskFull || logLost) record.error = record.error ?? 'incomplete: disk full';
+    scanner.feed(Buffer.from('\n'));
+    const reported = [...scanner.losses.byPid.values()];
+    const pointsLost = reported.reduce((a, r) => a + r.lost, 0);
+    if (scanner.losses.diskFull) diskFull = true;
+    // The space set aside at launch makes room for the final run.json.
+    const reserve = path.join(cfg.dir, RESERVE_FILE);
+    if (diskFull || logLost || pointsLost) fs.rmSync(reserve, { force: true });
+    let incomplete: IncompleteRun | undefined;
+    if (diskFull || logLost || pointsLost) {
+      const hasEvents = fs.existsSync(path.join(cfg.dir, 'events.jsonl'));
+      const kept = countPoints(cfg.dir);
+      // The SDK reports at exit whenever it lost points; a script that wrote its own end event and made no
+      // report lost none. Otherwise how many were logged is not known.
+      const logged = reported.length || scriptStatus ? kept + pointsLost : undefined;
+      const runsDir = path.dirname(cfg.dir);
+      const mount = mountPointOf(runsDir);
+      const message =
+        diskFull || !pointsLost
+          ? diskFullMessage({ kept: hasEvents || reported.length ? kept : undefined, logged, consoleBytesLost: logLost, mount, runsDir })
+          : `incomplete: the run kept ${kept.toLocaleString('en-US')} of ${(kept + pointsLost).toLocaleString('en-US')} points logged (events.jsonl could not be written).`;
+      record.error = record.error ? `${message}\n${record.error}` : message;
+      incomplete = { message, pointsKept: kept, pointsLogged: logged ?? null, mount, diskFull };
+    }
     if (!save()) diskFull = true;
+    fs.rmSync(reserve, { force: true });
     control({
       done: {
         status: record.status,
@@ -214,6 +352,7 @@ export function runKeeper(cfg: KeeperConfig): void {
         durationMs: ended - started,
         diskFull,
         consoleBytesLost: logLost,
+        incomplete,
       },
     });
     try {

@@ -6,7 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { newRunId, friendlyName, RUN_ID_PATTERN } from '../util/ids';
 import { lineagePaths } from '../util/lineagePaths';
 import type { RunRecord, RunStatus } from '../runs/runRecord';
-import { writeRunRecord, isDiskFull, type KeeperConfig } from './keeper';
+import { writeRunRecord, isDiskFull, RESERVE_FILE, RESERVE_BYTES, type KeeperConfig, type IncompleteRun } from './keeper';
 import { findSdkDir, findKeeper } from './sdkDir';
 import { maskSecretArgs } from './secrets';
 
@@ -39,6 +39,8 @@ export interface RunResult {
   diskFull?: boolean;
   /** Output bytes that could not be written to console.log. */
   consoleBytesLost?: number;
+  /** Set when the run could not write all it logged (a full disk): what it kept, in a sentence. */
+  incomplete?: IncompleteRun;
 }
 
 type KeeperMessage =
@@ -95,6 +97,9 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   };
   try {
     fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
+    // Room for the final run.json if the disk fills up during the run (the keeper gives it back at the end);
+    // a disk too full for it is a disk too full to start a run on.
+    fs.writeFileSync(path.join(dir, RESERVE_FILE), Buffer.alloc(RESERVE_BYTES));
     writeRunRecord(dir, record);
   } catch (err) {
     // No half-made run folder is left behind to show up as a phantom run.

@@ -32,24 +32,33 @@ export async function finishRun(ws: LineageWorkspace, runId: string, hooks: Fini
   const drainNotices = () => {
     if (hooks.onNotice) for (const n of ws.store.notices.splice(0)) hooks.onNotice(n);
   };
+  const { tr } = await import('../../cli/zz_trace'); // TRACE
+  tr('f:start'); // TRACE
   await (hooks.sync ? hooks.sync() : ws.sync());
+  tr('f:synced'); // TRACE
   drainNotices();
   try {
     await fingerprintRunDatasets(ws.store, ws.paths, runId, { onProgress: hooks.onProgress });
   } catch (err) {
     hooks.onWarning?.(`could not fingerprint the run's datasets: ${(err as Error).message}`);
   }
+  tr('f:fingerprinted'); // TRACE
   const run = getRun(ws.store, runId);
+  tr('f:got'); // TRACE
   if (hooks.save === 'later') ws.store.scheduleSave(200);
   else {
     try {
       await ws.save();
     } catch (err) {
+      // "Safe" only when this run's own folder holds all it logged: not after a full disk cut it short.
+      const incomplete = run.error?.startsWith('incomplete:');
       hooks.onWarning?.(
-        `could not save the index (${(err as Error).message}). Your runs are safe in ${path.relative(ws.paths.workspace, ws.paths.runs) || ws.paths.runs}.`,
+        `could not save the index (${(err as Error).message}).` +
+          (incomplete ? '' : ` Your runs are safe in ${path.relative(ws.paths.workspace, ws.paths.runs) || ws.paths.runs}.`),
       );
     }
   }
+  tr('f:saved'); // TRACE
   drainNotices();
   return run;
 }

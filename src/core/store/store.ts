@@ -239,7 +239,7 @@ export class Store {
         this.dirty = true;
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOSPC' || code === 'EDQUOT')
-          throw new Error('the disk is full. Runs are safe in .lineage/runs; free some space and Lineage will save the index again.', { cause: err });
+          throw new Error('the disk is full, so the index was not saved; free some space and Lineage will save it again', { cause: err });
         throw err;
       }
       this.stamp = statStamp(this.paths.db);

@@ -121,7 +121,7 @@ class EventsFormatTest(SdkTestCase):
             '{"type":"param","key":"flag","value":true}',
             '{"type":"param","key":"none","value":null}',
             '{"type":"param","key":"name","value":"a\\"b"}',
-            '{"type":"param","key":"obj","value":"[1, 2]"}',
+            '{"type":"param","key":"obj","value":[1,2]}',
             '{"type":"metric","key":"rmse","value":31250.5,"step":0,"ts":%s}' % ts_text(lines[8]),
             '{"type":"metric","key":"a","value":1,"step":4,"ts":%s}' % ts_text(lines[9]),
         ])
@@ -640,7 +640,7 @@ class ArgparseAutologTest(SdkTestCase):
         proc = self.run_script(self.SCRIPT.format(prelude=""), ["--lr", "0.5", "--fast", "train", "--epochs", "7"])
         self.assertOk(proc)
         params = [(e["key"], e["value"]) for e in self.of_type(self.events(), "param")]
-        self.assertEqual(sorted(params), [("cmd", "train"), ("epochs", 7), ("fast", True), ("layers", "[2]"),
+        self.assertEqual(sorted(params), [("cmd", "train"), ("epochs", 7), ("fast", True), ("layers", [2]),
                                           ("lr", 0.5), ("name", None)])
 
     def test_off_with_env_variable(self):

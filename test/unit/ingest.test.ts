@@ -93,7 +93,7 @@ test('params, tags, artifacts, models, datasets, env and status are indexed; war
   fs.writeFileSync(path.join(dir, 'console.log'), 'hello\n');
   const lw = await LineageWorkspace.open(ws);
   const r = getRun(lw.store, path.basename(dir));
-  assert.deepEqual(r.params, { lr: 0.2, deep: 'true' });
+  assert.deepEqual(r.params, { lr: 0.2, deep: true });
   assert.deepEqual(r.tags, { note: 'baseline' });
   assert.deepEqual(
     r.artifacts.map((a) => [a.path, a.kind, a.flavor, a.size]),

@@ -229,7 +229,7 @@ test('migration 4 gives every chunk of an older store its coarse copy', async ()
   const { lw, ids } = await store();
   const before = lw.store.all<{ run_id: string; seq: number; data: Uint8Array }>('SELECT run_id, seq, data FROM metric_lod ORDER BY run_id, seq');
   assert.equal(before.length, 3 * Math.ceil(N / CHUNK_POINTS));
-  lw.store.db.exec('DROP TABLE metric_lod; PRAGMA user_version = 3');
+  lw.store.db.exec('DROP TABLE metric_lod; ALTER TABLE params DROP COLUMN json; PRAGMA user_version = 3');
   migrate(lw.store.db);
   const after = lw.store.all<{ run_id: string; seq: number; data: Uint8Array }>('SELECT run_id, seq, data FROM metric_lod ORDER BY run_id, seq');
   // The damaged chunks of `broken` get none (Compare then reads them and says what is wrong).

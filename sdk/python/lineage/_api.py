@@ -9,7 +9,7 @@ import os
 import stat
 
 from . import _capture, _state
-from ._writer import check_key, clip, emit, flush, jstr, line, log_metric
+from ._writer import MAX_TEXT, check_key, clip, emit, flush, jslen, jstr, line, log_metric
 
 __all__ = ["log_param", "log_params", "log_metric", "log_metrics", "set_tag", "log_artifact", "log_model",
            "log_dataset", "flush"]
@@ -26,7 +26,11 @@ def log_metrics(metrics, step=None):
         log_metric(key, value, step)
 
 
-def _param_json(value):
+_MAX_DEPTH = 32  # a list or dict nested deeper is recorded as the text "[...]" / "{...}" (the reader takes 100)
+
+
+def _scalar_json(value):
+    """JSON text of None/bool/int/float (numpy scalars too), or None for anything else."""
     if getattr(value, "shape", None) == () and hasattr(value, "item"):
         value = value.item()  # numpy scalars and 0-d arrays become plain Python values
     if value is None:
@@ -34,10 +38,66 @@ def _param_json(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return int.__repr__(int(value))
+        return int.__repr__(int(value))  # every digit: the reader keeps an integer past 2**53 as a string
     if isinstance(value, float):
         f = float(value)
         return float.__repr__(f) if f - f == 0 else _NONFINITE[float.__repr__(f)]
+    return None
+
+
+def _items(value):
+    """The items of a dict (pairs), list or tuple, or of a small numpy array (as plain values); else None."""
+    if isinstance(value, dict):
+        return value.items()
+    if isinstance(value, (list, tuple)):
+        return value
+    if getattr(value, "ndim", 0) and hasattr(value, "tolist") and getattr(value, "size", MAX_TEXT) < MAX_TEXT:
+        return value.tolist()
+    return None
+
+
+def _json_parts(value, out, size, depth):
+    """Appends the JSON text of value to out; returns the running length (UTF-16 units, as the reader
+    counts), and stops early once it is over MAX_TEXT so a huge list costs no more than its first part."""
+    text = _scalar_json(value)
+    if text is None and depth < _MAX_DEPTH:
+        items = _items(value)
+        if items is not None:
+            is_dict = isinstance(value, dict)
+            out.append("{" if is_dict else "[")
+            size += 1
+            for n, item in enumerate(items):
+                if size > MAX_TEXT:
+                    return size
+                if n:
+                    out.append(",")
+                    size += 1
+                if is_dict:
+                    k, item = item
+                    k = jstr(k if isinstance(k, str) else "null" if k is None else str(k).lower() if isinstance(k, bool) else str(k))
+                    out.append(k + ":")
+                    size += jslen(k) + 1
+                size = _json_parts(item, out, size, depth + 1)
+            out.append("}" if is_dict else "]")
+            return size + 1
+    if text is None:
+        if depth >= _MAX_DEPTH and _items(value) is not None:
+            text = '"{...}"' if isinstance(value, dict) else '"[...]"'  # as repr() shows a list inside itself
+        else:
+            text = jstr(value if isinstance(value, str) else str(value))
+    out.append(text)
+    return size + jslen(text)
+
+
+def _param_json(value):
+    text = _scalar_json(value)
+    if text is not None:
+        return text
+    if _items(value) is not None:
+        out = []
+        if _json_parts(value, out, 0, 0) <= MAX_TEXT:
+            return "".join(out)  # lists, tuples and dicts stay JSON arrays and objects
+        value = "".join(out)  # over the limit: its text, cut below (with a warning)
     if type(value) is not str:
         value = str(value)
     return jstr(clip(value, "a param value"))
@@ -71,7 +131,9 @@ def masking_secrets():
 
 
 def log_param(key, value):
-    """Records a hyper-parameter. str/int/float/bool/None are kept as they are, anything else as str().
+    """Records a hyper-parameter. str/int/float/bool/None are kept as they are, lists, tuples and dicts as
+    JSON arrays and objects (of the same kinds of values), anything else as str(); at most 6,000 characters
+    of JSON (a longer value is recorded as its text, cut, with a warning).
     The value of a param whose name looks secret (api_key, hf_token, db-password...) is recorded as
     "\u2022\u2022\u2022\u2022" unless LINEAGE_MASK_SECRETS=0."""
     if _state.run_or_warn() is None:

@@ -5,6 +5,7 @@ import { color, safe, table } from '../format';
 import { formatNumber } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
+import { paramText } from '../../core/events/paramValue';
 
 export const COMPARE_HELP = `lineage compare <run> <run>… [--only-diff] [--json]
 
@@ -49,7 +50,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   rows.push([color.bold('params'), ...runs.map(() => '')]);
   for (const p of cmp.params) {
     if (onlyDiff && !p.differs) continue;
-    rows.push([`${p.differs ? color.yellow('*') : ' '} ${safe(p.key)}`, ...p.values.map((v) => (v === undefined ? color.dim('—') : safe(String(v))))]);
+    rows.push([`${p.differs ? color.yellow('*') : ' '} ${safe(p.key)}`, ...p.values.map((v) => (v === undefined ? color.dim('—') : safe(paramText(v))))]);
   }
   rows.push([color.bold('metrics (last)'), ...runs.map(() => '')]);
   for (const m of cmp.metrics) {

@@ -6,6 +6,7 @@ import { clip, color, safe, table, when } from '../format';
 import { formatNumber, formatDuration, formatBytes as bytes } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
+import { paramText } from '../../core/events/paramValue';
 
 export const SHOW_HELP = `lineage show <run> [--json] [--packages] [--full]
 
@@ -75,7 +76,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     lines.push(
       table(
         ['KEY', 'VALUE'],
-        params.map(([k, v]) => [safe(k), safe(String(v))]),
+        params.map(([k, v]) => [safe(k), safe(paramText(v))]),
         { maxCell: cell },
       ).replace(/^/gm, '  '),
     );

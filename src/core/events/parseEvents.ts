@@ -5,11 +5,12 @@
  */
 import * as path from 'node:path';
 import { FastMetricScanner } from './fastMetrics';
+import { exactMember, MAX_PARAM_DEPTH, needsSource, nestingDepth, type ParamValue } from './paramValue';
 
 export const MAX_PARAM_CHARS = 6000;
 export const MAX_KEY_CHARS = 250;
 
-export type ParamValue = string | number | boolean | null;
+export type { ParamValue } from './paramValue';
 
 export type LineageEvent =
   | { type: 'header'; schema: number }
@@ -51,6 +52,12 @@ export function parseEventLines(text: string, firstLine: number): ParsedBatch {
     }
   }
   if (!raw) raw = parseEachLine(text);
+  // The lines' own text, split only when a param needs it (an array, an object, or an integer past 2^53).
+  let texts: string[] | undefined;
+  const source = (i: number) => () => {
+    texts ??= splitLines(text);
+    return texts[i];
+  };
   const events: LineageEvent[] = [];
   const lines = new Int32Array(raw.length);
   const warnings: EventWarning[] = [];
@@ -61,7 +68,7 @@ export function parseEventLines(text: string, firstLine: number): ParsedBatch {
       warnings.push({ line: lineNo, message: item.message });
       continue;
     }
-    const result = validate(item);
+    const result = validate(item, source(i));
     if (typeof result === 'string') warnings.push({ line: lineNo, message: result });
     else {
       lines[events.length] = lineNo;
@@ -83,12 +90,15 @@ function countLines(text: string): number {
   return text.endsWith('\n') ? n : n + 1;
 }
 
-function parseEachLine(text: string): unknown[] {
-  const out: unknown[] = [];
+function splitLines(text: string): string[] {
   const parts = text.split('\n');
   if (parts[parts.length - 1] === '') parts.pop();
-  for (const part of parts) {
-    const line = part.endsWith('\r') ? part.slice(0, -1) : part;
+  return parts.map((part) => (part.endsWith('\r') ? part.slice(0, -1) : part));
+}
+
+function parseEachLine(text: string): unknown[] {
+  const out: unknown[] = [];
+  for (const line of splitLines(text)) {
     if (line.trim() === '') {
       out.push(new BadLine('empty line'));
       continue;
@@ -116,8 +126,12 @@ function keyProblem(k: unknown): string {
   return `"key" is longer than ${MAX_KEY_CHARS} characters`;
 }
 
-/** Returns the event, or a readable reason why the line was skipped. */
-export function validate(item: unknown): LineageEvent | string {
+/**
+ * Returns the event, or a readable reason why the line was skipped. `source` gives the line's text: with
+ * it, a param's integers past 2^53 keep every digit (as a decimal string) and the 6,000-character limit of
+ * an array or object counts its text as written; without it, the value as JSON.parse read it.
+ */
+export function validate(item: unknown, source?: () => string): LineageEvent | string {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'not a JSON object';
   const o = item as Record<string, unknown>;
   switch (o.type) {
@@ -142,11 +156,20 @@ export function validate(item: unknown): LineageEvent | string {
     }
     case 'param': {
       if (!isKey(o.key)) return `param: ${keyProblem(o.key)}`;
-      const v = o.value === undefined ? null : o.value;
-      if (v !== null && !['string', 'number', 'boolean'].includes(typeof v))
-        return `param "${o.key}": value must be a string, number, boolean or null, got ${describe(v)}`;
-      if (typeof v === 'string' && v.length > MAX_PARAM_CHARS)
-        return `param "${o.key}": value is ${v.length} characters, over the ${MAX_PARAM_CHARS} limit; log it as an artifact instead`;
+      let v = o.value === undefined ? null : o.value;
+      if (v !== null && !['string', 'number', 'boolean', 'object'].includes(typeof v))
+        return `param "${o.key}": value must be a string, number, boolean, null, array or object, got ${describe(v)}`;
+      let chars = typeof v === 'string' ? v.length : 0;
+      if (needsSource(v)) {
+        if (typeof v === 'object' && nestingDepth(v) > MAX_PARAM_DEPTH)
+          return `param "${o.key}": value nests deeper than ${MAX_PARAM_DEPTH} levels; log it as an artifact instead`;
+        const exact = source ? exactMember(source(), 'value') : undefined;
+        if (exact) {
+          v = exact.value;
+          if (typeof v === 'object') chars = exact.chars;
+        } else if (typeof v === 'object') chars = JSON.stringify(v).length;
+      }
+      if (chars > MAX_PARAM_CHARS) return `param "${o.key}": value is ${chars} characters, over the ${MAX_PARAM_CHARS} limit; log it as an artifact instead`;
       return { type: 'param', key: o.key, value: v as ParamValue };
     }
     case 'tag': {
@@ -238,7 +261,8 @@ export function parseForIngest(text: string, firstLine: number, scanner: FastMet
         let parsed: unknown;
         try {
           parsed = JSON.parse(line);
-          result = validate(parsed);
+          const text = line;
+          result = validate(parsed, () => text);
         } catch {
           result = `not JSON: ${preview(line)}`;
         }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Store } from '../store/store';
 import { parseForIngest, EventWarning, LineageEvent } from '../events/parseEvents';
 import { FastMetricScanner, MetricColumns } from '../events/fastMetrics';
+import { paramText } from '../events/paramValue';
 import { appendSeries, SummaryRow } from '../metrics/seriesWriter';
 import { readNewLines } from './readNewLines';
 import { readJsonIfExists, isProcessAlive } from '../util/fsx';
@@ -239,10 +240,13 @@ function applyEvents(store: Store, runId: string, runDir: string, events: Lineag
   for (const e of events) {
     switch (e.type) {
       case 'param':
-        store.run('INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)', [
+        // `value` is what the filter language compares (booleans as "true"/"false", arrays and objects as
+        // their JSON text); `json` keeps the type when text alone would lose it.
+        store.run('INSERT OR REPLACE INTO params (run_id, key, value, json) VALUES (?, ?, ?, ?)', [
           runId,
           e.key,
-          typeof e.value === 'boolean' ? String(e.value) : e.value,
+          typeof e.value === 'boolean' || (typeof e.value === 'object' && e.value !== null) ? paramText(e.value) : e.value,
+          typeof e.value === 'boolean' || (typeof e.value === 'object' && e.value !== null) ? JSON.stringify(e.value) : null,
         ]);
         break;
       case 'tag':

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Store } from '../store/store';
 import type { RunStatus } from './runRecord';
 import { inspectRunFile } from './runPaths';
+import type { ParamValue } from '../events/paramValue';
 
 export interface MetricSummary {
   key: string;
@@ -136,7 +137,8 @@ export interface RunDetail extends RunSummary {
   error: string | null;
   git: { commit: string; branch: string | null; dirty: boolean; diffFile: string | null } | null;
   python: { path: string; version: string | null; packages: number } | null;
-  params: Record<string, string | number | null>;
+  /** As the events carry them: booleans, arrays and objects too; an integer past 2^53 as its decimal string. */
+  params: Record<string, ParamValue>;
   tags: Record<string, string>;
   /** Checked on disk when read: a link out of the run folder or a path outside it has size null and a note. */
   artifacts: Array<{ path: string; kind: string; flavor: string | null; size: number | null; note?: string }>;
@@ -175,9 +177,12 @@ export function getRun(store: Store, ref: string): RunDetail {
   const id = resolveRun(store, ref);
   const summary = listRunsByIds(store, [id])[0];
   const r = store.get<Record<string, string | number | null>>('SELECT * FROM runs WHERE id = ?', [id])!;
-  const params: Record<string, string | number | null> = {};
-  for (const p of store.all<{ key: string; value: string | number | null }>('SELECT key, value FROM params WHERE run_id = ? ORDER BY key', [id]))
-    params[p.key] = p.value;
+  // fromEntries: a param named "__proto__" stays a key (an assignment would set the object's prototype).
+  const params = Object.fromEntries(
+    store
+      .all<{ key: string; value: string | number | null; json: string | null }>('SELECT key, value, json FROM params WHERE run_id = ? ORDER BY key', [id])
+      .map((p) => [p.key, p.json === null ? p.value : (JSON.parse(p.json) as ParamValue)]),
+  ) as Record<string, ParamValue>;
   const tags: Record<string, string> = {};
   for (const t of store.all<{ key: string; value: string }>('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key', [id])) tags[t.key] = t.value;
   const pkgCount = store.get<{ c: number }>('SELECT count(*) AS c FROM packages WHERE run_id = ?', [id])!.c;

@@ -145,6 +145,27 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
       write.free();
     }
   },
+  /* 5: param values keep their JSON type (booleans, arrays, objects; integers past 2^53 as decimal text) */ `
+  -- NULL when value holds the param as it is (a string, a number, null); else the JSON of the typed value.
+  ALTER TABLE params ADD COLUMN json TEXT;
+  -- Runs read before this step may hold a flattened boolean, a rounded big integer or a skipped array or
+  -- object param: their rows go, and the next sync reads their folders again from the start.
+  CREATE TEMP TABLE reread AS
+    SELECT run_id AS id FROM params
+      WHERE value IN ('true', 'false') OR (typeof(value) IN ('integer', 'real') AND abs(value) >= 9007199254740992)
+    UNION SELECT run_id FROM run_warnings WHERE message LIKE 'param "%": value must be a string, number, boolean or null, got an %';
+  DELETE FROM params WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM tags WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM metric_chunks WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM metric_lod WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM metric_summaries WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM artifacts WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM run_datasets WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM packages WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM run_warnings WHERE run_id IN (SELECT id FROM reread);
+  DELETE FROM runs WHERE id IN (SELECT id FROM reread);
+  DROP TABLE reread;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ import type { RunDetailData } from '../../../webview/runDetail/protocol';
 import { changedFiles as filesOfDiff } from '../../core/runs/recordedDiff';
 import { inspectRunFile } from '../../core/runs/runPaths';
 import { engine } from '../engine';
+import { paramText } from '../../core/events/paramValue';
 
 const CONSOLE_TAIL_BYTES = 64 * 1024;
 
@@ -31,7 +32,10 @@ export async function runDetailData(ws: LineageWorkspace, runId: string, watch: 
     error: r.error,
     git: r.git ? { commit: r.git.commit, branch: r.git.branch, dirty: r.git.dirty, changedFiles } : null,
     python: r.python,
-    params: r.params,
+    // The panel shows text: arrays and objects as their JSON.
+    params: Object.fromEntries(
+      Object.entries(r.params).map(([k, v]) => [k, typeof v === 'boolean' || (typeof v === 'object' && v !== null) ? paramText(v) : v]),
+    ),
     tags: r.tags,
     metrics: r.metrics.map((m) => {
       // Reduced like Compare's charts: a long series is drawn from its coarse copy, never read whole.

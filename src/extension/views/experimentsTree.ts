@@ -5,6 +5,7 @@ import { keyMetrics } from '../../core/runs/keyMetrics';
 import { formatNumber, relativeTime, formatDuration } from '../../core/util/format';
 import { COMMANDS, CONTEXT_KEYS } from '../commands/ids';
 import { engine } from '../engine';
+import { paramText } from '../../core/events/paramValue';
 import { folderItem, folderRoots } from './folderLevel';
 
 /** Runs per page: enough to scroll, few enough that 10,000 runs open instantly. */
@@ -196,7 +197,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     const params = Object.entries(r.params);
     if (params.length) {
       md.appendMarkdown('| param | value |\n|---|---|\n');
-      for (const [k, v] of params.slice(0, 25)) md.appendMarkdown(`| ${esc(k)} | ${esc(String(v))} |\n`);
+      for (const [k, v] of params.slice(0, 25)) md.appendMarkdown(`| ${esc(k)} | ${esc(paramText(v))} |\n`);
       md.appendMarkdown('\n');
     }
     if (r.metrics.length) {

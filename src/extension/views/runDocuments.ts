@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Lineage } from '../lineage';
 import { formatDuration, formatNumber } from '../../core/util/format';
 import { engine } from '../engine';
+import { paramText } from '../../core/events/paramValue';
 
 export const RUN_SCHEME = 'lineage-run';
 
@@ -41,7 +42,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
         lines.push(`| id | ${runs.map((r) => '`' + r.id + '`').join(' | ')} |`);
         for (const p of cmp.params)
           lines.push(
-            `| ${p.differs ? '**' + cell(p.key) + '** ≠' : cell(p.key)} | ${p.values.map((v) => (v === undefined ? '—' : cell(String(v)))).join(' | ')} |`,
+            `| ${p.differs ? '**' + cell(p.key) + '** ≠' : cell(p.key)} | ${p.values.map((v) => (v === undefined ? '—' : cell(paramText(v)))).join(' | ')} |`,
           );
         for (const m of cmp.metrics)
           lines.push(
@@ -64,7 +65,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
       if (r.note) out.push('', `> ${r.note}`);
       if (r.error) out.push('', '```', r.error.trim(), '```');
       const params = Object.entries(r.params);
-      if (params.length) out.push('', '## Params', '', '| key | value |', '|---|---|', ...params.map(([k, v]) => `| ${cell(k)} | ${cell(String(v))} |`));
+      if (params.length) out.push('', '## Params', '', '| key | value |', '|---|---|', ...params.map(([k, v]) => `| ${cell(k)} | ${cell(paramText(v))} |`));
       if (r.metrics.length)
         out.push(
           '',

@@ -47,3 +47,15 @@ p.add_argument("--depth", type=int, default=3)`);
   // Values that are not the mask are offered as they were.
   assert.deepEqual(argsFromLastRun(declared, ['python', 'train.py', '--api-key', 'k1'], { depth: 2 }), ['--api-key', 'k1', '--depth', '2']);
 });
+
+test('Run with params… offers an nargs list param as one word per item, as argparse reads it', () => {
+  const declared = declaredArgs(`p.add_argument("--layers", type=int, nargs="+", default=[64])\np.add_argument("--name", default="a")`);
+  assert.deepEqual(argsFromLastRun(declared, ['python', 'train.py'], { layers: [256, 128, 64], name: 'b c' }), [
+    '--layers',
+    '256',
+    '128',
+    '64',
+    '--name',
+    'b c',
+  ]);
+});

@@ -52,8 +52,10 @@ export function argsFromLastRun(declared: DeclaredArg[], command: string[], para
   for (const d of declared) {
     if (given.some((g) => g === d.flag || g.startsWith(d.flag + '='))) continue;
     const v = params[d.dest];
-    // A list (nargs) or a big number comes back typed: JSON is how it was written.
-    if (v !== undefined && v !== null && v !== SECRET_MASK) parts.push(d.flag, typeof v === 'string' ? v : JSON.stringify(v));
+    if (v === undefined || v === null || v === SECRET_MASK) continue;
+    // An nargs list comes back as an array: one word per item, as argparse reads it.
+    const words = Array.isArray(v) ? (v as unknown[]) : [v];
+    parts.push(d.flag, ...words.map((w) => (typeof w === 'string' ? w : JSON.stringify(w))));
   }
   return parts;
 }

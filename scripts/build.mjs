@@ -1,7 +1,7 @@
 // Bundles every entry point with esbuild: the extension, the CLI, the ingest worker and the webviews. Tests
 // and benchmarks are bundled too (into dist-test/ and dist-bench/) so they run on plain `node` without a
 // TypeScript loader. `--production` minifies without source maps (the .vsix); `--watch` keeps rebuilding the webviews.
-import { build, context } from 'esbuild';
+import { build, buildSync, context } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -80,7 +80,9 @@ const webviewOptions = {
   define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
 };
 function copyWebviewAssets() {
-  for (const w of webviews) cpSync(join(root, w.css), join(webviewOut, `${w.name}.css`));
+  // Bundled, not copied: a panel's stylesheet @imports what every panel shares (webview/shared/panel.css).
+  for (const w of webviews)
+    buildSync({ entryPoints: [join(root, w.css)], bundle: true, outfile: join(webviewOut, `${w.name}.css`), minify: production, logLevel: 'warning' });
   if (webviews.some((w) => w.needsPlotly))
     cpSync(createRequire(join(root, 'package.json')).resolve('plotly.js-dist-min/plotly.min.js'), join(webviewOut, 'plotly.min.js'));
 }

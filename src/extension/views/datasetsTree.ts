@@ -50,12 +50,7 @@ export class DatasetsTree extends RunsRefreshedTree<Node> implements vscode.Tree
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (!n)
-      return folderRoots<Node>(
-        this.lineage,
-        (folder) => ({ kind: 'folder', folder }),
-        (folder) => this.datasets(folder),
-      );
+    if (!n) return folderRoots(this.lineage, (folder) => this.datasets(folder));
     if (n.kind === 'folder') return this.datasets(n.folder);
     const ws = await this.lineage.workspace(n.folder);
     const { datasetVersions, runsOfVersion } = await engine();

@@ -147,12 +147,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   }
 
   async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
-    if (!node)
-      return folderRoots<ExperimentNode>(
-        this.lineage,
-        (folder) => ({ kind: 'folder', folder }),
-        (folder) => this.experiments(folder),
-      );
+    if (!node) return folderRoots(this.lineage, (folder) => this.experiments(folder));
     if (node.kind === 'folder') return this.experiments(node.folder);
     if (node.kind !== 'experiment') return [];
     const folder = node.folder;

@@ -21,10 +21,16 @@ export function folderItem(folder: string, view: string): vscode.TreeItem {
   return item;
 }
 
+/** A workspace folder's row in a view with several folders. */
+export interface FolderNode {
+  kind: 'folder';
+  folder: string;
+}
+
 /** A view's top level: its items for the one folder, or a row per folder when there are several. */
-export async function folderRoots<N>(lineage: Lineage, folderNode: (folder: string) => N, itemsOf: (folder: string) => Promise<N[]>): Promise<N[]> {
+export async function folderRoots<N>(lineage: Lineage, itemsOf: (folder: string) => Promise<N[]>): Promise<Array<N | FolderNode>> {
   const folders = lineageFolders(lineage);
-  if (folders.length > 1) return folders.map(folderNode);
+  if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
   return folders.length ? itemsOf(folders[0]) : [];
 }
 

@@ -23,12 +23,7 @@ export class ModelsTree extends RunsRefreshedTree<Node> implements vscode.TreeDa
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (!n)
-      return folderRoots<Node>(
-        this.lineage,
-        (folder) => ({ kind: 'folder', folder }),
-        (folder) => this.models(folder),
-      );
+    if (!n) return folderRoots(this.lineage, (folder) => this.models(folder));
     return n.kind === 'folder' ? this.models(n.folder) : [];
   }
 

@@ -32,19 +32,14 @@ export async function finishRun(ws: LineageWorkspace, runId: string, hooks: Fini
   const drainNotices = () => {
     if (hooks.onNotice) for (const n of ws.store.notices.splice(0)) hooks.onNotice(n);
   };
-  const { tr } = await import('../../cli/zz_trace'); // TRACE
-  tr('f:start'); // TRACE
   await (hooks.sync ? hooks.sync() : ws.sync());
-  tr('f:synced'); // TRACE
   drainNotices();
   try {
     await fingerprintRunDatasets(ws.store, ws.paths, runId, { onProgress: hooks.onProgress });
   } catch (err) {
     hooks.onWarning?.(`could not fingerprint the run's datasets: ${(err as Error).message}`);
   }
-  tr('f:fingerprinted'); // TRACE
   const run = getRun(ws.store, runId);
-  tr('f:got'); // TRACE
   if (hooks.save === 'later') ws.store.scheduleSave(200);
   else {
     try {
@@ -58,7 +53,6 @@ export async function finishRun(ws: LineageWorkspace, runId: string, hooks: Fini
       );
     }
   }
-  tr('f:saved'); // TRACE
   drainNotices();
   return run;
 }

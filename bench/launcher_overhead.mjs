@@ -7,7 +7,10 @@
  * is the time from spawning the command to the first statement, "after" the time from the last statement
  * to the command's exit; the launcher's own overhead is each of them under `lineage run` minus the same
  * figure for `python3 script.py` (which includes the interpreter's own start and exit). The workspace is a
- * git repository with a small store (20 earlier runs). Prints one line per pair and a JSON summary last.
+ * git repository with a small store (20 earlier runs). Prints one line per pair and a JSON summary last, with
+ * the load average before and after (the machine's other work shows in every figure) and whether
+ * NODE_EXTRA_CA_CERTS is set (Node then reads the certificates at every start: ~45 ms on a 2 vCPU machine,
+ * which `lineage run`'s own Node process pays and the script does not).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,7 +18,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+// BENCH_CLI: a copy of dist/cli.js elsewhere (with its runKeeper.js and sql-wasm.wasm), so a rebuild of dist/
+// during the measurement cannot disturb it.
+const CLI = process.env.BENCH_CLI ? path.resolve(process.env.BENCH_CLI) : path.join(ROOT, 'dist', 'cli.js');
 const PYTHON = process.env.BENCH_PYTHON || process.env.LINEAGE_TEST_PYTHON || '/usr/bin/python3';
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 
@@ -39,7 +44,7 @@ for (const a of [
 ])
   spawnSync('git', a, { cwd: ws, env: gitEnv });
 fs.writeFileSync(path.join(ws, '.gitignore'), '.lineage/\nstamps.txt\n');
-const env = { ...process.env, LINEAGE_PYTHON: PYTHON, NO_COLOR: '1' };
+const env = { ...process.env, LINEAGE_PYTHON: PYTHON, LINEAGE_SDK_DIR: path.join(ROOT, 'sdk', 'python'), NO_COLOR: '1' };
 for (let i = 0; i < 20; i++) spawnSync(process.execPath, [CLI, 'run', '--quiet', '--', 'true'], { cwd: ws, env, stdio: 'ignore' });
 
 function timeOne(cmd, args) {
@@ -57,6 +62,7 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+const loadBefore = os.loadavg()[0];
 const rows = [];
 for (let i = 0; i < RUNS; i++) {
   const direct = timeOne(PYTHON, ['train.py', stamps]);
@@ -76,5 +82,7 @@ const summary = {
   overheadTotalMs: Math.round(median(rows.map((r) => r.lineage.total - r.direct.total))),
 };
 summary.ratio = Number((summary.lineageTotalMs / summary.directTotalMs).toFixed(3));
+summary.load = [loadBefore, os.loadavg()[0]].map((l) => Number(l.toFixed(2)));
+summary.nodeExtraCaCerts = Boolean(process.env.NODE_EXTRA_CA_CERTS);
 fs.rmSync(ws, { recursive: true, force: true });
 console.log(JSON.stringify(summary));

@@ -1,24 +1,25 @@
-import { runCommand, RUN_HELP } from './commands/run';
-import { lsCommand, LS_HELP } from './commands/ls';
-import { showCommand, SHOW_HELP } from './commands/show';
-import { compareCommand, COMPARE_HELP } from './commands/compare';
-import { dbCommand, DB_HELP } from './commands/db';
-import { dataCommand, DATA_HELP } from './commands/data';
-import { rmCommand, RM_HELP } from './commands/rm';
 import { UsageError } from './args';
 import { RunNotFoundError } from '../core/runs/queries';
 import { LockTimeoutError } from '../core/store/writerLock';
 import { color, safe } from './format';
-import { describeError, CliError } from './errors';
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
-  run: { run: runCommand, help: RUN_HELP },
-  ls: { run: lsCommand, help: LS_HELP },
-  show: { run: showCommand, help: SHOW_HELP },
-  compare: { run: compareCommand, help: COMPARE_HELP },
-  rm: { run: rmCommand, help: RM_HELP },
-  db: { run: dbCommand, help: DB_HELP },
-  data: { run: dataCommand, help: DATA_HELP },
+interface Command {
+  run: (argv: string[]) => Promise<number>;
+  help: string;
+}
+
+/**
+ * Each command's module is loaded when it runs: `lineage run` starts the script before it loads the index's
+ * code (sql.js and the ingest), and `--version` or `--help` load nothing.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: () => import('./commands/run').then((m) => ({ run: m.runCommand, help: m.RUN_HELP })),
+  ls: () => import('./commands/ls').then((m) => ({ run: m.lsCommand, help: m.LS_HELP })),
+  show: () => import('./commands/show').then((m) => ({ run: m.showCommand, help: m.SHOW_HELP })),
+  compare: () => import('./commands/compare').then((m) => ({ run: m.compareCommand, help: m.COMPARE_HELP })),
+  rm: () => import('./commands/rm').then((m) => ({ run: m.rmCommand, help: m.RM_HELP })),
+  db: () => import('./commands/db').then((m) => ({ run: m.dbCommand, help: m.DB_HELP })),
+  data: () => import('./commands/data').then((m) => ({ run: m.dataCommand, help: m.DATA_HELP })),
 };
 
 const HELP = `lineage — record, list and compare training runs (local-first; data in .lineage/)
@@ -46,11 +47,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log('0.1.0');
     return 0;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     process.stderr.write(`lineage: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See lineage --help.\n`);
     return 2;
   }
+  const cmd = await load();
   try {
     return await cmd.run(rest);
   } catch (err) {
@@ -63,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (process.env.LINEAGE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    const { describeError, CliError } = await import('./errors');
     process.stderr.write(color.red(`lineage: ${describeError(err)}`) + '\n');
     return err instanceof CliError ? err.exitCode : 1;
   }
@@ -72,9 +75,12 @@ export async function main(argv: string[]): Promise<number> {
  * A reader that stops early (`lineage ls --json | head -1`) closes the pipe: end quietly with the shell's
  * code for a broken pipe (128 + SIGPIPE), as cat or git do, instead of a trace; any other write error is said.
  */
+let stdoutFailed = false;
 function onStdoutError(err: NodeJS.ErrnoException): void {
-  if (err.code !== 'EPIPE') process.stderr.write(`lineage: ${describeError(err)}\n`);
-  process.exit(err.code === 'EPIPE' ? 141 : 1);
+  if (err.code === 'EPIPE') process.exit(141);
+  if (stdoutFailed) return;
+  stdoutFailed = true;
+  void import('./errors').then(({ describeError }) => process.stderr.write(`lineage: ${describeError(err)}\n`)).finally(() => process.exit(1));
 }
 
 if (require.main === module) {
@@ -83,7 +89,8 @@ if (require.main === module) {
     (code) => {
       process.exitCode = code;
     },
-    (err) => {
+    async (err) => {
+      const { describeError } = await import('./errors');
       process.stderr.write(`lineage: ${describeError(err)}\n`);
       process.exitCode = 1;
     },

@@ -1,9 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { launchRun, LaunchError } from '../../core/launcher/launch';
-import { LineageWorkspace } from '../../core/workspace';
-import { keyMetricsText } from '../../core/runs/keyMetrics';
-import { finishRun } from '../../core/runs/finishRun';
+import type { LineageWorkspace } from '../../core/workspace';
 import { parseArgs, UsageError } from '../args';
 import { color, safe } from '../format';
 import { formatDuration } from '../../core/util/format';
@@ -22,6 +20,9 @@ Options:
   --quiet           do not echo the script's output
 
 Exit code: the script's own (128+N when it was ended by signal N).`;
+
+/** How long the script has to start before this process opens the index. */
+const INDEX_DELAY_MS = 300;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { name: 'string', experiment: 'string', python: 'string', workspace: 'string', quiet: 'bool', help: 'bool' }, true);
@@ -52,6 +53,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // The index is opened and brought up to date while the script runs, once it has had a moment to start (the
+  // work would otherwise compete with its start for the CPU), so after it ends only this run is read in.
+  let index: Promise<LineageWorkspace> | undefined;
+  const openIndex = () => {
+    // Loaded here, not at the top: the script starts before this process loads sql.js and the ingest.
+    index ??= import('../../core/workspace').then(({ LineageWorkspace }) => LineageWorkspace.open(workspace));
+    index.catch(() => undefined); // awaited (and reported) after the run
+    return index;
+  };
+  const indexTimer = setTimeout(() => void openIndex(), INDEX_DELAY_MS);
   process.stderr.write(
     color.dim(`lineage: recording run ${handle.id} (${safe(handle.record.name)}) in ${path.relative(process.cwd(), handle.dir) || handle.dir}`) + '\n',
   );
@@ -73,9 +84,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGHUP', onSignal);
   }
 
-  const ws = await LineageWorkspace.open(workspace, { sync: false });
+  clearTimeout(indexTimer);
+  const ws = await openIndex();
   const warn = (message: string) => process.stderr.write(color.yellow(`lineage: ${message}`) + '\n');
-  const detail = await finishRun(ws, handle.id, { onWarning: warn, onNotice: warn, save: 'now' });
+  const [{ finishRun }, { keyMetricsText }] = await Promise.all([import('../../core/runs/finishRun'), import('../../core/runs/keyMetrics')]);
+  const runId = handle.id;
+  const detail = await finishRun(ws, runId, { sync: () => ws.sync({ only: [runId] }), onWarning: warn, onNotice: warn, save: 'now' });
   ws.close();
 
   const metrics = safe(keyMetricsText(detail.metrics, 3));

@@ -7,6 +7,7 @@ import { newRunId, friendlyName, RUN_ID_PATTERN } from '../util/ids';
 import { lineagePaths } from '../util/lineagePaths';
 import type { RunRecord, RunStatus } from '../runs/runRecord';
 import { writeRunRecord, isDiskFull, RESERVE_FILE, RESERVE_BYTES, type KeeperConfig, type IncompleteRun } from './keeper';
+import type { KeeperStart } from './keeperMain';
 import { findSdkDir, findKeeper } from './sdkDir';
 import { maskSecretArgs } from './secrets';
 
@@ -121,7 +122,17 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   // The script's parent is a detached keeper, not this process: if the launcher dies (kill -9, a closed VS Code
   // window) the script keeps running, its output is still kept, and the keeper records how it ended.
   const output: KeeperConfig['output'] = opts.output === 'inherit' ? 'inherit' : opts.onOutput ? 'frames' : 'none';
-  const cfg: KeeperConfig = {
+  // The keeper starts without these and hands them back to the script: Node reads NODE_EXTRA_CA_CERTS at start
+  // (tens of ms before the script can start, for a keeper that makes no TLS connection), and NODE_OPTIONS can
+  // hold a debugger's --require or --inspect that has no business in the keeper.
+  const keeperEnv: NodeJS.ProcessEnv = { ...env, ELECTRON_RUN_AS_NODE: '1' };
+  const restoreEnv: Record<string, string> = {};
+  for (const k of ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS']) {
+    const v = keeperEnv[k];
+    if (v !== undefined) restoreEnv[k] = v;
+    delete keeperEnv[k];
+  }
+  const cfg: KeeperStart = {
     dir,
     argv,
     cwd,
@@ -129,12 +140,13 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     output,
     stopGraceMs: opts.stopGraceMs ?? 3000,
     unsetEnv: env.ELECTRON_RUN_AS_NODE === undefined ? ['ELECTRON_RUN_AS_NODE'] : [],
+    restoreEnv,
   };
   const keeper = spawn(process.execPath, [findKeeper(), JSON.stringify(cfg)], {
     cwd,
     // A plain Node script, also when the launcher is VS Code's extension host (Electron); the script
     // itself gets the environment without this.
-    env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+    env: keeperEnv,
     detached: true,
     stdio: ['pipe', output === 'inherit' ? 'inherit' : 'ignore', output === 'inherit' ? 'inherit' : 'ignore', 'pipe'],
   });

@@ -2,7 +2,8 @@
 
 15: a fork Pool must never hang, and only the run's main process writes the run's status.
 16: metrics logged in Pool workers are on disk when the pool is left with `with Pool() as p: p.map(...)`
-    (whose exit calls terminate()), for the fork, spawn and forkserver start methods.
+    (whose exit calls terminate()), for the fork, spawn and forkserver start methods; a worker terminated
+    mid-task writes its points on SIGTERM, or the run says how many were lost.
 
 Needs a built CLI (node scripts/build.mjs); it is copied under the build lock, since another build may
 wipe dist/ meanwhile. Run from the repository root: /usr/bin/python3 -m unittest discover -s test/python -v"""
@@ -145,6 +146,92 @@ class PoolWorkerMetricsTest(LineageRunTestCase):
     @unittest.skipUnless(hasattr(os, "fork"), "the forkserver start method")
     def test_forkserver_pool_workers_keep_every_point(self):
         self.check("forkserver")
+
+
+# Pool.terminate() while tasks are still running (issue 11 item 16, second half). MAX_AGE is raised in the
+# task so that no timed flush writes the points first: they are exactly the points logged less than
+# MAX_AGE (0.25 s) before a terminate, which only the worker's SIGTERM handler can write.
+POOL_TERMINATE = """
+    import multiprocessing as mp, sys, threading, time, lineage, lineage._writer as lw
+
+    def init(q):
+        global ready
+        ready = q
+
+    def task(t):
+        lw.MAX_AGE = 3600.0
+        lw.flush()
+        for i in range(50):
+            lineage.log_metric("task%d" % t, i * 0.5)
+        if LOCKED:  # another thread holds the writer's lock: the handler cannot write without waiting
+            held = threading.Event()
+            threading.Thread(target=lambda: (lw._lock.acquire(), held.set(), time.sleep(600)), daemon=True).start()
+            held.wait()
+        ready.put(t)
+        time.sleep(120)
+        return t
+
+    if __name__ == "__main__":
+        ctx = mp.get_context("METHOD")
+        q = ctx.Queue()
+        p = ctx.Pool(4, initializer=init, initargs=(q,))
+        p.map_async(task, range(4), chunksize=1)
+        print("ready", sorted(q.get(timeout=60) for _ in range(4)))
+        p.terminate()
+        p.join()
+        print("exit codes", [w.exitcode for w in p._pool])
+        print("done")
+"""
+
+
+class PoolTerminateTest(LineageRunTestCase):
+    def terminate(self, method, locked):
+        events, console = self.lineage_run(POOL_TERMINATE.replace("METHOD", method).replace("LOCKED", str(locked)))
+        self.assertIn("ready [0, 1, 2, 3]", console)
+        self.assertIn("exit codes [-15, -15, -15, -15]", console)  # died by SIGTERM, as in plain Python
+        self.assertIn("done", console)
+        self.assertEqual(self.statuses(events), [{"type": "status", "status": "finished"}])
+        counts = {}
+        for e in events:
+            if e["type"] == "metric":
+                counts[e["key"]] = counts.get(e["key"], 0) + 1
+        return counts, console, self.run_record()
+
+    def run_record(self):
+        runs = os.path.join(self.ws, ".lineage", "runs")
+        with open(os.path.join(runs, os.listdir(runs)[0], "run.json"), encoding="utf-8") as f:
+            return json.load(f)
+
+    def check_flushed(self, method):
+        for attempt in range(5):
+            counts, console, record = self.terminate(method, False)
+            self.assertEqual(counts, {"task%d" % t: 50 for t in range(4)}, "attempt %d" % attempt)
+            self.assertNotIn("were lost", console)
+            self.assertFalse(record.get("error"), record.get("error"))
+            shutil.rmtree(os.path.join(self.ws, ".lineage", "runs"))
+
+    @unittest.skipUnless(hasattr(os, "fork"), "the fork start method")
+    def test_fork_workers_write_their_points_when_terminated(self):
+        self.check_flushed("fork")
+
+    def test_spawn_workers_write_their_points_when_terminated(self):
+        self.check_flushed("spawn")
+
+    def check_lost(self, method):
+        counts, console, record = self.terminate(method, True)
+        self.assertEqual(counts, {})
+        self.assertEqual(console.count("a worker process was terminated: 50 of 50 points this process logged"), 4)
+        self.assertIn("200 points logged in a worker process were lost when it was terminated", record.get("error") or "")
+        show = subprocess.run(["node", self.cli, "show", record["id"]], cwd=self.ws, capture_output=True, text=True,
+                              timeout=60, env={k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")})
+        self.assertIn("200 points logged in a worker process were lost when it was terminated", show.stdout)
+
+    @unittest.skipUnless(hasattr(os, "fork"), "the fork start method")
+    def test_fork_workers_that_cannot_write_report_the_loss(self):
+        self.check_lost("fork")
+
+    def test_spawn_workers_that_cannot_write_report_the_loss(self):
+        self.check_lost("spawn")
 
 
 if __name__ == "__main__":

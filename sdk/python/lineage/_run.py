@@ -237,10 +237,96 @@ def _patch_pool(module):
             outqueue.put = put_after_flush  # the worker loop sends each task's result with it
         except Exception:
             pass
+        _on_worker_start()
         return original(inqueue, outqueue, *args, **kwargs)
 
     worker._lineage = True
     module.worker = worker
+
+
+# Pool.terminate() (also the exit of `with Pool() as p:`) SIGTERMs workers that may be in the middle of a
+# task, with points still queued. In a worker, SIGTERM first writes them if the writer's lock is free at once
+# (a signal handler must never wait: issue 11 item 15), else counts them as lost and says so on stderr for
+# the keeper; then the worker dies by SIGTERM, exactly as in plain Python.
+# A Python handler runs only in the main thread, between bytecodes: a SIGTERM that lands just before the main
+# thread blocks (on the pool's queue lock, a pipe) or that the kernel hands to another thread would leave the
+# worker blocked for good, and its parent waiting for it. So the handler is installed only together with a
+# watcher thread, woken through signal.set_wakeup_fd, that sends SIGTERM to the main thread itself until the
+# handler has run: that interrupts the blocking call. A main thread stuck in C code for over a second is
+# killed by SIGKILL after two seconds, its queued points counted as lost.
+_wakeup = None  # (read end, write end) of the worker's wakeup pipe
+_worker_killing = False
+
+
+def _on_worker_start():
+    global _wakeup
+    try:
+        import signal
+        import threading
+        if (_state.run is None or _wakeup is not None or threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL):
+            return
+        r, wr = os.pipe()
+        os.set_blocking(wr, False)
+        try:
+            old = signal.set_wakeup_fd(wr, warn_on_full_buffer=False)
+        except (ValueError, OSError, TypeError):
+            old = None
+        if old != -1:  # someone else's wakeup fd (or none possible): keep plain Python's SIGTERM
+            if old is not None:
+                signal.set_wakeup_fd(old)
+            os.close(r)
+            os.close(wr)
+            return
+        _wakeup = (r, wr)
+        threading.Thread(target=_watch_sigterm, args=(r, threading.get_ident()), name="lineage-sigterm",
+                         daemon=True).start()
+        signal.signal(signal.SIGTERM, _on_worker_sigterm)
+    except Exception:
+        pass
+
+
+def _reset_wakeup():
+    global _wakeup
+    import signal
+    r, wr = _wakeup
+    _wakeup = None
+    old = signal.set_wakeup_fd(-1)
+    if old not in (wr, -1):
+        signal.set_wakeup_fd(old)  # not ours any more: leave it
+    for fd in (r, wr):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _watch_sigterm(fd, main):
+    import signal
+    import time
+    try:
+        while signal.SIGTERM not in os.read(fd, 512):
+            pass
+        deadline = time.time() + 2.0
+        while time.time() < deadline or _worker_killing:  # once the handler has started, it ends the worker
+            signal.pthread_kill(main, signal.SIGTERM)
+            time.sleep(0.01)
+        w.flush_at_kill()
+        os.kill(os.getpid(), signal.SIGKILL)
+    except Exception:
+        pass
+
+
+def _on_worker_sigterm(signum, frame):
+    global _worker_killing
+    import signal
+    _worker_killing = True
+    try:
+        if _state.run is not None:
+            w.flush_at_kill()
+    finally:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
 
 def _format(exc_type, exc, tb):
@@ -420,8 +506,10 @@ def _after_fork_in_child():
     _state.owner = False  # a forked worker adds metrics; the parent alone reports how the run ended
     try:
         import signal
-        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+        if signal.getsignal(signal.SIGTERM) in (_on_sigterm, _on_worker_sigterm):
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if _wakeup is not None:  # a worker's own child: plain Python (its watcher thread did not survive the fork)
+            _reset_wakeup()
     except Exception:
         pass
     _unblock_after_fork()

@@ -220,17 +220,62 @@ def lost_points():
     return _lost_points, _points
 
 
-def _report_loss():
+def _report_loss(write=True):
     """The process is ending: writes what is still queued, then says how many of its points were lost."""
-    try:
-        _write_out()
-    except Exception:
-        pass
+    if write:
+        try:
+            _write_out()
+        except Exception:
+            pass
     if _lost_points or _lost_lines:
         # The launcher's keeper reads this line (keeper.ts, LOSS_LINE) to mark the run incomplete.
-        warn("%s: %d of %d points this process logged (pid %d) were not written to events.jsonl%s"
-             % (_lost_reason, _lost_points, _points, os.getpid(),
-                "" if _lost_lines == _lost_points else " (and %d other events)" % (_lost_lines - _lost_points)))
+        message = ("lineage: %s: %d of %d points this process logged (pid %d) were not written to events.jsonl%s\n"
+                   % (_lost_reason, _lost_points, _points, os.getpid(),
+                      "" if _lost_lines == _lost_points else " (and %d other events)" % (_lost_lines - _lost_points)))
+        if write:
+            warn(message[len("lineage: "):-1])
+        else:  # a signal handler: sys.stderr may be in the middle of a write of the interrupted code
+            try:
+                os.write(2, message.encode("utf-8", "replace"))
+            except OSError:
+                pass
+
+
+_kill_once = threading.Lock()
+KILLED = "a worker process was terminated"  # the reason keeper.ts recognizes (TERMINATED there)
+
+
+def flush_at_kill():
+    """A Pool worker is being terminated (its SIGTERM handler, so this never blocks): writes the queued lines
+    if the lock is free; if not (another thread is writing, or the signal came in the middle of a write) the
+    queued points are counted as lost. Either way it then says on stderr what this process lost, as
+    _report_loss does at exit, since a process killed by a signal runs no exit hooks."""
+    global _points, _lost_points, _lost_lines, _lost_reason
+    if not _kill_once.acquire(False):  # the handler and the watcher thread (_run._watch_sigterm): once only
+        return
+    lock = _lock
+    taken = False
+    try:
+        taken = not lock._is_owned() and lock.acquire(False)
+    except Exception:
+        pass
+    if taken:
+        try:
+            _write_out()
+        except Exception:
+            pass
+        finally:
+            lock.release()
+    elif _buf and _out is not None:
+        rest = "".join(_buf).encode("utf-8", "replace")
+        del _buf[:]
+        n = rest.count(_POINT)
+        _points += n
+        _lost_points += n
+        _lost_lines += rest.count(b"\n")
+        _lost_reason = _lost_reason or KILLED
+    if _lost_points or _lost_lines:
+        _report_loss(write=False)
 
 
 def _install_loss_report():

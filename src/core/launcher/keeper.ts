@@ -46,12 +46,14 @@ export function isDiskFull(err: unknown): boolean {
 export const RESERVE_FILE = '.reserve';
 export const RESERVE_BYTES = 128 * 1024;
 
+/** The SDK's reason when a Pool worker was terminated before it could write its points (_writer.KILLED). */
+const TERMINATED = 'a worker process was terminated';
 /** The Python SDK's last word when it could not write some of its events (sdk/python/lineage/_writer.py). */
 const LOSS_LINE = /lineage: (.*?): (\d+) of (\d+) points this process logged \(pid (\d+)\) were not written to events\.jsonl/g;
 
 export interface Losses {
   /** Per process: points it could not write, points it logged. */
-  byPid: Map<string, { lost: number; logged: number }>;
+  byPid: Map<string, { lost: number; logged: number; terminated?: boolean }>;
   diskFull: boolean;
 }
 
@@ -68,7 +70,7 @@ export function lossScanner(): { feed(chunk: Buffer): void; losses: Losses } {
       tail = (nl >= 0 ? text.slice(nl + 1) : text).slice(-4096);
       if (!complete.includes(' points this process logged ')) return;
       for (const m of complete.matchAll(LOSS_LINE)) {
-        losses.byPid.set(m[4], { lost: Number(m[2]), logged: Number(m[3]) });
+        losses.byPid.set(m[4], { lost: Number(m[2]), logged: Number(m[3]), terminated: m[1] === TERMINATED });
         if (m[1] === 'the disk is full') losses.diskFull = true;
       }
     },
@@ -338,7 +340,9 @@ export function runKeeper(cfg: KeeperConfig): void {
       const message =
         diskFull || !pointsLost
           ? diskFullMessage({ kept: hasEvents || reported.length ? kept : undefined, logged, consoleBytesLost: logLost, mount, runsDir })
-          : `incomplete: the run kept ${kept.toLocaleString('en-US')} of ${(kept + pointsLost).toLocaleString('en-US')} points logged (events.jsonl could not be written).`;
+          : reported.every((r) => r.terminated || !r.lost)
+            ? `incomplete: ${pointsLost.toLocaleString('en-US')} points logged in a worker process were lost when it was terminated (the run kept ${kept.toLocaleString('en-US')} of ${(kept + pointsLost).toLocaleString('en-US')}).`
+            : `incomplete: the run kept ${kept.toLocaleString('en-US')} of ${(kept + pointsLost).toLocaleString('en-US')} points logged (events.jsonl could not be written).`;
       record.error = record.error ? `${message}\n${record.error}` : message;
       incomplete = { message, pointsKept: kept, pointsLogged: logged ?? null, mount, diskFull };
     }

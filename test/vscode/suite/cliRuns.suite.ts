@@ -40,7 +40,8 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
   const scripts: number[] = [];
 
   const runIds = () => (fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
-  const readRun = (id: string) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as { status: string; childPid?: number };
+  const readRun = (id: string) =>
+    JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as { status: string; childPid?: number; pid?: number };
   const cliTail = () => (fs.existsSync(cliLog) ? fs.readFileSync(cliLog, 'utf8').trimEnd().split('\n').slice(-10).join('\n') : '(no output)');
 
   /** `lineage run` from the built CLI, in the workspace, as from a terminal. */
@@ -239,7 +240,7 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
     assert.match(String(api.experimentsTree.getTreeItem(node).description), /^loss /);
   });
 
-  it('a CLI run stopped with Ctrl-C ends killed in the tree; so does one whose processes were killed outright', async () => {
+  it('a CLI run stopped with Ctrl-C ends killed in the tree; so does one whose processes were all killed outright', async () => {
     const long = path.join(fixtures, 'long_train.py');
     // Ctrl-C: the CLI stops the script's process tree and writes the end itself.
     let before = new Set(runIds());
@@ -251,16 +252,19 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
     await inTreeWith(idA, 'killed', 15_000);
     console.log(`    Ctrl-C of \`lineage run\` → killed in the tree: ${ms(performance.now() - tA)}`);
 
-    // kill -9 of the CLI and of the script: nothing writes an end; the processes being gone tells it.
+    // kill -9 of the CLI, of the run keeper that outlives it (run.json's pid) and of the script: nothing
+    // writes an end; the processes being gone tells it.
     before = new Set(runIds());
     const b = cli('--name', 'cli-sigkill', long);
     const { id: idB } = await newRun(before, b);
     await waitFor('loss in the tree', 30_000, async () => ((await runNode(idB))?.run.metrics.some((m) => m.key === 'loss') ? true : undefined));
-    const childPid = readRun(idB).childPid;
+    const { childPid, pid: keeperPid } = readRun(idB);
     assert.ok(childPid, "run.json names the script's process");
+    assert.ok(keeperPid && keeperPid !== b.child.pid, "run.json names the run keeper's process");
     scripts.push(childPid);
     const tB = performance.now();
     b.child.kill('SIGKILL');
+    process.kill(keeperPid, 'SIGKILL');
     process.kill(-childPid, 'SIGKILL');
     await inTreeWith(idB, 'killed', 15_000);
     console.log(`    kill -9 of \`lineage run\` and its script → killed in the tree: ${ms(performance.now() - tB)}`);

@@ -6,11 +6,10 @@
 //   2. a live run compared while it trains: how long a logged point takes to reach the drawn chart;
 //   3. one spike in 1,000,000 points: in the drawn data (and in view) at every zoom level, absent outside.
 // Expected values are read from the run folders (events.jsonl), never written down here.
-import { spawn } from 'node:child_process';
+import { cliRunner } from './harness.mjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const PYTHON = '/usr/bin/python3';
 const SWEEP = 'sweep';
 const SWEEP_RUNS = 50;
 const CLI_PARALLEL = 2;
@@ -60,19 +59,7 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
   const cliLog = path.join(workDir, 'ui-cli-runs.log');
   let sweep = [];
 
-  /** `lineage run` from the built CLI in the workspace, its output to cliLog; resolves with its exit. */
-  const cliRun = (args) =>
-    new Promise((resolve, reject) => {
-      const out = fs.openSync(cliLog, 'a');
-      const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'run', '--quiet', '--python', PYTHON, ...args], {
-        cwd: workspace,
-        env: { ...process.env, LINEAGE_PYTHON: PYTHON },
-        stdio: ['ignore', out, out],
-      });
-      fs.closeSync(out);
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-    });
+  const cliRun = cliRunner(root, workspace, cliLog);
   const cliTail = () => fs.readFileSync(cliLog, 'utf8').trimEnd().split('\n').slice(-8).join('\n');
 
   const reveal = (row, what) => poll(what, async () => (await revealInTree(row)) || undefined, 30_000);

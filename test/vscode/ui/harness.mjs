@@ -1,10 +1,29 @@
 // What the UI modules (newUser.mjs, compare.mjs) share: the page, helpers that drive the workbench the way
 // a user would (palette, Quick Open, the Lineage tree and its context menu), the run folders on disk, and
 // the step runner that stops at the first failure with a screenshot.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const STEP_TIMEOUT_MS = 120_000;
+/** Debian's interpreter: the one that sees python3-sklearn (the `python3` first on PATH does not). */
+export const PYTHON = '/usr/bin/python3';
+
+/** `lineage run` from the built CLI in the workspace, its output appended to `cliLog`; each call resolves with its exit. */
+export function cliRunner(root, workspace, cliLog) {
+  return (args) =>
+    new Promise((resolve, reject) => {
+      const out = fs.openSync(cliLog, 'a');
+      const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'run', '--quiet', '--python', PYTHON, ...args], {
+        cwd: workspace,
+        env: { ...process.env, LINEAGE_PYTHON: PYTHON },
+        stdio: ['ignore', out, out],
+      });
+      fs.closeSync(out);
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+    });
+}
 
 /** A page whose console goes to `consoleLog`. */
 export async function openPage(context, consoleLog) {

@@ -6,11 +6,10 @@
 // Runs…"; in the Compare webview Tab to the tab list, arrows to Table, Tab into the grid, ArrowDown to a
 // row, Enter: the run detail opens on that run (its h1); there Tab to the console log (role=log) and
 // PageDown scrolls it. scripts/vscode/run.mjs runs these steps after compare.mjs's, on the same page.
-import { spawn } from 'node:child_process';
+import { cliRunner } from './harness.mjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const PYTHON = '/usr/bin/python3';
 const EXPERIMENT = 'keyboard';
 /** Recorded in this order: the tree lists the newest first. */
 const RUNS = ['keys-alpha', 'keys-beta'];
@@ -42,19 +41,7 @@ export function keyboardSteps({ page, h, root, workspace, workDir, url, log }) {
   const cliLog = path.join(workDir, 'ui-cli-runs.log');
   let cdp;
 
-  /** `lineage run` from the built CLI in the workspace, its output to cliLog; resolves with its exit. */
-  const cliRun = (args) =>
-    new Promise((resolve, reject) => {
-      const out = fs.openSync(cliLog, 'a');
-      const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'run', '--quiet', '--python', PYTHON, ...args], {
-        cwd: workspace,
-        env: { ...process.env, LINEAGE_PYTHON: PYTHON },
-        stdio: ['ignore', out, out],
-      });
-      fs.closeSync(out);
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-    });
+  const cliRun = cliRunner(root, workspace, cliLog);
 
   /** What has the workbench's focus: the element, and for a list its focused row (aria-activedescendant). */
   const workbenchFocus = () =>

@@ -171,6 +171,16 @@ export function helpers(page, workspace) {
         // The menu acts on mouse up over an item it has highlighted: hover first, then click.
         await item.hover({ timeout: 5_000 });
         await item.locator('a.action-menu-item').first().click({ timeout: 5_000 });
+        // A click the menu did not act on leaves it open with the item highlighted: Enter chooses it then.
+        const menu = page.locator('.monaco-menu').first();
+        if (await menu.isVisible().catch(() => false)) {
+          await page.waitForTimeout(500);
+          if (await menu.isVisible().catch(() => false)) {
+            log(`  (the context menu stayed open after the click on "${label}"; pressing Enter)`);
+            await page.keyboard.press('Enter');
+            await menu.waitFor({ state: 'hidden', timeout: 5_000 });
+          }
+        }
         return;
       } catch {
         log(`  (context menu attempt ${attempt} for "${label}" missed; retrying)`);

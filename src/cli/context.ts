@@ -31,6 +31,7 @@ export async function openWorkspace(dir: string, opts: { create?: boolean } = {}
   const ws = await LineageWorkspace.open(dir, {
     create: opts.create,
     onProgress: progressPrinter('Indexing runs'),
+    onMigrateProgress: progressPrinter('Moving metric points from lineage.db to .lineage/cache (once)'),
   });
   printNotices(ws);
   return ws;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { assertIndexIsFile, Store } from './store/store';
 import { syncRuns, SyncReport, SyncOptions } from './ingest/syncRuns';
 import { lineagePaths, LineagePaths } from './util/lineagePaths';
+import { forgetIndexes, seriesRoot } from './metrics/seriesFile';
 
 /** A read-only command in a folder without `.lineage`: there is nothing to show, and nothing is created. */
 export class NoWorkspaceError extends Error {
@@ -25,9 +26,13 @@ export class LineageWorkspace {
   }
 
   /** `create: false` (what reading commands use) refuses a folder with no `.lineage` instead of making one. */
-  static async open(workspace: string, opts: { sync?: boolean; create?: boolean } & SyncOptions = {}): Promise<LineageWorkspace> {
+  static async open(
+    workspace: string,
+    opts: { sync?: boolean; create?: boolean; onMigrateProgress?: (done: number, total: number) => void } & SyncOptions = {},
+  ): Promise<LineageWorkspace> {
     if (opts.create === false && !fs.existsSync(lineagePaths(workspace).root)) throw new NoWorkspaceError(workspace);
-    const ws = new LineageWorkspace(lineagePaths(workspace), await Store.open(lineagePaths(workspace)));
+    const paths = lineagePaths(workspace);
+    const ws = new LineageWorkspace(paths, await Store.open(paths, { onMigrateProgress: opts.onMigrateProgress }));
     if (opts.sync !== false || ws.store.needsFullSync) await ws.sync(opts);
     return ws;
   }
@@ -36,14 +41,19 @@ export class LineageWorkspace {
     return syncRuns(this.store, opts);
   }
 
-  /** Throws away the index and builds it again from the run folders (`lineage db rebuild`). */
+  /** Throws away the index and the metric cache and builds both again from the run folders (`lineage db rebuild`). */
   static async rebuild(workspace: string, opts: SyncOptions = {}): Promise<{ ws: LineageWorkspace; report: SyncReport }> {
     const paths = lineagePaths(workspace);
     const old = `${paths.db}.rebuild-old`;
+    const series = seriesRoot(paths.root);
+    const oldSeries = `${series}.rebuild-old`;
     // Checked before anything moves: a folder in the index's place would otherwise be moved, then never removed.
     assertIndexIsFile(paths.db);
     assertIndexIsFile(old);
     if (fs.existsSync(paths.db)) fs.renameSync(paths.db, old);
+    fs.rmSync(oldSeries, { recursive: true, force: true });
+    if (fs.existsSync(series)) fs.renameSync(series, oldSeries);
+    forgetIndexes();
     try {
       const ws = new LineageWorkspace(paths, await Store.open(paths));
       ws.store.notices.length = 0;
@@ -51,13 +61,19 @@ export class LineageWorkspace {
       ws.store.markDirty();
       await ws.store.save();
       fs.rmSync(old, { force: true });
+      fs.rmSync(oldSeries, { recursive: true, force: true });
       return { ws, report };
     } catch (err) {
       // The old index comes back if no new one was written; if one was, the old one has served its purpose.
       if (fs.existsSync(old)) {
-        if (!fs.existsSync(paths.db)) fs.renameSync(old, paths.db);
-        else fs.rmSync(old, { force: true });
+        if (!fs.existsSync(paths.db)) {
+          fs.renameSync(old, paths.db);
+          fs.rmSync(series, { recursive: true, force: true });
+          if (fs.existsSync(oldSeries)) fs.renameSync(oldSeries, series);
+          forgetIndexes();
+        } else fs.rmSync(old, { force: true });
       }
+      fs.rmSync(oldSeries, { recursive: true, force: true });
       throw err;
     }
   }

@@ -148,7 +148,7 @@ export class Lineage implements vscode.Disposable {
     let ws = this.workspaces.get(folder);
     if (!ws) {
       ws = engine().then(async ({ LineageWorkspace, DatasetWatch }) => {
-        const opened = await LineageWorkspace.open(folder);
+        const opened = await LineageWorkspace.open(folder, { onMigrateProgress: migrationProgress() });
         this.showNotices(opened);
         const watch = new DatasetWatch(opened, (l) => this.log(l));
         this.watches.set(folder, watch);
@@ -188,4 +188,32 @@ export class Lineage implements vscode.Disposable {
     this.output.dispose();
     Lineage.current = undefined;
   }
+}
+
+/**
+ * A notification that appears only if a store written by an older Lineage has to move its metric points
+ * to the cache files (once, on first open; seconds for a big store).
+ */
+function migrationProgress(): (done: number, total: number) => void {
+  let report: ((message: string) => void) | undefined;
+  let finish: (() => void) | undefined;
+  let started = false;
+  let ended = false;
+  return (done, total) => {
+    if (done >= total) ended = true;
+    if (!started) {
+      started = true;
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Lineage: moving metric points out of lineage.db (once)' },
+        (progress) =>
+          new Promise<void>((resolve) => {
+            report = (message) => progress.report({ message });
+            finish = resolve;
+            if (ended) resolve();
+          }),
+      );
+    }
+    report?.(`${done} of ${total} series`);
+    if (done >= total) finish?.();
+  };
 }

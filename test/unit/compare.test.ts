@@ -9,6 +9,7 @@ import { readSeries, CHUNK_POINTS } from '../../src/core/metrics/seriesWriter';
 import { pointsPerSeries } from '../../src/core/compare/types';
 import { rng } from '../helpers/rng';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
+import { breakChunks, dropCoarseCopies } from '../helpers/seriesFiles';
 
 // ---------------------------------------------------------------- helpers
 
@@ -494,8 +495,10 @@ test('a zoom on the step axis reads only the chunks that overlap it, once steps 
   seriesFor(lw.store, [a, d], 'loss', 'step', 800); // read whole once: a's steps are seen sorted, d's not
   setSeriesCacheBudget(0); // evicted, as in a comparison too big for the cache
   try {
-    // Break a's first chunk: anything that reads it fails.
-    lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ? AND key = 'loss' AND seq = 0", [a]);
+    // Break a's first chunk: anything that reads it finds the damage and rebuilds the series from the
+    // events, and says so.
+    breakChunks(lw.store, a, 'loss', (seq) => seq === 0);
+    lw.store.notices.length = 0;
     const range = { x0: CHUNK_POINTS * 2 + 10, x1: CHUNK_POINTS * 3 + 100 };
     const got = seriesFor(lw.store, [a], 'loss', 'step', 800, range)[0];
     assert.equal(got.exact, false);
@@ -503,8 +506,10 @@ test('a zoom on the step axis reads only the chunks that overlap it, once steps 
     assert.equal(got.x[got.x.length - 1], range.x1);
     assert.equal(got.total, CHUNK_POINTS * 3 + 500);
     assert.equal(seriesCacheStats().entries, 0);
-    assert.throws(() => seriesFor(lw.store, [a], 'loss', 'step', 800, { x0: 0, x1: 10 }), /version/);
-    assert.throws(() => seriesFor(lw.store, [a], 'loss', 'step', 800), /version/);
+    assert.deepEqual(lw.store.notices, [], 'the zoom did not read the broken chunk');
+    const head = seriesFor(lw.store, [a], 'loss', 'step', 800, { x0: 0, x1: 10 })[0];
+    assert.match(lw.store.notices.splice(0).join(), /chunk 0 of loss\.\w+\.series is damaged/);
+    assertSeriesEqual(head, expectSeries(lw, a, 'step', 800, { x0: 0, x1: 10 }), 'the zoom over the repaired chunk');
 
     // Steps that go back (a resumed run): chunk 1 holds steps 8192…8291 then 3292…11383, so its first/last
     // steps do not bound it; a zoom on [3000, 4000] must still find the points (and the spike) logged there.
@@ -519,15 +524,17 @@ test('a zoom on the step axis reads only the chunks that overlap it, once steps 
   } finally {
     setSeriesCacheBudget(128 * 1024 * 1024);
   }
-  // Never read whole before: the chunks' coarse copies (metric_lod) vouch that the steps never go down, so
+  // Never read whole before: the chunks' coarse copies (their flags, in the chunk headers) vouch that the steps never go down, so
   // the zoom still reads only the chunks it overlaps…
   clearSeriesCache();
   const z = seriesFor(lw.store, [a], 'loss', 'step', 800, { x0: CHUNK_POINTS * 2 + 10, x1: CHUNK_POINTS * 3 })[0];
   assert.equal(z.x[z.x.length - 1], CHUNK_POINTS * 3);
   // …and without them (a store written before there were any) it reads the whole series: the broken chunk.
   clearSeriesCache();
-  lw.store.run('DELETE FROM metric_lod WHERE run_id = ?', [a]);
-  assert.throws(() => seriesFor(lw.store, [a], 'loss', 'step', 800, { x0: CHUNK_POINTS * 2 + 10, x1: CHUNK_POINTS * 3 }), /version/);
+  dropCoarseCopies(lw.store, a, 'loss');
+  breakChunks(lw.store, a, 'loss', (seq) => seq === 0);
+  seriesFor(lw.store, [a], 'loss', 'step', 800, { x0: CHUNK_POINTS * 2 + 10, x1: CHUNK_POINTS * 3 });
+  assert.match(lw.store.notices.splice(0).join(), /chunk 0 of loss\.\w+\.series is damaged/);
   lw.close();
 });
 

@@ -7,6 +7,7 @@ import { LineageWorkspace } from '../../src/core/workspace';
 import { readSeries, CHUNK_POINTS } from '../../src/core/metrics/seriesWriter';
 import { getRun, listRuns } from '../../src/core/runs/queries';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
+import { seriesIndexOf } from '../helpers/seriesFiles';
 
 test('reads only what was appended, and waits for a line to be complete', async () => {
   const ws = tmpDir();
@@ -54,7 +55,7 @@ test('series longer than a chunk, appended in uneven pieces, read back exactly w
     'default steps count up per key',
   );
   assert.equal(s.ts[10], (1795756323.5 + 10) * 1000);
-  const chunks = lw.store.all<{ n: number }>('SELECT n FROM metric_chunks WHERE run_id = ? ORDER BY seq', [id]);
+  const chunks = seriesIndexOf(lw.store, id, 'acc').chunks;
   assert.deepEqual(
     chunks.map((c) => c.n),
     [CHUNK_POINTS, CHUNK_POINTS, 123],

@@ -1,21 +1,21 @@
 // The coarse copy of metric chunks (lodCodec.ts) and the Compare reads that stand on it (compareData.ts):
 // what it keeps, that a chart drawn from it keeps every value inside its band (the spike included) with the
-// line on real points, that it is used only where it cannot be told apart, and that stores from before it
-// get one. Also the live feed of an open panel, which stands on the same reads.
+// line on real points, and that it is used only where it cannot be told apart (stores from before it get
+// one: seriesStore.test.ts). Also the live feed of an open panel, which stands on the same reads.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { decodeLod, encodeLod, LOD_POINTS, STEPS_ARITH, STEPS_SORTED, TS_ALL } from '../../src/core/metrics/lodCodec';
 import { f32Down, f32Up } from '../../src/core/metrics/float32';
-import { appendSeries, CHUNK_POINTS, readSeries, SummaryRow } from '../../src/core/metrics/seriesWriter';
+import { appendSeries, readSeries, SummaryRow } from '../../src/core/metrics/seriesWriter';
 import { downsampleMinMaxLast } from '../../src/core/compare/downsample';
 import { clearSeriesCache, prefetchSeries, seriesCacheStats, seriesFor, setSeriesCacheBudget } from '../../src/core/compare/compareData';
 import { LiveFeed } from '../../src/core/compare/liveFeed';
-import { migrate } from '../../src/core/store/schema';
 import { LineageWorkspace } from '../../src/core/workspace';
 import type { SeriesData } from '../../src/core/compare/types';
 import { rng } from '../helpers/rng';
 import { makeRunFolder, tmpDir } from '../helpers/tmp';
+import { breakChunks, dropCoarseCopies } from '../helpers/seriesFiles';
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => assert.deepEqual(Array.from(a, String), Array.from(b, String), what);
 
@@ -112,7 +112,7 @@ async function store(): Promise<Store3> {
   write(ids.intact, raw);
   write(ids.broken, raw);
   write(ids.back, points(N, 2, { spike: 200_000, stepOf: (i) => (i < 150_000 ? i : i - 100_000) }));
-  lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ?", [ids.broken]);
+  breakChunks(lw.store, ids.broken, 'loss');
   return { lw, ids, raw };
 }
 
@@ -185,7 +185,7 @@ test('a long series is drawn from the coarse copy alone, every value inside its 
 
   // Zooms read points (a LOD bucket cut by the range's edge would drop points in view or draw some outside):
   // here that meets the garbage…
-  assert.throws(() => seriesFor(lw.store, [ids.broken], 'loss', 'step', 800, { x0: 100_000, x1: 200_000 }), /version/);
+  assert.throws(() => seriesFor(lw.store, [ids.broken], 'loss', 'step', 800, { x0: 100_000, x1: 200_000 }), /damaged/);
   // …and on the intact run a zoom equals the definition, edges included: a spike 5 points inside the right
   // edge shows, a dip 2 points outside the left edge does not.
   for (const range of [
@@ -217,25 +217,11 @@ test('the copy is not used where it would show something else: steps that go bac
   same(got.max!, want.max!, 'back: max');
   // A store written before the copies existed: the series is read.
   clearSeriesCache();
-  lw.store.run('DELETE FROM metric_lod WHERE run_id = ? AND seq = 3', [ids.intact]);
+  dropCoarseCopies(lw.store, ids.intact, 'loss', (seq) => seq === 3);
   const [whole] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800);
   const exact = downsampleMinMaxLast(raw.steps, raw.values, 800);
   same(whole.x, exact.x, 'no copy: x');
   same(whole.max!, exact.max!, 'no copy: max');
-  lw.close();
-});
-
-test('migration 4 gives every chunk of an older store its coarse copy', async () => {
-  const { lw, ids } = await store();
-  const before = lw.store.all<{ run_id: string; seq: number; data: Uint8Array }>('SELECT run_id, seq, data FROM metric_lod ORDER BY run_id, seq');
-  assert.equal(before.length, 3 * Math.ceil(N / CHUNK_POINTS));
-  lw.store.db.exec('DROP TABLE metric_lod; ALTER TABLE params DROP COLUMN json; PRAGMA user_version = 3');
-  migrate(lw.store.db);
-  const after = lw.store.all<{ run_id: string; seq: number; data: Uint8Array }>('SELECT run_id, seq, data FROM metric_lod ORDER BY run_id, seq');
-  // The damaged chunks of `broken` get none (Compare then reads them and says what is wrong).
-  const want = before.filter((r) => r.run_id !== ids.broken);
-  assert.equal(after.length, want.length);
-  for (let i = 0; i < want.length; i++) assert.deepEqual(Buffer.from(after[i].data), Buffer.from(want[i].data), `chunk ${i}`);
   lw.close();
 });
 
@@ -245,8 +231,7 @@ test('a live run appends: only its last chunks are read to send what is new', as
   const [first] = seriesFor(lw.store, [ids.intact], 'loss', 'step', 800);
   const sentUpTo = first.x[first.x.length - 1];
   // Every chunk but the last turns to garbage: a read of the whole series would fail.
-  const lastSeq = lw.store.get<{ s: number }>('SELECT max(seq) AS s FROM metric_chunks WHERE run_id = ?', [ids.intact])!.s;
-  lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ? AND seq < ?", [ids.intact, lastSeq]);
+  breakChunks(lw.store, ids.intact, 'loss', (seq, last) => seq < last);
   const prev = lw.store.get<SummaryRow>("SELECT * FROM metric_summaries WHERE run_id = ? AND key = 'loss'", [ids.intact]);
   const more = 10_000;
   const add = {
@@ -368,7 +353,7 @@ test('a pause in logging wider than a chart bucket: the series is read, so a spi
     assert.ok(got.x[k] <= x[50_007], `${axis}: the spike is drawn before the pause`);
   }
   // Evenly spaced, the same series is drawn from the copy (its steps have no gap).
-  lw.store.run("UPDATE metric_chunks SET data = x'ff' WHERE run_id = ?", [id]);
+  breakChunks(lw.store, id, 'loss');
   const [steps] = seriesFor(lw.store, [id], 'loss', 'step', 800);
   assertBands(steps, p.steps, p.values, 800, 'steps without a gap');
   lw.close();

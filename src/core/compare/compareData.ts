@@ -1,28 +1,31 @@
 /**
- * What the Compare panel draws, read from the index: the runs (RunInfo), the metric keys, and each run's
- * series for one metric reduced to at most `maxPoints` min/max/last buckets (see downsample.ts).
+ * What the Compare panel draws, read from the index and the metric cache: the runs (RunInfo), the metric
+ * keys, and each run's series for one metric reduced to at most `maxPoints` min/max/last buckets (see
+ * downsample.ts).
  *
- * Reading a long series costs far more than reducing it: sql.js copies a blob out of its heap byte by byte
- * (~2.5 ns a byte, so ~30 ms for 1M points), then the chunks are decoded. So:
+ * A series' points live in its cache file (seriesFile.ts), read with positioned reads of just the chunks
+ * needed. Reading and decoding a long series still costs far more than reducing it, so:
  *   - a whole series not in the cache, on a chart whose buckets each span LOD_MIN_SPAN points or more (a
  *     long series, or many runs sharing the message budget), is reduced from its chunks' coarse copies
- *     (metric_lod, lodCodec.ts): ~1.25 bytes a point to read instead of ~12, every spike kept;
+ *     (lodCodec.ts): ~1.25 bytes a point to read instead of ~12, every spike kept;
  *   - decoded series are kept in a byte-budgeted LRU cache keyed by (store, run, metric) and checked against
- *     (chunk count, point count, summary) on every use, so an appended point or a new chunk reloads it;
+ *     the file's stamp and the summary on every use, so an appended point or a new chunk reloads it;
  *     steps that go start + i·stride (the usual case) are kept as two numbers, and timestamps only once a
  *     time axis has asked for them, as int32 offsets when exact (8 bytes a point for the step axis, 12 with time);
- *   - a zoom on the step axis that misses the cache reads only the chunks overlapping [x0, x1]
- *     (metric_chunks.first_step/last_step) when its steps are known never to go down (from a whole read or
- *     the coarse copies' flags), so evicted series and live runs zoom and append cheaply; otherwise it reads
- *     the whole series once;
+ *   - a zoom on the step axis that misses the cache reads only the chunks overlapping [x0, x1] (their
+ *     headers hold first/last step) when its steps are known never to go down (from a whole read or the
+ *     coarse copies' flags, kept in the headers too), so evicted series and live runs zoom and append
+ *     cheaply; otherwise it reads the whole series once;
  *   - a series whose x is sorted (nearly always) is reduced by binary search for the range and the bucket
  *     ends, so a zoom that hits the cache costs the points in view, not the series.
  */
 import type { Store } from '../store/store';
 import type { RunInfo, SeriesData, XAxis } from './types';
-import { decodeChunk, SeriesPoints } from '../metrics/chunkCodec';
+import type { SeriesPoints } from '../metrics/chunkCodec';
 import { listRuns } from '../runs/queries';
-import { decodeLod, FLAGS_OFFSET, LodChunk, LOD_POINTS, STEPS_SORTED, TS_ALL } from '../metrics/lodCodec';
+import { decodeLod, LodChunk, LOD_POINTS, STEPS_SORTED, TS_ALL } from '../metrics/lodCodec';
+import { decodeChunkChecked, readLods, readPayloads, SeriesIndex } from '../metrics/seriesFile';
+import { openSeries } from '../metrics/repairSeries';
 import { Downsampled, downsampleBands, downsampleMinMaxLast, downsampleSorted } from './downsample';
 
 // ---------------------------------------------------------------- runs and keys
@@ -99,40 +102,47 @@ export function seriesFor(
     x0: Number.isFinite(xRange.x0) ? xRange.x0 : -Infinity,
     x1: Number.isFinite(xRange.x1) ? xRange.x1 : Infinity,
   };
-  const stats = chunkStats(store, ids, metric);
+  const sums = summariesOf(store, ids, metric);
   const tick = ++cache.tick;
   const sid = storeId(store);
   const needTs = xAxis !== 'step';
   const out: SeriesData[] = [];
   for (const runId of ids) {
-    const st = stats.get(runId);
-    if (!st) continue;
+    const sum = sums.get(runId);
+    if (!sum) continue;
     const key = `${sid}\0${runId}\0${metric}`;
-    let entry = cache.get(key, st.stamp, needTs, tick);
-    // Whole series only: a zoom's edges would cut LOD buckets in two (up to 15 points in view dropped, or
-    // out of view drawn); zooms read points, from the cache the read-ahead fills, or just their chunks.
-    if (!entry && !range && st.points >= LOD_MIN_SPAN * maxPoints) {
-      const d = reduceLod(store, runId, metric, key, st, xAxis, maxPoints);
-      if (d) {
-        out.push(toSeriesData(runId, metric, xAxis, st.points, d));
-        continue;
-      }
-    }
-    if (!entry && range && xAxis === 'step' && stepsKnownSorted(store, runId, metric, key, st)) {
-      const part = readStepRange(store, runId, metric, range.x0, range.x1);
-      if (part) {
-        const steps = part.steps;
-        const d = downsampleSorted((i) => steps[i], steps.length, part.values, maxPoints, range.x0, range.x1);
-        out.push(toSeriesData(runId, metric, xAxis, st.points, d));
-        continue;
-      }
-    }
-    if (!entry) {
-      entry = loadSeries(store, runId, metric, st.stamp, needTs);
-      if (opts.cache !== false) cache.put(key, entry, tick);
-      rememberSorted(key, entry.stepsSorted ? st.stamp : undefined);
-    }
-    out.push(toSeriesData(runId, metric, xAxis, st.points, reduceCached(entry, xAxis, maxPoints, range)));
+    const one = openSeries(
+      store,
+      runId,
+      metric,
+      (idx) => {
+        if (!idx) return undefined;
+        const st = statOf(idx, sum);
+        let entry = cache.get(key, st.stamp, needTs, tick);
+        // Whole series only: a zoom's edges would cut LOD buckets in two (up to 15 points in view dropped, or
+        // out of view drawn); zooms read points, from the cache the read-ahead fills, or just their chunks.
+        if (!entry && !range && st.points >= LOD_MIN_SPAN * maxPoints) {
+          const d = reduceLod(st, key, xAxis, maxPoints);
+          if (d) return toSeriesData(runId, metric, xAxis, st.points, d);
+        }
+        if (!entry && range && xAxis === 'step' && stepsKnownSorted(key, st)) {
+          const part = readStepRange(st.idx, range.x0, range.x1);
+          if (part) {
+            const steps = part.steps;
+            const d = downsampleSorted((i) => steps[i], steps.length, part.values, maxPoints, range.x0, range.x1);
+            return toSeriesData(runId, metric, xAxis, st.points, d);
+          }
+        }
+        if (!entry) {
+          entry = loadSeries(st.idx, st.stamp, needTs);
+          if (opts.cache !== false) cache.put(key, entry, tick);
+          rememberSorted(key, entry.stepsSorted ? st.stamp : undefined);
+        }
+        return toSeriesData(runId, metric, xAxis, st.points, reduceCached(entry, xAxis, maxPoints, range));
+      },
+      sum.count,
+    );
+    if (one) out.push(one);
   }
   return out;
 }
@@ -145,21 +155,33 @@ export function seriesFor(
  */
 export function* prefetchSeries(store: Store, runIds: string[], metric: string, xAxis: XAxis): Generator<string> {
   const ids = unique(runIds);
-  const stats = chunkStats(store, ids, metric);
+  const sums = summariesOf(store, ids, metric);
   const sid = storeId(store);
   const needTs = xAxis !== 'step';
   for (const runId of ids) {
-    const st = stats.get(runId);
-    if (!st) continue;
+    const sum = sums.get(runId);
+    if (!sum) continue;
     const key = `${sid}\0${runId}\0${metric}`;
-    const have = cache.map.get(key);
-    if (have && have.stamp === st.stamp && (!needTs || have.ts !== undefined)) continue;
-    if (cache.bytes + st.points * (needTs ? 12 : 8) > cache.budget) return;
-    const tick = ++cache.tick;
-    const entry = loadSeries(store, runId, metric, st.stamp, needTs);
-    cache.put(key, entry, tick);
-    rememberSorted(key, entry.stepsSorted ? st.stamp : undefined);
-    yield runId;
+    const loaded = openSeries(
+      store,
+      runId,
+      metric,
+      (idx) => {
+        if (!idx) return 'skip';
+        const st = statOf(idx, sum);
+        const have = cache.map.get(key);
+        if (have && have.stamp === st.stamp && (!needTs || have.ts !== undefined)) return 'skip';
+        if (cache.bytes + st.points * (needTs ? 12 : 8) > cache.budget) return 'full';
+        const tick = ++cache.tick;
+        const entry = loadSeries(st.idx, st.stamp, needTs);
+        cache.put(key, entry, tick);
+        rememberSorted(key, entry.stepsSorted ? st.stamp : undefined);
+        return 'loaded';
+      },
+      sum.count,
+    );
+    if (loaded === 'full') return;
+    if (loaded === 'loaded') yield runId;
   }
 }
 
@@ -186,28 +208,37 @@ function toSeriesData(runId: string, metric: string, xAxis: XAxis, total: number
 // ---------------------------------------------------------------- reading
 
 interface ChunkStat {
+  idx: SeriesIndex;
   points: number;
   chunks: number;
-  /** Changes whenever the series does: chunk count, point count, and the summary's last point. */
+  /** Changes whenever the series does: the file (size, mtime, inode) and the summary's last point. */
   stamp: string;
 }
 
-function chunkStats(store: Store, ids: string[], metric: string): Map<string, ChunkStat> {
-  const out = new Map<string, ChunkStat>();
+interface SummaryStamp {
+  count: number;
+  text: string;
+}
+
+/** Each run's point count and last point for `metric`, from the index (runs without it are left out). */
+function summariesOf(store: Store, ids: string[], metric: string): Map<string, SummaryStamp> {
+  const out = new Map<string, SummaryStamp>();
   for (const batch of batches(ids)) {
     queryRows(
       store,
-      `SELECT c.run_id, count(*), sum(c.n), s.last, s.last_nonfinite, s.last_step, s.last_ts, s.first
-         FROM metric_chunks c LEFT JOIN metric_summaries s ON s.run_id = c.run_id AND s.key = c.key
-        WHERE c.key = ? AND c.run_id IN (${marks(batch)}) GROUP BY c.run_id`,
+      `SELECT run_id, count, last, last_nonfinite, last_step, last_ts, first FROM metric_summaries WHERE key = ? AND run_id IN (${marks(batch)})`,
       [metric, ...batch],
       (row) => {
-        const [runId, chunks, points, ...summary] = row as [string, number, number, ...unknown[]];
-        out.set(runId, { points, chunks, stamp: `${chunks}:${points}:${summary.join(':')}` });
+        const [runId, count, ...rest] = row as [string, number, ...unknown[]];
+        out.set(runId, { count, text: `${count}:${rest.join(':')}` });
       },
     );
   }
   return out;
+}
+
+function statOf(idx: SeriesIndex, sum: SummaryStamp): ChunkStat {
+  return { idx, points: idx.points, chunks: idx.chunks.length, stamp: `${idx.stamp}:${idx.points}:${sum.text}` };
 }
 
 interface CachedSeries {
@@ -236,23 +267,11 @@ interface CachedSeries {
 /** A point without a timestamp among int32 offsets (the chunk codec uses the same mark). */
 const NO_TS = -2147483648;
 
-const SELECT_CHUNKS = 'SELECT data FROM metric_chunks WHERE run_id = ? AND key = ? ORDER BY seq';
-
-/** The whole series, chunk by chunk into arrays of the final size (readSeries re-concatenates per chunk). */
-function loadSeries(store: Store, runId: string, metric: string, stamp: string, keepTs: boolean): CachedSeries {
-  const parts: SeriesPoints[] = [];
-  let n = 0;
-  const stmt = store.prepared(SELECT_CHUNKS);
-  try {
-    stmt.bind([runId, metric]);
-    while (stmt.step()) {
-      const p = decodeChunk(stmt.get()[0] as Uint8Array);
-      parts.push(p);
-      n += p.values.length;
-    }
-  } finally {
-    stmt.reset();
-  }
+/** The whole series, chunk by chunk into arrays of the final size. */
+function loadSeries(idx: SeriesIndex, stamp: string, keepTs: boolean): CachedSeries {
+  const decode = decodeChunkChecked(idx);
+  const parts: SeriesPoints[] = readPayloads(idx).map(decode);
+  const n = parts.reduce((a, p) => a + p.values.length, 0);
   // Steps that go start + i·stride (nearly always) are checked chunk by chunk and never copied.
   const stepStart = n > 0 ? parts[0].steps[0] : 0;
   const stepStride = n > 1 ? (parts[0].steps.length > 1 ? parts[0].steps[1] : parts[1].steps[0]) - stepStart : 1;
@@ -352,17 +371,14 @@ function rememberSorted(key: string, stamp: string | undefined): void {
  * Steps and values of the chunks that overlap [x0, x1] of a series known to have non-decreasing steps, or
  * null when the chunks say otherwise after all (then the caller reads it whole).
  */
-function readStepRange(store: Store, runId: string, metric: string, x0: number, x1: number): { steps: Float64Array; values: Float64Array } | null {
-  const meta = store.all<{ seq: number; first_step: number | null; last_step: number | null }>(
-    'SELECT seq, first_step, last_step FROM metric_chunks WHERE run_id = ? AND key = ? ORDER BY seq',
-    [runId, metric],
-  );
+function readStepRange(idx: SeriesIndex, x0: number, x1: number): { steps: Float64Array; values: Float64Array } | null {
+  const meta = idx.chunks;
   let prevLast = -Infinity;
   let from = -1;
   let to = -1;
   for (let i = 0; i < meta.length; i++) {
-    const { first_step: f, last_step: l } = meta[i];
-    if (f === null || l === null || !(f <= l) || !(prevLast <= f)) return null;
+    const { firstStep: f, lastStep: l } = meta[i];
+    if (!(f <= l) || !(prevLast <= f)) return null;
     prevLast = l;
     if (l >= x0 && f <= x1) {
       if (from < 0) from = i;
@@ -370,18 +386,9 @@ function readStepRange(store: Store, runId: string, metric: string, x0: number, 
     }
   }
   if (from < 0) return { steps: new Float64Array(0), values: new Float64Array(0) };
-  const parts: SeriesPoints[] = [];
-  let n = 0;
-  queryRows(
-    store,
-    'SELECT data FROM metric_chunks WHERE run_id = ? AND key = ? AND seq BETWEEN ? AND ? ORDER BY seq',
-    [runId, metric, meta[from].seq, meta[to].seq],
-    (row) => {
-      const p = decodeChunk(row[0] as Uint8Array);
-      parts.push(p);
-      n += p.values.length;
-    },
-  );
+  const decode = decodeChunkChecked(idx);
+  const parts = readPayloads(idx, from, to).map((b, k) => decode(b, from + k));
+  const n = parts.reduce((a, p) => a + p.values.length, 0);
   const steps = new Float64Array(n);
   const values = new Float64Array(n);
   let o = 0;
@@ -405,16 +412,14 @@ function readStepRange(store: Store, runId: string, metric: string, x0: number, 
  */
 const LOD_MIN_SPAN = 2 * LOD_POINTS;
 
-const SELECT_LOD = 'SELECT data FROM metric_lod WHERE run_id = ? AND key = ? ORDER BY seq';
-
 /**
  * The series reduced from its coarse copy, or null when that cannot stand in for it: a copy missing for some
  * chunk, x that goes down (or time points without a timestamp) on the axis asked for, or a gap between
  * LOD buckets wider than a chart bucket. Nothing is cached: the copy is ~10x smaller than the series, and
  * reading it is what a cold chart costs.
  */
-function reduceLod(store: Store, runId: string, metric: string, key: string, st: ChunkStat, xAxis: XAxis, maxPoints: number): Downsampled | null {
-  const chunks = readLod(store, runId, metric, st);
+function reduceLod(st: ChunkStat, key: string, xAxis: XAxis, maxPoints: number): Downsampled | null {
+  const chunks = readLod(st.idx);
   const onSteps = xAxis === 'step';
   if (!chunks || !lodSorted(chunks, onSteps)) return null;
   if (onSteps) rememberSorted(key, st.stamp);
@@ -443,17 +448,10 @@ function reduceLod(store: Store, runId: string, metric: string, key: string, st:
   return downsampleBands((i) => x[i], nb, last, min, max, maxPoints);
 }
 
-/** Every chunk's coarse copy, or null when some chunk has none (a store written before there were any). */
-function readLod(store: Store, runId: string, metric: string, st: ChunkStat): LodChunk[] | null {
-  const chunks: LodChunk[] = [];
-  const stmt = store.prepared(SELECT_LOD);
-  try {
-    stmt.bind([runId, metric]);
-    while (stmt.step()) chunks.push(decodeLod(stmt.get()[0] as Uint8Array));
-  } finally {
-    stmt.reset();
-  }
-  return chunks.length === st.chunks && chunks.length > 0 ? chunks : null;
+/** Every chunk's coarse copy, or null when some chunk has none (one written before there were any). */
+function readLod(idx: SeriesIndex): LodChunk[] | null {
+  if (idx.chunks.length === 0 || idx.chunks.some((c) => c.lodLen === 0)) return null;
+  return readLods(idx).map((b) => decodeLod(b!));
 }
 
 /** x never goes down, inside chunks (their flags) and across them; on the time axes every point has one. */
@@ -470,29 +468,23 @@ function lodSorted(chunks: LodChunk[], onSteps: boolean): boolean {
 
 /**
  * Whether a range of the series may be read chunk by chunk (readStepRange): known from its last whole read,
- * or else from each chunk's step bounds and its coarse copy's flags byte. A live run's series changes with
- * every point, so its last whole read is always stale; this asks SQLite for one byte per chunk instead of
- * copying the copies out (a live 1M-point series would cost ~1.3 MB of reads per update).
+ * or else from each chunk's step bounds and its coarse copy's flags, both in the chunk headers. A live
+ * run's series changes with every point, so its last whole read is always stale; the headers cost nothing.
  */
-function stepsKnownSorted(store: Store, runId: string, metric: string, key: string, st: ChunkStat): boolean {
+function stepsKnownSorted(key: string, st: ChunkStat): boolean {
   if (sortedSteps.get(key) === st.stamp) return true;
-  const rows = store.all<{ first_step: number | null; last_step: number | null; flags: Uint8Array | null }>(SELECT_CHUNK_FLAGS, [runId, metric]);
-  if (rows.length !== st.chunks || rows.length === 0) return false;
+  const chunks = st.idx.chunks;
+  if (chunks.length === 0) return false;
   let prev = -Infinity;
-  for (const r of rows) {
-    const f = r.first_step;
-    const l = r.last_step;
-    if (f === null || l === null || !(prev <= f && f <= l) || !r.flags || !(r.flags[0] & STEPS_SORTED)) return false;
+  for (const c of chunks) {
+    const f = c.firstStep;
+    const l = c.lastStep;
+    if (!(prev <= f && f <= l) || c.lodLen === 0 || !(c.lodFlags & STEPS_SORTED)) return false;
     prev = l;
   }
   rememberSorted(key, st.stamp);
   return true;
 }
-
-/** A coarse copy's flags byte alone (substr counts from 1). */
-const SELECT_CHUNK_FLAGS = `SELECT c.first_step, c.last_step, substr(l.data, ${FLAGS_OFFSET + 1}, 1) AS flags
-  FROM metric_chunks c LEFT JOIN metric_lod l ON l.run_id = c.run_id AND l.key = c.key AND l.seq = c.seq
-  WHERE c.run_id = ? AND c.key = ? ORDER BY c.seq`;
 
 // ---------------------------------------------------------------- reducing a cached series
 

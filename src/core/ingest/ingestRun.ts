@@ -2,11 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
-import { parseForIngest, EventWarning, LineageEvent } from '../events/parseEvents';
-import { FastMetricScanner, MetricColumns } from '../events/fastMetrics';
+import type { EventWarning, LineageEvent } from '../events/parseEvents';
+import type { MetricColumns } from '../events/fastMetrics';
 import { paramText } from '../events/paramValue';
-import { appendSeries, SummaryRow } from '../metrics/seriesWriter';
-import { readNewLines } from './readNewLines';
+import { appendSeries, metricPoints, SummaryRow } from '../metrics/seriesWriter';
+import { parseNewEvents, ParsedSlice } from './parseNewEvents';
+import { dropRunSeries } from '../metrics/repairSeries';
+import { SeriesDamagedError } from '../metrics/seriesFile';
 import { readJsonIfExists, isProcessAlive } from '../util/fsx';
 import { RunRecord, RunStatus, isRunStatus, normalizeRecord } from '../runs/runRecord';
 import { datasetKey } from '../datasets/datasetIndex';
@@ -43,18 +45,23 @@ export interface PreparedRun {
   record: RunRecord | undefined;
   prevStatus: string;
   result: IngestResult;
+  /** Its metric cache could not be continued or rebuilt: its rows were dropped, and it is read again whole. */
+  reread?: boolean;
 }
+
+export { parseNewEvents, type ParsedSlice };
 
 /**
  * Brings the index up to date with one run folder, reading only what was appended since last time.
  * If the events file shrank (replaced or truncated), the run is re-read from the start.
  */
-export function ingestRun(store: Store, runDir: string): IngestResult {
+export function ingestRun(store: Store, runDir: string, again = false): IngestResult {
   const prep = prepareRun(store, runDir);
   if (prep.size > prep.offset) {
     const summaries = loadSummaries(store, prep.runId);
     for (const slice of parseNewEvents(prep.eventsFile, prep.offset, prep.size, prep.firstLine)) applySlice(store, prep, slice, summaries);
   }
+  if (prep.reread && !again) return ingestRun(store, runDir, true);
   finishRun(store, prep);
   return prep.result;
 }
@@ -113,26 +120,6 @@ export function prepareRun(store: Store, runDir: string): PreparedRun {
   };
 }
 
-export interface ParsedSlice {
-  events: LineageEvent[];
-  warnings: EventWarning[];
-  metrics: Map<string, MetricColumns>;
-  endOffset: number;
-  lineCount: number;
-}
-
-/** Step 2 (any thread): parse what was appended, a bounded slice at a time. */
-export function* parseNewEvents(file: string, offset: number, size: number, firstLine: number): Generator<ParsedSlice> {
-  let lineNo = firstLine;
-  for (const slice of readNewLines(file, offset, size)) {
-    const scanner = new FastMetricScanner();
-    const batch = parseForIngest(slice.text, lineNo, scanner);
-    const lineCount = countNewlines(slice.text);
-    lineNo += lineCount;
-    yield { events: batch.events, warnings: batch.warnings, metrics: scanner.metrics, endOffset: slice.endOffset, lineCount };
-  }
-}
-
 export function loadSummaries(store: Store, runId: string): Map<string, SummaryRow> {
   const summaries = new Map<string, SummaryRow>();
   for (const r of store.all<SummaryRow & { key: string }>('SELECT * FROM metric_summaries WHERE run_id = ?', [runId])) summaries.set(r.key, r);
@@ -141,6 +128,20 @@ export function loadSummaries(store: Store, runId: string): Map<string, SummaryR
 
 /** Step 3 (main thread): one slice into the index, atomically with the new offset. */
 export function applySlice(store: Store, prep: PreparedRun, slice: ParsedSlice, summaries: Map<string, SummaryRow>): void {
+  if (prep.reread) return;
+  try {
+    applySliceRows(store, prep, slice, summaries);
+  } catch (err) {
+    if (!(err instanceof SeriesDamagedError)) throw err;
+    store.transaction(() => deleteRunRows(store, prep.runId));
+    prep.reread = true;
+    store.notices.push(
+      `The metric cache of run ${prep.runId} had lost points its events file no longer gives back (${err.message}); the run is read again from its folder.`,
+    );
+  }
+}
+
+function applySliceRows(store: Store, prep: PreparedRun, slice: ParsedSlice, summaries: Map<string, SummaryRow>): void {
   const result = prep.result;
   store.transaction(() => {
     const before = result.newWarnings.length;
@@ -293,17 +294,8 @@ function applyEvents(store: Store, runId: string, runDir: string, events: Lineag
 /** One chunk write per series per batch, never one row per point. */
 function applyMetrics(store: Store, runId: string, metrics: Map<string, MetricColumns>, summaries: Map<string, SummaryRow>): void {
   for (const [key, cols] of metrics) {
-    const n = cols.values.length;
-    const steps = new Float64Array(n);
-    let prev = summaries.get(key)?.last_step ?? null;
-    for (let i = 0; i < n; i++) {
-      const s = cols.steps[i];
-      steps[i] = s === s ? s : prev === null ? 0 : prev + 1;
-      prev = steps[i];
-    }
-    const asF64 = (a: number[] | Float64Array) => (a instanceof Float64Array ? a : Float64Array.from(a));
-    const next = appendSeries(store, runId, key, { steps, ts: asF64(cols.ts), values: asF64(cols.values) }, summaries.get(key));
-    summaries.set(key, next);
+    const prev = summaries.get(key);
+    summaries.set(key, appendSeries(store, runId, key, metricPoints(cols, prev?.last_step ?? null), prev));
   }
 }
 
@@ -420,10 +412,12 @@ function reconstructRecord(runId: string, runDir: string, problem: string | unde
   };
 }
 
+/** The run leaves the index, its metric cache with it (the next sync reads its folder again, if it has one). */
 export function deleteRunRows(store: Store, runId: string): void {
-  for (const t of ['params', 'tags', 'metric_chunks', 'metric_lod', 'metric_summaries', 'artifacts', 'run_datasets', 'packages', 'run_warnings'])
+  for (const t of ['params', 'tags', 'metric_summaries', 'artifacts', 'run_datasets', 'packages', 'run_warnings'])
     store.run(`DELETE FROM ${t} WHERE run_id = ?`, [runId]);
   store.run('DELETE FROM runs WHERE id = ?', [runId]);
+  dropRunSeries(store, runId);
 }
 
 /** An experiment exists while it has runs: after runs leave the index, the empty ones go too. */
@@ -443,10 +437,4 @@ function fileSize(file: string, missing = 0): number {
   } catch {
     return missing;
   }
-}
-
-function countNewlines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ParsedSlice } from './ingestRun';
+import type { ParsedSlice } from './parseNewEvents';
 import type { ParseReply, ParseRequest } from './parseWorker';
 
 /** Below this many bytes to read, a worker's start-up costs more than it saves. */

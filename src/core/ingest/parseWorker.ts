@@ -4,7 +4,7 @@
  * stays bounded however large the file.
  */
 import { parentPort } from 'node:worker_threads';
-import { parseNewEvents } from './ingestRun';
+import { parseNewEvents } from './parseNewEvents';
 import type { MetricColumns } from '../events/fastMetrics';
 
 export interface ParseRequest {

@@ -1,7 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
-import { deleteRunRows, dropEmptyExperiments, IngestResult, prepareRun, PreparedRun, applySlice, finishRun, loadSummaries, parseNewEvents } from './ingestRun';
+import {
+  deleteRunRows,
+  dropEmptyExperiments,
+  ingestRun,
+  IngestResult,
+  prepareRun,
+  PreparedRun,
+  applySlice,
+  finishRun,
+  loadSummaries,
+  parseNewEvents,
+} from './ingestRun';
 import { ParsePool, PARALLEL_MIN_BYTES } from './parsePool';
 import { RUN_ID_PATTERN } from '../util/ids';
 
@@ -57,6 +68,14 @@ export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<Sy
 
   store.transaction(() => {
     for (const p of preps) {
+      if (p.reread) {
+        try {
+          report.changed.push(ingestRun(store, p.runDir, true));
+        } catch (err) {
+          report.problems.push(`${p.runId}: ${(err as Error).message}`);
+        }
+        continue;
+      }
       try {
         finishRun(store, p);
       } catch (err) {

@@ -1,9 +1,12 @@
 import type { Store } from '../store/store';
-import { concatPoints, decodeChunk, encodeChunk, SeriesPoints } from './chunkCodec';
-import { encodeLod } from './lodCodec';
+import type { SeriesPoints } from './chunkCodec';
+import { appendAt, readAllPoints, seriesFile, seriesRoot, SeriesDamagedError } from './seriesFile';
+import { withSeriesLock } from './seriesLock';
+import { openSeries, repairRunSeries } from './repairSeries';
 
-/** Points per chunk: big enough that SQLite rows stay few, small enough that a live append rewrites little. */
-export const CHUNK_POINTS = 8192;
+export { metricPoints } from './metricPoints';
+
+export { CHUNK_POINTS } from './seriesFile';
 
 export interface SummaryRow {
   count: number;
@@ -19,37 +22,34 @@ export interface SummaryRow {
 }
 
 /**
- * Appends points to a (run, metric) series: fills the open last chunk, adds new chunks (each with its coarse
- * copy in metric_lod, see lodCodec.ts), updates the summary.
+ * Appends points to a (run, metric) series: its cache file gets them (see seriesFile.ts), the index gets
+ * the new summary. A cache file that has lost points the index counts is first rebuilt from the run's
+ * events; if even that cannot give them back, SeriesDamagedError goes to the ingest, which reads the run
+ * again from the start.
  */
 export function appendSeries(store: Store, runId: string, key: string, add: SeriesPoints, prev: SummaryRow | undefined): SummaryRow {
-  let points = add;
-  let seq = 0;
-  if (prev && prev.count > 0) {
-    const last = store.get<{ seq: number; n: number; data: Uint8Array }>(
-      'SELECT seq, n, data FROM metric_chunks WHERE run_id = ? AND key = ? ORDER BY seq DESC LIMIT 1',
-      [runId, key],
-    );
-    if (last) {
-      if (last.n < CHUNK_POINTS) {
-        points = concatPoints(decodeChunk(last.data), add);
-        seq = last.seq;
-      } else seq = last.seq + 1;
+  const root = seriesRoot(store.paths.root);
+  const file = seriesFile(store.paths.root, runId, key);
+  const position = prev?.count ?? 0;
+  if (!diskFullFor(runId)) {
+    try {
+      withSeriesLock(root, runId, () => {
+        try {
+          appendAt(file, position, add);
+        } catch (err) {
+          if (!(err instanceof SeriesDamagedError)) throw err;
+          if (!repairRunSeries(store, runId, `was damaged (${err.message})`)) throw err;
+          appendAt(file, position, add);
+        }
+      });
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      // The index still takes the summary: the file is rebuilt from the events when next read with space.
+      diskFull.set(runId, Date.now());
+      store.notices.push(
+        `The disk is full, so metric points of run ${runId} could not be written to .lineage/cache; free some space and they will be rebuilt from its events file when shown.`,
+      );
     }
-  }
-  const n = points.values.length;
-  for (let from = 0; from < n; from += CHUNK_POINTS, seq++) {
-    const to = Math.min(n, from + CHUNK_POINTS);
-    store.run('INSERT OR REPLACE INTO metric_chunks (run_id, key, seq, n, first_step, last_step, data) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      runId,
-      key,
-      seq,
-      to - from,
-      points.steps[from],
-      points.steps[to - 1],
-      encodeChunk(points, from, to),
-    ]);
-    store.run('INSERT OR REPLACE INTO metric_lod (run_id, key, seq, data) VALUES (?, ?, ?, ?)', [runId, key, seq, encodeLod(points, from, to)]);
   }
   const s = summarise(add, prev);
   store.run(
@@ -58,6 +58,26 @@ export function appendSeries(store: Store, runId: string, key: string, add: Seri
     [runId, key, s.count, s.nan_count, s.first, s.last, s.last_nonfinite, s.min, s.max, s.first_step, s.last_step, s.last_ts],
   );
   return s;
+}
+
+/**
+ * Runs whose cache write just met a full disk: for a while their appends go to the index only, instead
+ * of each one rebuilding the file from the events and meeting the full disk again.
+ */
+const diskFull = new Map<string, number>();
+const DISK_FULL_BACKOFF_MS = 10_000;
+
+function diskFullFor(runId: string): boolean {
+  const at = diskFull.get(runId);
+  if (at === undefined) return false;
+  if (Date.now() - at < DISK_FULL_BACKOFF_MS) return true;
+  diskFull.delete(runId);
+  return false;
+}
+
+function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function summarise(add: SeriesPoints, prev: SummaryRow | undefined): SummaryRow {
@@ -95,17 +115,6 @@ function summarise(add: SeriesPoints, prev: SummaryRow | undefined): SummaryRow 
 
 /** Reads a whole series back (for plots and exports), in step order as logged. */
 export function readSeries(store: Store, runId: string, key: string): SeriesPoints {
-  const rows = store.all<{ data: Uint8Array }>('SELECT data FROM metric_chunks WHERE run_id = ? AND key = ? ORDER BY seq', [runId, key]);
-  const parts = rows.map((r) => decodeChunk(r.data));
-  // Into arrays of the final size: concatenating chunk by chunk copied a 1M-point series ~60 times over.
-  const n = parts.reduce((a, p) => a + p.values.length, 0);
-  const out: SeriesPoints = { steps: new Float64Array(n), ts: new Float64Array(n), values: new Float64Array(n) };
-  let o = 0;
-  for (const p of parts) {
-    out.steps.set(p.steps, o);
-    out.ts.set(p.ts, o);
-    out.values.set(p.values, o);
-    o += p.values.length;
-  }
-  return out;
+  const empty: SeriesPoints = { steps: new Float64Array(0), ts: new Float64Array(0), values: new Float64Array(0) };
+  return openSeries(store, runId, key, (idx) => (idx ? readAllPoints(idx) : empty));
 }

@@ -1,14 +1,24 @@
 import type { Database } from 'sql.js';
 import { decodeChunk } from '../metrics/chunkCodec';
 import { encodeLod } from '../metrics/lodCodec';
+import { moveChunksToFiles } from './moveChunksToFiles';
+
+/** What a step that writes outside the database needs: where the workspace's files go, and a progress sink. */
+export interface MigrationContext {
+  /** The `.lineage` folder. */
+  root: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+type Step = string | ((db: Database, ctx: MigrationContext | undefined) => void | Promise<void>);
 
 /**
  * Forward-only migrations, numbered by PRAGMA user_version. Never edit a shipped step: add one. A step is
- * SQL, or a function when rows must be derived in code (4 re-encodes existing chunks).
+ * SQL, or a function when rows must be derived in code (4 re-encodes existing chunks, 6 moves them to files).
  * The database is an index of the run folders, so a step may also drop and rebuild a table; the ingest
  * offsets are then reset so the next sync fills it again.
  */
-const MIGRATIONS: (string | ((db: Database) => void))[] = [
+const MIGRATIONS: Step[] = [
   /* 1 */ `
   CREATE TABLE experiments (
     id INTEGER PRIMARY KEY,
@@ -166,13 +176,21 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   DELETE FROM runs WHERE id IN (SELECT id FROM reread);
   DROP TABLE reread;
   `,
+  /* 6: metric points leave the index for per-run cache files (seriesFile.ts); the index keeps their summaries */ async (db, ctx) => {
+    await moveChunksToFiles(db, ctx);
+    db.exec('DROP TABLE metric_chunks; DROP TABLE metric_lod');
+  },
 ];
+
+/** The last version whose index held metric points itself; a store opened from one is vacuumed after. */
+export const LAST_SCHEMA_WITH_CHUNKS = 5;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class NewerSchemaError extends Error {}
 
-export function migrate(db: Database): void {
+/** Brings the database to SCHEMA_VERSION; returns the version it had. */
+export async function migrate(db: Database, ctx?: MigrationContext): Promise<number> {
   const current = (db.exec('PRAGMA user_version')[0]?.values[0]?.[0] as number) ?? 0;
   if (current > SCHEMA_VERSION) {
     throw new NewerSchemaError(
@@ -184,7 +202,7 @@ export function migrate(db: Database): void {
     try {
       const step = MIGRATIONS[v];
       if (typeof step === 'string') db.exec(step);
-      else step(db);
+      else await step(db, ctx);
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec('COMMIT');
     } catch (err) {
@@ -192,4 +210,5 @@ export function migrate(db: Database): void {
       throw err;
     }
   }
+  return current;
 }

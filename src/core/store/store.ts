@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Database, SqlValue, BindParams, Statement } from 'sql.js';
 import { loadSqlJs } from './sqljs';
-import { migrate, NewerSchemaError } from './schema';
+import { LAST_SCHEMA_WITH_CHUNKS, migrate, MigrationContext, NewerSchemaError } from './schema';
 import { withWriterLock } from './writerLock';
 import { writeFileAtomic } from '../util/fsx';
 import { LineagePaths } from '../util/lineagePaths';
@@ -41,7 +41,9 @@ export class Store {
     readonly needsFullSync: boolean,
   ) {}
 
-  static async open(paths: LineagePaths): Promise<Store> {
+  /** `onMigrateProgress`: a store written by an older Lineage may first move its metric points to files. */
+  static async open(paths: LineagePaths, opts: { onMigrateProgress?: (done: number, total: number) => void } = {}): Promise<Store> {
+    const ctx: MigrationContext = { root: paths.root, onProgress: opts.onMigrateProgress };
     fs.mkdirSync(paths.runs, { recursive: true });
     const SQL = await loadSqlJs();
     const stamp = statStamp(paths.db);
@@ -49,7 +51,7 @@ export class Store {
     if (!stamp) {
       const db = new SQL.Database();
       tune(db);
-      migrate(db);
+      await migrate(db, ctx);
       // The marker tells a lost index (worth telling the user) from a first use (not worth a word).
       const lost = fs.existsSync(paths.marker) && safeReaddir(paths.runs).length > 0;
       const store = new Store(paths, db, undefined, true);
@@ -66,15 +68,22 @@ export class Store {
       const check = db.exec('PRAGMA quick_check(1)');
       const verdict = String(check[0]?.values[0]?.[0] ?? '');
       if (verdict !== 'ok') throw new Error(`integrity check said: ${verdict}`);
-      migrate(db);
+      const was = await migrate(db, ctx);
       const missing = await missingTables(db);
       if (missing.length) throw new Error(`table ${missing.join(', ')} missing`);
-      return new Store(paths, db, stamp, false);
+      const store = new Store(paths, db, stamp, false);
+      if (was <= LAST_SCHEMA_WITH_CHUNKS && was > 0) {
+        // The points are in files now; without a VACUUM the file would keep their pages, free but written.
+        db.exec('VACUUM');
+        store.dirty = true;
+        await store.save();
+      }
+      return store;
     } catch (err) {
       db?.close();
       if (err instanceof NewerSchemaError) {
         const fresh = new SQL.Database();
-        migrate(fresh);
+        await migrate(fresh);
         const store = new Store(paths, fresh, stamp, true);
         store.readOnlyReason = err.message;
         store.notices.push(`${err.message} Lineage is showing runs from the run folders without saving.`);
@@ -84,7 +93,7 @@ export class Store {
       fs.renameSync(paths.db, aside);
       const fresh = new SQL.Database();
       tune(fresh);
-      migrate(fresh);
+      await migrate(fresh);
       const store = new Store(paths, fresh, undefined, true);
       store.dirty = true;
       store.notices.push(
@@ -256,7 +265,7 @@ export class Store {
     let theirs: Database;
     try {
       theirs = new SQL.Database(fs.readFileSync(this.paths.db));
-      migrate(theirs);
+      await migrate(theirs, { root: this.paths.root });
     } catch {
       // Their file is unreadable: ours, re-synced, is the better index.
       this.stamp = onDisk;
@@ -311,7 +320,7 @@ async function missingTables(db: Database): Promise<string[]> {
     const fresh = new SQL.Database();
     // Tuned like every index: untuned, the migrations' writes to sql.js's in-memory file cost ~4x as much.
     tune(fresh);
-    migrate(fresh);
+    await migrate(fresh);
     expectedTables = names(fresh);
     fresh.close();
   }

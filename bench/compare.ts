@@ -10,12 +10,12 @@
  *   BENCH_KEEP=1   keep the temp workspace
  *
  * The workspace is generated untimed: run folders (run.json, params) ingested by LineageWorkspace.open, then
- * the series written straight into the index with appendSeries (what ingest does, minus parsing JSON). Then,
+ * the series written straight into their cache files with appendSeries (what ingest does, minus parsing JSON). Then,
  * in this one process so the anchors see the same machine:
  *   - seriesFor(all runs, 'loss', 'step', pointsPerSeries(runs)): the first call with a cold cache, then
  *     warm ones; median of all (target ≤ 150 ms) and the cold figure; then cold again with the code
- *     compiled (the cache cleared before each). These read the chunks' coarse copies (metric_lod);
- *   - the same with the copies deleted (reading the chunks, the approach before them), and their size;
+ *     compiled (the cache cleared before each). These read the chunks' coarse copies (lodCodec.ts);
+ *   - the same with the copies removed from the files (reading the chunks, the approach before them), and their size;
  *   - the read-ahead the panel runs after drawing (prefetchSeries, one series per slice), then zooms;
  *   - the message those series make (messageBytes, target ≤ 2 MB) against sending the series whole;
  *   - anchor: readSeries of every run (just reading and decoding the chunks, no reduction);
@@ -28,6 +28,7 @@ import * as path from 'node:path';
 import { LineageWorkspace } from '../src/core/workspace';
 import { appendSeries } from '../src/core/metrics/seriesWriter';
 import { readSeries } from '../src/core/metrics/seriesWriter';
+import { forgetIndexes, readIndex, RECORD_HEADER, seriesFile, writeRecords } from '../src/core/metrics/seriesFile';
 import { downsampleMinMaxLast } from '../src/core/compare/downsample';
 import { clearSeriesCache, messageBytes, prefetchSeries, runInfos, seriesCacheStats, seriesFor, setSeriesCacheBudget } from '../src/core/compare/compareData';
 import { pointsPerSeries, type SeriesData } from '../src/core/compare/types';
@@ -192,9 +193,24 @@ async function main(): Promise<void> {
     `anchor, readSeries of all ${RUNS} runs (decode only, no reduction): median of ${anchorReps} ${fmtMs(anchorMs)} — first cold seriesFor / anchor ${(cold / anchorMs).toFixed(2)}, cold again (cache cleared, code compiled) ${fmtMs(recoldMs)} = ${(recoldMs / anchorMs).toFixed(2)}× anchor, warm / anchor ${(median(warm.length ? warm : chart.all) / anchorMs).toFixed(3)}`,
   );
 
-  // The approach before the coarse copy (metric_lod): the same chart read from the chunks themselves.
-  const lodRows = lw.store.all<{ run_id: string; key: string; seq: number; data: Uint8Array }>('SELECT run_id, key, seq, data FROM metric_lod');
-  lw.store.run('DELETE FROM metric_lod');
+  // The approach before the coarse copy: the same chart read from the chunks themselves (the files are
+  // rewritten without their copies, then put back).
+  const kept = ids.map((id) => {
+    const idx = readIndex(seriesFile(lw.paths.root, id, 'loss'))!;
+    return { file: idx.file, bytes: fs.readFileSync(idx.file), idx };
+  });
+  for (const k of kept) {
+    writeRecords(
+      k.file,
+      k.idx.chunks.map((c) => ({
+        payload: k.bytes.subarray(c.offset + RECORD_HEADER, c.offset + RECORD_HEADER + c.payloadLen),
+        lod: null,
+        n: c.n,
+        firstStep: c.firstStep,
+        lastStep: c.lastStep,
+      })),
+    );
+  }
   const noLod = timeEach(
     Math.min(REPS, 3),
     () => clearSeriesCache(),
@@ -208,12 +224,11 @@ async function main(): Promise<void> {
     () => seriesFor(lw.store, ids, 'loss', 'step', per),
   );
   const noLodWarmMs = median(noLodWarm.all);
-  lw.store.transaction(() => {
-    for (const r of lodRows) lw.store.run('INSERT INTO metric_lod (run_id, key, seq, data) VALUES (?, ?, ?, ?)', [r.run_id, r.key, r.seq, r.data]);
-  });
+  for (const k of kept) fs.writeFileSync(k.file, k.bytes);
+  forgetIndexes();
   clearSeriesCache();
-  const lodBytes = lodRows.reduce((n, r) => n + r.data.byteLength, 0);
-  const chunkBytes = lw.store.get<{ b: number }>('SELECT sum(length(data)) AS b FROM metric_chunks')!.b;
+  const lodBytes = kept.reduce((n, k) => n + k.idx.chunks.reduce((a, c) => a + c.lodLen, 0), 0);
+  const chunkBytes = kept.reduce((n, k) => n + k.idx.chunks.reduce((a, c) => a + c.payloadLen, 0), 0);
   console.log(
     `without the coarse copy (reading the chunks, as before): cold ${fmtMs(noLodMs)}, then cached ${fmtMs(noLodWarmMs)}; ` +
       `the copy is ${fmtMB(lodBytes)} (${(lodBytes / points).toFixed(2)} bytes/point) beside ${fmtMB(chunkBytes)} of chunks`,

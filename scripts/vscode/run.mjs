@@ -8,37 +8,34 @@
 //      then the keyboard-only pass (test/vscode/ui/keyboard.mjs): activity bar, tree, Compare, run detail.
 // Expects `node scripts/build.mjs` to have run (dist/extension.js). Prints `N passed, N failed` per phase and
 // exits non-zero on any failure. code-server and Chromium are always stopped at the end.
-import { spawn, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  CODE_SERVER,
+  PYTHON,
+  ROOT,
+  loadPlaywright,
+  makeWorkspace,
+  startCodeServer,
+  stopAllServers,
+  stopServer,
+  tail,
+  workbenchUrl,
+} from './codeServer.mjs';
 import { helpers, openPage, runSteps } from '../../test/vscode/ui/harness.mjs';
 import { newUserSteps } from '../../test/vscode/ui/newUser.mjs';
 import { compareSteps } from '../../test/vscode/ui/compare.mjs';
 import { keyboardSteps } from '../../test/vscode/ui/keyboard.mjs';
 
-const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
-const CODE_SERVER = path.join(ROOT, '.code-server', 'node_modules', '.bin', 'code-server');
-const CHROMIUM = process.env.LINEAGE_CHROMIUM || '/usr/bin/chromium';
-const PYTHON = '/usr/bin/python3';
 const SUITE = path.join(ROOT, 'out', 'test', 'suite', 'index.js');
 const MULTI_ROOT_SUITE = path.join(ROOT, 'out', 'test', 'suite', 'multiRoot.js');
 const RESULTS = path.join(ROOT, 'test-results', 'vscode');
 const SUITE_TIMEOUT_MS = 10 * 60_000;
 const KEEP = process.env.LINEAGE_VSCODE_KEEP === '1';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** Workbench chatter in the automation log that says nothing about the tests (offline marketplace etc.). */
 const HOST_NOISE = [
@@ -81,17 +78,6 @@ const figureText = (figures) =>
 const log = (...a) => console.log(...a);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-function loadPlaywright() {
-  for (const base of [ROOT, path.join(ROOT, '.code-server')]) {
-    try {
-      return createRequire(path.join(base, 'package.json'))('playwright-core');
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error('playwright-core is not installed: add it to devDependencies and run npm ci.');
-}
-
 function preflight() {
   const missing = [];
   if (!fs.existsSync(CODE_SERVER)) missing.push(`${CODE_SERVER} (run scripts/vscode/install-code-server.sh)`);
@@ -102,166 +88,6 @@ function preflight() {
   if (!fs.existsSync(SUITE)) missing.push(`${path.relative(ROOT, SUITE)} (run node scripts/vscode/build-suite.mjs)`);
   if (!fs.existsSync(PYTHON)) missing.push(PYTHON);
   if (missing.length) throw new Error(`missing:\n  ${missing.join('\n  ')}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A fresh copy of examples/house-prices (plus `fixtures` from test/vscode/fixtures/), committed to git so the
- * run's commit is captured. */
-function makeWorkspace(parent, name, fixtures = []) {
-  const ws = path.join(parent, name);
-  fs.cpSync(path.join(ROOT, 'examples', 'house-prices'), ws, {
-    recursive: true,
-    filter: (src) => !/[\\/](outputs|__pycache__|\.lineage)([\\/]|$)/.test(src),
-  });
-  for (const f of fixtures) fs.copyFileSync(path.join(ROOT, 'test', 'vscode', 'fixtures', f), path.join(ws, f));
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'lineage-test',
-    GIT_AUTHOR_EMAIL: 't@example.invalid',
-    GIT_COMMITTER_NAME: 'lineage-test',
-    GIT_COMMITTER_EMAIL: 't@example.invalid',
-  };
-  const git = (...a) => execFileSync('git', a, { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  git('init', '-q', '-b', 'main');
-  git('add', '.');
-  git('commit', '-qm', 'house-prices example');
-  return ws;
-}
-
-/** code-server with its own user data, extensions, XDG dirs and config, under `dir`. */
-async function startCodeServer(dir, workspace) {
-  const port = await freePort();
-  const user = path.join(dir, 'user');
-  fs.mkdirSync(path.join(user, 'User'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'exts'), { recursive: true });
-  fs.writeFileSync(
-    path.join(user, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'workbench.startupEditor': 'none',
-        'lineage.pythonPath': PYTHON,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-        'workbench.tips.enabled': false,
-        'git.openRepositoryInParentFolders': 'never',
-        // The DOM renderer, so the UI pass can read the terminal's text.
-        'terminal.integrated.gpuAcceleration': 'off',
-      },
-      null,
-      2,
-    ),
-  );
-  const config = path.join(dir, 'code-server.yaml');
-  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  const logFile = path.join(dir, 'code-server.log');
-  const out = fs.openSync(logFile, 'a');
-  const env = {
-    ...process.env,
-    XDG_DATA_HOME: path.join(dir, 'xdg', 'data'),
-    XDG_CONFIG_HOME: path.join(dir, 'xdg', 'config'),
-    XDG_CACHE_HOME: path.join(dir, 'xdg', 'cache'),
-    XDG_STATE_HOME: path.join(dir, 'xdg', 'state'),
-  };
-  const child = spawn(
-    CODE_SERVER,
-    [
-      '--config',
-      config,
-      '--auth',
-      'none',
-      '--bind-addr',
-      `127.0.0.1:${port}`,
-      '--user-data-dir',
-      user,
-      '--extensions-dir',
-      path.join(dir, 'exts'),
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      workspace,
-    ],
-    { env, stdio: ['ignore', out, out], detached: true },
-  );
-  fs.closeSync(out);
-  const server = { child, port, logFile, exited: false, url: `http://127.0.0.1:${port}` };
-  child.on('exit', () => {
-    server.exited = true;
-  });
-  servers.add(server);
-  const end = Date.now() + 60_000;
-  for (;;) {
-    if (server.exited) throw new Error(`code-server exited at start; its log:\n${tail(logFile)}`);
-    try {
-      const r = await fetch(`${server.url}/healthz`);
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > end) throw new Error(`code-server did not answer /healthz within 60 s; its log:\n${tail(logFile)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return server;
-}
-
-/** Stops the server's whole process group (server, extension hosts, pty host, anything a test left running)
- * and waits until it is gone, so nothing writes into the temp dir after we remove it. */
-async function stopServer(server) {
-  if (!servers.delete(server)) return;
-  const pgid = server.child.pid;
-  const alive = () => {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const signal = (sig) => {
-    try {
-      process.kill(-pgid, sig);
-    } catch {
-      /* gone */
-    }
-  };
-  signal('SIGTERM');
-  const end = Date.now() + 5000;
-  while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) {
-    signal('SIGKILL');
-    const end2 = Date.now() + 3000;
-    while (alive() && Date.now() < end2) await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function tail(file, lines = 40) {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** The workbench URL for `workspace` (a folder, or a .code-workspace file), with the extension loaded from
- * source (and its tests, if given). */
-function workbenchUrl(server, workspace, extra = []) {
-  const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
-  const payload = [['extensionDevelopmentPath', remote(ROOT)], ...extra.map(([k, v]) => [k, v === true ? 'true' : remote(v)]), ['skipWelcome', 'true']];
-  const kind = workspace.endsWith('.code-workspace') ? 'workspace' : 'folder';
-  return `${server.url}/?${kind}=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 /** Two folders, each with its own .lineage holding finished runs (what test/vscode/suite/multiRoot.suite.ts
@@ -320,7 +146,6 @@ function makeMultiRoot(parent) {
   return file;
 }
 
-const servers = new Set();
 let browser;
 
 async function cleanup() {
@@ -329,7 +154,7 @@ async function cleanup() {
     browser = undefined;
     await Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
   }
-  await Promise.all([...servers].map((s) => stopServer(s)));
+  await stopAllServers();
 }
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

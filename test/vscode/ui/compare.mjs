@@ -50,6 +50,99 @@ const median = (a) => {
 /** The last point of a series (the highest step; the later line among equal steps): the run's final value. */
 const finalOf = (points) => points.reduce((a, p) => (!a || p.step >= a.step ? p : a), undefined);
 
+/** The Compare webview's document (the inner iframe of the visible webview with the panel's tabs), polled for with `poll`. */
+export const findCompareFrame = (page, poll) =>
+  poll(
+    'the Compare panel webview (its Curves tab)',
+    async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        const ok = await f
+          .evaluate(() => !!document.querySelector('vscode-panel-tab#tab-curves') && !!document.querySelector('.content-curves'))
+          .catch(() => false);
+        if (ok && (await (await f.frameElement()).isVisible().catch(() => false))) return f;
+      }
+      return undefined;
+    },
+    60_000,
+  );
+
+/**
+ * How long points of `metric` that a live `run` logs take to reach the Compare chart open in `frame`: for
+ * `windowMs`, each new point's time from its "ts" (when the script logged it) to when the chart's line holds
+ * it (`total`), and from when its line reached `events` (the run's events.jsonl) to the chart (`fromFile`:
+ * the editor's side alone). Waits first for the run's line in the chart (`firstN`: its points then).
+ */
+export async function liveChartLatency({ page, frame, poll, events, run, metric, windowMs }) {
+  /** The run's line: its length and the steps from index `from` on, with the webview's clock. */
+  const lineOf = (from) =>
+    frame.evaluate(
+      ({ run, metric, from }) => {
+        const card = [...document.querySelectorAll('.content-curves .chart-card')].find((c) => c.querySelector('h3')?.textContent === metric);
+        const t = card?.querySelector('.js-plotly-plot')?.data?.find((x) => x.meta?.run === run && x.meta.role === 'line');
+        return t ? { now: Date.now(), n: t.x.length, steps: Array.prototype.slice.call(t.x, from) } : null;
+      },
+      { run, metric, from },
+    );
+  const start = await poll(`the live run's ${metric} line in the Compare panel`, async () => (await lineOf(Infinity)) ?? undefined, 60_000);
+
+  // When each new line reaches events.jsonl (the SDK writes every 0.25 s), to split the figure in two.
+  const inFile = new Map();
+  let offset = fs.statSync(events).size;
+  let partial = '';
+  const keyRe = new RegExp(`"key":${JSON.stringify(metric)}.*"step":(\\d+)`);
+  const watchFile = setInterval(() => {
+    const size = fs.statSync(events).size;
+    if (size <= offset) return;
+    const fd = fs.openSync(events, 'r');
+    const buf = Buffer.alloc(size - offset);
+    fs.readSync(fd, buf, 0, buf.length, offset);
+    fs.closeSync(fd);
+    offset = size;
+    const now = Date.now();
+    const lines = (partial + buf.toString('utf8')).split('\n');
+    partial = lines.pop();
+    for (const l of lines) {
+      const m = keyRe.exec(l);
+      if (m && !inFile.has(Number(m[1]))) inFile.set(Number(m[1]), now);
+    }
+  }, 20);
+  const seenAt = new Map();
+  let n = start.n;
+  try {
+    const end = Date.now() + windowMs;
+    while (Date.now() < end) {
+      const r = await lineOf(n);
+      if (r) {
+        for (const step of r.steps) if (!seenAt.has(step)) seenAt.set(step, r.now);
+        n = r.n;
+      }
+      await page.waitForTimeout(25);
+    }
+  } finally {
+    clearInterval(watchFile);
+  }
+  const logged = new Map();
+  for (const line of fs.readFileSync(events, 'utf8').split('\n')) {
+    if (!line.includes('"metric"')) continue;
+    let e;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue; // a line being written
+    }
+    if (e.type === 'metric' && e.key === metric) logged.set(e.step, e.ts * 1000);
+  }
+  const total = [];
+  const fromFile = [];
+  for (const [step, t] of seenAt) {
+    if (!logged.has(step)) throw new Error(`the chart has step ${step} of ${metric}, which the run's events.jsonl does not`);
+    total.push(t - logged.get(step));
+    if (inFile.has(step)) fromFile.push(t - inFile.get(step));
+  }
+  return { total, fromFile, firstN: start.n };
+}
+
 /**
  * @param {{ page: import('playwright-core').Page, h: ReturnType<typeof import('./harness.mjs').helpers>,
  *   root: string, workspace: string, workDir: string, log: (...a: unknown[]) => void }} opts
@@ -64,22 +157,7 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
 
   const reveal = (row, what) => poll(what, async () => (await revealInTree(row)) || undefined, 30_000);
 
-  /** The Compare webview's document (the inner iframe of the visible webview with the panel's tabs). */
-  const compareFrame = () =>
-    poll(
-      'the Compare panel webview (its Curves tab)',
-      async () => {
-        for (const f of page.frames()) {
-          if (f === page.mainFrame()) continue;
-          const ok = await f
-            .evaluate(() => !!document.querySelector('vscode-panel-tab#tab-curves') && !!document.querySelector('.content-curves'))
-            .catch(() => false);
-          if (ok && (await (await f.frameElement()).isVisible().catch(() => false))) return f;
-        }
-        return undefined;
-      },
-      60_000,
-    );
+  const compareFrame = () => findCompareFrame(page, poll);
 
   /** Opens Compare from the context menu of `row` after `select()`; returns the webview frame once the tab says `runs`. */
   const openCompare = async (row, select, runs) => {
@@ -457,65 +535,18 @@ export function compareSteps({ page, h, root, workspace, workDir, log }) {
           },
           2,
         );
-        /** The live run's loss line: its length and the steps from index `from` on, with the webview's clock. */
-        const lineOf = (from) =>
-          frame.evaluate(
-            ({ run, from }) => {
-              const card = [...document.querySelectorAll('.content-curves .chart-card')].find((c) => c.querySelector('h3')?.textContent === 'loss');
-              const t = card?.querySelector('.js-plotly-plot')?.data?.find((x) => x.meta?.run === run && x.meta.role === 'line');
-              return t ? { now: Date.now(), n: t.x.length, steps: Array.prototype.slice.call(t.x, from) } : null;
-            },
-            { run: live.id, from },
-          );
-        const start = await poll(`the live run's loss line in the Compare panel`, async () => (await lineOf(Infinity)) ?? undefined, 60_000);
-
-        // When each new line reaches events.jsonl (the SDK writes every 0.5 s), to split the figure in two.
-        const events = path.join(h.runsDir, live.id, 'events.jsonl');
-        const inFile = new Map();
-        let offset = fs.statSync(events).size;
-        let partial = '';
-        const watchFile = setInterval(() => {
-          const size = fs.statSync(events).size;
-          if (size <= offset) return;
-          const fd = fs.openSync(events, 'r');
-          const buf = Buffer.alloc(size - offset);
-          fs.readSync(fd, buf, 0, buf.length, offset);
-          fs.closeSync(fd);
-          offset = size;
-          const now = Date.now();
-          const lines = (partial + buf.toString('utf8')).split('\n');
-          partial = lines.pop();
-          for (const l of lines) {
-            const m = /"key":"loss".*"step":(\d+)/.exec(l);
-            if (m && !inFile.has(Number(m[1]))) inFile.set(Number(m[1]), now);
-          }
-        }, 20);
-        const seenAt = new Map();
-        let n = start.n;
-        try {
-          const end = Date.now() + LIVE_WINDOW_MS;
-          while (Date.now() < end) {
-            const r = await lineOf(n);
-            if (r) {
-              for (const step of r.steps) if (!seenAt.has(step)) seenAt.set(step, r.now);
-              n = r.n;
-            }
-            await page.waitForTimeout(25);
-          }
-        } finally {
-          clearInterval(watchFile);
-        }
-        const logged = new Map(eventsOf(live.id).metrics.loss.map((p) => [p.step, p.ts * 1000]));
-        const total = [];
-        const fromFile = [];
-        for (const [step, t] of seenAt) {
-          if (!logged.has(step)) throw new Error(`the chart has step ${step} of loss, which the run's events.jsonl does not`);
-          total.push(t - logged.get(step));
-          if (inFile.has(step)) fromFile.push(t - inFile.get(step));
-        }
+        const { total, fromFile, firstN } = await liveChartLatency({
+          page,
+          frame,
+          poll,
+          events: path.join(h.runsDir, live.id, 'events.jsonl'),
+          run: live.id,
+          metric: 'loss',
+          windowMs: LIVE_WINDOW_MS,
+        });
         if (total.length < LIVE_MIN_SAMPLES)
           throw new Error(
-            `only ${total.length} new loss points reached the chart in ${LIVE_WINDOW_MS / 1000} s (after its first ${start.n}); expected ≥ ${LIVE_MIN_SAMPLES}`,
+            `only ${total.length} new loss points reached the chart in ${LIVE_WINDOW_MS / 1000} s (after its first ${firstN}); expected ≥ ${LIVE_MIN_SAMPLES}`,
           );
         const m = median(total);
         log(`  compare live update latency: median ${Math.round(m)} ms (max ${Math.round(Math.max(...total))} ms, ${total.length} samples)`);

@@ -5,8 +5,8 @@ import { color } from '../format';
 
 export const DB_HELP = `lineage db rebuild
 
-Rebuilds .lineage/lineage.db from the run folders in .lineage/runs (the folders are the truth). Use it after
-a crash, a copy from another machine, or when the index looks wrong.`;
+Rebuilds .lineage/lineage.db and the metric cache in .lineage/cache from the run folders in .lineage/runs
+(the folders are the truth). Use it after a crash, a copy from another machine, or when the index looks wrong.`;
 
 export async function dbCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { workspace: 'string', help: 'bool' });
@@ -24,5 +24,6 @@ export async function dbCommand(argv: string[]): Promise<number> {
     `Rebuilt ${ws.paths.db} from ${runs} run folder(s): ${events} events${warnings ? `, ${warnings} bad line(s) skipped` : ''} in ${Date.now() - started} ms.`,
   );
   for (const p of report.problems) process.stderr.write(color.yellow(`lineage: ${p}`) + '\n');
+  for (const n of ws.store.notices.splice(0)) process.stderr.write(color.yellow(`lineage: ${n}`) + '\n');
   return 0;
 }

@@ -16,6 +16,8 @@ export function run(): Promise<void> {
     require('./cliRuns.suite');
     require('./lineage.suite');
     require('./editor.suite');
+    // Last: it adds 2 M points to the workspace.
+    require('./bigWorkspace.suite');
   });
   /* eslint-enable @typescript-eslint/no-require-imports */
 }

@@ -286,7 +286,7 @@ export function runKeeper(cfg: KeeperConfig): void {
       },
       () => undefined,
     ),
-    (cfg.isPython ? capturePython(cfg.argv[0], cfg.cwd) : Promise.resolve(undefined)).then((p) => {
+    (cfg.isPython ? capturePython(cfg.argv[0], cfg.cwd, path.join(cfg.dir, '..', '..', 'cache', 'python')) : Promise.resolve(undefined)).then((p) => {
       if (p) {
         record.python = p;
         save();

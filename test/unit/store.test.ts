@@ -7,6 +7,7 @@ import { LineageWorkspace } from '../../src/core/workspace';
 import { listRuns } from '../../src/core/runs/queries';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { withWriterLock } from '../../src/core/store/writerLock';
+import { migrate, SCHEMA_TABLES } from '../../src/core/store/schema';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
 
 async function runIdsInFile(dbFile: string): Promise<string[]> {
@@ -189,4 +190,24 @@ test('edits written back to back (same mtime tick) are all seen', async () => {
   const { ws: rebuilt } = await LineageWorkspace.rebuild(ws);
   assert.equal(getRun(rebuilt.store, id).name, 'renamed');
   rebuilt.close();
+});
+
+test('SCHEMA_TABLES names exactly the tables the migrations leave (an open checks a file against it)', async () => {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  await migrate(db);
+  const tables = (db.exec("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")[0]?.values ?? []).map((r) => String(r[0]));
+  db.close();
+  assert.deepEqual(tables, [...SCHEMA_TABLES].sort());
+});
+
+test('a sync that finds nothing new writes nothing, so a `lineage ls` does not save the index', async () => {
+  const ws = tmpDir();
+  makeRunFolder(ws, { events: [metricLine('loss', 1)] });
+  const a = await LineageWorkspace.open(ws);
+  await a.save();
+  assert.equal(a.store.isDirty, false);
+  await a.sync();
+  assert.equal(a.store.isDirty, false, 'nothing changed, nothing to save');
+  a.close();
 });

@@ -18,7 +18,7 @@ import { applyUserEdits } from '../runs/userEdits';
 /** Warnings kept per run in the index; the count keeps going past it. */
 const MAX_STORED_WARNINGS = 200;
 
-interface IngestState {
+export interface IngestState {
   run_json_mtime: number | null;
   events_offset: number;
   events_lines: number;
@@ -66,13 +66,17 @@ export function ingestRun(store: Store, runDir: string, again = false): IngestRe
   return prep.result;
 }
 
-/** Step 1 (main thread): the launch record, and how much of the events file is new. */
-export function prepareRun(store: Store, runDir: string): PreparedRun {
+/**
+ * Step 1 (main thread): the launch record, and how much of the events file is new. `known` is the run's
+ * row as a sync read it for every run at once (null: not in the index); without it, it is read here. An
+ * unchanged run costs two stats: nothing is written, so no savepoint is opened.
+ */
+export function prepareRun(store: Store, runDir: string, known?: IngestState | null): PreparedRun {
   const runId = path.basename(runDir);
   const result: IngestResult = { runId, changed: false, newEvents: 0, newWarnings: [] };
   const runJson = path.join(runDir, 'run.json');
   const eventsFile = path.join(runDir, 'events.jsonl');
-  let state = readState(store, runId);
+  let state = known === undefined ? readState(store, runId) : (known ?? undefined);
   let recordStat: fs.Stats | undefined;
   try {
     recordStat = fs.statSync(runJson);
@@ -81,7 +85,7 @@ export function prepareRun(store: Store, runDir: string): PreparedRun {
   }
   const eventsSize = fileSize(eventsFile);
   if (state && eventsSize < state.events_offset) {
-    deleteRunRows(store, runId);
+    store.transaction(() => deleteRunRows(store, runId));
     state = undefined;
   }
   let record: RunRecord | undefined;
@@ -102,8 +106,12 @@ export function prepareRun(store: Store, runDir: string): PreparedRun {
       else if (problems.length) result.problem = problems.join(' ');
     }
     record ??= reconstructRecord(runId, runDir, result.problem);
-    upsertRun(store, record, recordStat?.mtimeMs ?? null, !!state);
-    replaceRecordWarnings(store, runId, problems);
+    const rec = record;
+    const exists = !!state;
+    store.transaction(() => {
+      upsertRun(store, rec, recordStat?.mtimeMs ?? null, exists);
+      replaceRecordWarnings(store, runId, problems);
+    });
     result.changed = true;
     state = readState(store, runId)!;
   }
@@ -233,8 +241,15 @@ function readHead(file: string, offset: number, length: number): string {
   }
 }
 
+const STATE_COLUMNS = 'run_json_mtime, events_offset, events_lines, status, script_status';
+
 function readState(store: Store, runId: string): IngestState | undefined {
-  return store.get<IngestState>('SELECT run_json_mtime, events_offset, events_lines, status, script_status FROM runs WHERE id = ?', [runId]);
+  return store.get<IngestState>(`SELECT ${STATE_COLUMNS} FROM runs WHERE id = ?`, [runId]);
+}
+
+/** Every run's ingest state, in one query (a sync of a thousand runs would otherwise make a thousand). */
+export function readAllStates(store: Store): Map<string, IngestState> {
+  return new Map(store.all<IngestState & { id: string }>(`SELECT id, ${STATE_COLUMNS} FROM runs`).map((r) => [r.id, r]));
 }
 
 function applyEvents(store: Store, runId: string, runDir: string, events: LineageEvent[], result: IngestResult): void {

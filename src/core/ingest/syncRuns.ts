@@ -7,6 +7,7 @@ import {
   ingestRun,
   IngestResult,
   prepareRun,
+  readAllStates,
   PreparedRun,
   applySlice,
   finishRun,
@@ -39,7 +40,9 @@ export interface SyncOptions {
 export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<SyncReport> {
   const report: SyncReport = { scanned: 0, changed: [], removed: [], problems: [] };
   const folders = opts.only ?? listRunFolders(store.paths.runs);
-  const known = new Set(store.all<{ id: string }>('SELECT id FROM runs').map((r) => r.id));
+  // A live update of a few runs reads their rows one by one; a full sync reads them all at once.
+  const states = opts.only ? undefined : readAllStates(store);
+  const known = new Set(states?.keys());
 
   const preps: PreparedRun[] = [];
   let i = 0;
@@ -50,7 +53,7 @@ export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<Sy
         const id = folders[i];
         known.delete(id);
         try {
-          preps.push(store.transaction(() => prepareRun(store, path.join(store.paths.runs, id))));
+          preps.push(prepareRun(store, path.join(store.paths.runs, id), states ? (states.get(id) ?? null) : undefined));
         } catch (err) {
           report.problems.push(`${id}: ${(err as Error).message}`);
         }

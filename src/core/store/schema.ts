@@ -187,6 +187,25 @@ export const LAST_SCHEMA_WITH_CHUNKS = 5;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * The tables the migrations leave, so an open can tell a damaged index from a current one without building
+ * a fresh database to compare with (that cost every CLI call ~40 ms). A test checks it against the migrations.
+ */
+export const SCHEMA_TABLES = [
+  'artifacts',
+  'datasets',
+  'experiments',
+  'folder_cache',
+  'metric_summaries',
+  'packages',
+  'params',
+  'run_datasets',
+  'run_warnings',
+  'runs',
+  'stat_cache',
+  'tags',
+];
+
 export class NewerSchemaError extends Error {}
 
 /** Brings the database to SCHEMA_VERSION; returns the version it had. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Database, SqlValue, BindParams, Statement } from 'sql.js';
 import { loadSqlJs } from './sqljs';
-import { LAST_SCHEMA_WITH_CHUNKS, migrate, MigrationContext, NewerSchemaError } from './schema';
+import { LAST_SCHEMA_WITH_CHUNKS, migrate, MigrationContext, NewerSchemaError, SCHEMA_TABLES } from './schema';
 import { withWriterLock } from './writerLock';
 import { writeFileAtomic } from '../util/fsx';
 import { LineagePaths } from '../util/lineagePaths';
@@ -69,7 +69,7 @@ export class Store {
       const verdict = String(check[0]?.values[0]?.[0] ?? '');
       if (verdict !== 'ok') throw new Error(`integrity check said: ${verdict}`);
       const was = await migrate(db, ctx);
-      const missing = await missingTables(db);
+      const missing = missingTables(db);
       if (missing.length) throw new Error(`table ${missing.join(', ')} missing`);
       const store = new Store(paths, db, stamp, false);
       if (was <= LAST_SCHEMA_WITH_CHUNKS && was > 0) {
@@ -150,7 +150,8 @@ export class Store {
     } finally {
       stmt.reset();
     }
-    this.dirty = true;
+    // A statement that changed no row (a clean-up that found nothing) leaves nothing to save.
+    if (this.db.getRowsModified() > 0) this.dirty = true;
   }
 
   /** Nested calls join the outer transaction, so a sync can commit many runs at once. */
@@ -175,8 +176,9 @@ export class Store {
     this.txDepth = 1;
     try {
       const r = fn();
+      // Not marked dirty here: every write goes through run(), which does, so a sync that changed nothing
+      // (a `lineage ls`) saves nothing.
       this.db.exec('COMMIT');
-      this.dirty = true;
       return r;
     } catch (err) {
       this.db.exec('ROLLBACK');
@@ -310,22 +312,10 @@ export function assertIndexIsFile(file: string): void {
     );
 }
 
-let expectedTables: string[] | undefined;
-
 /** Tables a current index has that this one lacks (dropped by hand or by another tool). */
-async function missingTables(db: Database): Promise<string[]> {
-  const names = (d: Database) => (d.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values ?? []).map((v) => String(v[0]));
-  if (!expectedTables) {
-    const SQL = await loadSqlJs();
-    const fresh = new SQL.Database();
-    // Tuned like every index: untuned, the migrations' writes to sql.js's in-memory file cost ~4x as much.
-    tune(fresh);
-    await migrate(fresh);
-    expectedTables = names(fresh);
-    fresh.close();
-  }
-  const have = new Set(names(db));
-  return expectedTables.filter((t) => !have.has(t));
+function missingTables(db: Database): string[] {
+  const have = new Set((db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values ?? []).map((v) => String(v[0])));
+  return SCHEMA_TABLES.filter((t) => !have.has(t));
 }
 
 function writeMarker(file: string): void {

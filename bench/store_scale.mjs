@@ -33,9 +33,10 @@
  * `lineage run -- /usr/bin/python3 -c pass` (against the same command run directly) and store_ops are
  * measured, the designs taking turns rep by rep. Commands that run out of memory or time are reported as
  * what happened (exit, signal, error text, RSS reached) instead of a number, and what needs their index is
- * skipped. NODE_EXTRA_CA_CERTS is unset for every process measured. The last line is one JSON object.
+ * skipped. NODE_EXTRA_CA_CERTS is unset for every process measured. One run at a time: a second one waits
+ * for the first (flock on BENCH_SCALE_DIR/.lock). The last line is one JSON object.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -356,7 +357,25 @@ async function quietMachine() {
   if (os.loadavg()[0] >= MAX_LOAD) log(`  the load is still ${os.loadavg()[0].toFixed(2)} after ${(WAIT_MS / 1000).toFixed(0)} s: measuring anyway`);
 }
 
+/**
+ * One run at a time on a machine: two would measure each other (and share SCALE's builds and workspaces), so
+ * the harness runs itself again under flock on SCALE/.lock, waiting for a run already going to finish.
+ */
+function underLock() {
+  if (process.env.STORE_SCALE_LOCKED === '1') return false;
+  fs.mkdirSync(SCALE, { recursive: true });
+  const lock = path.join(SCALE, '.lock');
+  if (spawnSync('flock', ['-n', lock, 'true']).status !== 0) log(`another bench/store_scale.mjs holds ${lock}: waiting for it to finish`);
+  const r = spawnSync('flock', [lock, process.execPath, ...process.execArgv, new URL(import.meta.url).pathname], {
+    stdio: 'inherit',
+    env: { ...process.env, STORE_SCALE_LOCKED: '1' },
+  });
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
 async function main() {
+  if (underLock()) return;
   process.once('SIGINT', () => {
     killAll();
     process.exit(130);
@@ -402,7 +421,7 @@ async function main() {
     log('');
     await quietMachine();
     log(`== ${set}: ${size} points (load ${os.loadavg()[0].toFixed(2)})`);
-    loadBySet[set] = r2(os.loadavg()[0]);
+    loadBySet[set] = { start: r2(os.loadavg()[0]) };
     const wss = {};
     for (const d of designs) {
       wss[d.name] = path.join(SCALE, 'ws', `${d.name}-${s.runs}x${s.points}`);
@@ -440,6 +459,8 @@ async function main() {
       row(`live_saves_${set}`, '  saves during it', 'saves', '');
       for (const d of designs) await liveFigures(set, d, wss[d.name]);
     }
+    loadBySet[set].end = r2(os.loadavg()[0]);
+    log(`  (load ${loadBySet[set].end.toFixed(2)} at the end of ${set})`);
     for (const d of designs) {
       if (KEEP) log(`  kept ${wss[d.name]}`);
       else fs.rmSync(wss[d.name], { recursive: true, force: true });
@@ -530,7 +551,7 @@ async function main() {
     bench: 'store_scale',
     startedAt,
     finishedAt: new Date().toISOString(),
-    machine: { cpus: cpus.length, model: cpus[0]?.model ?? 'unknown', node: process.version, load: [r2(load0[0]), r2(load1[0])], loadAtSetStart: loadBySet },
+    machine: { cpus: cpus.length, model: cpus[0]?.model ?? 'unknown', node: process.version, load: [r2(load0[0]), r2(load1[0])], loadBySet },
     sizes: SIZES,
     settings: { reps: REPS, liveSeconds: LIVE_S, rebuildTimeoutS: REBUILD_TIMEOUT_MS / 1000, cmdTimeoutS: CMD_TIMEOUT_MS / 1000 },
     designs: Object.fromEntries(designs.map((d) => [d.name, { commit: d.commit }])),

@@ -84,7 +84,10 @@ export async function fingerprintRunDatasets(
 export function applyRunDatasets(store: Store, paths: LineagePaths, runId: string, runDir: string): boolean {
   let mtime: number;
   try {
-    mtime = fs.statSync(path.join(runDir, 'datasets.json')).mtimeMs;
+    // Most runs have none: no exception for that (a sync stats this in every run folder).
+    const st = fs.statSync(path.join(runDir, 'datasets.json'), { throwIfNoEntry: false });
+    if (!st) return false;
+    mtime = st.mtimeMs;
   } catch {
     return false;
   }

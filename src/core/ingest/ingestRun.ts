@@ -79,7 +79,8 @@ export function prepareRun(store: Store, runDir: string, known?: IngestState | n
   let state = known === undefined ? readState(store, runId) : (known ?? undefined);
   let recordStat: fs.Stats | undefined;
   try {
-    recordStat = fs.statSync(runJson);
+    // No exception for a missing file: building one (with its stack) costs more than the stat itself.
+    recordStat = fs.statSync(runJson, { throwIfNoEntry: false });
   } catch {
     recordStat = undefined;
   }
@@ -448,7 +449,7 @@ function toMs(iso: string | undefined): number | null {
 
 function fileSize(file: string, missing = 0): number {
   try {
-    return fs.statSync(file).size;
+    return fs.statSync(file, { throwIfNoEntry: false })?.size ?? missing;
   } catch {
     return missing;
   }

@@ -94,7 +94,8 @@ export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<Sy
       store.transaction(() => deleteRunRows(store, id));
       report.removed.push(id);
     }
-    dropEmptyExperiments(store);
+    // Only a run that left or moved can empty an experiment (this scans every run).
+    if (report.removed.length || report.changed.length) dropEmptyExperiments(store);
   }
   opts.onProgress?.(folders.length, folders.length);
   return report;

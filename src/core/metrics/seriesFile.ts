@@ -116,10 +116,13 @@ const INDEX_CACHE_MAX = 20_000;
  * until the file changes. undefined when there is no file.
  */
 export function readIndex(file: string): SeriesIndex | undefined {
-  let st: fs.Stats;
+  let st: fs.Stats | undefined;
   try {
-    st = fs.statSync(file);
+    st = fs.statSync(file, { throwIfNoEntry: false });
   } catch {
+    st = undefined;
+  }
+  if (!st) {
     indexCache.delete(file);
     return undefined;
   }

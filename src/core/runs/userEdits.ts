@@ -37,7 +37,9 @@ export function updateUserEdits(runDir: string, change: (e: UserEdits) => void):
 export function applyUserEdits(store: Store, runId: string, runDir: string, force = false): boolean {
   let stamp: string;
   try {
-    const st = fs.statSync(path.join(runDir, 'user.json'));
+    // Most runs have no edits: no exception for that (a sync stats this in every run folder).
+    const st = fs.statSync(path.join(runDir, 'user.json'), { throwIfNoEntry: false });
+    if (!st) return false;
     // Two edits within one mtime tick look alike by time alone; the inode of the atomic rewrite differs.
     stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
   } catch {

@@ -132,7 +132,15 @@ export class Store {
     try {
       if (params) stmt.bind(params);
       const out: T[] = [];
-      while (stmt.step()) out.push(stmt.getAsObject() as T);
+      // getAsObject asks sql.js for the column names on every row; once per query is enough.
+      let names: string[] | undefined;
+      while (stmt.step()) {
+        const values = stmt.get();
+        names ??= stmt.getColumnNames();
+        const row: Row = {};
+        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+        out.push(row as T);
+      }
       return out;
     } finally {
       stmt.reset();

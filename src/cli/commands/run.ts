@@ -58,7 +58,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   let index: Promise<LineageWorkspace> | undefined;
   const openIndex = () => {
     // Loaded here, not at the top: the script starts before this process loads sql.js and the ingest.
-    index ??= import('../../core/workspace').then(({ LineageWorkspace }) => LineageWorkspace.open(workspace));
+    // Without a sync of every run folder: finishRun reads this run in, so the cost after the script does not
+    // grow with the workspace (the next `lineage ls` or the editor picks up anything else that changed).
+    index ??= import('../../core/workspace').then(({ LineageWorkspace }) => LineageWorkspace.open(workspace, { sync: false }));
     index.catch(() => undefined); // awaited (and reported) after the run
     return index;
   };

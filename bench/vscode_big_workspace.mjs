@@ -526,7 +526,7 @@ try {
     );
   }
   log(
-    `  (big: ${big.treeProbes ?? 0} tree probes, ${big.chartSamples ?? 0} chart points, lineage.db ${((bigWs?.dbBytes ?? 0) / 2 ** 20).toFixed(0)} MiB rewritten ${big.indexSaves ?? '-'} times, ${big.loopSecondsOver50 ?? '-'} of ${big.loopSeconds ?? '-'} s with a block > 50 ms)`,
+    `  (big: ${big.treeProbes ?? 0} tree probes, ${big.chartSamples ?? 0} chart points, lineage.db ${((bigWs?.dbBytes ?? 0) / 2 ** 20).toFixed(1)} MiB rewritten ${big.indexSaves ?? '-'} times, ${big.loopSecondsOver50 ?? '-'} of ${big.loopSeconds ?? '-'} s with a block > 50 ms)`,
   );
   log(JSON.stringify({ seconds: SECONDS, big: { ...bigWs, ...big }, anchor: { ...anchorWs, ...anchor } }));
   exit = 0;

@@ -198,3 +198,35 @@ test('lineage db rebuild writes the cache again from the events (a stale or fore
   assert.ok(!fs.existsSync(path.join(ws, '.lineage', 'cache', 'series.rebuild-old')));
   rebuilt.close();
 });
+
+test('a series of one point lives in its summary row: no file until it is read or grows, and it reads back exactly', async () => {
+  const ws = tmpDir();
+  const id = path.basename(
+    makeRunFolder(ws, {
+      events: [metricLine('final_acc', 0.9375, 7, 1795756323.25), metricLine('diverged', 'NaN', 3), metricLine('big', 1.7976931348623157e308)],
+    }),
+  );
+  const lw = await LineageWorkspace.open(ws);
+  const dir = runSeriesDir(path.join(ws, '.lineage'), id);
+  assert.ok(!fs.existsSync(dir), 'three one-point series, no cache file');
+  const acc = readSeries(lw.store, id, 'final_acc');
+  assert.deepEqual([Array.from(acc.steps), Array.from(acc.values), Array.from(acc.ts)], [[7], [0.9375], [1795756323250]]);
+  assert.ok(Number.isNaN(readSeries(lw.store, id, 'diverged').values[0]));
+  assert.equal(readSeries(lw.store, id, 'big').values[0], 1.7976931348623157e308);
+  const [chart] = seriesFor(lw.store, [id], 'final_acc', 'step', 800);
+  assert.deepEqual([Array.from(chart.x), Array.from(chart.y), chart.total], [[7], [0.9375], 1]);
+  // A second point: the file holds both, the first taken from the summary.
+  fs.appendFileSync(path.join(ws, '.lineage', 'runs', id, 'events.jsonl'), metricLine('big', -1, 1) + '\n' + metricLine('diverged', 2) + '\n');
+  await lw.sync();
+  assert.deepEqual(Array.from(readSeries(lw.store, id, 'big').values), [1.7976931348623157e308, -1]);
+  const d = readSeries(lw.store, id, 'diverged');
+  assert.deepEqual(
+    [Array.from(d.steps), Array.from(d.values, String)],
+    [
+      [3, 4],
+      ['NaN', '2'],
+    ],
+  );
+  assertSameAsEvents(lw, ws, id, 'big', 'big');
+  lw.close();
+});

@@ -8,7 +8,8 @@ import { paramText } from '../events/paramValue';
 import { appendSeries, metricPoints, SummaryRow } from '../metrics/seriesWriter';
 import { parseNewEvents, ParsedSlice } from './parseNewEvents';
 import { dropRunSeries } from '../metrics/repairSeries';
-import { SeriesDamagedError } from '../metrics/seriesFile';
+import { SeriesDamagedError, seriesRoot } from '../metrics/seriesFile';
+import { withLazySeriesLock } from '../metrics/seriesLock';
 import { readJsonIfExists, isProcessAlive } from '../util/fsx';
 import { RunRecord, RunStatus, isRunStatus, normalizeRecord } from '../runs/runRecord';
 import { datasetKey } from '../datasets/datasetIndex';
@@ -155,7 +156,8 @@ function applySliceRows(store: Store, prep: PreparedRun, slice: ParsedSlice, sum
   store.transaction(() => {
     const before = result.newWarnings.length;
     applyEvents(store, prep.runId, prep.runDir, slice.events, result);
-    applyMetrics(store, prep.runId, slice.metrics, summaries);
+    // One lock for the run's series files per slice, not one per series (and none if nothing is written).
+    if (slice.metrics.size) withLazySeriesLock(seriesRoot(store.paths.root), prep.runId, () => applyMetrics(store, prep.runId, slice.metrics, summaries));
     result.newWarnings.push(...slice.warnings);
     const added = result.newWarnings.slice(before);
     if (added.length) {

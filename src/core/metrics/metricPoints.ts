@@ -16,3 +16,12 @@ export function metricPoints(cols: { steps: ArrayLike<number>; ts: ArrayLike<num
   const asF64 = (a: ArrayLike<number>) => (a instanceof Float64Array ? a : Float64Array.from(a));
   return { steps, ts: asF64(cols.ts), values: asF64(cols.values) };
 }
+
+/** The one point of a series whose summary counts one: every field of it is in the row. */
+export function summaryPoint(s: { last: number | null; last_nonfinite: string | null; last_step: number | null; last_ts: number | null }): SeriesPoints {
+  return {
+    steps: Float64Array.of(s.last_step ?? 0),
+    ts: Float64Array.of(s.last_ts ?? NaN),
+    values: Float64Array.of(s.last ?? Number(s.last_nonfinite ?? NaN)),
+  };
+}

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
 import { parseNewEvents } from '../ingest/parseNewEvents';
-import { metricPoints } from './metricPoints';
+import { metricPoints, summaryPoint } from './metricPoints';
 import { appendAt, forgetIndexes, readIndex, runSeriesDir, seriesFile, seriesFileName, SeriesDamagedError, SeriesIndex, seriesRoot } from './seriesFile';
 import { withSeriesLock } from './seriesLock';
 
@@ -18,6 +18,10 @@ export function openSeries<T>(store: Store, runId: string, key: string, read: (i
     const idx = readIndex(file);
     try {
       const have = idx?.points ?? 0;
+      if (have === 0 && count === 1 && attempt === 0) {
+        writeSummaryPoint(store, runId, key, file);
+        continue;
+      }
       if (have < count)
         throw new SeriesDamagedError(
           idx ? `${path.basename(file)} holds ${have} of the ${count} points the index has${idx.problem ? ` (${idx.problem})` : ''}` : 'its file is missing',
@@ -35,6 +39,15 @@ export function openSeries<T>(store: Store, runId: string, key: string, read: (i
       if (!fixed) throw unrecoverable(runId, key, err);
     }
   }
+}
+
+/** A one-point series has no file until it is read (seriesWriter.ts): written from its summary row. */
+function writeSummaryPoint(store: Store, runId: string, key: string, file: string): void {
+  const row = store.get<{ last: number | null; last_nonfinite: string | null; last_step: number | null; last_ts: number | null }>(
+    'SELECT last, last_nonfinite, last_step, last_ts FROM metric_summaries WHERE run_id = ? AND key = ?',
+    [runId, key],
+  );
+  if (row) withSeriesLock(seriesRoot(store.paths.root), runId, () => appendAt(file, 0, summaryPoint(row)));
 }
 
 function unrecoverable(runId: string, key: string, err: Error): SeriesDamagedError {

@@ -152,7 +152,11 @@ function remember(idx: SeriesIndex): void {
 
 /** Forget remembered indexes (a folder replaced by a repair, a test that edits files by hand). */
 export function forgetIndexes(dir?: string): void {
-  if (!dir) return indexCache.clear();
+  if (!dir) {
+    madeDirs.clear();
+    return indexCache.clear();
+  }
+  madeDirs.delete(dir);
   const prefix = dir + path.sep;
   for (const k of [...indexCache.keys()]) if (k.startsWith(prefix)) indexCache.delete(k);
 }
@@ -280,14 +284,38 @@ export function decodeChunkChecked(idx: SeriesIndex): (bytes: Uint8Array, i: num
 // ---------------------------------------------------------------- writing
 
 /**
+ * Folders this process made or found: a recursive mkdir per write was a tenth of a bulk ingest of small
+ * runs. One removed behind our back (another process deleted the run) shows as ENOENT at the next open,
+ * which makes it again.
+ */
+const madeDirs = new Set<string>();
+
+export function ensureDir(dir: string, again = false): void {
+  if (!again && madeDirs.has(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  madeDirs.add(dir);
+  if (madeDirs.size > 50_000) madeDirs.clear();
+}
+
+function openForAppend(file: string): number {
+  try {
+    return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    ensureDir(path.dirname(file), true);
+    return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  }
+}
+
+/**
  * Makes the file hold the series' points [0, position + add.length), given that `add` are points
  * [position, …). Points the file already holds are kept (another process, or this one before a crash,
  * wrote the same points from the same events); a file holding fewer than `position` points cannot be
  * continued and throws SeriesDamagedError. The caller holds the run's series lock.
  */
 export function appendAt(file: string, position: number, add: SeriesPoints): SeriesIndex {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  ensureDir(path.dirname(file));
+  const fd = openForAppend(file);
   try {
     const st = fs.fstatSync(fd);
     const cached = indexCache.get(file);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isProcessAlive } from '../util/fsx';
+import { ensureDir } from './seriesFile';
 
 /**
  * A run's series files are written by whoever ingests the run: the extension while it trains, the CLI when
@@ -11,14 +12,25 @@ import { isProcessAlive } from '../util/fsx';
  * Re-entrant within the process.
  */
 const held = new Map<string, number>();
+/** Scopes (withLazySeriesLock) that keep the lock, once someone inside them takes it, until they end. */
+const lazyScopes = new Map<string, { taken: boolean }>();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export class SeriesLockTimeoutError extends Error {}
 
 export function withSeriesLock<T>(seriesRoot: string, runId: string, fn: () => T, timeoutMs = 10_000): T {
-  const file = path.join(seriesRoot, `${runId}.lock`);
+  const file = lockFile(seriesRoot, runId);
   const depth = held.get(file) ?? 0;
-  if (depth === 0) acquire(file, timeoutMs);
+  if (depth === 0) {
+    acquire(file, timeoutMs);
+    const scope = lazyScopes.get(file);
+    if (scope) {
+      // Kept until the enclosing scope ends: its next writes need no lock file of their own.
+      scope.taken = true;
+      held.set(file, 1);
+      return fn();
+    }
+  }
   held.set(file, depth + 1);
   try {
     return fn();
@@ -30,8 +42,32 @@ export function withSeriesLock<T>(seriesRoot: string, runId: string, fn: () => T
   }
 }
 
+/**
+ * Runs `fn`; the first withSeriesLock inside it takes the lock and keeps it until `fn` returns, so a slice
+ * that writes many series of a run takes it once, and one that writes none (one-point series) not at all.
+ */
+export function withLazySeriesLock<T>(seriesRoot: string, runId: string, fn: () => T): T {
+  const file = lockFile(seriesRoot, runId);
+  if (held.has(file) || lazyScopes.has(file)) return fn();
+  const scope = { taken: false };
+  lazyScopes.set(file, scope);
+  try {
+    return fn();
+  } finally {
+    lazyScopes.delete(file);
+    if (scope.taken) {
+      held.delete(file);
+      fs.rmSync(file, { force: true });
+    }
+  }
+}
+
+function lockFile(seriesRoot: string, runId: string): string {
+  return path.join(seriesRoot, `${runId}.lock`);
+}
+
 function acquire(file: string, timeoutMs: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   const deadline = Date.now() + timeoutMs;
   let wait = 1;
   const me = JSON.stringify({ pid: process.pid, host: os.hostname(), at: Date.now() });
@@ -40,7 +76,12 @@ function acquire(file: string, timeoutMs: number): void {
       fs.writeFileSync(file, me, { flag: 'wx' });
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        ensureDir(path.dirname(file), true); // the cache folder was removed (a rebuild): made again
+        continue;
+      }
+      if (code !== 'EEXIST') throw err;
     }
     if (isStale(file)) {
       // Renamed away first, so two processes breaking the same stale lock cannot both take it.

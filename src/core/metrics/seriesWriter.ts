@@ -1,8 +1,9 @@
 import type { Store } from '../store/store';
-import type { SeriesPoints } from './chunkCodec';
+import { concatPoints, type SeriesPoints } from './chunkCodec';
 import { appendAt, readAllPoints, seriesFile, seriesRoot, SeriesDamagedError } from './seriesFile';
 import { withSeriesLock } from './seriesLock';
 import { openSeries, repairRunSeries } from './repairSeries';
+import { summaryPoint } from './metricPoints';
 
 export { metricPoints } from './metricPoints';
 
@@ -30,16 +31,23 @@ export interface SummaryRow {
 export function appendSeries(store: Store, runId: string, key: string, add: SeriesPoints, prev: SummaryRow | undefined): SummaryRow {
   const root = seriesRoot(store.paths.root);
   const file = seriesFile(store.paths.root, runId, key);
-  const position = prev?.count ?? 0;
-  if (!diskFullFor(runId)) {
+  let position = prev?.count ?? 0;
+  let points = add;
+  // A series of one point (a final score logged once: most runs have several) lives in its summary row
+  // alone; its file is written when a second point comes (with the first, from the summary) or when read.
+  if (position + add.values.length > 1 && !diskFullFor(runId)) {
+    if (position === 1 && prev) {
+      points = concatPoints(summaryPoint(prev), add);
+      position = 0;
+    }
     try {
       withSeriesLock(root, runId, () => {
         try {
-          appendAt(file, position, add);
+          appendAt(file, position, points);
         } catch (err) {
           if (!(err instanceof SeriesDamagedError)) throw err;
           if (!repairRunSeries(store, runId, `was damaged (${err.message})`)) throw err;
-          appendAt(file, position, add);
+          appendAt(file, position, points);
         }
       });
     } catch (err) {

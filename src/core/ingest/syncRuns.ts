@@ -156,7 +156,7 @@ async function parseInParallel(store: Store, pool: ParsePool, preps: PreparedRun
       }
     };
     // Two jobs per worker keep each busy while the main thread applies the other's slices.
-    await Promise.all(Array.from({ length: 8 }, lane));
+    await Promise.all(Array.from({ length: 2 * pool.size }, lane));
     ok = true;
   } finally {
     store.endBatch(ok);

@@ -76,3 +76,29 @@ test('kill -9 while the cache files are first written, and again while they are 
   await killMidWrite(ws, 1_000_000);
   await assertEveryPoint(ws, ids, more, 'after a kill during an append');
 });
+
+test('two processes indexing the same growing run at once (the editor and a CLI): each series holds every point once', async () => {
+  const ws = tmpDir('lineage-fault-');
+  const [id] = [path.basename(makeRunFolder(ws, { name: 'shared', events: [] }))];
+  writeLines(ws, [id], 0, 1000);
+  // Two indexers in a loop, while the run keeps growing by uneven batches (a tail chunk rewritten in place
+  // by one while the other reads or appends).
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const child = cliAsync(['ls'], ws);
+      await new Promise((r) => child.on('exit', r));
+    }
+  };
+  const indexers = [loop(), loop()];
+  let n = 1000;
+  for (let k = 0; k < 40; k++) {
+    const more = 500 + ((k * 7919) % 3000);
+    writeLines(ws, [id], n, n + more);
+    n += more;
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  stop = true;
+  await Promise.all(indexers);
+  await assertEveryPoint(ws, [id], n, 'after two concurrent indexers');
+});

@@ -156,3 +156,26 @@ test('a folder whose run.json is missing or broken is still indexed with its eve
   assert.match(getRun(lw.store, path.basename(b)).error ?? '', /not valid JSON/);
   lw.close();
 });
+
+test('parsing on worker threads, several slices per file and two jobs per worker: every point once, in order', async () => {
+  const ws = tmpDir();
+  const n = 90_000; // ~6 MB of events a run: two 4 MiB slices each
+  const ids: string[] = [];
+  for (let r = 0; r < 3; r++) {
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) lines.push(metricLine('loss', r * 1e6 + i, i, 1795756323 + i / 1000) + ' '.repeat(r * 3));
+    ids.push(path.basename(makeRunFolder(ws, { events: lines })));
+  }
+  const lw = await LineageWorkspace.open(ws, { parallelMinBytes: 0 });
+  for (const [r, id] of ids.entries()) {
+    const s = readSeries(lw.store, id, 'loss');
+    assert.equal(s.values.length, n, `run ${r}`);
+    assert.equal(s.values[0], r * 1e6);
+    assert.equal(s.values[n - 1], r * 1e6 + n - 1);
+    assert.ok(
+      s.steps.every((x, i) => x === i),
+      `run ${r}: steps in order`,
+    );
+  }
+  lw.close();
+});

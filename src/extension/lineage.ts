@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { LineageWorkspace } from '../core/workspace';
 import { lineagePaths, runDir } from '../core/util/lineagePaths';
+import { isRunIdShape } from '../core/runs/runPaths';
 import type { DatasetWatch } from './datasets/datasetWatch';
 import { engine } from './engine';
 
@@ -63,6 +64,8 @@ export class Lineage implements vscode.Disposable {
 
   /** The folder that recorded a run: its folder under `.lineage/runs` says so (run ids are unique). */
   folderOfRun(id: string): string | undefined {
+    // Only a run id: `../x` would find (and hand to the caller) a folder outside `.lineage/runs`.
+    if (!isRunIdShape(id)) return undefined;
     return this.folders().find((f) => fs.existsSync(runDir(lineagePaths(f), id)));
   }
 

@@ -14,7 +14,7 @@ import { installTerminalCli } from './terminalEnv';
 import { affectsSetting } from './config';
 import { VIEWS } from './commands/ids';
 import { registerComparePanel } from './panels/comparePanel';
-import { registerRunDetailPanel } from './panels/runDetailPanel';
+import { registerRunDetailPanel, RunDetailPanel } from './panels/runDetailPanel';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
 
@@ -36,6 +36,12 @@ export interface LineageApi {
   /** The Datasets and Models views' data. */
   datasetsTree: vscode.TreeDataProvider<unknown>;
   modelsTree: vscode.TreeDataProvider<unknown>;
+  /**
+   * For the real-VS Code tests only (test/vscode/suite/panelSecurity.suite.ts), not an API to build on: the
+   * open Run panel of a run, whose `receive` is the very handler its webview's messages go to, so a test
+   * can send what a hostile page could.
+   */
+  testPanels: { runDetail(runId: string): { receive(message: unknown): Promise<void> } | undefined };
 }
 
 /**
@@ -109,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     experimentsTree: tree,
     datasetsTree: datasets,
     modelsTree: models,
+    testPanels: { runDetail: (runId) => RunDetailPanel.opened(runId) },
   };
 }
 

@@ -59,7 +59,11 @@ export abstract class PanelHost<Ready extends Params> implements vscode.Disposab
     this.state.log(`${this.spec.label}: ${message}`);
   }
 
-  private async receive(m: unknown): Promise<void> {
+  /**
+   * Where every message from the webview arrives (onDidReceiveMessage above calls exactly this). Public only
+   * so the real-VS Code tests can deliver what a hostile page could send (main.ts `LineageApi.testPanels`).
+   */
+  async receive(m: unknown): Promise<void> {
     try {
       await this.ipc.receive(m);
     } catch (err) {

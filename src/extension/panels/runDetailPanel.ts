@@ -22,6 +22,11 @@ type Ready = { runId: string | null; folder?: string };
 export class RunDetailPanel extends PanelHost<Ready> {
   private static byRun = new Map<string, RunDetailPanel>();
 
+  /** The open panel of `runId`, if any: for the real-VS Code tests only (main.ts `LineageApi.testPanels`). */
+  static opened(runId: string): RunDetailPanel | undefined {
+    return RunDetailPanel.byRun.get(runId);
+  }
+
   /** `folder`: the run's workspace folder, when the caller knows it (else the folder that holds the run). */
   static show(state: Lineage, runId: string, folder?: string): void {
     const open = RunDetailPanel.byRun.get(runId);
@@ -30,7 +35,8 @@ export class RunDetailPanel extends PanelHost<Ready> {
   }
 
   static revive(state: Lineage, panel: vscode.WebviewPanel, saved: RunDetailState | undefined): void {
-    const runId = saved?.runId ?? '';
+    // The saved state is the webview's: its run id is checked like any message from it.
+    const runId = savedRunId(saved?.runId) ?? '';
     new RunDetailPanel(state, panel, runId, openFolder(saved?.folder) ?? (runId ? folderOfRuns(state, [runId]) : undefined));
   }
 

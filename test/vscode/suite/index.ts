@@ -16,6 +16,8 @@ export function run(): Promise<void> {
     require('./cliRuns.suite');
     require('./lineage.suite');
     require('./editor.suite');
+    // Crafted run folders and a hostile webview's messages (issue 11, security 1–3).
+    require('./panelSecurity.suite');
     // Last: it adds 2 M points to the workspace.
     require('./bigWorkspace.suite');
   });

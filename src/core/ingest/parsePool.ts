@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParsedSlice } from './parseNewEvents';
-import type { ParseAck, ParseReply, ParseRequest } from './parseWorker';
+import type { ParseReply, ParseRequest } from './parseWorker';
 
 /** Below this many bytes to read, a worker's start-up costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
@@ -49,15 +49,7 @@ export class ParsePool {
       w.on('message', (m: ParseReply) => {
         const job = this.jobs.get(m.id);
         if (!job) return;
-        if (!m.last) {
-          try {
-            job.onSlice(m.slice);
-          } finally {
-            // Taken: the worker may parse this job's next slice.
-            w.postMessage({ ack: m.id } satisfies ParseAck);
-          }
-          return;
-        }
+        if (!m.last) return job.onSlice(m.slice);
         entry.busy--;
         this.jobs.delete(m.id);
         if (m.error) job.reject(new Error(m.error));

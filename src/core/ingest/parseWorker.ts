@@ -1,8 +1,7 @@
 /**
  * Worker-thread entry (bundled as dist/ingestWorker.js): parses events files so a big ingest uses every
- * core while the main thread writes. A job's next slice is parsed only once the main thread has taken the
- * last one (`ack`), so however slow the writing (a loaded machine, a slow disk) at most one parsed slice
- * per job waits in memory; two jobs per worker keep it busy meanwhile.
+ * core while the main thread writes to SQLite. Each slice is posted as soon as it is parsed, so memory
+ * stays bounded however large the file.
  */
 import { parentPort } from 'node:worker_threads';
 import { parseNewEvents } from './parseNewEvents';
@@ -16,25 +15,9 @@ export interface ParseRequest {
   firstLine: number;
 }
 
-/** The main thread took job `ack`'s last slice. */
-export interface ParseAck {
-  ack: number;
-}
+export type ParseReply = { id: number; slice: import('./ingestRun').ParsedSlice; last: false } | { id: number; last: true; error?: string };
 
-export type ParseReply = { id: number; slice: import('./parseNewEvents').ParsedSlice; last: false } | { id: number; last: true; error?: string };
-
-const taken = new Map<number, () => void>();
-
-parentPort?.on('message', (m: ParseRequest | ParseAck) => {
-  if ('ack' in m) {
-    taken.get(m.ack)?.();
-    taken.delete(m.ack);
-    return;
-  }
-  void parseJob(m);
-});
-
-async function parseJob(req: ParseRequest): Promise<void> {
+parentPort?.on('message', (req: ParseRequest) => {
   try {
     for (const slice of parseNewEvents(req.file, req.offset, req.size, req.firstLine)) {
       // Typed arrays move to the main thread without a copy; plain arrays would be cloned element by element.
@@ -45,12 +28,10 @@ async function parseJob(req: ParseRequest): Promise<void> {
         transfer.push(packed.steps.buffer, packed.ts.buffer, packed.values.buffer);
         metrics.set(key, packed);
       }
-      const wasTaken = new Promise<void>((resolve) => taken.set(req.id, resolve));
       parentPort!.postMessage({ id: req.id, slice: { ...slice, metrics }, last: false }, transfer);
-      await wasTaken;
     }
     parentPort!.postMessage({ id: req.id, last: true });
   } catch (err) {
     parentPort!.postMessage({ id: req.id, last: true, error: (err as Error).message });
   }
-}
+});

@@ -14,7 +14,7 @@ import type { ExperimentNode } from '../../../src/extension/views/experimentsTre
 // The core filter parser, bundled into this suite (it has no `vscode` import): the command's input box
 // validates with the same function.
 import { parseFilter } from '../../../src/core/runs/filter';
-import { EXTENSION_ID, PYTHON, rawWatch, recordFigure, startCommand, waitFor, workspaceDir } from './helpers';
+import { EXTENSION_ID, longestStall, PYTHON, rawWatch, recordFigure, startCommand, waitFor, workspaceDir } from './helpers';
 
 type RunNode = Extract<ExperimentNode, { kind: 'run' }>;
 type ExpNode = Extract<ExperimentNode, { kind: 'experiment' }>;
@@ -37,24 +37,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** The longest time the extension host's event loop went without running a 10 ms timer, while `fn` ran. */
-async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallMs: number }> {
-  let last = performance.now();
-  let longest = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 10);
-  try {
-    const value = await fn();
-    longest = Math.max(longest, performance.now() - last);
-    return { value, stallMs: longest };
-  } finally {
-    clearInterval(ticker);
-  }
 }
 
 function show(nodes: ExperimentNode[]): string {

@@ -85,3 +85,21 @@ export function rawWatch(file: string): { arm(): void; seen(): Promise<number>; 
     close: () => w.close(),
   };
 }
+
+/** The longest time the extension host's event loop went without running a 10 ms timer, while `fn` ran. */
+export async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T; stallMs: number }> {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 10);
+  try {
+    const value = await fn();
+    longest = Math.max(longest, performance.now() - last);
+    return { value, stallMs: longest };
+  } finally {
+    clearInterval(ticker);
+  }
+}

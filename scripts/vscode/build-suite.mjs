@@ -13,6 +13,8 @@ await build({
     index: join(root, 'test', 'vscode', 'suite', 'index.ts'),
     // A window on two folders (scripts/vscode/run.mjs, multi-root phase).
     multiRoot: join(root, 'test', 'vscode', 'suite', 'multiRoot.ts'),
+    // A folder opened in Restricted Mode (Workspace Trust on, folder not trusted).
+    untrusted: join(root, 'test', 'vscode', 'suite', 'untrusted.ts'),
   },
   outdir,
   bundle: true,
@@ -23,4 +25,4 @@ await build({
   logLevel: 'warning',
   external: ['vscode', 'mocha', 'sql.js'],
 });
-console.log(`==> built ${join('out', 'test', 'suite', 'index.js')} and multiRoot.js`);
+console.log(`==> built ${join('out', 'test', 'suite', 'index.js')}, multiRoot.js and untrusted.js`);

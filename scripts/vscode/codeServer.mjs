@@ -74,8 +74,9 @@ export function makeWorkspace(parent, name, fixtures = []) {
 }
 
 /** code-server with its own user data, extensions, XDG dirs and config, under `dir`; `env` adds to its environment
- * (and so to its extension host's). */
-export async function startCodeServer(dir, workspace, { env: extraEnv = {} } = {}) {
+ * (and so to its extension host's). `trusted: false` keeps Workspace Trust on and opens the folder in Restricted
+ * Mode (no startup prompt), as a repository someone else shipped opens for a careful user. */
+export async function startCodeServer(dir, workspace, { env: extraEnv = {}, trusted = true } = {}) {
   const port = await freePort();
   const user = path.join(dir, 'user');
   fs.mkdirSync(path.join(user, 'User'), { recursive: true });
@@ -94,6 +95,7 @@ export async function startCodeServer(dir, workspace, { env: extraEnv = {} } = {
         'git.openRepositoryInParentFolders': 'never',
         // The DOM renderer, so the UI pass can read the terminal's text.
         'terminal.integrated.gpuAcceleration': 'off',
+        ...(trusted ? {} : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' }),
       },
       null,
       2,
@@ -126,7 +128,7 @@ export async function startCodeServer(dir, workspace, { env: extraEnv = {} } = {
       path.join(dir, 'exts'),
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(trusted ? ['--disable-workspace-trust'] : []),
       '--disable-getting-started-override',
       workspace,
     ],

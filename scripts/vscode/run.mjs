@@ -33,6 +33,9 @@ import { keyboardSteps } from '../../test/vscode/ui/keyboard.mjs';
 
 const SUITE = path.join(ROOT, 'out', 'test', 'suite', 'index.js');
 const MULTI_ROOT_SUITE = path.join(ROOT, 'out', 'test', 'suite', 'multiRoot.js');
+const UNTRUSTED_SUITE = path.join(ROOT, 'out', 'test', 'suite', 'untrusted.js');
+/** What the untrusted folder's own settings ask for; Restricted Mode must ignore it (restrictedConfigurations). */
+const HOSTILE_PYTHON = '/nonexistent/hostile-python';
 const RESULTS = path.join(ROOT, 'test-results', 'vscode');
 const SUITE_TIMEOUT_MS = 10 * 60_000;
 const KEEP = process.env.LINEAGE_VSCODE_KEEP === '1';
@@ -92,6 +95,14 @@ function preflight() {
 
 /** Two folders, each with its own .lineage holding finished runs (what test/vscode/suite/multiRoot.suite.ts
  * expects), and the .code-workspace that opens both. */
+/** The example, with workspace settings that point the interpreter somewhere a trusted folder could. */
+function makeUntrusted(parent) {
+  const ws = makeWorkspace(parent, 'untrusted-ws');
+  fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'lineage.pythonPath': HOSTILE_PYTHON }, null, 2));
+  return ws;
+}
+
 function makeMultiRoot(parent) {
   const root = path.join(parent, 'multi-root');
   const runs = {
@@ -165,9 +176,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /** Phase 1: the mocha suite inside the real extension host (then the multi-root suite, the same way). */
-async function suitePhase(tmp, { label = 'suite', ws = makeWorkspace(tmp, 'suite-ws'), suite = SUITE } = {}) {
+async function suitePhase(tmp, { label = 'suite', ws = makeWorkspace(tmp, 'suite-ws'), suite = SUITE, trusted = true } = {}) {
   const started = Date.now();
-  const server = await startCodeServer(path.join(tmp, `${label}-server`), ws);
+  const server = await startCodeServer(path.join(tmp, `${label}-server`), ws, { trusted });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   const pageLog = fs.createWriteStream(path.join(tmp, `${label}-page-console.log`));
@@ -288,18 +299,22 @@ try {
   // Its config and cache (crash-report folder included) under tmp, not ~/.config/chromium.
   const chromiumEnv = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'chromium', 'config'), XDG_CACHE_HOME: path.join(tmp, 'chromium', 'cache') };
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: chromiumEnv, timeout: 60_000 });
-  // LINEAGE_VSCODE_ONLY=suite|multi|ui runs one phase (suite: with the multi-root one) while working on it; the default runs all.
+  // LINEAGE_VSCODE_ONLY=suite|multi|untrusted|ui runs one phase (suite: with the multi-root and untrusted ones) while working on it; the default runs all.
   const only = process.env.LINEAGE_VSCODE_ONLY;
   const none = { passed: 0, failed: 0, ms: 0 };
   const suite = only && only !== 'suite' ? none : await suitePhase(tmp);
   const multi =
     only && only !== 'suite' && only !== 'multi' ? none : await suitePhase(tmp, { label: 'multi-root', ws: makeMultiRoot(tmp), suite: MULTI_ROOT_SUITE });
+  const untrusted =
+    only && only !== 'suite' && only !== 'untrusted'
+      ? none
+      : await suitePhase(tmp, { label: 'untrusted', ws: makeUntrusted(tmp), suite: UNTRUSTED_SUITE, trusted: false });
   const ui = only && only !== 'ui' ? none : await uiPhase(tmp);
-  const passed = suite.passed + multi.passed + ui.passed;
-  const failed = suite.failed + multi.failed + ui.failed;
+  const passed = suite.passed + multi.passed + untrusted.passed + ui.passed;
+  const failed = suite.failed + multi.failed + untrusted.failed + ui.failed;
   const figs = [suite.figureText, ui.figureText].filter(Boolean).join(', ');
   log(
-    `\nreal VS Code: suite ${seconds(suite.ms)}, multi-root ${seconds(multi.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${figs ? `, ${figs}` : ''}`,
+    `\nreal VS Code: suite ${seconds(suite.ms)}, multi-root ${seconds(multi.ms)}, untrusted ${seconds(untrusted.ms)}, ui ${seconds(ui.ms)}${suite.activationMs !== undefined ? `, activation ${suite.activationMs} ms` : ''}${figs ? `, ${figs}` : ''}`,
   );
   log(`vscode: ${passed} passed, ${failed} failed`);
   fs.mkdirSync(path.dirname(FIGURES_FILE), { recursive: true });

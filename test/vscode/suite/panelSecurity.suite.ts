@@ -5,7 +5,7 @@
  * sent what a hostile webview could send, through the very handler its messages arrive at
  * (LineageApi.testPanels → PanelHost.receive). Asserted are effects in the editor and on disk: no document
  * outside the run folder opened, no file written at the targets, and a warning for each refusal.
- * Workspace Trust is not checked here: run.mjs starts code-server with --disable-workspace-trust.
+ * Workspace Trust is checked in untrusted.suite.ts, a phase of its own with trust on (this phase runs trusted).
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

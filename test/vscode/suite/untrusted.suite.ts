@@ -1,0 +1,132 @@
+/**
+ * Issue 11, security item 3, in a real VS Code in Restricted Mode: a folder the user has not trusted (a
+ * repository someone else shipped, with its own `.vscode/settings.json` and a recorded run) still shows its
+ * runs, but nothing in it runs a script or git — not the run command, not the Run panel's Rerun or diff — and
+ * its settings cannot choose the interpreter (`lineage.pythonPath` is a restricted configuration).
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LineageApi } from '../../../src/extension/main';
+import { EXTENSION_ID, PYTHON, waitFor, workspaceDir } from './helpers';
+
+const ACTION = 'runDetail/action';
+const RUN_ID = '20250103-040506-a11c0e';
+
+describe('Restricted Mode: an untrusted folder shows its runs and runs nothing (issue 11, security 3)', () => {
+  let ws: string;
+  let api: LineageApi;
+  const warnings: string[] = [];
+  let restoreWarning: (() => void) | undefined;
+  const runFolders = () => fs.readdirSync(path.join(ws, '.lineage', 'runs')).sort();
+
+  /** Starts `action` (not awaited: a warning with a button waits for the user) and waits for its warning. */
+  async function expectWarning(what: string, pattern: RegExp, action: () => Thenable<unknown>): Promise<void> {
+    const from = warnings.length;
+    const done = Promise.resolve(action()).catch(() => undefined);
+    const said = await waitFor(`a warning that ${what}`, 10_000, () => warnings.slice(from).find((w) => pattern.test(w)));
+    assert.match(said, pattern);
+    // Dismissed, the warning answers undefined and the command returns.
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+  }
+
+  before(async () => {
+    ws = workspaceDir();
+    const ext = vscode.extensions.getExtension<LineageApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is loaded`);
+    api = await ext.activate();
+    // A run recorded elsewhere and shipped with the folder: a real commit and a diff, so Rerun and the diff
+    // would have something to run.
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws, encoding: 'utf8' }).trim();
+    const dir = path.join(ws, '.lineage', 'runs', RUN_ID);
+    fs.mkdirSync(dir, { recursive: true });
+    const start = new Date(Date.UTC(2025, 0, 3, 4, 5, 6));
+    fs.writeFileSync(
+      path.join(dir, 'run.json'),
+      JSON.stringify({
+        schema: 1,
+        id: RUN_ID,
+        name: 'shipped-run',
+        experiment: 'shipped',
+        status: 'finished',
+        startedAt: start.toISOString(),
+        endedAt: new Date(start.getTime() + 1000).toISOString(),
+        exitCode: 0,
+        signal: null,
+        command: [PYTHON, path.join(ws, 'train.py')],
+        cwd: ws,
+        createdBy: 'someone else',
+        git: { branch: 'main', dirty: true, commit: head, diffFile: 'git.diff' },
+      }),
+    );
+    fs.writeFileSync(path.join(dir, 'git.diff'), 'diff --git a/train.py b/train.py\n--- a/train.py\n+++ b/train.py\n@@ -1 +1 @@\n-x\n+y\n');
+    const events = [
+      { type: 'header', schema: 1, writer: 'untrusted.suite.ts' },
+      { type: 'metric', key: 'loss', value: 0.5, step: 0, ts: start.getTime() / 1000 },
+      { type: 'status', status: 'finished' },
+    ];
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+
+    const win = vscode.window as { showWarningMessage: (...a: unknown[]) => Thenable<unknown> };
+    const original = win.showWarningMessage;
+    win.showWarningMessage = (...a: unknown[]) => {
+      warnings.push(String(a[0]));
+      return original.apply(vscode.window, a);
+    };
+    restoreWarning = () => (win.showWarningMessage = original);
+  });
+
+  after(async () => {
+    restoreWarning?.();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('the folder really is untrusted, and its own settings do not choose the interpreter', () => {
+    assert.equal(vscode.workspace.isTrusted, false, 'Restricted Mode');
+    const asked = JSON.parse(fs.readFileSync(path.join(ws, '.vscode', 'settings.json'), 'utf8'))['lineage.pythonPath'] as string;
+    assert.equal(asked, '/nonexistent/hostile-python', "the folder's settings ask for their own interpreter");
+    // A restricted configuration's workspace value is not even visible in Restricted Mode.
+    const cfg = vscode.workspace.getConfiguration('lineage');
+    assert.equal(cfg.inspect<string>('pythonPath')?.workspaceValue, undefined);
+    assert.equal(cfg.get<string>('pythonPath'), PYTHON, "the user's own setting holds");
+  });
+
+  it('still lists the recorded runs', async () => {
+    await vscode.commands.executeCommand('lineage.refresh');
+    await waitFor('the shipped run in the tree', 60_000, async () => {
+      const exps = (await api.experimentsTree.getChildren()) ?? [];
+      return exps.some((e) => e.kind === 'experiment' && e.name === 'shipped' && e.runs === 1) ? true : undefined;
+    });
+  });
+
+  it('refuses to run the open script, and starts nothing', async () => {
+    const before = runFolders();
+    await vscode.window.showTextDocument(vscode.Uri.file(path.join(ws, 'train.py')));
+    await expectWarning('scripts are not run here', /does not run scripts in an untrusted workspace/, () =>
+      vscode.commands.executeCommand('lineage.runCurrentFile'),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(runFolders(), before, 'no run folder was made');
+    assert.ok(!vscode.window.terminals.some((t) => /lineage|train/i.test(t.name)), 'no run terminal');
+  });
+
+  it("the Run panel's Rerun and diff are refused (they would run the script and git)", async () => {
+    await vscode.commands.executeCommand('lineage.openRun', RUN_ID);
+    const panel = await waitFor('the Run panel', 30_000, () => api.testPanels.runDetail(RUN_ID));
+    const before = runFolders();
+    await expectWarning('Rerun is refused', /does not run scripts in an untrusted workspace/, () => panel.receive({ type: ACTION, action: 'rerun' }));
+    await expectWarning('the diff is refused', /does not run git in an untrusted workspace/, () => panel.receive({ type: ACTION, action: 'openDiff' }));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(runFolders(), before, 'Rerun started no run');
+    const diffTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff);
+    assert.deepEqual(
+      diffTabs.map((t) => t.label),
+      [],
+      'no diff was opened',
+    );
+  });
+});

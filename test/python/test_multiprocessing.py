@@ -234,5 +234,63 @@ class PoolTerminateTest(LineageRunTestCase):
         self.check_lost("spawn")
 
 
+# A worker whose main thread is inside a long C call that releases the GIL and never returns to Python (here
+# zlib at level 9 on 100 MB of random bytes; numpy's BLAS or a C extension's loop behave alike): SIGTERM's
+# Python handler cannot run there, so the SDK's watcher thread writes the worker's queued points itself and
+# ends it with SIGKILL after two seconds (issue 11 item 16, the last path). Pool.terminate() must return.
+POOL_STUCK_IN_C = """
+    import multiprocessing as mp, os, sys, time, zlib, lineage, lineage._writer as lw
+
+    def init(q):
+        global ready
+        ready = q
+
+    def task(t):
+        lw.MAX_AGE = 3600.0
+        lw.flush()
+        data = os.urandom(100 * 1024 * 1024)
+        for i in range(50):
+            lineage.log_metric("stuck%d" % t, i * 0.5)
+        ready.put(t)
+        zlib.compress(data, 9)  # several seconds in C, GIL released, no signal check
+        return t
+
+    if __name__ == "__main__":
+        q = mp.get_context("METHOD").Queue()
+        p = mp.get_context("METHOD").Pool(1, initializer=init, initargs=(q,))
+        p.map_async(task, [0], chunksize=1)
+        print("ready", q.get(timeout=60))
+        t0 = time.time()
+        p.terminate()
+        p.join()
+        print("exit codes", [w.exitcode for w in p._pool])
+        print("terminate took %.1f s" % (time.time() - t0))
+        print("done")
+"""
+
+
+class PoolStuckInCTest(LineageRunTestCase):
+    def stuck(self, method):
+        events, console = self.lineage_run(POOL_STUCK_IN_C.replace("METHOD", method))
+        self.assertIn("ready 0", console)
+        self.assertIn("exit codes [-9]", console)  # the watcher's SIGKILL, not the compression's end
+        took = float(console.split("terminate took ")[1].split(" s")[0])
+        self.assertLess(took, 10.0, console)
+        self.assertIn("done", console)
+        counts = {}
+        for e in events:
+            if e["type"] == "metric":
+                counts[e["key"]] = counts.get(e["key"], 0) + 1
+        self.assertEqual(counts, {"stuck0": 50}, "the watcher wrote the worker's queued points before the SIGKILL")
+        self.assertEqual(self.statuses(events), [{"type": "status", "status": "finished"}])
+
+    @unittest.skipUnless(hasattr(os, "fork"), "the fork start method")
+    def test_fork_worker_stuck_in_c_is_ended_with_its_points_written(self):
+        self.stuck("fork")
+
+    def test_spawn_worker_stuck_in_c_is_ended_with_its_points_written(self):
+        self.stuck("spawn")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -8,6 +8,7 @@ import { listRuns } from '../../src/core/runs/queries';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { withWriterLock } from '../../src/core/store/writerLock';
 import { migrate, SCHEMA_TABLES } from '../../src/core/store/schema';
+import { openSkippedIntegrityCheck } from '../../src/core/store/store';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
 
 async function runIdsInFile(dbFile: string): Promise<string[]> {
@@ -210,4 +211,25 @@ test('a sync that finds nothing new writes nothing, so a `lineage ls` does not s
   await a.sync();
   assert.equal(a.store.isDirty, false, 'nothing changed, nothing to save');
   a.close();
+});
+
+test('the integrity check is spent only on a file someone else touched since the last Lineage save', async () => {
+  const ws = tmpDir();
+  makeRunFolder(ws, { events: [metricLine('loss', 1)] });
+  const a = await LineageWorkspace.open(ws);
+  await a.save();
+  a.close();
+  (await LineageWorkspace.open(ws)).close();
+  assert.equal(openSkippedIntegrityCheck(), true, 'the file as our save left it: no check');
+  // Damaged in place (same size, same inode, new mtime): checked again, found, and rebuilt.
+  const db = path.join(ws, '.lineage', 'lineage.db');
+  const size = fs.statSync(db).size;
+  const fd = fs.openSync(db, 'r+');
+  fs.writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, Math.floor(size / 2 / 4096) * 4096);
+  fs.closeSync(fd);
+  const b = await LineageWorkspace.open(ws);
+  assert.equal(openSkippedIntegrityCheck(), false);
+  assert.match(b.store.notices.join('\n'), /damaged/);
+  assert.equal(listRuns(b.store).length, 1);
+  b.close();
 });

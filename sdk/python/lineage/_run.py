@@ -394,7 +394,24 @@ def _on_sigterm(signum, frame):
         return
     w.stop_background()
     _finish("killed", "terminated by signal %d" % signum, 128 + signum)
+    if _in_startup(frame):
+        # Still inside the interpreter's start-up (sitecustomize joining the run): a SystemExit raised here
+        # escapes site's initialisation as an error and the process exits 1. Die by the signal instead, as plain
+        # Python does; the status line is already written (issue 11 item 19).
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise SystemExit(128 + signum)
+
+
+def _in_startup(frame):
+    """Whether the signal came while site.py (or a sitecustomize it runs) was still on the stack."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name == "<frozen site>" or os.path.basename(name) in ("site.py", "sitecustomize.py"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class _Quitter(object):

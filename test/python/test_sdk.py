@@ -860,7 +860,9 @@ class SiteCustomizeTest(SdkTestCase):
 
     def test_the_system_sitecustomize_still_runs(self):
         import importlib.machinery
-        spec = importlib.machinery.PathFinder.find_spec("sitecustomize", [p for p in sys.path if p and p != SDK])
+        # Compared as real paths: another test module may have put the SDK on sys.path spelled differently.
+        sdk = os.path.realpath(SDK)
+        spec = importlib.machinery.PathFinder.find_spec("sitecustomize", [p for p in sys.path if p and os.path.realpath(p) != sdk])
         if spec is None or not spec.origin:
             self.skipTest("this interpreter has no sitecustomize of its own")
         with open(spec.origin) as f:

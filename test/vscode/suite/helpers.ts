@@ -103,3 +103,15 @@ export async function longestStall<T>(fn: () => Promise<T>): Promise<{ value: T;
     clearInterval(ticker);
   }
 }
+
+/** Records every showWarningMessage text from now on (the real one still shows them) until `restore()`. */
+export function recordWarnings(): { said: string[]; restore: () => void } {
+  const said: string[] = [];
+  const win = vscode.window as { showWarningMessage: (...a: unknown[]) => Thenable<unknown> };
+  const original = win.showWarningMessage;
+  win.showWarningMessage = (...a: unknown[]) => {
+    said.push(String(a[0]));
+    return original.apply(vscode.window, a);
+  };
+  return { said, restore: () => (win.showWarningMessage = original) };
+}

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LineageApi } from '../../../src/extension/main';
-import { EXTENSION_ID, waitFor, workspaceDir } from './helpers';
+import { EXTENSION_ID, waitFor, workspaceDir, recordWarnings } from './helpers';
 
 const ACTION = 'runDetail/action';
 
@@ -28,7 +28,7 @@ describe('Run panel refuses what a hostile run or webview asks (issue 11, securi
   const runDirOf = (id: string) => path.join(ws, '.lineage', 'runs', id);
   const outputTarget = () => path.join(outside, 'git-show-output');
   const headerTarget = () => path.join(outside, 'file');
-  const warnings: string[] = [];
+  let warnings: string[] = [];
   let restoreWarning: (() => void) | undefined;
   let docsBefore: Set<string>;
 
@@ -149,13 +149,12 @@ describe('Run panel refuses what a hostile run or webview asks (issue 11, securi
     });
 
     // Refusals go to showWarningMessage: record them (the real one still shows them).
-    const win = vscode.window as { showWarningMessage: (...a: unknown[]) => Thenable<unknown> };
-    const original = win.showWarningMessage;
-    win.showWarningMessage = (...a: unknown[]) => {
-      warnings.push(String(a[0]));
-      return original.apply(vscode.window, a);
-    };
-    restoreWarning = () => (win.showWarningMessage = original);
+
+    const recorder = recordWarnings();
+
+    warnings = recorder.said;
+
+    restoreWarning = recorder.restore;
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     docsBefore = new Set(openUris());
   });

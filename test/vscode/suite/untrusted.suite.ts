@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LineageApi } from '../../../src/extension/main';
-import { EXTENSION_ID, PYTHON, waitFor, workspaceDir } from './helpers';
+import { EXTENSION_ID, PYTHON, waitFor, workspaceDir, recordWarnings } from './helpers';
 
 const ACTION = 'runDetail/action';
 const RUN_ID = '20250103-040506-a11c0e';
@@ -18,7 +18,7 @@ const RUN_ID = '20250103-040506-a11c0e';
 describe('Restricted Mode: an untrusted folder shows its runs and runs nothing (issue 11, security 3)', () => {
   let ws: string;
   let api: LineageApi;
-  const warnings: string[] = [];
+  let warnings: string[] = [];
   let restoreWarning: (() => void) | undefined;
   const runFolders = () => fs.readdirSync(path.join(ws, '.lineage', 'runs')).sort();
 
@@ -70,13 +70,13 @@ describe('Restricted Mode: an untrusted folder shows its runs and runs nothing (
     ];
     fs.writeFileSync(path.join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 
-    const win = vscode.window as { showWarningMessage: (...a: unknown[]) => Thenable<unknown> };
-    const original = win.showWarningMessage;
-    win.showWarningMessage = (...a: unknown[]) => {
-      warnings.push(String(a[0]));
-      return original.apply(vscode.window, a);
-    };
-    restoreWarning = () => (win.showWarningMessage = original);
+    // Refusals go to showWarningMessage: record them (the real one still shows them).
+
+    const recorder = recordWarnings();
+
+    warnings = recorder.said;
+
+    restoreWarning = recorder.restore;
   });
 
   after(async () => {

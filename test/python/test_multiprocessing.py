@@ -97,7 +97,7 @@ class ForkPoolTest(LineageRunTestCase):
             time.sleep(0.2)
             os.kill(pid, signal.SIGTERM)
             _, st = os.waitpid(pid, 0)
-            print("child", os.WIFSIGNALED(st) and os.WTERMSIG(st) == signal.SIGTERM)
+            print("child %s" % (os.WIFSIGNALED(st) and os.WTERMSIG(st) == signal.SIGTERM))
             print("done")
         """)
         self.assertIn("child True", console)
@@ -148,6 +148,8 @@ class PoolWorkerMetricsTest(LineageRunTestCase):
         self.check("forkserver")
 
 
+# The scripts print each line as one string: under `lineage run` stdout is unbuffered, so print("a", b) makes
+# separate writes, and the workers' warnings on stderr (the same console.log) could land between them.
 # Pool.terminate() while tasks are still running (issue 11 item 16, second half). MAX_AGE is raised in the
 # task so that no timed flush writes the points first: they are exactly the points logged less than
 # MAX_AGE (0.25 s) before a terminate, which only the worker's SIGTERM handler can write.
@@ -176,10 +178,10 @@ POOL_TERMINATE = """
         q = ctx.Queue()
         p = ctx.Pool(4, initializer=init, initargs=(q,))
         p.map_async(task, range(4), chunksize=1)
-        print("ready", sorted(q.get(timeout=60) for _ in range(4)))
+        print("ready %s" % sorted(q.get(timeout=60) for _ in range(4)))
         p.terminate()
         p.join()
-        print("exit codes", [w.exitcode for w in p._pool])
+        print("exit codes %s" % [w.exitcode for w in p._pool])
         print("done")
 """
 
@@ -259,11 +261,11 @@ POOL_STUCK_IN_C = """
         q = mp.get_context("METHOD").Queue()
         p = mp.get_context("METHOD").Pool(1, initializer=init, initargs=(q,))
         p.map_async(task, [0], chunksize=1)
-        print("ready", q.get(timeout=60))
+        print("ready %s" % q.get(timeout=60))
         t0 = time.time()
         p.terminate()
         p.join()
-        print("exit codes", [w.exitcode for w in p._pool])
+        print("exit codes %s" % [w.exitcode for w in p._pool])
         print("terminate took %.1f s" % (time.time() - t0))
         print("done")
 """

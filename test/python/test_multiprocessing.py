@@ -80,6 +80,14 @@ class LineageRunTestCase(unittest.TestCase):
     def statuses(self, events):
         return [e for e in events if e["type"] == "status"]
 
+    def metric_counts(self, events):
+        """Points per metric key."""
+        counts = {}
+        for e in events:
+            if e["type"] == "metric":
+                counts[e["key"]] = counts.get(e["key"], 0) + 1
+        return counts
+
 
 @unittest.skipUnless(hasattr(os, "fork"), "the fork start method")
 class ForkPoolTest(LineageRunTestCase):
@@ -128,10 +136,7 @@ class PoolWorkerMetricsTest(LineageRunTestCase):
     def check(self, method):
         events, console = self.lineage_run(POOL_SWEEP.replace("METHOD", method))
         self.assertIn("done", console)
-        counts = {}
-        for e in events:
-            if e["type"] == "metric":
-                counts[e["key"]] = counts.get(e["key"], 0) + 1
+        counts = self.metric_counts(events)
         expected = {"rep%d/task%d" % (r, t): 100 for r in range(5) for t in range(4)}
         self.assertEqual(counts, expected, "4 tasks x 100 points in each of 5 pools")
         self.assertEqual(self.statuses(events), [{"type": "status", "status": "finished"}])
@@ -193,10 +198,7 @@ class PoolTerminateTest(LineageRunTestCase):
         self.assertIn("exit codes [-15, -15, -15, -15]", console)  # died by SIGTERM, as in plain Python
         self.assertIn("done", console)
         self.assertEqual(self.statuses(events), [{"type": "status", "status": "finished"}])
-        counts = {}
-        for e in events:
-            if e["type"] == "metric":
-                counts[e["key"]] = counts.get(e["key"], 0) + 1
+        counts = self.metric_counts(events)
         return counts, console, self.run_record()
 
     def run_record(self):
@@ -279,10 +281,7 @@ class PoolStuckInCTest(LineageRunTestCase):
         took = float(console.split("terminate took ")[1].split(" s")[0])
         self.assertLess(took, 10.0, console)
         self.assertIn("done", console)
-        counts = {}
-        for e in events:
-            if e["type"] == "metric":
-                counts[e["key"]] = counts.get(e["key"], 0) + 1
+        counts = self.metric_counts(events)
         self.assertEqual(counts, {"stuck0": 50}, "the watcher wrote the worker's queued points before the SIGKILL")
         self.assertEqual(self.statuses(events), [{"type": "status", "status": "finished"}])
 

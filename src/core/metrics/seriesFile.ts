@@ -334,7 +334,7 @@ export function appendAt(file: string, position: number, add: SeriesPoints): Ser
     let start = idx.points;
     const tail = chunks[chunks.length - 1];
     if (tail && tail.n < CHUNK_POINTS) {
-      const [bytes] = readParts({ ...idx, file }, tail.seq, tail.seq, 'payload');
+      const [bytes] = readPayloads(idx, tail.seq, tail.seq);
       points = concatPoints(decodeChunkChecked(idx)(bytes, tail.seq), points);
       writeAt = tail.offset;
       start = tail.start;

@@ -67,7 +67,7 @@ export class Store {
       // sql.js opens anything; the first read is what finds a damaged file. A file exactly as a Lineage
       // process wrote it (the stamp it recorded after its save) was a whole export of a working database,
       // so the check (~20 ms at 1,000 runs, on every CLI call) is spent only on a file someone else touched.
-      const checked = fs.existsSync(paths.db + CHECKED_SUFFIX) && readText(paths.db + CHECKED_SUFFIX) === stampText(stamp);
+      const checked = readText(paths.db + CHECKED_SUFFIX) === stampText(stamp);
       lastOpenSkippedCheck = checked;
       if (!checked) {
         const check = db.exec('PRAGMA quick_check(1)');

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(git python3 python3-sklearn python3-numpy python3-scipy)
+APT_PACKAGES=(git python3 python3-sklearn python3-numpy python3-scipy python3-xgboost)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,7 +17,7 @@ predictions"), by the constrained weighted least squares of Kernel SHAP:
   then a uniform subset of size s), sharing those classes' weight equally. φ minimises
   Σ_k w_k (v(z_k) − v(∅) − z_k·φ)² subject to Σφ = f(x) − v(∅), solved through its KKT system, so additivity
   holds to rounding (the last rounding residual is spread evenly over the features). Each row has its own
-  seeded stream (SeedSequence([seed, row])), so a row's values do not depend on which other rows are explained.
+  seeded stream (SeedSequence([seed, row index])): its values depend on the seed and its position only.
   A budget below 6m is raised to 6m.
 * Standard errors: the delta method (sandwich) for that constrained least-squares estimator, taking the
   sampled pairs as the independent units (the enumerated coalitions are fixed) — the asymptotic normality

@@ -15,17 +15,21 @@ The public API, and where each part lives (this file only re-exports):
                         log_dataset, flush
   * runs (_run):        start_run, end_run, active_run, Run
   * automatic (_autolog): autolog - argparse results as params, files read and written as datasets
+  * explanations (_explain): explain, log_explanation - attributions per row and input feature, stored as
+                        docs/explanations-format.md says (numpy needed, imported only when called); the
+                        what-if scorer is `python -m lineage.serve <run folder>`
 The line format is docs/events-format.md. Internal modules: _state (the active run and warnings; imports
 no other lineage module), _writer (events.jsonl), _capture (file audit hook), _record (run.json)."""
 from ._api import (flush, log_artifact, log_dataset, log_metric, log_metrics, log_model, log_param,
                    log_params, set_tag)
 from ._autolog import autolog
+from ._explain import explain, log_explanation
 from ._run import Run, end_run, start_run
 from ._state import active_run
 from . import _run
 
 __version__ = "0.1.0"
 __all__ = ["log_param", "log_params", "log_metric", "log_metrics", "set_tag", "log_artifact", "log_model",
-           "log_dataset", "start_run", "end_run", "active_run", "autolog", "flush", "Run"]
+           "log_dataset", "start_run", "end_run", "active_run", "autolog", "flush", "Run", "explain", "log_explanation"]
 
 _run.activate_on_import()  # joins the launcher's run (LINEAGE_RUN_DIR) if sitecustomize did not

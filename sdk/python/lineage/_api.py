@@ -239,9 +239,7 @@ def _workspace_relative(path, workspace):
     return path
 
 
-# log_explanation(values, base_values, data, feature_names, ...) goes here (issue 12): validate the input,
-# write the arrays as binary files under the run folder (with _capture.paused(), like log_artifact), and
-# emit one `explanation` line with line({...}). Anything needing numpy, and lineage.explain(model, X, ...)
-# which computes attributions, belong in a module of their own imported inside the call, never at the top
-# of this file: `import lineage` must stay cheap and dependency-free. Document the event in
-# docs/events-format.md, then add the name to __all__ here and in __init__.py.
+# Explanations (issue 12) are logged by lineage.explain / lineage.log_explanation, which live in _explain
+# (computing, numpy imported inside the calls) and _explain_store (the files and the `explanation` line, written
+# with _capture.paused() and emit(line(...)) like log_artifact above): `import lineage` stays cheap and
+# dependency-free, so they are exported from __init__.py, not from this module.

@@ -46,6 +46,8 @@ export interface ExplanationManifest {
   permutationImportance: { scoring: string; nRepeats: number; seed: number | null; mean: number[]; std: number[] } | null;
   partialDependence: Array<{ feature: string; grid: number[]; average: number[]; iceIndex: number | null }>;
   model: { file: string; flavor: string; input: 'ndarray' | 'ndarray-object' | 'dataframe' } | null;
+  /** The interpreter that wrote it, when the manifest says (the scorer uses the run's own). */
+  python?: string;
 }
 
 /** One row of the index's `explanations` table: enough for lists, lenses and the CLI without opening files. */

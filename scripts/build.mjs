@@ -56,7 +56,10 @@ await Promise.all([
 
 // Webviews: one entry per panel (adding a panel = one line here). Each is one IIFE for the browser with its
 // stylesheet next to it; plot panels also get plotly's own minified bundle, copied as is and loaded as a
-// separate <script> (4.8 MB that esbuild need not re-parse on every build; the panels see it as a global).
+// separate <script> (5 MB that esbuild need not re-parse on every build; the panels see it as a global).
+// The bundle is plotly's "strict" build of the same release: its WebGL traces (scattergl, parcoords) come
+// with precompiled shaders, so no panel's Content-Security-Policy needs 'unsafe-eval' (the default
+// plotly.js-dist-min build compiles them with new Function; test/webview/csp-probe.mjs shows both).
 const webviews = [
   { name: 'compare', entry: 'webview/compare/main.ts', css: 'webview/compare/compare.css', needsPlotly: true },
   { name: 'runDetail', entry: 'webview/runDetail/main.ts', css: 'webview/runDetail/runDetail.css', needsPlotly: false },
@@ -84,7 +87,7 @@ function copyWebviewAssets() {
   for (const w of webviews)
     buildSync({ entryPoints: [join(root, w.css)], bundle: true, outfile: join(webviewOut, `${w.name}.css`), minify: production, logLevel: 'warning' });
   if (webviews.some((w) => w.needsPlotly))
-    cpSync(createRequire(join(root, 'package.json')).resolve('plotly.js-dist-min/plotly.min.js'), join(webviewOut, 'plotly.min.js'));
+    cpSync(createRequire(join(root, 'package.json')).resolve('plotly.js-strict-dist-min/plotly-strict.min.js'), join(webviewOut, 'plotly.min.js'));
 }
 copyWebviewAssets();
 if (watch) {

@@ -15,6 +15,7 @@ import { affectsSetting } from './config';
 import { VIEWS } from './commands/ids';
 import { registerComparePanel } from './panels/comparePanel';
 import { registerRunDetailPanel, RunDetailPanel } from './panels/runDetailPanel';
+import { PanelHost } from './panels/panelHost';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
 
@@ -41,7 +42,11 @@ export interface LineageApi {
    * open Run panel of a run, whose `receive` is the very handler its webview's messages go to, so a test
    * can send what a hostile page could.
    */
-  testPanels: { runDetail(runId: string): { receive(message: unknown): Promise<void> } | undefined };
+  testPanels: {
+    runDetail(runId: string): { receive(message: unknown): Promise<void> } | undefined;
+    /** The view type and HTML of every open Lineage panel (to check their Content-Security-Policy). */
+    pages(): Array<{ viewType: string; html: string }>;
+  };
 }
 
 /**
@@ -115,7 +120,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     experimentsTree: tree,
     datasetsTree: datasets,
     modelsTree: models,
-    testPanels: { runDetail: (runId) => RunDetailPanel.opened(runId) },
+    testPanels: { runDetail: (runId) => RunDetailPanel.opened(runId), pages: () => PanelHost.openPages() },
   };
 }
 

@@ -239,8 +239,9 @@ export const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string,
 };
 
 /**
- * The CSP of the real panel (webviewHtml.ts with allowEval), with `self` standing for webview.cspSource.
- * `styleInline: false` / `eval: false` build the stricter variants the CSP probe tries.
+ * The CSP of the real panels (webviewHtml.ts: no 'unsafe-eval'), with `self` standing for webview.cspSource.
+ * `styleInline: false` builds the stricter variant the CSP probe tries; `evalAllowed: true` the policy the
+ * default plotly build would need.
  */
 export interface CspOptions {
   styleInline?: boolean;
@@ -248,7 +249,7 @@ export interface CspOptions {
   reportSample?: boolean;
 }
 
-export function cspFor(nonce: string, origin: string, { styleInline = true, evalAllowed = true, reportSample = false }: CspOptions = {}): string {
+export function cspFor(nonce: string, origin: string, { styleInline = true, evalAllowed = false, reportSample = false }: CspOptions = {}): string {
   const sample = reportSample ? " 'report-sample'" : '';
   return [
     "default-src 'none'",

@@ -19,6 +19,8 @@ export interface PanelSpec<Ready extends Params> extends PanelAssets {
  * with its saved state and is sent everything afresh, so what is posted while it is gone is dropped.
  */
 export abstract class PanelHost<Ready extends Params> implements vscode.Disposable {
+  /** Every open panel, so the real-VS Code tests can read the HTML (and CSP) each one was given. */
+  private static readonly open = new Set<PanelHost<Params>>();
   protected readonly disposables: vscode.Disposable[] = [];
   protected readonly ipc: Endpoint;
   private ready = false;
@@ -39,6 +41,7 @@ export abstract class PanelHost<Ready extends Params> implements vscode.Disposab
     });
     const root = vscode.Uri.joinPath(state.context.extensionUri, 'dist', 'webview');
     panel.webview.html = webviewHtml(panel.webview, root, spec);
+    PanelHost.open.add(this);
     panel.iconPath = vscode.Uri.joinPath(state.context.extensionUri, 'media', 'lineage.svg');
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
@@ -80,9 +83,15 @@ export abstract class PanelHost<Ready extends Params> implements vscode.Disposab
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    PanelHost.open.delete(this);
     this.onDispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
+  }
+
+  /** The view type and HTML of every open panel (main.ts `LineageApi.testPanels.pages`). */
+  static openPages(): Array<{ viewType: string; html: string }> {
+    return [...PanelHost.open].map((p) => ({ viewType: p.spec.viewType, html: p.panel.webview.html }));
   }
 
   /** Options for every panel: scripts on, pages loaded only from dist/webview. No retainContextWhenHidden: pages save their state. */

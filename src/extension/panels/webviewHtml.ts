@@ -4,7 +4,10 @@ import * as vscode from 'vscode';
 export interface PanelAssets {
   scripts: string[];
   styles: string[];
-  /** Plot panels only: plotly's WebGL traces (scattergl, parcoords) compile code with eval. */
+  /**
+   * 'unsafe-eval' in script-src. No panel needs it: the plotly bundle is the strict build, whose WebGL traces
+   * use precompiled shaders (scripts/build.mjs). Only an issue that allows eval may set it.
+   */
   allowEval: boolean;
   title: string;
 }

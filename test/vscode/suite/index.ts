@@ -27,6 +27,8 @@ export function run(): Promise<void> {
 /** Runs the suites `load` requires with mocha, in the extension host; resolves when every test passed. */
 export function runSuites(load: () => void): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 120_000, slow: 20_000 });
+  // LINEAGE_VSCODE_GREP=<text> runs only the tests whose titles contain it (while working on one suite).
+  if (process.env.LINEAGE_VSCODE_GREP) mocha.grep(process.env.LINEAGE_VSCODE_GREP);
   // The tests are bundled into this file, so there is no file for mocha to load: give them mocha's globals
   // (describe, it, before…) first, then evaluate them.
   mocha.suite.emit('pre-require', globalThis, 'lineage.suite.ts', mocha);

@@ -232,6 +232,22 @@ describe('Run panel refuses what a hostile run or webview asks (issue 11, securi
     );
   });
 
+  it("gives every panel a strict Content-Security-Policy without 'unsafe-eval' (Compare's WebGL charts included)", async () => {
+    await openPanel(ids.b);
+    await vscode.commands.executeCommand('lineage.compareRuns', [ids.b, ids.c]);
+    const pages = await waitFor('the Run and Compare panels', 30_000, () => {
+      const p = api.testPanels.pages();
+      return ['lineage.run', 'lineage.compare'].every((t) => p.some((x) => x.viewType === t)) ? p : undefined;
+    });
+    for (const { viewType, html } of pages) {
+      const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1];
+      assert.ok(csp, `${viewType}: a CSP meta tag`);
+      assert.match(csp, /default-src 'none'/, viewType);
+      assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]+'(;|$)/, `${viewType}: scripts only by nonce: ${csp}`);
+      assert.doesNotMatch(csp, /unsafe-eval/, viewType);
+    }
+  });
+
   it('ignores run "ids" that are paths, from a command or a webview', async () => {
     const bad = `../../../${unique}`;
     assert.ok(fs.existsSync(path.join(ws, '.lineage', 'runs', bad, 'console.log')), 'the path does reach the folder beside the workspace');

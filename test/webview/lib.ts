@@ -5,3 +5,5 @@ export * from './fixtures/generate';
 export * as Compare from '../../webview/compare/protocol';
 export * from './fixtures/runDetail';
 export * as RunDetail from '../../webview/runDetail/protocol';
+export * from './fixtures/explain';
+export * as Explain from '../../webview/explain/protocol';

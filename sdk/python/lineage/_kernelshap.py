@@ -209,16 +209,16 @@ def _value_functions(calls, X, B, w, coalitions, max_batch):
     for i in range(X.shape[0]):
         Z, inverse = coalitions(i)
         states[i] = [inverse, np.empty(len(Z)), len(Z)]
-        for a in range(0, len(Z), per_chunk):
-            b = min(len(Z), a + per_chunk)
-            if size + (b - a) * nb > max_batch:
+        a = 0
+        while a < len(Z):  # fill each batch to the brim: a row's coalitions may span two batches
+            room = (max_batch - size) // nb
+            if room < 1 and pending:
                 flush()
-                size = 0
+                size, room = 0, per_chunk
+            b = min(len(Z), a + max(1, room))
             pending.append((i, Z, a, b))
             size += (b - a) * nb
-        if size >= max_batch:
-            flush()
-            size = 0
+            a = b
         for done in [r for r, s in states.items() if s[2] == 0]:
             inverse, v, _ = states.pop(done)
             yield done, v[inverse]

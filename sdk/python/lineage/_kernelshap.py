@@ -82,19 +82,20 @@ def summarize_background(X, k=100, seed=0):
     Z = np.hstack(features)
     labels = _kmeans(Z, k, rng)
     used = np.unique(labels)
+    labels = np.searchsorted(used, labels)  # 0..c−1 without the empty clusters
+    sizes = np.bincount(labels)
     B = np.empty((len(used), m), dtype=X.dtype)
-    weights = np.empty(len(used))
-    for c_out, c in enumerate(used):
-        members = labels == c
-        weights[c_out] = members.sum() / n
-        for j in range(m):
-            col = numeric[j]
-            if col is None:
-                values, counts = np.unique(cats[j][members], return_counts=True)
-                B[c_out, j] = X[members, j][np.argmax(cats[j][members] == values[np.argmax(counts)])]
-            else:
-                B[c_out, j] = _nearest_observed(col, col[members])
-    return B, weights
+    for j in range(m):
+        col = numeric[j]
+        if col is None:  # the most frequent category of each cluster, as the value X holds
+            pairs = np.zeros((len(used), cats[j].max() + 1), dtype=np.int64)
+            np.add.at(pairs, (labels, cats[j]), 1)
+            first_row = np.full(cats[j].max() + 1, n)
+            np.minimum.at(first_row, cats[j], np.arange(n))
+            B[:, j] = X[first_row[pairs.argmax(1)], j]
+        else:
+            B[:, j] = _nearest_observed(col, labels, len(used))
+    return B, sizes / n
 
 
 def explain(f, X, background, weights=None, nsamples=None, seed=0, max_batch=MAX_BATCH):
@@ -298,9 +299,13 @@ class _SampledSolver:
             Z = np.concatenate([self.Zf, z, ~z])  # sampled pair p is rows F + p and F + P + p
         else:
             Z = self.Zf
-        unique, inverse = np.unique(Z, axis=0, return_inverse=True)
         self.drawn[i] = Z
-        return unique, inverse.reshape(-1)
+        if self.m > 62:
+            unique, inverse = np.unique(Z, axis=0, return_inverse=True)
+            return unique, inverse.reshape(-1)
+        keys = Z.astype(np.int64) @ (np.int64(1) << np.arange(self.m, dtype=np.int64))  # one integer per coalition
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return Z[first], inverse
 
     def solve(self, i, v, delta):
         m, P, F = self.m, self.pairs, len(self.Zf)
@@ -371,17 +376,20 @@ def _split_columns(X):
     return numeric, cats
 
 
-def _nearest_observed(col, members):
-    finite = members[np.isfinite(members)]
-    if not finite.size:
-        return np.nan
-    mean = finite.mean()
-    observed = np.unique(col[np.isfinite(col)])
-    at = np.clip(np.searchsorted(observed, mean), 1, len(observed) - 1) if len(observed) > 1 else 0
-    if len(observed) == 1:
-        return observed[0]
-    lo, hi = observed[at - 1], observed[at]
-    return lo if mean - lo <= hi - mean else hi
+def _nearest_observed(col, labels, k):
+    """Each cluster's mean of the finite values of col, moved to the nearest value observed in col (NaN for a
+    cluster with none)."""
+    finite = np.isfinite(col)
+    counts = np.bincount(labels[finite], minlength=k)
+    sums = np.bincount(labels[finite], weights=col[finite], minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    observed = np.unique(col[finite])
+    if observed.size == 0:
+        return np.full(k, np.nan)
+    at = np.clip(np.searchsorted(observed, means), 1, max(1, len(observed) - 1))
+    lo, hi = observed[np.minimum(at - 1, len(observed) - 1)], observed[np.minimum(at, len(observed) - 1)]
+    return np.where(counts == 0, np.nan, np.where(means - lo <= hi - means, lo, hi))
 
 
 def _kmeans(Z, k, rng, iterations=100):
@@ -403,8 +411,8 @@ def _kmeans(Z, k, rng, iterations=100):
         if labels is not None and np.array_equal(new, labels):
             break
         labels = new
-        for c in range(k):
-            members = labels == c
-            if members.any():
-                centres[c] = Z[members].mean(0)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=Z[:, d], minlength=k) for d in range(Z.shape[1])], 1)
+        filled = counts > 0  # an emptied cluster keeps its old centre
+        centres[filled] = sums[filled] / counts[filled, None]
     return labels

@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import { FastMetricScanner } from './fastMetrics';
 import { exactMember, MAX_PARAM_DEPTH, needsSource, nestingDepth, type ParamValue } from './paramValue';
+import { EXPLANATION_NAME, METHODS } from '../explain/manifest';
+import type { ExplainMethod } from '../explain/types';
 
 export const MAX_PARAM_CHARS = 6000;
 export const MAX_KEY_CHARS = 250;
@@ -21,7 +23,18 @@ export type LineageEvent =
   | { type: 'dataset'; path: string; role: string; size?: number; mtime?: number }
   | { type: 'model'; path: string; flavor: string }
   | { type: 'env'; python?: string; python_version?: string; pid?: number }
-  | { type: 'status'; status: string; error?: string };
+  | { type: 'status'; status: string; error?: string }
+  | {
+      type: 'explanation';
+      name: string;
+      path: string;
+      method: ExplainMethod;
+      exact: boolean;
+      rows: number;
+      features: number;
+      /** null when it is not finite (the SDK writes null; "NaN" is read the same). */
+      additivity_error: number | null;
+    };
 
 export interface EventWarning {
   line: number;
@@ -208,6 +221,28 @@ export function validate(item: unknown, source?: () => string): LineageEvent | s
     case 'status':
       if (typeof o.status !== 'string') return 'status: "status" must be a string';
       return { type: 'status', status: o.status, error: typeof o.error === 'string' ? o.error : undefined };
+    case 'explanation': {
+      if (typeof o.name !== 'string' || !EXPLANATION_NAME.test(o.name))
+        return `explanation: "name" must be 1 to 64 letters, digits, "_", "." or "-" not starting with ".", got ${describe(o.name)}`;
+      const p = safeRunPath(o.path);
+      if (p.startsWith('!')) return `explanation "${o.name}": ${p.slice(1)}`;
+      if (typeof o.method !== 'string' || !METHODS.includes(o.method as ExplainMethod))
+        return `explanation "${o.name}": method ${describe(o.method)} is not one this Lineage knows (${METHODS.join(', ')}); update Lineage`;
+      const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+      if (!count(o.rows) || !count(o.features)) return `explanation "${o.name}": "rows" and "features" must be whole numbers`;
+      let err = o.additivity_error;
+      if (typeof err === 'string' && err in NON_FINITE) err = NON_FINITE[err];
+      return {
+        type: 'explanation',
+        name: o.name,
+        path: p,
+        method: o.method as ExplainMethod,
+        exact: o.exact === true,
+        rows: o.rows as number,
+        features: o.features as number,
+        additivity_error: typeof err === 'number' && !Number.isNaN(err) ? err : null,
+      };
+    }
     case 'header':
       if (typeof o.schema === 'number' && o.schema > 1) return `header: schema ${o.schema} is newer than this Lineage understands (1); update Lineage`;
       return { type: 'header', schema: typeof o.schema === 'number' ? o.schema : 1 };

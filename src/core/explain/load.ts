@@ -28,6 +28,8 @@ export interface ExplanationData {
   /** k × g × r: slab k is the ICE curves of partial_dependence entry with ice_index k. */
   ice: Float64Array | null;
   background: Float64Array | null;
+  /** One weight per background row, summing to 1 (Kernel SHAP's k-means rows); absent: uniform. */
+  backgroundWeights?: Float64Array | null;
 }
 
 /** The folder of explanation `name` in a run folder; the name is checked so the path cannot leave it. */
@@ -124,10 +126,10 @@ export async function loadExplanation(runDir: string, name: string): Promise<Exp
     const ref = manifest.arrays[key];
     return ref ? readArray(runDir, name, ref) : null;
   };
-  const [values, data, base, output, stderr, target, ice, background] = await Promise.all(
-    ['values', 'data', 'base', 'output', 'stderr', 'target', 'ice', 'background'].map(read),
+  const [values, data, base, output, stderr, target, ice, background, backgroundWeights] = await Promise.all(
+    ['values', 'data', 'base', 'output', 'stderr', 'target', 'ice', 'background', 'background_weights'].map(read),
   );
-  const out: ExplanationData = { manifest, values: values!, data: data!, base: base!, output: output!, stderr, target, ice, background };
+  const out: ExplanationData = { manifest, values: values!, data: data!, base: base!, output: output!, stderr, target, ice, background, backgroundWeights };
   cache.delete(abs);
   cache.set(abs, { stamp, data: out });
   while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);

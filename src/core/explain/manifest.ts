@@ -10,7 +10,7 @@ import { ExplainError } from './explainError';
 export const EXPLANATION_NAME = /^(?!\.)[A-Za-z0-9_.-]{1,64}$/;
 export const METHODS: readonly ExplainMethod[] = ['tree_path_dependent', 'linear_interventional', 'kernel', 'external'];
 /** The arrays the engine knows, with the rank their shape must have. */
-const ARRAY_RANKS: Record<string, number> = { values: 2, data: 2, base: 1, output: 1, stderr: 2, target: 1, ice: 3, background: 2 };
+const ARRAY_RANKS: Record<string, number> = { values: 2, data: 2, base: 1, output: 1, stderr: 2, target: 1, ice: 3, background: 2, background_weights: 1 };
 const REQUIRED_ARRAYS = ['values', 'data', 'base', 'output'];
 const MAX_FEATURES = 10_000;
 
@@ -124,6 +124,8 @@ export function validateManifest(raw: unknown, where: string): ExplanationManife
   shapeIs('stderr', [rows, m]);
   shapeIs('target', [rows]);
   shapeIs('background', [-1, m]);
+  if (arrays.background_weights && (!arrays.background || arrays.background_weights.shape[0] !== arrays.background.shape[0]))
+    throw new ExplainError(`${where}: array "background_weights" needs one weight per row of "background"; re-run the script.`);
 
   let rowIds: number[] | null = null;
   if (o.row_ids !== undefined && o.row_ids !== null) {
@@ -133,8 +135,7 @@ export function validateManifest(raw: unknown, where: string): ExplanationManife
   }
 
   const permutationImportance = readPermutation(o.permutation_importance, m, bad);
-  const iceSlabs = arrays.ice ? arrays.ice.shape[0] : 0;
-  const partialDependence = readPartialDependence(o.partial_dependence, seen, iceSlabs, bad);
+  const partialDependence = readPartialDependence(o.partial_dependence, seen, arrays.ice?.shape ?? null, bad);
   const model = readModel(o.model, bad);
   const additivityError = numOrNaN('additivity_error');
   const outputScale = numOrNaN('output_scale');
@@ -227,7 +228,9 @@ function readPermutation(v: unknown, m: number, bad: Bad): ExplanationManifest['
   };
 }
 
-function readPartialDependence(v: unknown, features: Set<string>, iceSlabs: number, bad: Bad): ExplanationManifest['partialDependence'] {
+/** `ice`: the [k, g, r] shape of ice.f64, whose slabs hold grids of up to g points (NaN-padded past a shorter grid). */
+function readPartialDependence(v: unknown, features: Set<string>, ice: number[] | null, bad: Bad): ExplanationManifest['partialDependence'] {
+  const iceSlabs = ice ? ice[0] : 0;
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw bad('partial_dependence', 'a list', v);
   return v.map((p, i) => {
@@ -247,6 +250,7 @@ function readPartialDependence(v: unknown, features: Set<string>, iceSlabs: numb
       if (!Number.isInteger(p.ice_index) || (p.ice_index as number) < 0 || (p.ice_index as number) >= iceSlabs)
         throw bad(`${at}.ice_index`, `a slab of ice (0..${iceSlabs - 1})`, p.ice_index);
       iceIndex = p.ice_index as number;
+      if (ice && grid.length > ice[1]) throw bad(`${at}.grid`, `at most ${ice[1]} points (the ICE slabs' length)`, `${grid.length}`);
     }
     return { feature: p.feature, grid, average, iceIndex };
   });

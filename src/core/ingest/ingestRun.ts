@@ -302,6 +302,23 @@ function applyEvents(store: Store, runId: string, runDir: string, events: Lineag
       case 'status':
         store.run('UPDATE runs SET script_status = ?, error = COALESCE(?, error) WHERE id = ?', [e.status, e.error ?? null, runId]);
         break;
+      case 'explanation': {
+        // A later line with the same name replaces the earlier (a re-run of lineage.explain in one script).
+        const manifest = path.join(runDir, e.path);
+        if (fileSize(manifest, -1) < 0)
+          result.newWarnings.push({ line: 0, message: `explanation "${e.name}": ${e.path} is listed but missing from the run folder` });
+        store.run('INSERT OR REPLACE INTO explanations (run_id, name, path, method, exact, rows, features, additivity_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+          runId,
+          e.name,
+          e.path,
+          e.method,
+          e.exact ? 1 : 0,
+          e.rows,
+          e.features,
+          e.additivity_error,
+        ]);
+        break;
+      }
       case 'header':
       case 'metric':
         break;
@@ -432,7 +449,7 @@ function reconstructRecord(runId: string, runDir: string, problem: string | unde
 
 /** The run leaves the index, its metric cache with it (the next sync reads its folder again, if it has one). */
 export function deleteRunRows(store: Store, runId: string): void {
-  for (const t of ['params', 'tags', 'metric_summaries', 'artifacts', 'run_datasets', 'packages', 'run_warnings'])
+  for (const t of ['params', 'tags', 'metric_summaries', 'artifacts', 'run_datasets', 'packages', 'run_warnings', 'explanations'])
     store.run(`DELETE FROM ${t} WHERE run_id = ?`, [runId]);
   store.run('DELETE FROM runs WHERE id = ?', [runId]);
   dropRunSeries(store, runId);

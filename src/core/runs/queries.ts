@@ -3,6 +3,7 @@ import type { Store } from '../store/store';
 import type { RunStatus } from './runRecord';
 import { inspectRunFile } from './runPaths';
 import type { ParamValue } from '../events/paramValue';
+import type { ExplainMethod, ExplanationSummary } from '../explain/types';
 
 export interface MetricSummary {
   key: string;
@@ -290,4 +291,28 @@ export function previousRunInExperiment(store: Store, id: string): string | unde
     'SELECT id FROM runs WHERE experiment_id = (SELECT experiment_id FROM runs WHERE id = ?) AND started_at < (SELECT started_at FROM runs WHERE id = ?) ORDER BY started_at DESC LIMIT 1',
     [id, id],
   )?.id;
+}
+
+/** The explanations the index lists for a run (docs/explanations-format.md), by name; the arrays stay in the run folder. */
+export function listExplanations(store: Store, runId: string): ExplanationSummary[] {
+  return store
+    .all<{ name: string; path: string; method: string; exact: number; rows: number; features: number; additivity_error: number | null }>(
+      'SELECT name, path, method, exact, rows, features, additivity_error FROM explanations WHERE run_id = ? ORDER BY name',
+      [runId],
+    )
+    .map((r) => ({
+      runId,
+      name: r.name,
+      path: r.path,
+      method: r.method as ExplainMethod,
+      exact: r.exact === 1,
+      rows: r.rows,
+      features: r.features,
+      additivityError: r.additivity_error,
+    }));
+}
+
+/** The runs that have at least one explanation: one query for a whole tree or every code lens. */
+export function runsWithExplanations(store: Store): Set<string> {
+  return new Set(store.all<{ run_id: string }>('SELECT DISTINCT run_id FROM explanations').map((r) => r.run_id));
 }

@@ -54,8 +54,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NUMERIC = ["bedrooms", "floor_area_m2", "age_years"]
 CATEGORICAL = ["location"]
 TARGET = "price"
-# What the report's sentences put after a value ("a floor area of 180 m²").
-UNITS = {"floor_area_m2": "m²", "age_years": "years"}
+# What the report's sentences put after a value ("a floor area of 180 m²", "a price of 254,000 EUR").
+UNITS = {"floor_area_m2": "m²", "age_years": "years", TARGET: "EUR"}
 
 
 def parse_args(argv=None):
@@ -182,7 +182,7 @@ def explain(pipe, X_tr, X_va, y_va):
     # prices, so the panel's "largest error" sort finds the houses it gets wrong. The training rows are the
     # background: "compared with an average house" means the houses it learnt from.
     return fn(pipe, X_va, y_va, feature_names=NUMERIC + CATEGORICAL, background=X_tr, categorical=CATEGORICAL,
-              units=UNITS)
+              units=UNITS, output_name=TARGET)
 
 
 def describe(result):

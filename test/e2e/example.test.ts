@@ -6,6 +6,7 @@ import { cli, copyExample, gitInit, queryDbFile, PYTHON } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 import { readAllPoints, readIndex, seriesFile } from '../../src/core/metrics/seriesFile';
 import { createHash } from 'node:crypto';
+import { additivityGap, explanationEvent, maxAbs, readExplanation } from './explanationFiles';
 
 test('the house-prices example, run through the CLI with real Python and scikit-learn, is fully recorded', async () => {
   const ws = tmpDir('lineage-e2e-');
@@ -154,3 +155,61 @@ test("the example's data: fingerprinted without log_dataset, profiled, and repor
   const again = JSON.parse(cli(['data', 'runs', 'data/houses.csv', '--json'], ws).stdout);
   assert.deepEqual(again.versions.map((v: { sha256: string }) => v.sha256).sort(), runs.versions.map((v: { sha256: string }) => v.sha256).sort());
 });
+
+// What the main job ends with: every --model leaves an explanation whose numbers are the model's own.
+const EXPECTED_METHOD: Record<string, string> = { gbr: 'tree_path_dependent', rf: 'tree_path_dependent', ridge: 'linear_interventional' };
+
+for (const model of ['gbr', 'rf', 'ridge']) {
+  test(`the example's ${model} run logs an exact explanation of its validation predictions`, async () => {
+    const ws = tmpDir('lineage-e2e-');
+    copyExample(ws);
+    gitInit(ws);
+    const r = cli(['run', 'train.py', '--model', model], ws);
+    assert.equal(r.status, 0, r.stderr);
+    const id = /recording run (\S+)/.exec(r.stderr)![1];
+    assert.match(r.stdout, new RegExp(`explanation: ${EXPECTED_METHOD[model]}, 600 rows, additivity error`));
+
+    const e = readExplanation(ws, id);
+    const m = e.manifest;
+    assert.equal(m.format, 1);
+    assert.equal(m.method, EXPECTED_METHOD[model]);
+    assert.equal(m.exact, true);
+    assert.equal(m.task, 'regression');
+    assert.equal(m.link, 'identity');
+    assert.equal(m.rows, 600, 'the validation rows (test_size 0.2 of 3,000), none sampled away');
+    assert.deepEqual(m.features, ['bedrooms', 'floor_area_m2', 'age_years', 'location']);
+    assert.deepEqual(m.feature_kinds, ['numeric', 'numeric', 'numeric', 'categorical']);
+    assert.deepEqual([...m.categories.location].sort(), ['city_centre', 'rural', 'suburb', 'waterfront']);
+    assert.equal(m.grouped_from.location.length, 4, 'the one-hot columns summed into one location attribution');
+    assert.equal(m.units.floor_area_m2, 'm²');
+
+    // Additivity, from the arrays (not the manifest's word for it), within 1e-9 of the output scale.
+    const scale = maxAbs(e.output);
+    assert.ok(scale > 100_000, `prices in euros, scale ${scale}`);
+    assert.ok(Math.abs(m.output_scale - scale) <= 1e-9 * scale, `output_scale ${m.output_scale} vs ${scale}`);
+    const gap = additivityGap(e);
+    assert.ok(gap <= 1e-9 * scale, `additivity gap ${gap} at scale ${scale}`);
+    assert.ok(m.additivity_error <= 1e-9 * scale && Math.abs(m.additivity_error - gap) <= 1e-9 * scale, `recorded ${m.additivity_error}, computed ${gap}`);
+
+    // The outputs are the model's real predictions: against the recorded targets they give exactly the
+    // val_rmse the script logged for the same rows.
+    assert.ok(e.target, 'y was given, so the targets are stored');
+    let sq = 0;
+    for (let i = 0; i < e.output.length; i++) sq += (e.output[i] - e.target[i]) ** 2;
+    const rmse = Math.sqrt(sq / e.output.length);
+    const db = path.join(ws, '.lineage', 'lineage.db');
+    const valRmse = (await queryDbFile(db, "SELECT last FROM metric_summaries WHERE run_id = ? AND key = 'val_rmse'", [id]))[0].last as number;
+    assert.ok(Math.abs(rmse - valRmse) <= 1e-9 * valRmse, `rmse from the explanation ${rmse}, logged ${valRmse}`);
+    // Every attribution is a finite number, and location's codes index its categories.
+    assert.ok(e.values.every(Number.isFinite));
+    for (let i = 0; i < m.rows; i++) {
+      const code = e.data[i * 4 + 3];
+      assert.ok(Number.isInteger(code) && code >= 0 && code < 4, `location code ${code}`);
+    }
+    // What-if needs the model beside the arrays, and the index needs the event.
+    assert.ok(m.model && fs.statSync(path.join(e.dir, m.model.file)).size > 1000, JSON.stringify(m.model));
+    const ev = explanationEvent(ws, id);
+    assert.equal(ev?.method, EXPECTED_METHOD[model]);
+    assert.equal(ev?.rows, 600);
+  });
+}

@@ -136,7 +136,8 @@ def main(argv=None):
         print("\n%s — %d rows explained, background %d, %s, %d coalitions/row, %d model rows/row" % (
             r["model"], r["rows_explained"], r["background_rows"], "exact" if r["exact"] else "sampled",
             r["coalitions_per_row"], r["model_rows_per_row"]))
-        print("  Kernel SHAP          %9.2f ms / row   (median of %d)" % (1e3 * r["kernel_shap_s_per_row"], r["repeats"]))
+        print("  Kernel SHAP          %9.2f ms / row   (median of %d)"
+              % (1e3 * r["kernel_shap_s_per_row"], r["repeats"]))
         print("  anchor: predict on the same rows %9.2f ms / row   -> Kernel SHAP / predict = %.2f×" % (
             1e3 * r["predict_same_rows_s_per_row"], r["overhead_ratio"]))
         print("  anchor: one predict on one row   %9.3f ms         -> one explained row = %.0f one-row predicts" % (

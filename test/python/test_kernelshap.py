@@ -10,7 +10,8 @@ import sys
 import unittest
 import warnings
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "sdk", "python"))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "sdk", "python"))
 
 import numpy as np  # noqa: E402
 from lineage import _kernelshap as ks  # noqa: E402
@@ -103,7 +104,8 @@ class ExactWhenEveryCoalitionFits(unittest.TestCase):
                     np.testing.assert_allclose(r["values"][i], exact_shapley(f, x, B, ww), rtol=0, atol=1e-9 * scale)
                 np.testing.assert_array_equal(r["stderr"], 0.0)
                 np.testing.assert_allclose(r["output"], np.asarray(f(X), dtype=float), rtol=0, atol=0)
-                np.testing.assert_allclose(r["base"], float(np.asarray(f(B), dtype=float) @ ww), rtol=0, atol=1e-12 * scale)
+                base = float(np.asarray(f(B), dtype=float) @ ww)
+                np.testing.assert_allclose(r["base"], base, rtol=0, atol=1e-12 * scale)
 
     def test_mixed_object_rows_through_a_pipeline(self):
         rng = np.random.default_rng(4)

@@ -73,7 +73,10 @@ def partial_dependence(predict, X, feature, grid_resolution=20, percentiles=(0.0
         raise ValueError("feature %d is not a column of X (0..%d)" % (feature, X.shape[1] - 1))
     grid = _grid(X[:, feature], categorical, int(grid_resolution), percentiles)
     n = X.shape[0]
-    rows = np.arange(n) if n <= ice_rows else np.sort(np.random.default_rng(seed).choice(n, int(ice_rows), replace=False))
+    if n <= ice_rows:
+        rows = np.arange(n)
+    else:
+        rows = np.sort(np.random.default_rng(seed).choice(n, int(ice_rows), replace=False))
     X_eval = X.copy()
     average = np.empty(len(grid))
     ice = np.empty((len(rows), len(grid)))

@@ -144,9 +144,10 @@ def explain(f, X, background, weights=None, nsamples=None, seed=0, max_batch=MAX
 def _algorithm(m, budget, exact):
     rule = "budget 2·m + 2048 coalitions per row unless nsamples is given; all 2^m − 2 when that is no more"
     if exact:
-        return "Kernel SHAP (Lundberg & Lee 2017), interventional; all %d coalitions evaluated: exact (%s)" % (budget, rule)
-    return ("Kernel SHAP (Lundberg & Lee 2017), interventional; %d coalitions per row, sampled in complementary pairs from "
-            "the Shapley kernel, the smallest and largest coalition sizes enumerated (%s); standard errors by the "
+        return ("Kernel SHAP (Lundberg & Lee 2017), interventional; all %d coalitions evaluated: exact (%s)"
+                % (budget, rule))
+    return ("Kernel SHAP (Lundberg & Lee 2017), interventional; %d coalitions per row, sampled in complementary "
+            "pairs from the Shapley kernel, the smallest and largest coalition sizes enumerated (%s); standard errors by the "
             "delta method (Covert & Lee 2021)" % (budget, rule))
 
 

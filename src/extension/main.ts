@@ -3,6 +3,7 @@ import { Lineage } from './lineage';
 import { registerRunCommands } from './commands/runCommands';
 import { registerManageCommands } from './commands/manageCommands';
 import { registerDataCommands } from './commands/dataCommands';
+import { registerExplainCommands } from './commands/explainCommands';
 import { RunManager } from './runs/runManager';
 import { RunsWatcher } from './runs/runsWatch';
 import { ExperimentsTree, ExperimentNode } from './views/experimentsTree';
@@ -15,6 +16,7 @@ import { affectsSetting } from './config';
 import { VIEWS } from './commands/ids';
 import { registerComparePanel } from './panels/comparePanel';
 import { registerRunDetailPanel, RunDetailPanel } from './panels/runDetailPanel';
+import { registerExplainPanel } from './panels/explainPanel';
 import { PanelHost } from './panels/panelHost';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
@@ -103,8 +105,10 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     ...registerRunCommands(lineage, runs),
     ...registerManageCommands(lineage, tree),
     ...registerDataCommands(lineage),
+    ...registerExplainCommands(lineage),
     registerComparePanel(lineage),
     registerRunDetailPanel(lineage),
+    registerExplainPanel(lineage),
     vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitDiffDocuments()),
   );
   // Off the activation path: a small file write and environment update.

@@ -136,7 +136,13 @@ function render(r: RunDetailData): void {
         r.status + (r.exitCode !== null ? ` (exit ${r.exitCode})` : ''),
       ),
       el('div', { class: 'meta' }, `${r.experiment} · ${r.id} · ${r.durationMs !== null ? duration(r.durationMs) : ''}`),
-      el('div', { class: 'actions' }, action('Rerun', { action: 'rerun' }), action('Compare with previous', { action: 'compareWithPrevious' })),
+      el(
+        'div',
+        { class: 'actions' },
+        action('Rerun', { action: 'rerun' }),
+        action('Compare with previous', { action: 'compareWithPrevious' }),
+        r.explanations.length ? action('Explain', { action: 'explain' }, 'Explain this run’s predictions') : null,
+      ),
     ),
   );
   if (r.note) parts.push(el('blockquote', {}, r.note));

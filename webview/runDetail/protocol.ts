@@ -35,6 +35,8 @@ export type RunDetailData = {
   consoleTail: string;
   consoleBytes: number;
   warnings: { count: number; first: Array<{ line: number; message: string }> };
+  /** The names of the explanations the run logged (lineage.explain): the panel offers Explain when there is one. */
+  explanations: string[];
 };
 
 /** What the webview saves with setState and the serializer restores. */
@@ -50,7 +52,7 @@ export const RunDetailShow = notification<{ run: RunDetailData; folder?: string 
 /** Webview → host: the script has loaded, with the run it showed before a reload (null on a fresh panel). */
 export const RunDetailReady = notification<{ runId: string | null; folder?: string }>('runDetail/ready');
 
-export type RunAction = 'openArtifact' | 'revealArtifact' | 'openConsole' | 'openDiff' | 'checkData' | 'rerun' | 'compareWithPrevious';
+export type RunAction = 'openArtifact' | 'revealArtifact' | 'openConsole' | 'openDiff' | 'checkData' | 'rerun' | 'compareWithPrevious' | 'explain';
 
 /** Webview → host: open or reveal an artifact, open the console log or the uncommitted diff, check the data, rerun, compare. */
 export const RunDetailAction = notification<{ action: RunAction; path?: string }>('runDetail/action');

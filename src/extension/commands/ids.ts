@@ -32,6 +32,7 @@ export const COMMANDS = {
   deleteRun: 'lineage.deleteRun',
   fingerprintDataset: 'lineage.fingerprintDataset',
   showDataStatus: 'lineage.showDataStatus',
+  explainRun: 'lineage.explainRun',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -7,6 +7,7 @@ import { formatNumber, relativeTime } from '../../core/util/format';
 import { COMMANDS } from '../commands/ids';
 import { setting } from '../config';
 import { engine } from '../engine';
+import { explainLenses } from './explainLenses';
 
 const IMPORTS_LINEAGE = /^\s*(import\s+lineage\b|from\s+lineage\s+import\b)/m;
 const DATA_LITERAL = /["']([^"'\n]+\.(?:csv|tsv|jsonl|ndjson|parquet|json|npy|npz|pkl|txt|feather|h5|hdf5|arrow))["']/g;
@@ -73,6 +74,7 @@ export class TrainingLenses implements vscode.CodeLensProvider, vscode.Disposabl
         lenses.push(new vscode.CodeLens(top, { title: `Compare last ${recent.length} runs`, command: COMMANDS.compareRuns, arguments: [recent] }));
     }
     lenses.push(...(await this.dataLenses(doc, folder)));
+    lenses.push(...(await explainLenses(this.lineage, doc, folder)));
     return lenses;
   }
 

@@ -6,9 +6,19 @@
 import type { RunAction } from '../../../webview/runDetail/protocol';
 import type { CompareExportParams, CompareSettings, CompareZoomParams } from '../../../webview/compare/protocol';
 import { DEFAULT_SETTINGS } from '../../../webview/compare/protocol';
+import type { ExplainState, ExplainTab, RowSort } from '../../../webview/explain/protocol';
 import { allowedRunIds, inspectRunFile, isRunIdShape } from '../../core/runs/runPaths';
 
-export const RUN_ACTIONS: readonly RunAction[] = ['openArtifact', 'revealArtifact', 'openConsole', 'openDiff', 'checkData', 'rerun', 'compareWithPrevious'];
+export const RUN_ACTIONS: readonly RunAction[] = [
+  'openArtifact',
+  'revealArtifact',
+  'openConsole',
+  'openDiff',
+  'checkData',
+  'rerun',
+  'compareWithPrevious',
+  'explain',
+];
 
 /** Actions that start a process (the script, or git in the workspace's repository): only in a trusted workspace. */
 export const TRUSTED_ACTIONS: readonly RunAction[] = ['rerun', 'openDiff'];
@@ -104,4 +114,68 @@ export function exportParamsOf(m: unknown): CompareExportParams | undefined {
   const plain = base.replace(/[\u0000-\u001f\u007f]/g, '');
   const name = plain.replace(/^\.+/, '').slice(0, 200) || `lineage-export.${e.format}`;
   return { format: e.format, data: e.data, suggestedName: name };
+}
+
+// ---------- the Explain panel ----------
+
+const EXPLAIN_TABS: readonly ExplainTab[] = ['global', 'row', 'whatif', 'compare'];
+const EXPLANATION_NAME = /^(?!\.)[A-Za-z0-9_.-]{1,64}$/;
+const ROW_SORTS: readonly RowSort[] = ['index', 'prediction-desc', 'prediction-asc', 'error-desc'];
+
+/** An explanation's name as the format allows it (docs/explanations-format.md), or undefined. */
+export function explanationNameOf(v: unknown): string | undefined {
+  return typeof v === 'string' && EXPLANATION_NAME.test(v) ? v : undefined;
+}
+
+/** A row index: a whole number in [0, rows), or undefined. */
+export function rowIndexOf(v: unknown, rows: number): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < rows ? v : undefined;
+}
+
+/** The Explain panel's saved state from the webview: each field kept only when well-formed. */
+export function explainStateOf(v: unknown): Partial<ExplainState> {
+  const s = v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  const out: Partial<ExplainState> = {};
+  if (isRunIdShape(s.runId)) out.runId = s.runId;
+  if (str(s.folder, 4096)) out.folder = s.folder;
+  const name = explanationNameOf(s.name);
+  if (name) out.name = name;
+  if (typeof s.row === 'number' && Number.isInteger(s.row) && s.row >= 0 && s.row < 1e9) out.row = s.row;
+  if (EXPLAIN_TABS.includes(s.tab as ExplainTab)) out.tab = s.tab as ExplainTab;
+  return out;
+}
+
+/** A row search: a known sort, the search text cut to 500 characters, a limit between 1 and 100. */
+export function findRowsParamsOf(m: unknown): { sort: RowSort; search: string; limit: number } | undefined {
+  if (!m || typeof m !== 'object') return undefined;
+  const q = m as Record<string, unknown>;
+  if (!ROW_SORTS.includes(q.sort as RowSort)) return undefined;
+  const limit = typeof q.limit === 'number' && Number.isFinite(q.limit) ? Math.max(1, Math.min(100, Math.floor(q.limit))) : 20;
+  return { sort: q.sort as RowSort, search: typeof q.search === 'string' ? q.search.slice(0, 500) : '', limit };
+}
+
+/**
+ * An edited what-if row, checked against the explanation's features: every feature present, numbers finite
+ * for numeric inputs, one of the known categories (or the row's own value) for categorical ones. Returns the
+ * row for the scorer, or what is wrong in words the panel shows.
+ */
+export function whatIfRowOf(
+  v: unknown,
+  m: { features: string[]; featureKinds: Array<'numeric' | 'categorical'>; categories: Record<string, string[]> },
+): { row: Record<string, number | string> } | { error: string } {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'The edited row did not arrive as a set of inputs.' };
+  const given = v as Record<string, unknown>;
+  const row: Record<string, number | string> = {};
+  for (let j = 0; j < m.features.length; j++) {
+    const f = m.features[j];
+    const value = Object.hasOwn(given, f) ? given[f] : undefined;
+    if (m.featureKinds[j] === 'categorical') {
+      if (typeof value !== 'string' || value.length > 1000) return { error: `Choose a value for ${f}.` };
+      row[f] = value;
+    } else {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return { error: `Type a number for ${f} (it is empty or not a finite number).` };
+      row[f] = value;
+    }
+  }
+  return { row };
 }

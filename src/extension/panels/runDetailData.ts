@@ -15,7 +15,7 @@ const CONSOLE_TAIL_BYTES = 64 * 1024;
  * small reduced curve each, datasets with whether they changed since, the end of the console log.
  */
 export async function runDetailData(ws: LineageWorkspace, runId: string, watch: DatasetWatch | undefined): Promise<RunDetailData> {
-  const { getRun, seriesFor, datasetsOfRun } = await engine();
+  const { getRun, seriesFor, datasetsOfRun, listExplanations } = await engine();
   const r = getRun(ws.store, runId);
   const json = (v: number | null) => (v === null ? null : Number.isFinite(v) ? v : String(v));
   const { consoleTail, consoleBytes, changedFiles } = runFolderFiles(runDirOf(ws.paths, r.id), r.git?.diffFile ?? null);
@@ -65,6 +65,7 @@ export async function runDetailData(ws: LineageWorkspace, runId: string, watch: 
     consoleTail,
     consoleBytes,
     warnings: r.warnings,
+    explanations: listExplanations(ws.store, r.id).map((e) => e.name),
   };
 }
 

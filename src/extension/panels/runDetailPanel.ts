@@ -118,6 +118,8 @@ export class RunDetailPanel extends PanelHost<Ready> {
         return void (await vscode.commands.executeCommand(COMMANDS.showDataStatus, this.runId));
       case 'rerun':
         return void (await vscode.commands.executeCommand(COMMANDS.rerun, this.runId));
+      case 'explain':
+        return void (await vscode.commands.executeCommand(COMMANDS.explainRun, { runId: this.runId, folder }));
       case 'compareWithPrevious': {
         const ws = await this.state.workspace(folder);
         const { previousRunInExperiment } = await engine();

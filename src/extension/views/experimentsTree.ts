@@ -48,6 +48,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   private filtered: Map<string, Set<string>> | undefined;
   /** How many runs each experiment shows (grows with "Show more"). */
   private readonly shown = new Map<string, number>();
+  /** Per folder, the runs with an explanation (their rows offer "Explain"): read when runs are listed or change. */
+  private readonly explained = new Map<string, Set<string>>();
 
   constructor(private readonly lineage: Lineage) {}
 
@@ -100,8 +102,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     if (shown.length === 0) return;
     if (!shown.every((id) => this.runNodes.has(key(folder, id)))) return this.refresh();
     const ws = await this.lineage.workspace(folder);
-    const { listRuns } = await engine();
+    const { listRuns, runsWithExplanations } = await engine();
     const fresh = new Map(listRuns(ws.store, { ids: shown }).map((r) => [r.id, r]));
+    this.explained.set(folder, runsWithExplanations(ws.store));
     const nodes: RunNode[] = [];
     for (const id of shown) {
       const node = this.runNodes.get(key(folder, id));
@@ -134,7 +137,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
         return item;
       }
       case 'run':
-        return runItem(node.run);
+        return runItem(node.run, this.explained.get(node.folder)?.has(node.run.id) ?? false);
       case 'more': {
         const item = new vscode.TreeItem('Show more runs…', vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
@@ -152,7 +155,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     if (node.kind !== 'experiment') return [];
     const folder = node.folder;
     const ws = await this.lineage.workspace(folder);
-    const { listRuns } = await engine();
+    const { listRuns, runsWithExplanations } = await engine();
+    this.explained.set(folder, runsWithExplanations(ws.store));
     const limit = this.shown.get(key(folder, node.name)) ?? PAGE;
     const matched = this.filtered?.get(folder);
     const runs = this.filtered
@@ -215,14 +219,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   }
 }
 
-export function runItem(run: RunSummary): vscode.TreeItem {
+/** `explained`: the run has an explanation (its context value ends in `.explained`, so the menu offers Explain). */
+export function runItem(run: RunSummary, explained = false): vscode.TreeItem {
   const item = new vscode.TreeItem(`${run.starred ? '★ ' : ''}${run.name}`, vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
   const metric = keyMetrics(run.metrics, 1)[0];
   item.description = [metric ? `${metric.key} ${formatNumber(metric.last)}` : '', relativeTime(run.startedAt)].filter(Boolean).join(' · ');
   const [icon, color] = STATUS_ICON[run.status] ?? ['circle-outline', undefined];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-  item.contextValue = `run.${run.status}${run.starred ? '.starred' : ''}`;
+  item.contextValue = `run.${run.status}${run.starred ? '.starred' : ''}${explained ? '.explained' : ''}`;
   item.accessibilityInformation = { label: `${run.name}, ${run.status}${metric ? `, ${metric.key} ${formatNumber(metric.last)}` : ''}` };
   item.command = { command: COMMANDS.openRun, title: 'Open Run', arguments: [run.id] };
   return item;

@@ -21,7 +21,6 @@ import math
 
 from . import _state
 
-OUTPUT_KINDS = ("predict", "decision", "proba", "logit_proba")
 _CLIP = 1e-9
 _LINEAR_BACKGROUND_CAP = 10000  # rows of a linear model's background kept (and stored for the scorer)
 
@@ -270,7 +269,8 @@ def kernel_task(model):
 
 
 def _output_fn(model, kind, to_model=None):
-    """f(rows) -> the model's output in the explained space, one float per row."""
+    """f(rows) -> the model's output in the explained space, one float per row. kind: "predict",
+    "decision" (decision_function), "proba" (predict_proba of classes_[1]) or "logit_proba" (its log-odds)."""
     import numpy as np
     convert = to_model or (lambda rows: rows)
 

@@ -249,6 +249,21 @@ class TreeShapExactTest(unittest.TestCase):
                 ts._BLOCK, ts._MAX_BITS = saved
         self.assertEqual(set(calls), set(originals), "every path ran")
 
+    def test_paths_with_many_distinct_features(self):
+        """Wider failed-feature masks (more than 8 and 16 features on one path) against Algorithm 2 in plain Python
+        (itself checked against the enumeration above; 2^M enumeration is out of reach at M = 40)."""
+        rng = np.random.default_rng(7)
+        X = rng.normal(size=(3000, 40))
+        y = X.sum(axis=1) + np.sin(3 * X).sum(axis=1)
+        model = sktree.DecisionTreeRegressor(random_state=0).fit(X, y)
+        forest, _, _ = ts._adapter(model)()
+        self.assertGreater(forest.width, 16)
+        r = ts.explain(model, X[:40])
+        tree = forest.reference_tree(0)
+        for i in range(0, 40, 8):
+            np.testing.assert_allclose(r["values"][i], ts.tree_shap(tree, X[i], 40), rtol=0, atol=1e-9 * 50)
+        self.assertLessEqual(float(np.abs(r["base"] + r["values"].sum(axis=1) - r["output"]).max()), 1e-9 * 50)
+
     def test_refused_models_and_bad_input(self):
         X, y = data()
         y3 = np.digitize(y, [-1, 1])

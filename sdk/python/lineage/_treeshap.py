@@ -312,7 +312,7 @@ class _Forest:
             rows = np.arange(len(table))
             for k in range(table.shape[1]):
                 wide[rows, tf[owner, k]] += table[:, k]
-            plan["wide"] = wide
+            plan["wide"] = np.ascontiguousarray(wide[:, :-1])
         return plan
 
     def _accumulate(self, plan, gl, out):
@@ -320,19 +320,22 @@ class _Forest:
         (rows × nodes of the plan, True = left): carry each row's failed-feature mask down the trees, then look
         up each leaf's contribution for that mask (or compute it, for leaves without a table)."""
         a = plan["a"]
-        fm = np.zeros(gl.shape, np.int64)
+        # The narrowest integer that holds the masks: memory traffic, not arithmetic, is what this loop costs.
+        dtype = next(t for w, t in ((8, np.uint8), (16, np.uint16), (32, np.uint32), (64, np.int64))
+                     if self.width <= w)
+        fm = np.zeros(gl.shape, dtype)
         for C in plan["levels"]:
             P = self.parent[C] - a
-            fm[C - a] = fm[P] | ((gl[P] != self.is_left[C][:, None]) * self.bit[C][:, None])
+            fm[C - a] = fm[P] | ((gl[P] != self.is_left[C][:, None]) * self.bit[C].astype(dtype)[:, None])
         tabled, direct = plan["tabled"], plan["direct"]
         if len(tabled):
-            idx = fm[self.leaf_node[tabled] - a] + plan["offsets"][:, None]  # leaves × rows
+            idx = fm[self.leaf_node[tabled] - a].astype(np.int64) + plan["offsets"][:, None]  # leaves × rows
             if "wide" in plan:
                 from scipy.sparse import csr_matrix  # scikit-learn and XGBoost both require scipy
                 rows, wide = gl.shape[1], plan["wide"]
                 hits = csr_matrix((np.ones(idx.size), np.ascontiguousarray(idx.T).reshape(-1),
                                    np.arange(0, idx.size + 1, len(tabled))), shape=(rows, len(wide)))
-                out += hits @ wide
+                out[:, :-1] += hits @ wide  # the padding column is left out of the product
             else:
                 self._scatter(out, plan["table"][idx], plan["tab_feats"])
         for d in np.unique(self.leaf_d[direct]):

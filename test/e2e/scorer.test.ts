@@ -54,7 +54,7 @@ for line in sys.stdin:
         if mode == "stubborn":
             continue
         sys.exit(0)
-    print("noise between replies", flush=True)
+    send(None, raw="noise between replies")  # under the lock: print() from two threads can splice lines
     threading.Thread(target=answer, args=(req,), daemon=True).start()
 while mode == "stubborn":
     time.sleep(1)

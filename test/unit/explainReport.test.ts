@@ -306,9 +306,10 @@ test('technical details: method, algorithm, additivity, rows, seed, grouping and
   );
   assert.match(tech, /Model: GradientBoostingRegressor \(pipeline: ColumnTransformer → GradientBoostingRegressor\)\./);
   assert.match(tech, /Additivity gap \(base \+ contributions − output\) for this row: 0; largest over the explanation’s rows: 2\.900e-10/);
-  assert.match(tech, /Rows explained: 480 of 2,400, sampled with seed 0\./);
+  assert.match(tech, /Rows explained: 480 of 2,400, sampled \(seed 0\)\./);
   assert.match(tech, /location: the sum of the model’s 3 encoded columns \(cat__location_center, /);
-  assert.match(tech, /Check: Exact: the contributions add up/);
+  assert.match(tech, /How far to trust it: Exact: the contributions add up/);
+  assert.doesNotMatch(md.split('## Technical details')[0], /largest gap/, 'the engine’s technical note is kept for the end');
   // Every contribution at full precision, including the grouped ones.
   assert.match(tech, /^\| floor_area_m2 \| 180 m² \| 41,234\.5 \|$/m);
   assert.match(tech, /^\| has_garage \| 1 \| 95\.1 \|$/m);

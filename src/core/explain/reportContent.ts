@@ -348,10 +348,10 @@ function counterfactual(w: Words, cf: ReportInput['counterfactual']): Block[] {
   ];
 }
 
+/** In plain words; the engine's own note (method, largest gap) goes to the technical details. */
 function trust(w: Words, note: TrustNote): Block[] {
   const head: Block = { kind: 'h2', text: 'How sure we are' };
   const caveat = `The contributions describe how this model reacts to these inputs; they do not show what causes ${w.binary ? 'the outcome' : `a ${w.output}`} in the real world.`;
-  const check: Span[] = ['Check: ', cleanText(note.text)];
   if (note.level === 'failed') {
     return [
       head,
@@ -363,14 +363,13 @@ function trust(w: Words, note: TrustNote): Block[] {
           ' the contributions do not add up to the prediction, so they may be wrong. Treat this explanation with caution and ask whoever trained the model to re-create it.',
         ],
       },
-      { kind: 'p', text: check },
     ];
   }
   const main =
     note.level === 'exact'
       ? 'The contributions are exact for this model: starting from the average and adding them gives the prediction.'
       : 'The contributions are estimates: the method tries many combinations of inputs and averages the results, so a small contribution may be noise. The technical details give each estimate’s margin of error.';
-  return [head, { kind: 'p', text: [main, ' ', caveat] }, { kind: 'p', tone: 'muted', text: check }];
+  return [head, { kind: 'p', text: [main, ' ', caveat] }, { kind: 'p', tone: 'muted', text: ['The technical details at the end say how this was checked.'] }];
 }
 
 function lineage(run: ReportInput['run']): Block[] {
@@ -423,9 +422,10 @@ function technical(w: Words, input: ReportInput): Block[] {
   const generated = dateWords(input.generatedAt ?? Date.now());
   items.push([`Explanation “${cleanText(m.name)}”${created ? `, made ${created}` : ''}; this report was written ${generated ?? 'now'}.`]);
   items.push([
-    `Method: ${METHOD_NAMES[m.method] ?? cleanText(m.method)}${m.exact ? ' (exact)' : ' (approximate)'}.${m.algorithm ? ` Algorithm: ${cleanText(m.algorithm)}.` : ''}`,
+    `Method: ${METHOD_NAMES[m.method] ?? cleanText(m.method)}${m.exact ? ' (exact)' : ' (approximate)'}.${m.algorithm ? ` Algorithm: ${cleanText(m.algorithm, 600)}.` : ''}`,
   ]);
-  if (m.modelType) items.push([`Model: ${cleanText(m.modelType)}${m.pipeline.length > 0 ? ` (pipeline: ${m.pipeline.map(cleanText).join(' → ')})` : ''}.`]);
+  if (m.modelType)
+    items.push([`Model: ${cleanText(m.modelType)}${m.pipeline.length > 0 ? ` (pipeline: ${m.pipeline.map((t) => cleanText(t)).join(' → ')})` : ''}.`]);
   if (w.binary) {
     items.push([
       `The model’s raw output is the log-odds of ${m.positiveClass === null ? 'the positive class' : `class “${cleanText(m.positiveClass)}”`}; the contributions are in points of log-odds and add up there: base value ${formatNumber(row.base)} + contributions = output ${formatNumber(row.output)}. The chance shown is 1 / (1 + e^(−output)). Each contribution multiplies the odds by e^(contribution).`,
@@ -437,18 +437,19 @@ function technical(w: Words, input: ReportInput): Block[] {
     `Additivity gap (base + contributions − output) for this row: ${formatNumber(row.gap)}; largest over the explanation’s rows: ${formatNumber(m.additivityError)} (largest output ${formatNumber(m.outputScale)}).`,
   ]);
   items.push([
-    `Rows explained: ${formatNumber(m.rows)} of ${formatNumber(m.totalRows)}${m.seed !== null ? `, sampled with seed ${formatNumber(m.seed)}` : ''}.`,
+    `Rows explained: ${formatNumber(m.rows)} of ${formatNumber(m.totalRows)}${m.rows < m.totalRows ? ', sampled' : ''}${m.seed !== null ? ` (seed ${formatNumber(m.seed)})` : ''}.`,
   ]);
   if (m.backgroundRows !== null) items.push([`Background rows: ${formatNumber(m.backgroundRows)}.`]);
   if (m.samplesPerRow !== null) items.push([`Combinations of inputs evaluated per row: ${formatNumber(m.samplesPerRow)}.`]);
   for (const [feature, columns] of Object.entries(m.groupedFrom)) {
-    if (!Array.isArray(columns) || columns.length === 0) continue;
-    const shown = columns.slice(0, 8).map(cleanText);
+    // A column passed through as it is was not grouped: only one-hot (or similar) groups are worth a line.
+    if (!Array.isArray(columns) || columns.length < 2) continue;
+    const shown = columns.slice(0, 8).map((t) => cleanText(t));
     items.push([
       `${featureWords(feature, m.units[feature])}: the sum of the model’s ${formatNumber(columns.length)} encoded columns (${shown.join(', ')}${columns.length > shown.length ? ', …' : ''}).`,
     ]);
   }
-  items.push([`Check: ${cleanText(input.trust.text)}`]);
+  items.push([`How far to trust it: ${cleanText(input.trust.text, 600)}`]);
   const withErr = row.contributions.some((c) => c.stderr !== null);
   const unitHead = w.binary ? 'Contribution (log-odds)' : `Contribution${w.outputUnit ? ` (${w.outputUnit})` : ''}`;
   const head = ['Input', 'Value', unitHead, ...(withErr ? ['Standard error'] : [])];

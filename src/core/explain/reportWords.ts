@@ -13,14 +13,14 @@ const MAX_TEXT = 160;
  * new Markdown block or table row), and bidirectional overrides become U+FFFD so they cannot reorder what a
  * reader sees around them.
  */
-export function cleanText(s: string | number | boolean | null | undefined): string {
+export function cleanText(s: string | number | boolean | null | undefined, max = MAX_TEXT): string {
   const text = String(s ?? '')
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is being removed
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '\ufffd')
     .replace(/ {2,}/g, ' ')
     .trim();
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /**

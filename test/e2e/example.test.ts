@@ -211,5 +211,9 @@ for (const model of ['gbr', 'rf', 'ridge']) {
     const ev = explanationEvent(ws, id);
     assert.equal(ev?.method, EXPECTED_METHOD[model]);
     assert.equal(ev?.rows, 600);
+    const indexed = await queryDbFile(db, 'SELECT name, path, method, exact, rows, features FROM explanations WHERE run_id = ?', [id]);
+    assert.deepEqual(indexed, [
+      { name: 'default', path: 'explanations/default/explanation.json', method: EXPECTED_METHOD[model], exact: 1, rows: 600, features: 4 },
+    ]);
   });
 }

@@ -3,6 +3,11 @@ import * as assert from 'node:assert/strict';
 import { reportHtml, reportMarkdown, type ReportInput } from '../../src/core/explain/report';
 import { apportion, cleanText, escapeMarkdown } from '../../src/core/explain/reportWords';
 import type { ExplanationManifest, RowView } from '../../src/core/explain/types';
+import { reportInputFor } from '../../src/core/explain/reportRun';
+import { LineageWorkspace } from '../../src/core/workspace';
+import { makeRunFolder, tmpDir } from '../helpers/tmp';
+import { writeExplanation } from '../helpers/explanationFixture';
+import * as path from 'node:path';
 
 const GENERATED = Date.UTC(2026, 10, 3, 15, 0, 0);
 
@@ -470,4 +475,37 @@ test('helpers: apportioned parts add up to the rounded whole; user text is clean
   );
   assert.equal(cleanText('a\nb\t\u0000c'), 'a b c');
   assert.equal(escapeMarkdown('a|b <c> *d*'), 'a\\|b &lt;c&gt; \\*d\\*');
+});
+
+test('reportInputFor: the report of a run in a workspace, from its index row, run.json and explanation files', async () => {
+  const ws = tmpDir('lineage-report-');
+  const dir = makeRunFolder(ws, { name: 'baseline', experiment: 'house-prices' });
+  writeExplanation(dir, {
+    features: ['floor_area_m2', 'location'],
+    featureKinds: ['numeric', 'categorical'],
+    categories: { location: ['center', 'rural'] },
+    values: [
+      [1000, -200],
+      [30000, 12000],
+    ],
+    data: [
+      [50, 1],
+      [180, 0],
+    ],
+    base: 250000,
+    manifest: { units: { floor_area_m2: 'm²' }, output_name: 'price' },
+  });
+  const lw = await LineageWorkspace.open(ws);
+  const input = await reportInputFor(lw.store, 'baseline', 'default', 1, { subject: 'house', generatedAt: GENERATED });
+  assert.equal(input.run.id, path.basename(dir));
+  assert.equal(input.run.name, 'baseline');
+  assert.equal(input.run.experiment, 'house-prices');
+  assert.equal(input.run.script, 'train.py');
+  assert.equal(input.row.prediction, 292000);
+  const md = plain(reportMarkdown(input));
+  assert.match(md, /The model predicted a price of 292,000 for this house/);
+  assert.match(md, /^- floor area of 180 m² raised the predicted price by 30,000\.$/m);
+  assert.match(md, /^- location: center raised the predicted price by 12,000\.$/m);
+  assert.match(md, /Trained in the run baseline \(id [^)]+\), experiment house-prices\./);
+  await assert.rejects(reportInputFor(lw.store, 'baseline', 'default', 2), /Row 2 is out of range/);
 });

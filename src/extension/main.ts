@@ -16,7 +16,7 @@ import { affectsSetting } from './config';
 import { VIEWS } from './commands/ids';
 import { registerComparePanel } from './panels/comparePanel';
 import { registerRunDetailPanel, RunDetailPanel } from './panels/runDetailPanel';
-import { registerExplainPanel } from './panels/explainPanel';
+import { ExplainPanel, registerExplainPanel } from './panels/explainPanel';
 import { PanelHost } from './panels/panelHost';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
@@ -48,6 +48,11 @@ export interface LineageApi {
     runDetail(runId: string): { receive(message: unknown): Promise<void> } | undefined;
     /** The view type and HTML of every open Lineage panel (to check their Content-Security-Policy). */
     pages(): Array<{ viewType: string; html: string }>;
+    /**
+     * The open Explain panel of a run (test/vscode/suite/explain.suite.ts): `receive` is its webview's message
+     * handler, and its answers go out through `panel.webview.postMessage`, which the test observes.
+     */
+    explain(runId: string): { receive(message: unknown): Promise<void>; readonly panel: vscode.WebviewPanel } | undefined;
   };
 }
 
@@ -124,7 +129,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     experimentsTree: tree,
     datasetsTree: datasets,
     modelsTree: models,
-    testPanels: { runDetail: (runId) => RunDetailPanel.opened(runId), pages: () => PanelHost.openPages() },
+    testPanels: { runDetail: (runId) => RunDetailPanel.opened(runId), pages: () => PanelHost.openPages(), explain: (runId) => ExplainPanel.opened(runId) },
   };
 }
 

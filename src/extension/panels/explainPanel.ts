@@ -80,6 +80,11 @@ export class ExplainPanel extends PanelHost<Ready> {
     if (name) p.name = name;
   }
 
+  /** The open panel of a run: for the real-VS Code tests only (main.ts `LineageApi.testPanels.explain`). */
+  static opened(runId: string): ExplainPanel | undefined {
+    return ExplainPanel.byRun.get(runId);
+  }
+
   static revive(state: Lineage, panel: vscode.WebviewPanel, saved: ExplainState | undefined): void {
     // The saved state is the webview's: checked like any message from it.
     const s = explainStateOf(saved);

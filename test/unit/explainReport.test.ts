@@ -404,6 +404,26 @@ test('hostile strings are inert in the Markdown: no raw tags, no markup, tables 
   }
 });
 
+// markdown-it (here through @vscode/vsce, which packages the extension) renders as VS Code's preview does.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const MarkdownIt = require('markdown-it') as new (opts: { html: boolean; linkify: boolean }) => { render(md: string): string };
+
+test('hostile strings rendered by a real Markdown renderer (raw HTML and links on): only the report’s own elements', () => {
+  for (const binary of [false, true]) {
+    const input = hostileInput(binary);
+    const html = new MarkdownIt({ html: true, linkify: true }).render(reportMarkdown(input));
+    const tags = new Set([...html.matchAll(/<([a-z][a-z0-9]*)/g)].map((m) => m[1]));
+    assert.deepEqual([...tags].sort(), ['h1', 'h2', 'li', 'p', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'ul']);
+    assert.equal((html.match(/<h1>/g) ?? []).length, 1);
+    assert.equal((html.match(/<h2>/g) ?? []).length, 6);
+    // Each hostile text reads back as itself (newlines as spaces, the bidi override shown as U+FFFD).
+    assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(html.includes('**bold** _it_ [link](javascript:alert(1)) ![img](x)'));
+    assert.ok(html.includes('`rm -rf` | col'));
+    assert.ok(html.includes('line one line two # heading'));
+  }
+});
+
 /** Every element opened is closed in order (void elements self-close), and no script or external resource. */
 function assertWellFormed(html: string): void {
   const stack: string[] = [];

@@ -143,4 +143,71 @@ export default function register(test) {
       return p;
     });
   });
+
+  // The Explain panel: every tab, an approximate explanation (warning, error bars) and hostile names;
+  // What-if both enabled (after a prediction) and disabled (untrusted workspace), with tables shown.
+  for (const c of EXPLAIN_PAGES) {
+    test(`axe: Explain: ${c.name} in light, dark and high-contrast themes`, async ({ browser, server }) => {
+      const { shownExplain, explanation, whatIfAnswerReady } = await explainHelpers();
+      await auditPage(`Explain: ${c.name}`, async (theme) => {
+        const { p } = await shownExplain(browser, server, explanation(c.explanation), c.init, { theme });
+        await c.then?.(p, whatIfAnswerReady);
+        await settle(p.page);
+        return p;
+      });
+    });
+  }
 }
+
+/** The Explain panel's helpers (explain.mjs and its fixtures), loaded when an Explain audit runs. */
+async function explainHelpers() {
+  const m = await import('./explain.mjs');
+  const { explanation } = await importTs('test/webview/lib.ts');
+  return { shownExplain: m.shownExplain, explanation, whatIfAnswerReady: (p) => p.waitEvents('whatif-drawn') };
+}
+
+const showTables = (p) => p.page.$$eval('.chart-card:not([hidden]) .chart-tools button[aria-pressed]', (bs) => bs.forEach((b) => b.click()));
+
+const EXPLAIN_PAGES = [
+  {
+    name: 'global, tables shown',
+    explanation: { rows: 200, features: 8 },
+    init: { tab: 'global' },
+    then: async (p) => {
+      await p.waitEvents('dependence-drawn');
+      await showTables(p);
+    },
+  },
+  { name: 'global, hostile names', explanation: { rows: 100, features: 8, hostile: true }, init: { tab: 'global' } },
+  {
+    name: 'row, approximate (Kernel SHAP)',
+    explanation: { rows: 100, features: 14, method: 'kernel' },
+    init: { tab: 'row' },
+    then: async (p) => {
+      await p.waitEvents('row-drawn');
+      await p.page.click('button.find-rows');
+      await p.waitEvents('rows-found');
+      await showTables(p);
+    },
+  },
+  {
+    name: 'what-if after a prediction and a counterfactual',
+    explanation: { rows: 100, features: 6 },
+    init: { tab: 'whatif' },
+    then: async (p, drawn) => {
+      await p.waitEvents('whatif-form');
+      await p.page.click('button.predict');
+      await drawn(p);
+      await p.page.fill('#cf-target', '1');
+      await p.page.click('button.find-counterfactual');
+      await p.waitEvents('counterfactual-drawn');
+    },
+  },
+  {
+    name: 'what-if in an untrusted workspace',
+    explanation: { rows: 50, features: 5 },
+    init: { tab: 'whatif', whatIf: { enabled: false, reason: 'What-if is off in an untrusted workspace. Trust this folder to use it.', needsTrust: true } },
+    then: (p) => p.waitEvents('whatif-form'),
+  },
+  { name: 'compare runs', explanation: { rows: 100, features: 8 }, init: { tab: 'compare' }, then: (p) => p.waitEvents('compare-drawn') },
+];

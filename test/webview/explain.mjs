@@ -20,6 +20,10 @@ const {
   whatIfAnswer,
   HOSTILE,
   HOSTILE_FEATURES,
+  openRunDetail,
+  runDetailShow,
+  RunDetail,
+  encode,
 } = await importTs('test/webview/lib.ts');
 
 const T = Object.fromEntries(
@@ -448,6 +452,23 @@ export default function register(test) {
     assert.equal(req.index, 0);
     assert.equal(await p.page.$eval('.export-report + [role=status]', (e) => e.textContent), 'Saved /tmp/report.md');
     await p.close();
+  });
+
+  test('explain: the run panel offers Explain only for a run with an explanation, and posts the action', async ({ browser, server }) => {
+    for (const explanations of [['default'], []]) {
+      const p = await openRunDetail(browser, server);
+      const show = runDetailShow();
+      show.run.explanations = explanations;
+      await p.send(encode(show));
+      await p.page.waitForFunction((name) => document.querySelector('h1')?.textContent === name, show.run.name);
+      const button = p.page.getByRole('button', { name: 'Explain this run’s predictions', exact: true });
+      assert.equal(await button.count(), explanations.length ? 1 : 0);
+      if (explanations.length) {
+        await button.click();
+        assert.deepEqual((await p.posted(RunDetail.RunDetailAction.type)).at(-1), { type: RunDetail.RunDetailAction.type, action: 'explain' });
+      }
+      await p.close();
+    }
   });
 
   test('explain: a failed load shows its message, and nothing else', async ({ browser, server }) => {

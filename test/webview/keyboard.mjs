@@ -383,6 +383,7 @@ export default function register(test) {
 
 /** More keyboard paths (registered by `register`). */
 function registerMore(test) {
+  registerExplain(test);
   test('keyboard: Reset zoom from a chart toolbar; focus rings in high contrast use the contrast border', async ({ browser, server }) => {
     const p = await openPanel(browser, server, { theme: 'high-contrast' });
     await p.init(loadFixture('basic-init.json'));
@@ -404,6 +405,83 @@ function registerMore(test) {
     await page.keyboard.press('Shift+Tab');
     while (!(await page.evaluate(() => document.activeElement?.matches('input.smoothing')))) await page.keyboard.press('Shift+Tab');
     assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement).outlineColor), 'rgb(243, 133, 24)');
+    await p.close();
+  });
+}
+
+/** The Explain panel by keyboard only: tabs with the arrow keys, a row by number, a search, what-if with Enter. */
+function registerExplain(test) {
+  test('keyboard: Explain — every Tab stop is named; arrows switch tabs; a row by number and by search; what-if submits with Enter', async ({
+    browser,
+    server,
+  }) => {
+    const { shownExplain } = await import('./explain.mjs');
+    const { explanation, Explain } = await importTs('test/webview/lib.ts');
+    const { p } = await shownExplain(browser, server, explanation({ rows: 120, features: 8 }));
+    const { page } = p;
+    await p.waitEvents('dependence-drawn');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Accessibility.enable');
+    const stops = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      if (!(await page.evaluate(() => document.activeElement && document.activeElement !== document.body))) break;
+      const key = await page.evaluate(() => {
+        const a = document.activeElement;
+        return `${a.tagName}#${a.id}.${a.className}:${a.textContent.trim().slice(0, 20)}:${[...document.querySelectorAll('*')].indexOf(a)}`;
+      });
+      if (stops.length && stops[0].key === key) break;
+      stops.push({ key, ...(await focusedAx(cdp)) });
+    }
+    const list = stops.map((s) => `${s.role} "${s.name}"`).join(', ');
+    for (const s of stops) assert.ok(s.name, `a name for every stop: ${list}`);
+    assert.ok(
+      stops.some((s) => s.role === 'tab' && s.name === 'Global'),
+      list,
+    );
+    assert.ok(
+      stops.some((s) => s.role === 'combobox' && s.name === 'Dependence: feature'),
+      list,
+    );
+    assert.equal(stops.filter((s) => s.role === 'tab').length, 1, `the tab list is one Tab stop: ${list}`);
+    assert.ok(stops.filter((s) => s.name === 'Show as table').length >= 4, list);
+    // Tabs: ArrowRight from the selected tab opens Row.
+    await tabTo(page, () => document.activeElement?.getAttribute('role') === 'tab');
+    await page.keyboard.press('ArrowRight');
+    await p.waitEvents('row-drawn');
+    assert.equal((await p.state()).tab, 'row');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-row');
+    // A row by number: Tab to the field, type, Enter.
+    await tabTo(page, () => document.activeElement?.id === 'row-index');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('7');
+    await page.keyboard.press('Enter');
+    await p.waitEvents('row-drawn', 2);
+    assert.equal((await p.state()).row, 7);
+    // By search: Tab to the search field, type, Enter; Tab to the first result's Show, Enter.
+    await tabTo(page, () => document.activeElement?.id === 'row-search');
+    await page.keyboard.type('location=center');
+    await page.keyboard.press('Enter');
+    await p.waitEvents('rows-found');
+    await tabTo(page, () => document.activeElement?.closest('.found-rows') !== null && document.activeElement?.tagName === 'BUTTON');
+    const label = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    assert.match(label, /^Show row \d+$/);
+    await page.keyboard.press('Enter');
+    await p.waitEvents('row-drawn', 3);
+    assert.equal((await p.state()).row, Number(label.split(' ').pop()));
+    // What-if: back to the tab list, ArrowRight, Tab into the form, change a number, Enter predicts.
+    await page.keyboard.press('Shift+Tab');
+    while (!(await page.evaluate(() => document.activeElement?.getAttribute('role') === 'tab'))) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('ArrowRight');
+    await p.waitEvents('whatif-form');
+    await tabTo(page, () => document.activeElement?.id === 'whatif-1');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('4.25');
+    await page.keyboard.press('Enter');
+    await p.waitEvents('whatif-drawn');
+    const [req] = await p.posted(Explain.ExplainPredict.type);
+    assert.equal(req.row.feature_1, 4.25);
+    assert.deepEqual(p.pageErrors, []);
     await p.close();
   });
 }

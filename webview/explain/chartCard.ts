@@ -36,8 +36,9 @@ export class ChartCard {
     this.table.hidden = true;
     this.tableButton = el('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'data-focus': `table:${key}` }, 'Show as table');
     this.tableButton.addEventListener('click', () => this.toggleTable());
+    // A div, not a section: role=figure is not allowed on <section>.
     this.card = el(
-      'section',
+      'div',
       { class: `chart-card chart-${key}`, role: 'figure', 'aria-labelledby': headingId, 'aria-describedby': summaryId },
       el('div', { class: 'chart-head' }, this.heading, el('div', { class: 'chart-tools' }, ...extraTools, this.tableButton)),
       this.summary,

@@ -21,10 +21,15 @@ const METHOD_WORDS: Record<string, string> = {
   external: 'values computed outside Lineage',
 };
 
+/** The method in a few words, for headers and sentences ("TreeSHAP (path-dependent)"). */
+export function methodLabel(method: string): string {
+  return Object.hasOwn(METHOD_WORDS, method) ? METHOD_WORDS[method] : method;
+}
+
 export function trustNote(m: ExplanationManifest): TrustNote {
   const err = m.additivityError;
   const tol = additivityTolerance(m);
-  const method = METHOD_WORDS[m.method] ?? m.method;
+  const method = methodLabel(m.method);
   if (!Number.isFinite(err) || err < 0)
     return {
       level: 'failed',

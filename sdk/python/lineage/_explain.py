@@ -214,21 +214,11 @@ def column_mapping(prep, inputs):
 
 def tree_supports(final):
     from . import _treeshap
-    if not hasattr(_treeshap, "supports"):  # TEMPORARY until _treeshap.supports lands
-        return _treeshap.ensemble_of(final) is not None
     return bool(_treeshap.supports(final))
 
 
 def tree_explain(final, Z):
     from . import _treeshap
-    if not hasattr(_treeshap, "explain"):  # TEMPORARY until _treeshap.explain lands
-        import numpy as np
-        base, rows = _treeshap.ensemble_shap(final, Z)
-        binary = getattr(final, "_estimator_type", None) == "classifier"
-        out = final.decision_function(Z) if binary else final.predict(Z)
-        return {"values": np.array(rows), "base": np.full(len(Z), base), "output": np.asarray(out, float),
-                "task": "binary" if binary else "regression", "link": "logit" if binary else "identity",
-                "positive_class": final.classes_[1] if binary else None, "algorithm": "TreeSHAP (interim)"}
     return _treeshap.explain(final, Z)
 
 

@@ -72,6 +72,8 @@ export class GlobalTab {
     const init = this.ctx.init();
     await Promise.all([this.drawImportance(init), this.drawBeeswarm(init)]);
     this.ctx.emit('global-drawn', { points: init.global.beeswarm.reduce((n, f) => n + f.x.length, 0) });
+    // The rest (dependence, permutation, PDP) after the first paint has reached the screen, not before it.
+    await afterPaint();
     this.fillSelects(init);
     const m = init.global.manifest;
     this.permutation.card.hidden = !m.permutationImportance;
@@ -277,4 +279,9 @@ function highValuesPush(x: Float32Array, color: Float32Array): string {
   const r = cov / Math.sqrt(Math.max(1e-300, (sxx / n - (sx / n) ** 2) * (scc / n - (sc / n) ** 2)));
   if (!Number.isFinite(r) || Math.abs(r) < 0.2) return 'mixed';
   return r > 0 ? 'up' : 'down';
+}
+
+/** Resolves after the next frame was presented (two animation frames). */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
 }

@@ -205,7 +205,7 @@ test('bare NaN and Infinity in a reply (Python json’s default) come through as
   }
 });
 
-test('the scorer environment drops secrets and Node settings, and puts the SDK first on PYTHONPATH', () => {
+test('the scorer environment drops secrets, Node settings and Lineage run variables, and puts the SDK first on PYTHONPATH', () => {
   const env = scorerEnv('/sdk', {
     PATH: '/bin',
     GITHUB_TOKEN: 't',
@@ -214,6 +214,8 @@ test('the scorer environment drops secrets and Node settings, and puts the SDK f
     NODE_OPTIONS: '--inspect',
     PYTHONPATH: '/mine',
     HOME: '/h',
+    LINEAGE_RUN_DIR: '/ws/.lineage/runs/x',
+    LINEAGE_CAPTURE_DATA: '0',
   });
   assert.deepEqual(env, { PATH: '/bin', HOME: '/h', PYTHONPATH: `/sdk${path.delimiter}/mine`, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' });
 });
@@ -296,7 +298,7 @@ test('the real scorer on real explained runs: regression and binary, additivity,
       console.log(
         `scorer ${kind}: ready in ${started.toFixed(0)} ms; explain median ${median.toFixed(1)} ms, worst ${worst.toFixed(1)} ms of 20; counterfactual ${cfMs.toFixed(0)} ms (found ${cf.found})`,
       );
-      assert.ok(worst <= 300, `what-if answers in ≤ 300 ms after start (worst ${worst.toFixed(1)} ms)`);
+      // The 300 ms goal is measured by bench/explain_whatif.mjs, next to a bare prediction: not timed here.
       assert.equal(cf.found, true, JSON.stringify(cf));
       assert.ok(cf.changes.length >= 1 && cf.changes.length <= 2);
       assert.ok(cf.prediction! >= target);
@@ -316,6 +318,23 @@ test('the real scorer on real explained runs: regression and binary, additivity,
       assert.equal(alive(pid), false);
     }
   }
+  // Started from inside another run (LINEAGE_RUN_DIR set, as in a terminal of a recorded script), the scorer
+  // must not join that run: its events file stays as it was (it used to gain a status line).
+  const decoy = path.join(runs.ws, '.lineage', 'runs', '20250101-000000-dec0y1');
+  fs.mkdirSync(decoy, { recursive: true });
+  const before = '{"type":"header","schema":1,"writer":"test"}\n';
+  fs.writeFileSync(path.join(decoy, 'events.jsonl'), before);
+  const inside = await Scorer.start({
+    python: PYTHON,
+    sdkPath: SDK,
+    runDir: runs.regression,
+    name: 'default',
+    cwd: runs.ws,
+    env: { LINEAGE_RUN_DIR: decoy, LINEAGE_RUN_ID: path.basename(decoy), LINEAGE_WORKSPACE: runs.ws },
+  });
+  await inside.explain({ floor_area_m2: 120, rooms: 3, location: 'suburb' });
+  await inside.stop();
+  assert.equal(fs.readFileSync(path.join(decoy, 'events.jsonl'), 'utf8'), before);
   // A run folder without that explanation: the scorer's own message, not a hang.
   await assert.rejects(
     Scorer.start({ python: PYTHON, sdkPath: SDK, runDir: runs.regression, name: 'nope', cwd: runs.ws }),

@@ -80,6 +80,9 @@ export function scorerEnv(sdkPath: string, base: NodeJS.ProcessEnv = process.env
     if (v === undefined || isSecretName(k)) continue;
     // The editor's own Node settings (a debugger's --inspect, Electron's node mode) mean nothing to Python.
     if (k === 'NODE_OPTIONS' || k === 'ELECTRON_RUN_AS_NODE') continue;
+    // A LINEAGE_RUN_DIR inherited from a run (the editor or CLI started inside one) would make `import lineage`
+    // in the scorer join that run and write a status line into its events; the scorer records nothing.
+    if (k.startsWith('LINEAGE_')) continue;
     env[k] = v;
   }
   env.PYTHONPATH = [sdkPath, base.PYTHONPATH ?? extra.PYTHONPATH].filter(Boolean).join(path.delimiter);

@@ -69,7 +69,11 @@ export function standInHost(p, ex, { other = explanation({ seed: 99, name: 'defa
             r = { row: m.index >= 0 && m.index < ex.manifest.rows ? rowView(ex, m.index) : null };
             break;
           case T.ExplainFindRows.type:
-            r = { rows: findRows(ex, { sort: m.sort, search: m.search, limit: m.limit }) };
+            try {
+              r = { rows: findRows(ex, { sort: m.sort, search: m.search, limit: m.limit }), error: null };
+            } catch (err) {
+              r = { rows: [], error: err.message };
+            }
             break;
           case T.ExplainDependence.type:
             r = { view: dependenceView(ex, m.feature) };
@@ -340,6 +344,22 @@ export default function register(test) {
     assert.equal((await p.state()).tab, 'row');
     const changed = (await p.posted(Explain.ExplainStateChanged.type)).at(-1);
     assert.equal(changed.state.row, hits[0]);
+    // A search the engine cannot read: its message, as the host sends it.
+    await page.fill('#row-search', 'no_such_feature=3');
+    await page.click('button.find-rows');
+    await p.waitEvents('rows-found', 3);
+    const said = await page.$eval('.found-rows [role=alert]', (e) => e.textContent);
+    assert.equal(
+      said,
+      (() => {
+        try {
+          findRows(ex, { sort: 'error-desc', search: 'no_such_feature=3', limit: 20 });
+          return 'no error';
+        } catch (err) {
+          return err.message;
+        }
+      })(),
+    );
     // By number, out of range: a message, no change.
     await page.fill('#row-index', '5000');
     await page.click('button.show-row');

@@ -82,7 +82,7 @@ export const ExplainRow = request<{ index: number }, { row: RowView | null }>('e
 export type FoundRow = { index: number; rowId: number; prediction: number; target: number | null; error: number | null };
 
 /** Rows by a sort, optionally matching a search of their feature values. */
-export const ExplainFindRows = request<{ sort: RowSort; search: string; limit: number }, { rows: FoundRow[] }>('explain/findRows');
+export const ExplainFindRows = request<{ sort: RowSort; search: string; limit: number }, { rows: FoundRow[]; error: string | null }>('explain/findRows');
 
 /** The dependence scatter of one feature. */
 export const ExplainDependence = request<{ feature: string }, { view: DependenceView | null }>('explain/dependence');

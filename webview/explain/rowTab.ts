@@ -150,8 +150,15 @@ export class RowTab {
   private async find(): Promise<void> {
     const sort = this.sortSelect.value as RowSort;
     const search = this.searchInput.value.slice(0, 500);
-    const rows = await new Promise<FoundRow[]>((resolve) => this.ctx.ipc.request(ExplainFindRows, { sort, search, limit: 20 }, (r) => resolve(r.rows)));
+    const { rows, error } = await new Promise<{ rows: FoundRow[]; error: string | null }>((resolve) =>
+      this.ctx.ipc.request(ExplainFindRows, { sort, search, limit: 20 }, resolve),
+    );
     clear(this.results);
+    if (error) {
+      this.results.append(el('p', { role: 'alert', class: 'whatif-error' }, error));
+      this.ctx.emit('rows-found', { count: 0, error });
+      return;
+    }
     if (!rows.length) {
       this.results.append(el('p', { role: 'status' }, search ? `No row matches “${search}”.` : 'No rows.'));
       return;

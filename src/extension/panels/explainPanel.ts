@@ -131,14 +131,13 @@ export class ExplainPanel extends PanelHost<Ready> {
       })
       .onRequest(ExplainFindRows, async (m) => {
         const q = findRowsParamsOf(m);
-        if (!q) return { rows: [] };
+        if (!q) return { rows: [], error: 'Choose how to sort the rows.' };
         const { ex, core } = await this.loaded();
         try {
-          return { rows: core.findRows(ex, q) };
+          return { rows: core.findRows(ex, q), error: null };
         } catch (err) {
-          // A search the engine cannot read (or a sort without targets): said in the page's status line.
-          this.log((err as Error).message);
-          return { rows: [] };
+          // A search the engine cannot read, or a sort without targets: the page shows the engine's message.
+          return { rows: [], error: (err as Error).message };
         }
       })
       .onRequest(ExplainDependence, async (m) => {

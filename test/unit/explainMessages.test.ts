@@ -1,0 +1,66 @@
+/**
+ * The Explain panel's checks of what its webview sends (src/extension/panels/panelMessages.ts): a page that
+ * runs plotly and user strings is input, so its saved state, row searches and edited what-if rows are
+ * checked before the host loads, searches or runs the model with them.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { explainStateOf, explanationNameOf, findRowsParamsOf, rowIndexOf, whatIfRowOf } from '../../src/extension/panels/panelMessages';
+
+const manifest = {
+  features: ['floor_area_m2', 'location', '<img src=x onerror=alert(1)>'],
+  featureKinds: ['numeric', 'categorical', 'numeric'] as Array<'numeric' | 'categorical'>,
+  categories: { location: ['center', 'suburb'] },
+};
+
+test('saved state: each field kept only when well-formed', () => {
+  assert.deepEqual(explainStateOf({ runId: 'r-20261101-0001', name: 'default', row: 12, tab: 'whatif', folder: '/w' }), {
+    runId: 'r-20261101-0001',
+    name: 'default',
+    row: 12,
+    tab: 'whatif',
+    folder: '/w',
+  });
+  assert.deepEqual(explainStateOf({ runId: '../../etc', name: '../x', row: -1, tab: 'shell' }), {});
+  assert.deepEqual(explainStateOf({ row: 1.5, name: '.hidden' }), {});
+  assert.deepEqual(explainStateOf(null), {});
+  assert.deepEqual(explainStateOf('x'), {});
+});
+
+test('explanation names follow the format; row indexes are whole numbers in range', () => {
+  assert.equal(explanationNameOf('default'), 'default');
+  assert.equal(explanationNameOf('v1.2_test-a'), 'v1.2_test-a');
+  for (const bad of ['', '.x', 'a/b', '..', 'x'.repeat(65), 3, null]) assert.equal(explanationNameOf(bad), undefined, String(bad));
+  assert.equal(rowIndexOf(0, 10), 0);
+  assert.equal(rowIndexOf(9, 10), 9);
+  for (const bad of [10, -1, 1.5, NaN, Infinity, '3', null]) assert.equal(rowIndexOf(bad, 10), undefined, String(bad));
+});
+
+test('row searches: a known sort, text cut to 500 characters, a limit in [1, 100]', () => {
+  assert.deepEqual(findRowsParamsOf({ sort: 'error-desc', search: 'location=center', limit: 20 }), {
+    sort: 'error-desc',
+    search: 'location=center',
+    limit: 20,
+  });
+  assert.deepEqual(findRowsParamsOf({ sort: 'index', search: 'x'.repeat(2000), limit: 1e9 }), { sort: 'index', search: 'x'.repeat(500), limit: 100 });
+  assert.deepEqual(findRowsParamsOf({ sort: 'index', limit: NaN }), { sort: 'index', search: '', limit: 20 });
+  assert.equal(findRowsParamsOf({ sort: 'drop table' }), undefined);
+  assert.equal(findRowsParamsOf(undefined), undefined);
+});
+
+test('what-if rows: every feature, finite numbers for numeric inputs, text for categories; what is wrong is said', () => {
+  const ok = whatIfRowOf({ floor_area_m2: 120, location: 'center', '<img src=x onerror=alert(1)>': 3, extra: 'ignored' }, manifest);
+  assert.deepEqual(ok, { row: { floor_area_m2: 120, location: 'center', '<img src=x onerror=alert(1)>': 3 } });
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: null, location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest), {
+    error: 'Type a number for floor_area_m2 (it is empty or not a finite number).',
+  });
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: Infinity, location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest), {
+    error: 'Type a number for floor_area_m2 (it is empty or not a finite number).',
+  });
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: 1, location: 7, '<img src=x onerror=alert(1)>': 3 }, manifest), { error: 'Choose a value for location.' });
+  assert.ok('error' in whatIfRowOf([1, 2, 3], manifest));
+  assert.ok('error' in whatIfRowOf(null, manifest));
+  // A prototype key in the page's object is not a feature value.
+  const proto = JSON.parse('{"__proto__": {"floor_area_m2": 5}, "location": "center", "<img src=x onerror=alert(1)>": 3}');
+  assert.ok('error' in whatIfRowOf(proto, manifest));
+});

@@ -79,6 +79,7 @@ function sdkWrittenLines(): string[] {
       'lineage.log_dataset("data/houses.csv", role="train")',
       'open("data/houses.csv").read()',
       'open("data/out.txt", "w").write("y")',
+      'lineage.log_explanation([[0.5, -0.25]], [1.0], [[1.0, 2.0]], feature_names=["a", "b"])',
     ].join('\n');
     execFileSync(PYTHON, ['-c', script], {
       cwd: ws,

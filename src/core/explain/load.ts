@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inspectRunFile } from '../runs/runPaths';
-import { crc32 } from './crc32';
+import { crc32 } from '../util/crc32';
 import { ExplainError } from './explainError';
 import { EXPLANATION_NAME, parseManifest } from './manifest';
 import type { ArrayRef, ExplanationManifest } from './types';

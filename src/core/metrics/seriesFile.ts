@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
+import { crc32 } from '../util/crc32';
 import { createHash } from 'node:crypto';
 import { concatPoints, decodeChunk, encodeChunk, SeriesPoints } from './chunkCodec';
 import { encodeLod, FLAGS_OFFSET } from './lodCodec';
@@ -88,23 +88,7 @@ export function seriesFile(lineageRoot: string, runId: string, key: string): str
 
 // ---------------------------------------------------------------- checksums
 
-const crc32: (data: Uint8Array, value?: number) => number = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32 ?? crc32Fallback;
-
-let table: Uint32Array | undefined;
-/** For a Node without zlib.crc32 (it arrived in 20.15); the same polynomial. */
-function crc32Fallback(data: Uint8Array, value = 0): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let i = 0; i < 256; i++) {
-      let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[i] = c >>> 0;
-    }
-  }
-  let c = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
+// crc32 is zlib's (src/core/util/crc32.ts), over each record's payload, coarse copy and header.
 
 // ---------------------------------------------------------------- reading the index
 

@@ -18,6 +18,8 @@ export function run(): Promise<void> {
     require('./editor.suite');
     // Crafted run folders and a hostile webview's messages (issue 11, security 1–3).
     require('./panelSecurity.suite');
+    // The example explained: the Explain panel, a row, what-if with the run's own model, the report (issue 12).
+    require('./explain.suite');
     // Last: it adds 2 M points to the workspace.
     require('./bigWorkspace.suite');
   });

@@ -96,5 +96,49 @@ for (const model of ['logistic', 'gbc']) {
 
     const ev = explanationEvent(ws, id);
     assert.equal(ev?.method, EXPECTED_METHOD[model]);
+
+    // `lineage explain --json`: the importance table is the arrays' mean |attribution|, largest first.
+    const global = cli(['explain', id, '--json'], ws);
+    assert.equal(global.status, 0, global.stderr);
+    const g = JSON.parse(global.stdout) as { method: string; link: string; rows: number; importance: Array<{ feature: string; meanAbs: number }> };
+    assert.equal(g.method, EXPECTED_METHOD[model]);
+    assert.equal(g.link, 'logit');
+    assert.equal(g.rows, 600);
+    assert.deepEqual([...g.importance.map((x) => x.feature)].sort(), [...FEATURES].sort());
+    for (const { feature, meanAbs } of g.importance) {
+      const k = FEATURES.indexOf(feature);
+      let s = 0;
+      for (let i = 0; i < m.rows; i++) s += Math.abs(e.values[i * FEATURES.length + k]);
+      assert.ok(Math.abs(meanAbs - s / m.rows) <= 1e-12 * Math.max(1, s), `${feature}: ${meanAbs} vs ${s / m.rows}`);
+    }
+    for (let i = 1; i < g.importance.length; i++) assert.ok(g.importance[i - 1].meanAbs >= g.importance[i].meanAbs, 'largest first');
+
+    // One row: its inputs as the user gave them, the probability a person sees, and contributions that add up.
+    const one = cli(['explain', id, '--row', '3', '--json'], ws);
+    assert.equal(one.status, 0, one.stderr);
+    const row = (
+      JSON.parse(one.stdout) as {
+        row: { output: number; prediction: number; base: number; contributions: Array<{ value: number }>; inputs: Array<{ feature: string; value: unknown }> };
+      }
+    ).row;
+    assert.equal(row.output, e.output[3]);
+    assert.ok(Math.abs(row.prediction - sigmoid(e.output[3])) <= 1e-12, 'the prediction is the probability of approval');
+    const sum = row.contributions.reduce((a, c) => a + c.value, row.base);
+    assert.ok(Math.abs(sum - row.output) <= 1e-9 * Math.max(1, scale));
+    const employment = row.inputs.find((x) => x.feature === 'employment')?.value;
+    assert.ok(typeof employment === 'string' && m.categories.employment.includes(employment), `employment shown as its category: ${String(employment)}`);
   });
 }
+
+test('`lineage explain` on a credit run trained with --no-explain says what to do and exits non-zero', () => {
+  const ws = tmpDir('lineage-e2e-credit-');
+  copyCreditExample(ws);
+  const r = cli(['run', 'train.py', '--no-explain'], ws);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /explanation:/);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const ex = cli(['explain', id], ws);
+  assert.notEqual(ex.status, 0);
+  assert.match(ex.stderr, /has no explanation; call lineage\.explain/);
+  assert.equal(ex.stdout, '');
+});

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled example: install everything, record a training run of
-# examples/house-prices with the lineage CLI, list and show it, then open the example in a real VS Code
+# examples/house-prices with the lineage CLI, list and show it, print why its model predicts what it
+# predicts (`lineage explain`, and one house's report in plain words), then open the example in a real VS Code
 # (code-server on 127.0.0.1, Lineage installed from the freshly built .vsix) and print the address.
 #   --no-editor   stop after the command-line part (CI, or no browser wanted)
 #   --port N      the editor's port (default 8123)
@@ -31,11 +32,23 @@ echo
 echo "==> lineage ls"
 lineage ls
 echo
+NEWEST="$(lineage ls --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8"))[0].id)')"
 echo "==> lineage show (the newest run)"
-lineage show "$(lineage ls --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8"))[0].id)')"
+lineage show "$NEWEST"
 echo
 echo "==> lineage data of (the exact data it was trained on)"
-lineage data of "$(lineage ls --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8"))[0].id)')"
+lineage data of "$NEWEST"
+echo
+echo "==> lineage explain --top 5 (what the model relies on most)"
+lineage explain "$NEWEST" --top 5
+echo
+echo "==> lineage explain --row 0 (why it predicts this price for one house)"
+lineage explain "$NEWEST" --row 0
+echo
+echo "==> lineage explain --row 0 --report (the same house in plain words, for someone who is not a data scientist)"
+mkdir -p outputs
+lineage explain "$NEWEST" --row 0 --report outputs/explanation-row0.md
+echo "    open examples/house-prices/outputs/explanation-row0.md"
 cd "$REPO"
 
 [ "$EDITOR_TOO" = 1 ] || exit 0
@@ -54,5 +67,6 @@ CS="$REPO/.code-server/node_modules/.bin/code-server"
 export XDG_DATA_HOME="$DATA/xdg-data" XDG_CONFIG_HOME="$DATA/xdg-config"
 "$CS" --user-data-dir "$DATA/user" --extensions-dir "$DATA/exts" --install-extension "$REPO/lineage.vsix" --force >/dev/null
 echo "==> open http://127.0.0.1:$PORT/?folder=$REPO/examples/house-prices  (Ctrl-C stops the editor)"
+echo "    its model's explanation: Lineage view → right-click the run → Explain Run… (or the lens above lineage.explain( in train.py)"
 exec "$CS" --auth none --bind-addr "127.0.0.1:$PORT" --user-data-dir "$DATA/user" --extensions-dir "$DATA/exts" \
   --disable-telemetry --disable-update-check --disable-getting-started-override "$REPO/examples/house-prices"

@@ -211,6 +211,19 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual(m["feature_ranges"]["floor_area_m2"], [float(X[:, 1].min()), float(X[:, 1].max())])
         self.assertNotIn("location", m["feature_ranges"])
 
+    def test_the_output_keeps_its_unit_and_the_report_its_word_for_a_row(self):
+        # The report reads "a price of 427,700 EUR … compared with an average house": the unit of the output
+        # used to be dropped (only features kept theirs) and there was no word for a row.
+        from sklearn.linear_model import Ridge
+        X, y = houses(60)
+        pipe = house_pipeline(Ridge()).fit(X, y)
+        res, _ = quiet(lineage.explain, pipe, X, feature_names=FEATURES, pdp_features=0, output_name="price",
+                       units={"price": "EUR", "floor_area_m2": "m²", "not_a_column": "x"}, subject="house")
+        self.assertEqual(res.manifest["units"], {"price": "EUR", "floor_area_m2": "m²"})
+        self.assertEqual(res.manifest["subject"], "house")
+        res, _ = quiet(lineage.explain, pipe, X, feature_names=FEATURES, pdp_features=0)
+        self.assertIsNone(res.manifest["subject"])
+
     def test_an_untraceable_pipeline_is_explained_with_kernel_shap_and_says_why(self):
         from sklearn.decomposition import PCA
         from sklearn.linear_model import Ridge

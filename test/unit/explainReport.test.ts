@@ -25,6 +25,7 @@ function manifest(over: Partial<ExplanationManifest>): ExplanationManifest {
     positiveClass: null,
     link: 'identity',
     outputName: 'price',
+    subject: null,
     rows: 480,
     totalRows: 480,
     seed: null,
@@ -513,19 +514,22 @@ test('reportInputFor: the report of a run in a workspace, from its index row, ru
       [180, 0],
     ],
     base: 250000,
-    manifest: { units: { floor_area_m2: 'm²' }, output_name: 'price' },
+    manifest: { units: { floor_area_m2: 'm²', price: 'EUR' }, output_name: 'price', subject: 'house' },
   });
   const lw = await LineageWorkspace.open(ws);
-  const input = await reportInputFor(lw.store, 'baseline', 'default', 1, { subject: 'house', generatedAt: GENERATED });
+  // The script's word for a row (lineage.explain(..., subject="house")) is used unless the caller picks one.
+  assert.match(plain(reportMarkdown(await reportInputFor(lw.store, 'baseline', 'default', 1, { subject: 'flat' }))), /for this flat/);
+  const input = await reportInputFor(lw.store, 'baseline', 'default', 1, { generatedAt: GENERATED });
+  assert.equal(input.subject, 'house');
   assert.equal(input.run.id, path.basename(dir));
   assert.equal(input.run.name, 'baseline');
   assert.equal(input.run.experiment, 'house-prices');
   assert.equal(input.run.script, 'train.py');
   assert.equal(input.row.prediction, 292000);
   const md = plain(reportMarkdown(input));
-  assert.match(md, /The model predicted a price of 292,000 for this house/);
-  assert.match(md, /^- floor area of 180 m² raised the predicted price by 30,000\.$/m);
-  assert.match(md, /^- location: center raised the predicted price by 12,000\.$/m);
+  assert.match(md, /The model predicted a price of 292,000 EUR for this house/);
+  assert.match(md, /^- floor area of 180 m² raised the predicted price by 30,000 EUR\.$/m);
+  assert.match(md, /^- location: center raised the predicted price by 12,000 EUR\.$/m);
   assert.match(md, /Trained in the run baseline \(id [^)]+\), experiment house-prices\./);
   await assert.rejects(reportInputFor(lw.store, 'baseline', 'default', 2), /Row 2 is out of range/);
 });

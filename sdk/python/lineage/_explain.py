@@ -66,7 +66,8 @@ class Explanation(object):
 
 
 def explain(model, X, y=None, feature_names=None, background=None, method="auto", max_rows=2000, name="default",
-            seed=0, categorical=None, units=None, pdp_features=5, permutation=True, output_name=None):
+            seed=0, categorical=None, units=None, pdp_features=5, permutation=True, output_name=None,
+            subject=None):
     """Computes attributions of `model` for the rows of X (sampled down to max_rows with `seed`) and logs them
     with the active run under explanations/<name>/. Returns an Explanation.
 
@@ -74,7 +75,8 @@ def explain(model, X, y=None, feature_names=None, background=None, method="auto"
     features), in the form the model takes. background: rows the "average" prediction is taken over (linear:
     their column means; Kernel SHAP: summarised to <= 100 k-means rows); by default X itself.
     method: "auto", "linear", "tree" or "kernel". categorical: names or indices of columns to treat as
-    categories besides the text ones. units: {feature: "m²"} for reports. With y (and permutation=True) the
+    categories besides the text ones. units: {feature: "m²"} for reports (the output's name too, e.g.
+    {"price": "EUR"}); subject: what one row is, in the report's sentences ("house", "applicant"). With y (and permutation=True) the
     model's permutation importance is logged too (its own `score`), and partial dependence / ICE curves for the
     `pdp_features` features with the largest mean |attribution|."""
     import numpy as np
@@ -112,7 +114,8 @@ def explain(model, X, y=None, feature_names=None, background=None, method="auto"
         "output_name": str(output_name if output_name is not None else getattr(y, "name", None) or "prediction"),
         "rows": int(len(rows)), "total_rows": int(n_total),
         "features": inputs.features, "feature_kinds": inputs.kinds, "categories": inputs.categories,
-        "feature_ranges": inputs.ranges, "units": _units(units, inputs.features),
+        "feature_ranges": inputs.ranges, "units": _units(units, inputs.features, output_name, y),
+        "subject": None if subject is None else str(subject),
         "grouped_from": extra["grouped_from"], "base_value": float(base.mean()),
         "additivity_error": float(gaps.max()), "output_scale": float(np.abs(output).max()),
         "background_rows": extra.get("background_rows"), "samples_per_row": res.get("samples_per_row"),
@@ -433,7 +436,7 @@ def log_explanation(values, base_values=None, data=None, feature_names=None, nam
         "model_type": None, "pipeline": [], "task": task, "positive_class": _plain_label(positive_class),
         "link": link, "output_name": str(output_name), "rows": n, "total_rows": n, "seed": None,
         "features": feature_names, "feature_kinds": inputs.kinds, "categories": inputs.categories,
-        "feature_ranges": inputs.ranges, "units": _units(units, feature_names), "grouped_from": {},
+        "feature_ranges": inputs.ranges, "units": _units(units, feature_names, output_name), "grouped_from": {},
         "base_value": float(base.mean()), "additivity_error": _finite_max(gaps),
         "output_scale": _finite_max(np.abs(out)), "background_rows": None, "samples_per_row": None,
         "row_ids": None if row_ids is None else [int(r) for r in row_ids], "model": None, "python": _python()}
@@ -500,10 +503,14 @@ def _plain_label(v):
     return str(v)
 
 
-def _units(units, features):
+def _units(units, features, output_name=None, y=None):
+    """Units of the features and of the output (the report says "a price of 427,700 EUR")."""
     if not units:
         return {}
-    return {str(k): str(v) for k, v in dict(units).items() if str(k) in features}
+    if output_name is None:
+        output_name = getattr(y, "name", None)
+    named = set(features) | ({str(output_name)} if output_name is not None else set())
+    return {str(k): str(v) for k, v in dict(units).items() if str(k) in named}
 
 
 def _python():

@@ -153,6 +153,7 @@ export function validateManifest(raw: unknown, where: string): ExplanationManife
     positiveClass,
     link,
     outputName: optStr('output_name') ?? 'prediction',
+    subject: optStr('subject'),
     rows,
     totalRows: o.total_rows === undefined || o.total_rows === null ? rows : count('total_rows'),
     seed: optNum('seed'),

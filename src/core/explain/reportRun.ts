@@ -45,5 +45,7 @@ export async function reportInputFor(
 ): Promise<ReportInput> {
   const run = reportRunInfo(store, runRef);
   const ex = await loadExplanation(path.join(store.paths.runs, run.id), name);
-  return { manifest: ex.manifest, row: rowView(ex, index), trust: trustNote(ex.manifest), run, ...extra };
+  // The script's own word for a row (lineage.explain(..., subject="house")) unless the caller picks one.
+  const subject = extra.subject ?? ex.manifest.subject ?? undefined;
+  return { manifest: ex.manifest, row: rowView(ex, index), trust: trustNote(ex.manifest), run, ...extra, subject };
 }

@@ -27,6 +27,8 @@ export interface ExplanationManifest {
   positiveClass: string | number | null;
   link: 'identity' | 'logit';
   outputName: string;
+  /** What one row is, for the report's sentences ("house", "applicant"); null: "case". */
+  subject: string | null;
   rows: number;
   totalRows: number;
   seed: number | null;

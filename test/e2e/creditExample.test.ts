@@ -93,6 +93,28 @@ for (const model of ['logistic', 'gbc']) {
       return s / n;
     };
     assert.ok(mean((late) => late >= 3) < mean((late) => late === 0), 'late payments lower the log-odds');
+    // Debt-to-income is harmless below 35 % and costly above (generate_data.py): the boosted trees' attributions
+    // learn the threshold (flat, then falling: the README's hockey stick), the logistic regression's are a line.
+    const dti = FEATURES.indexOf('debt_to_income');
+    const dtiMean = (lo: number, hi: number) => {
+      let s = 0;
+      let n = 0;
+      for (let i = 0; i < m.rows; i++) {
+        const x = e.data[i * FEATURES.length + dti];
+        if (x >= lo && x < hi) {
+          s += e.values[i * FEATURES.length + dti];
+          n++;
+        }
+      }
+      return s / n;
+    };
+    const [low, mid, high] = [dtiMean(0, 0.15), dtiMean(0.25, 0.35), dtiMean(0.45, 1)];
+    if (model === 'gbc') {
+      assert.ok(Math.abs(low - mid) < 0.3, `gbc: flat below 35 % (${low} vs ${mid})`);
+      assert.ok(high < mid - 1.5, `gbc: falls above it (${high} vs ${mid})`);
+    } else {
+      assert.ok(low > mid + 0.5 && mid > high + 0.5, `logistic: a line (${low}, ${mid}, ${high})`);
+    }
 
     const ev = explanationEvent(ws, id);
     assert.equal(ev?.method, EXPECTED_METHOD[model]);

@@ -237,6 +237,39 @@ class PipelineTest(unittest.TestCase):
         self.assertLess(res.additivity_error, 1e-6 * np.abs(res.output).max())
 
 
+class ProgressTest(unittest.TestCase):
+    """Kernel SHAP can run for minutes; lineage.explain says how far it got instead of going quiet."""
+
+    def test_progress_is_reported_every_few_seconds_with_the_time_left_and_at_the_end(self):
+        clock = [0.0]
+        p = _explain._Progress("Kernel SHAP", every=5.0, clock=lambda: clock[0])
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            for done in range(1, 101):
+                clock[0] = done * 0.5  # half a second a row: 50 s in all
+                p(done, 100)
+        lines = err.getvalue().splitlines()
+        self.assertEqual(lines[0], "lineage.explain: Kernel SHAP, 10 of 100 rows (10%), about 45 s left")
+        self.assertEqual(len(lines), 10)  # at 5, 10, … 45 s, then the end
+        self.assertEqual(lines[-1], "lineage.explain: Kernel SHAP, 100 of 100 rows (100%), done in 50 s")
+
+    def test_a_quick_explanation_prints_nothing(self):
+        clock = [0.0]
+        p = _explain._Progress("Kernel SHAP", clock=lambda: clock[0])
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            for done in range(1, 11):
+                clock[0] = done * 0.1
+                p(done, 10)
+        self.assertEqual(err.getvalue(), "")
+
+    def test_kernel_shap_calls_progress_once_per_row(self):
+        seen = []
+        X = np.random.default_rng(0).normal(size=(7, 5))
+        _kernelshap.explain(lambda Z: Z.sum(axis=1) ** 2, X, X[:3], progress=lambda d, n: seen.append((d, n)))
+        self.assertEqual(seen, [(i, 7) for i in range(1, 8)])
+
+
 class DispatchTest(unittest.TestCase):
     def test_tree_models_get_treeshap_on_their_own_columns(self):
         from sklearn.ensemble import RandomForestRegressor

@@ -18,6 +18,7 @@ Without an active run both functions warn once (as every lineage.log_* call does
 result anyway, so a notebook can explain without tracking. numpy is imported inside the calls only:
 `import lineage` stays cheap."""
 import math
+import sys
 
 from . import _state
 
@@ -240,11 +241,45 @@ def _kernel(model, inputs, raw, seed, extra):
     source = inputs.background_raw if inputs.background_raw is not None else inputs.raw
     B, w = _kernelshap.summarize_background(source, k=100, seed=seed)
     f = _output_fn(model, kind, inputs.to_model)
-    res = _kernelshap.explain(f, raw, B, weights=w, seed=seed)
+    res = _kernelshap.explain(f, raw, B, weights=w, seed=seed, progress=_Progress("Kernel SHAP"))
     res = dict(res, task=task, link=link, positive_class=positive)
     extra.update(method="kernel", background=inputs.encode(B), background_weights=w, background_rows=len(B),
                  output_kind=kind, grouped_from={})
     return res, extra
+
+
+class _Progress(object):
+    """Kernel SHAP may take minutes (2,000 rows × 20 features: thousands of model calls a row), so it says how
+    far it got and about how long is left, on stderr, at most every 5 s and only once it has run for 5 s."""
+
+    def __init__(self, what, every=5.0, clock=None):
+        import time
+        self.what, self.every, self.clock = what, every, clock or time.monotonic
+        self.start = self.clock()
+        self.last = self.start
+        self.said = False
+
+    def __call__(self, done, total):
+        t = self.clock()
+        if done < total and t - self.last < self.every:
+            return
+        if done >= total and not self.said:
+            return  # quick enough to need no word
+        self.last, self.said = t, True
+        spent = t - self.start
+        left = spent / done * (total - done) if done else float("inf")
+        tail = "done in %s" % _duration(spent) if done >= total else "about %s left" % _duration(left)
+        sys.stderr.write("lineage.explain: %s, %d of %d rows (%d%%), %s\n" % (
+            self.what, done, total, 100 * done // total, tail))
+        sys.stderr.flush()
+
+
+def _duration(seconds):
+    if seconds < 90:
+        return "%d s" % max(1, round(seconds))
+    if seconds < 5400:
+        return "%d min" % round(seconds / 60)
+    return "%.1f h" % (seconds / 3600)
 
 
 def kernel_task(model):

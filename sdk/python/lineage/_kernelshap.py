@@ -98,12 +98,13 @@ def summarize_background(X, k=100, seed=0):
     return B, sizes / n
 
 
-def explain(f, X, background, weights=None, nsamples=None, seed=0, max_batch=MAX_BATCH):
+def explain(f, X, background, weights=None, nsamples=None, seed=0, max_batch=MAX_BATCH, progress=None):
     """Kernel SHAP values of f at the rows of X against the (weighted) background; see the module docstring.
 
     f takes a (k, m) array of X's dtype and returns k floats (the explained output: a prediction, a log-odds,
     a probability — the caller decides). Returns a dict: values (n, m), base (n,), output (n,), stderr (n, m),
     samples_per_row, background_rows, model_rows (rows f was asked to score, in all), seed, exact, algorithm.
+    progress(rows_done, n), when given, is called after each explained row (it should be cheap).
     """
     X = _as_2d(X, "X")
     B = _as_2d(background, "background")
@@ -137,6 +138,8 @@ def explain(f, X, background, weights=None, nsamples=None, seed=0, max_batch=MAX
             phi, se = solver.solve(i, v - base_value, delta)
             phi += (delta - phi.sum()) / m  # spread the last rounding residual so Σφ matches exactly
             result["values"][i], result["stderr"][i] = phi, se
+            if progress is not None:
+                progress(i + 1, n)
     result["model_rows"] = calls.rows
     return result
 

@@ -151,7 +151,8 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
     const item = api.experimentsTree.getTreeItem(node);
     assert.equal(item.label, trainRun.name);
     assert.match(String(item.description), /val_rmse/, `the description shows the key metric: "${item.description}"`);
-    assert.equal(item.contextValue, 'run.finished');
+    // .explained: the example logs an explanation, so the menu offers Explain Run… too.
+    assert.equal(item.contextValue, 'run.finished.explained');
     assert.deepEqual(item.command?.arguments, [trainRun.id], 'clicking a run opens it');
     console.log(`    tree: ${expName()} › ${item.label} — ${item.description}`);
   });
@@ -219,7 +220,7 @@ describe('Editor experience: tree, filter, star, rerun, live run, stop, 10,000 r
     const item = api.experimentsTree.getTreeItem(node);
     const label = labelOf(item);
     assert.ok(label.startsWith('★'), `the label starts with ★: "${label}"`);
-    assert.equal(item.contextValue, 'run.finished.starred', 'the menus offer Unstar');
+    assert.equal(item.contextValue, 'run.finished.starred.explained', 'the menus offer Unstar');
 
     // At human speed: two edits of one run in quick succession can leave user.json with the same mtime
     // (about half of back-to-back writes do on these machines), and then the index keeps the first edit

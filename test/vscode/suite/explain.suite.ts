@@ -251,14 +251,14 @@ describe('Explain in a real VS Code: the example explained, a row, what-if with 
     assert.match(asked[0]?.title ?? '', new RegExp(`row ${picked.index}`));
     const text = fs.readFileSync(answer.fsPath, 'utf8');
     assert.match(text, /^# Explaining one prediction: the predicted price for row \d+/);
-    for (const words of ['floor area', 'bedrooms', 'location', 'age', runId, runName]) assert.ok(text.includes(words), `the report mentions ${words}`);
+    for (const words of ['floor area', 'bedrooms', 'location', 'age', 'EUR', runId, runName]) assert.ok(text.includes(words), `the report mentions ${words}`);
     // The row's location as its category name (Markdown escapes its underscore: city\_centre).
     const location = String(picked.inputs.find((i) => i.feature === 'location')!.value);
     assert.ok(text.includes(location.replace(/_/g, '\\_')), `the row's location ${location}`);
     // The counterfactual computed above for this very row is in it, in words.
     assert.match(
       text,
-      /## What would have changed the outcome\n\nThe smallest change found that brings the predicted price to [\d,]+ or more: \*\*[^*]+ instead of [^*]+\*\*/,
+      /## What would have changed the outcome\n\nThe smallest change found that brings the predicted price to [\d,]+ EUR or more: \*\*[^*]+ instead of [^*]+\*\*/,
     );
     const csvSha = createHash('sha256')
       .update(fs.readFileSync(path.join(ws, 'data', 'houses.csv')))

@@ -270,6 +270,56 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual(seen, [(i, 7) for i in range(1, 8)])
 
 
+class RobustnessTest(unittest.TestCase):
+    def test_a_missing_target_does_not_fail_the_script_and_permutation_uses_the_known_rows(self):
+        # It used to raise "Input contains NaN" from the model's score and fail the run after the attributions.
+        from sklearn.ensemble import HistGradientBoostingRegressor
+        X, y = houses(200)
+        Xf = X[:, :3].astype(float)
+        y = y.copy()
+        y[5] = np.nan
+        model = HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(Xf[~np.isnan(y)], y[~np.isnan(y)])
+        res, warned = quiet(lineage.explain, model, Xf, y, pdp_features=0)
+        self.assertIn("uses the 199 of 200 rows whose target is known", warned)
+        pi = res.manifest["permutation_importance"]
+        from sklearn.inspection import permutation_importance
+        known = ~np.isnan(y)
+        want = permutation_importance(model, Xf[known], y[known], n_repeats=5, random_state=0)
+        np.testing.assert_allclose(pi["mean"], want.importances_mean, rtol=0, atol=1e-12)
+
+    def test_an_extra_that_fails_is_a_warning_and_the_attributions_are_still_returned(self):
+        from sklearn.linear_model import Ridge
+        X, y = houses(80)
+        Xf = X[:, :3].astype(float)
+        model = Ridge().fit(Xf, y)
+        labels = np.array(["a"] * 80, dtype=object)  # a target the model's score cannot use
+        res, warned = quiet(lineage.explain, model, Xf, labels, pdp_features=0)
+        self.assertIn("permutation importance was skipped", warned)
+        self.assertNotIn("permutation_importance", res.manifest)
+        self.assertEqual(res.values.shape, (80, 3))
+
+    def test_kernel_shap_explains_500_rows_by_default_and_every_row_when_asked(self):
+        from sklearn.neighbors import KNeighborsRegressor
+        X, y = houses(700)
+        Xf = X[:, :3].astype(float)
+        model = KNeighborsRegressor(n_neighbors=5).fit(Xf, y)
+        res, warned = quiet(lineage.explain, model, Xf, y, pdp_features=0, permutation=False, background=Xf[:20])
+        self.assertEqual(res.method, "kernel")
+        self.assertEqual(res.values.shape, (500, 3))
+        self.assertEqual((res.manifest["rows"], res.manifest["total_rows"]), (500, 700))
+        ids = res.manifest["row_ids"]
+        self.assertEqual(len(set(ids)), 500)
+        np.testing.assert_array_equal(res.data, Xf[ids])
+        self.assertIn("pass max_rows=700 to explain them all", warned)
+        res, _ = quiet(lineage.explain, model, Xf, y, pdp_features=0, permutation=False, background=Xf[:20],
+                       max_rows=700)
+        self.assertEqual(res.values.shape, (700, 3))
+        # The exact methods keep the 2,000-row default.
+        from sklearn.linear_model import Ridge
+        res, _ = quiet(lineage.explain, Ridge().fit(Xf, y), Xf, pdp_features=0)
+        self.assertEqual(res.values.shape, (700, 3))
+
+
 class DispatchTest(unittest.TestCase):
     def test_tree_models_get_treeshap_on_their_own_columns(self):
         from sklearn.ensemble import RandomForestRegressor

@@ -66,11 +66,15 @@ class Explanation(object):
             m.get("additivity_error") or 0.0)
 
 
-def explain(model, X, y=None, feature_names=None, background=None, method="auto", max_rows=2000, name="default",
+def explain(model, X, y=None, feature_names=None, background=None, method="auto", max_rows=None, name="default",
             seed=0, categorical=None, units=None, pdp_features=5, permutation=True, output_name=None,
             subject=None):
     """Computes attributions of `model` for the rows of X (sampled down to max_rows with `seed`) and logs them
     with the active run under explanations/<name>/. Returns an Explanation.
+
+    max_rows: by default 2,000 rows for the exact methods (linear, trees: milliseconds) and 500 for Kernel
+    SHAP (thousands of model calls a row: 500 rows of a 20-feature model take minutes); a number applies to
+    every method.
 
     X: a numpy array (float, or object with text columns) or a pandas DataFrame (its columns name the
     features), in the form the model takes. background: rows the "average" prediction is taken over (linear:
@@ -93,17 +97,22 @@ def explain(model, X, y=None, feature_names=None, background=None, method="auto"
     n_total = inputs.n
     sampled = False
     rows = np.arange(n_total)
-    max_rows = int(max_rows)
-    if max_rows < 1:
+    limit = DEFAULT_ROWS if max_rows is None else int(max_rows)
+    if limit < 1:
         raise ValueError("lineage.explain: max_rows must be at least 1")
-    if n_total > max_rows:
-        rows = np.sort(np.random.default_rng(seed).choice(n_total, size=max_rows, replace=False))
+    if n_total > limit:
+        rows = np.sort(np.random.default_rng(seed).choice(n_total, size=limit, replace=False))
         sampled = True
     raw = inputs.raw[rows]
     y_all = _target_array(y, n_total)
     y_rows = None if y_all is None else y_all[rows]
 
-    res, extra = _attributions(model, inputs, raw, method, seed)
+    res, extra = _attributions(model, inputs, raw, method, seed,
+                               kernel_rows=KERNEL_DEFAULT_ROWS if max_rows is None else None)
+    if extra.get("keep") is not None:  # Kernel SHAP took fewer rows than the exact methods would
+        keep = extra["keep"]
+        rows, raw, sampled = rows[keep], raw[keep], True
+        y_rows = None if y_rows is None else y_rows[keep]
     values, base, output = res["values"], np.asarray(res["base"], float), np.asarray(res["output"], float)
     _check_finite(values, inputs.features, "attributions")
     gaps = np.abs(base + values.sum(axis=1) - output)
@@ -131,14 +140,23 @@ def explain(model, X, y=None, feature_names=None, background=None, method="auto"
     if y_rows is not None:
         arrays["target"] = _target_values(y_rows, res["task"], res["positive_class"])
         if permutation:
-            manifest["permutation_importance"] = _permutation(model, inputs, raw, y_rows, seed)
-            used_seed = True
+            # The extras never cost the script its attributions: a failure is a warning, not an exception.
+            try:
+                manifest["permutation_importance"] = _permutation(model, inputs, raw, y_rows, seed)
+                used_seed = True
+            except Exception as e:
+                _state.warn("permutation importance was skipped (%s: %s); the attributions are logged"
+                            % (type(e).__name__, e))
     if pdp_features and pdp_features > 0:
         order = np.argsort(-np.abs(values).mean(axis=0), kind="stable")[:int(pdp_features)]
-        pdp, ice = _partial_dependence(predict, inputs, raw, order, seed)
-        manifest["partial_dependence"] = pdp
-        arrays["ice"] = ice
-        used_seed = used_seed or ice is not None
+        try:
+            pdp, ice = _partial_dependence(predict, inputs, raw, order, seed)
+            manifest["partial_dependence"] = pdp
+            arrays["ice"] = ice
+            used_seed = used_seed or ice is not None
+        except Exception as e:
+            _state.warn("partial dependence was skipped (%s: %s); the attributions are logged"
+                        % (type(e).__name__, e))
     manifest["seed"] = int(seed) if used_seed else None
     model_bytes = _model_bytes(model)
     manifest["model"] = None if model_bytes is None else {
@@ -151,7 +169,11 @@ def explain(model, X, y=None, feature_names=None, background=None, method="auto"
                        arrays.get("stderr"), folder)
 
 
-def _attributions(model, inputs, raw, method, seed):
+DEFAULT_ROWS = 2000
+KERNEL_DEFAULT_ROWS = 500
+
+
+def _attributions(model, inputs, raw, method, seed, kernel_rows=None):
     """(explainer result, details) for the rows `raw` (user input space), dispatched as the module says."""
     from . import _linear, _pipeline
     prep, final, steps = _pipeline.split(model)
@@ -175,7 +197,7 @@ def _attributions(model, inputs, raw, method, seed):
             _state.warn("explaining %s with Kernel SHAP on its input columns: %s" % (type(model).__name__, e))
             exact_kind = None
     if exact_kind is None:
-        return _kernel(model, inputs, raw, seed, extra)
+        return _kernel(model, inputs, raw, seed, extra, kernel_rows)
     Z = _pipeline.transform(prep, inputs.to_model(raw))
     if Z.shape[1] != len(mapping):
         raise ValueError("lineage.explain: the preprocessing made %d columns, expected %d" % (Z.shape[1],
@@ -235,8 +257,14 @@ def _linear_background(inputs, raw, seed):
     return bg
 
 
-def _kernel(model, inputs, raw, seed, extra):
+def _kernel(model, inputs, raw, seed, extra, max_rows=None):
+    import numpy as np
     from . import _kernelshap
+    if max_rows is not None and len(raw) > max_rows:
+        keep = np.sort(np.random.default_rng(seed + 1).choice(len(raw), size=max_rows, replace=False))
+        sys.stderr.write("lineage.explain: Kernel SHAP explains %d of these %d rows by default (each costs thousands "
+                         "of model calls); pass max_rows=%d to explain them all\n" % (max_rows, len(raw), len(raw)))
+        raw, extra["keep"] = raw[keep], keep
     task, link, positive, kind = kernel_task(model)
     source = inputs.background_raw if inputs.background_raw is not None else inputs.raw
     B, w = _kernelshap.summarize_background(source, k=100, seed=seed)
@@ -349,7 +377,13 @@ def _permutation(model, inputs, raw, y_rows, seed):
             total = ((yr - yr.mean()) ** 2).sum()
             return float(1 - resid / total) if total > 0 else 0.0
         scoring = "r2"
-    pi = _inspect.permutation_importance(score, raw, np.asarray(y_rows), n_repeats=5, seed=seed)
+    known = _known_targets(y_rows)
+    if known.sum() < 2:
+        raise ValueError("fewer than 2 rows have a target")
+    if not known.all():
+        _state.warn("permutation importance uses the %d of %d rows whose target is known" % (known.sum(),
+                                                                                              len(known)))
+    pi = _inspect.permutation_importance(score, raw[known], np.asarray(y_rows)[known], n_repeats=5, seed=seed)
     return {"scoring": scoring, "n_repeats": int(pi.get("n_repeats", 5)), "seed": pi.get("seed", seed),
             "mean": [float(v) for v in pi["mean"]], "std": [float(v) for v in pi["std"]]}
 
@@ -518,11 +552,22 @@ def _target_array(y, n):
     return arr
 
 
+def _known_targets(y_rows):
+    """Which targets are known: not None and not NaN (a missing label must not fail the script's explain call)."""
+    import numpy as np
+    arr = np.asarray(y_rows)
+    if arr.dtype.kind in "fc":
+        return ~np.isnan(arr)
+    return np.array([not (v is None or (isinstance(v, float) and math.isnan(v))) for v in arr.tolist()], bool)
+
+
 def _target_values(y_rows, task, positive):
-    """The true targets as numbers: the value for regression, 1.0 / 0.0 (is the positive class) for binary."""
+    """The true targets as numbers: the value for regression, 1.0 / 0.0 (is the positive class) for binary;
+    NaN where the target is missing."""
     import numpy as np
     if task == "binary":
-        return np.array([1.0 if v == positive else 0.0 for v in y_rows])
+        known = _known_targets(y_rows)
+        return np.array([(1.0 if v == positive else 0.0) if k else float("nan") for v, k in zip(y_rows, known)])
     try:
         return np.asarray(y_rows, dtype=float)
     except (TypeError, ValueError):

@@ -20,6 +20,13 @@ mode = os.environ.get("FAKE_MODE", "")
 if mode == "no-sklearn":
     sys.stderr.write("Traceback (most recent call last):\nModuleNotFoundError: No module named 'sklearn'\n")
     sys.exit(1)
+if mode == "ready-false-no-sklearn":
+    # What lineage.serve itself replies when unpickling the model fails on a missing package.
+    print(json.dumps({"ready": False, "error": "No module named 'sklearn' (ModuleNotFoundError)"}), flush=True)
+    sys.exit(2)
+if mode == "ready-false-no-model":
+    print(json.dumps({"ready": False, "error": "this explanation has no model.pkl (FileNotFoundError)"}), flush=True)
+    sys.exit(2)
 if mode == "slow-start":
     time.sleep(60)
 if mode == "stubborn":
@@ -179,9 +186,7 @@ test('a scorer that cannot start says why and what to do: a missing package, a m
   await assert.rejects(Scorer.start(fakeOptions('no-sklearn')), (e: Error) => {
     assert.ok(e instanceof ScorerError);
     assert.ok(
-      e.message.includes(
-        `stopped before it was ready (exit code 1): the run's interpreter (${PYTHON}) cannot import sklearn, which the model needs: install it there`,
-      ),
+      e.message.includes(`stopped before it was ready (exit code 1): the interpreter ${PYTHON} cannot import sklearn, which the model needs: install it there`),
       e.message,
     );
     assert.match(e.message, /ModuleNotFoundError: No module named 'sklearn'/);
@@ -191,6 +196,21 @@ test('a scorer that cannot start says why and what to do: a missing package, a m
   const t0 = Date.now();
   await assert.rejects(Scorer.start(fakeOptions('slow-start', { startTimeoutMs: 500 })), /did not become ready within 1 s/);
   assert.ok(Date.now() - t0 < 2000);
+});
+
+test('a scorer that answers ready:false gets the same advice as one that exits: what to install, or which interpreter to choose', async () => {
+  await assert.rejects(Scorer.start(fakeOptions('ready-false-no-sklearn')), (e: Error) => {
+    assert.ok(e instanceof ScorerError);
+    assert.match(e.message, /could not load the explanation: No module named 'sklearn' \(ModuleNotFoundError\)/);
+    assert.ok(e.message.includes(`cannot import sklearn, which the model needs: install it there (e.g. ${PYTHON} -m pip install scikit-learn)`), e.message);
+    return true;
+  });
+  // Not an import problem: no advice about packages, the scorer's own words say what is missing.
+  await assert.rejects(Scorer.start(fakeOptions('ready-false-no-model')), (e: Error) => {
+    assert.match(e.message, /could not load the explanation: this explanation has no model\.pkl/);
+    assert.doesNotMatch(e.message, /pip install/);
+    return true;
+  });
 });
 
 test('bare NaN and Infinity in a reply (Python json’s default) come through as numbers', async () => {

@@ -121,15 +121,24 @@ export function parseReplyLine(line: string): unknown {
   }
 }
 
-/** What to do about a scorer that would not start, read from the end of its stderr. */
-function advice(stderr: string, python: string): string {
-  const missing = /No module named '([^']+)'/.exec(stderr);
+/** Modules whose pip package has another name: the advice names what to install. */
+const PACKAGE_OF: Record<string, string> = { sklearn: 'scikit-learn', yaml: 'pyyaml', PIL: 'pillow', cv2: 'opencv-python', skimage: 'scikit-image' };
+
+/**
+ * What to do about a scorer that would not start, read from what it said (its ready:false error, or the end
+ * of its stderr): the same advice whether it exited before the ready line or answered ready:false.
+ */
+function advice(said: string, python: string): string {
+  const missing = /No module named '([^']+)'/.exec(said);
   if (missing && missing[1].startsWith('lineage'))
     return `the interpreter ${python} cannot import ${missing[1]}: the Lineage SDK on its path is missing or older than explanations; reinstall or update Lineage`;
-  if (missing)
-    return `the run's interpreter (${python}) cannot import ${missing[1]}, which the model needs: install it there (e.g. ${python} -m pip install ${missing[1].split('.')[0]}) or choose the interpreter the run was trained with`;
-  if (/ModuleNotFoundError|ImportError/.test(stderr))
-    return `the run's interpreter (${python}) cannot import what the model needs; choose the interpreter the run was trained with`;
+  if (missing) {
+    const top = missing[1].split('.')[0];
+    const pkg = Object.hasOwn(PACKAGE_OF, top) ? PACKAGE_OF[top] : top;
+    return `the interpreter ${python} cannot import ${missing[1]}, which the model needs: install it there (e.g. ${python} -m pip install ${pkg}) or choose the interpreter the run was trained with`;
+  }
+  if (/ModuleNotFoundError|ImportError/.test(said))
+    return `the interpreter ${python} cannot import what the model needs; choose the interpreter the run was trained with`;
   return 'see its output above; check that the interpreter is the one the run was trained with';
 }
 
@@ -205,8 +214,10 @@ export class Scorer {
         clearTimeout(timer);
         io.onReady = null;
         if (ready.ready !== true || !Array.isArray(ready.features)) {
-          const what = typeof ready.error === 'string' ? ready.error : JSON.stringify(ready).slice(0, 500);
-          fail(`could not load the explanation: ${what}`);
+          const what = typeof ready.error === 'string' ? ready.error.slice(0, 2000).replace(/\.$/, '') : JSON.stringify(ready).slice(0, 500);
+          // An import failure while unpickling the model is the interpreter's to fix, as when the process exits.
+          const importing = /No module named|ModuleNotFoundError|ImportError/.test(what);
+          fail(`could not load the explanation: ${what}${importing ? `: ${advice(`${what}\n${io.stderr}`, opts.python)}` : ''}.`);
           return;
         }
         resolve(new Scorer(child, opts, io, ready));

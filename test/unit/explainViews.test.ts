@@ -323,3 +323,38 @@ test('hostile feature names pass through every view as the same text', async () 
     [0],
   );
 });
+
+test('a categorical feature is searched by its category text, or by the number that text is, never by its code', async () => {
+  // rooms' categories are the texts numpy floats become ('1.0' …), so code 2 is "3.0": rooms=3 must find the
+  // rows whose rooms is 3.0 (rows 2 and 4), not those with code 3 (rows whose rooms is 4.0).
+  const ex = await load({
+    features: ['rooms', 'city', 'zone'],
+    values: Array.from({ length: 5 }, () => [1, 1, 1]),
+    data: [
+      [0, 0, 1],
+      [1, 1, 0],
+      [2, 0, 1],
+      [3, 1, 0],
+      [2, 1, 1],
+    ],
+    base: 0,
+    featureKinds: ['categorical', 'categorical', 'categorical'],
+    categories: { rooms: ['1.0', '2.0', '3.0', '4.0'], city: ['New York', 'Paris'], zone: ['10', '2'] },
+  });
+  const ids = (search: string) => findRows(ex, { sort: 'index', search }).map((r) => r.index);
+  assert.deepEqual(ids('rooms=3'), [2, 4]);
+  assert.deepEqual(ids('rooms=3.0'), [2, 4]);
+  assert.deepEqual(ids('rooms="3.0"'), [2, 4], 'a quoted value is the category text');
+  assert.deepEqual(ids('"rooms"="3.0"'), [2, 4]);
+  assert.deepEqual(ids('rooms!=3'), [0, 1, 3]);
+  assert.deepEqual(ids('rooms>=3'), [2, 3, 4], 'an order compares the numbers the categories are');
+  assert.deepEqual(ids('rooms<2.5'), [0, 1]);
+  assert.deepEqual(ids('zone=2'), [0, 2, 4], 'the category "2" (code 1), not code 2');
+  assert.deepEqual(ids('zone=10'), [1, 3]);
+  assert.deepEqual(ids('city="New York"'), [0, 2], 'a quoted value may hold spaces');
+  assert.deepEqual(ids('city="new york" rooms=3'), [2]);
+  assert.throws(() => ids('rooms=7'), /"rooms" has no category "7"; its categories are "1\.0", "2\.0", "3\.0", "4\.0"/);
+  assert.throws(() => ids('rooms="7"'), /"rooms" has no category "7"/);
+  assert.throws(() => ids('city>Paris'), /"city" is a category: search it with = or != and one of its categories \("New York", "Paris"\)/);
+  assert.throws(() => ids('city="Paris'), /opening " without a closing one/);
+});

@@ -2,8 +2,10 @@
  * The row search of the Explain panel and the CLI: whitespace-separated terms, all of which must hold.
  *   floor_area_m2>150   location=center   age_years<=10   bedrooms!=3   "floor area (m²)">=120   1234
  * A term is a feature name (in double quotes when it holds spaces or operator characters), one of
- * = != < <= > >=, and a number or, for a categorical feature, a category's text; `prediction`, `target` and
- * `error` work too unless a feature has that name. A bare whole number is a row id.
+ * = != < <= > >=, and a number or, for a categorical feature, a category's text (a number matches the category
+ * that is that number: rooms=3 finds "3.0"; < and > compare categories that are numbers); a value in double
+ * quotes may hold spaces. `prediction`, `target` and `error` work too unless a feature has that name. A bare
+ * whole number is a row id.
  */
 import { ExplainError } from './explainError';
 import type { ExplanationData } from './load';
@@ -40,21 +42,27 @@ function splitTerms(s: string): Term[] {
   while (i < s.length) {
     while (i < s.length && /\s/.test(s[i])) i++;
     if (i >= s.length) break;
-    if (s[i] === '"') {
-      const end = s.indexOf('"', i + 1);
-      if (end < 0) throw new ExplainError(`The search has an opening " without a closing one: ${JSON.stringify(s.slice(i, i + 40))}.`);
-      let j = end + 1;
-      while (j < s.length && !/\s/.test(s[j])) j++;
-      out.push({ text: s.slice(i, j), quoted: s.slice(i + 1, end), rest: s.slice(end + 1, j) });
-      i = j;
-    } else {
-      let j = i;
-      while (j < s.length && !/\s/.test(s[j])) j++;
-      out.push({ text: s.slice(i, j) });
-      i = j;
+    // A term ends at whitespace outside double quotes: a quoted name or value may hold spaces.
+    let j = i;
+    let open = -1;
+    while (j < s.length && (open >= 0 || !/\s/.test(s[j]))) {
+      if (s[j] === '"') open = open >= 0 ? -1 : j;
+      j++;
     }
+    if (open >= 0) throw new ExplainError(`The search has an opening " without a closing one: ${JSON.stringify(s.slice(open, open + 40))}.`);
+    const text = s.slice(i, j);
+    if (text[0] === '"') {
+      const end = text.indexOf('"', 1);
+      out.push({ text, quoted: text.slice(1, end), rest: text.slice(end + 1) });
+    } else out.push({ text });
+    i = j;
   }
   return out;
+}
+
+/** A value written in double quotes is the text inside them. */
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
 
 function compileTerm(ex: ExplanationData, term: Term, cols: Columns): RowTest {
@@ -94,6 +102,7 @@ function compileTerm(ex: ExplanationData, term: Term, cols: Columns): RowTest {
     }
   }
   if (!op || value === undefined || value === '') throw new ExplainError(`The search term ${term.text} has no value after ${op ?? 'the name'}.`);
+  value = unquote(value);
   const cmp: Op = op;
   const j = index.get(name);
   if (j === undefined) {
@@ -108,20 +117,52 @@ function compileTerm(ex: ExplanationData, term: Term, cols: Columns): RowTest {
   const m = features.length;
   const data = ex.data;
   const cats = ex.manifest.featureKinds[j] === 'categorical' && Object.hasOwn(ex.manifest.categories, name) ? ex.manifest.categories[name] : undefined;
-  let num: number;
-  if (cats && !/^-?\d+(\.\d+)?$/.test(value)) {
-    let code = cats.indexOf(value);
-    if (code < 0) code = cats.findIndex((c) => c.toLowerCase() === value.toLowerCase());
-    if (code < 0)
-      throw new ExplainError(
-        `"${name}" has no category ${JSON.stringify(value)}; its categories are ${cats
-          .slice(0, 20)
-          .map((c) => JSON.stringify(c))
-          .join(', ')}${cats.length > 20 ? ', …' : ''}.`,
-      );
-    num = code;
-  } else num = numberOf(value, name);
-  return (i) => compare(data[i * m + j], cmp, num);
+  if (!cats) {
+    const num = numberOf(value, name);
+    return (i) => compare(data[i * m + j], cmp, num);
+  }
+  // The data holds a category's position (its code); people know the category by its text, which is often a
+  // number itself ("3.0" for rooms): the text decides, a code is never compared with what the user wrote.
+  if (cmp === '=' || cmp === '!=') {
+    const code = categoryCode(cats, value);
+    if (code < 0) throw unknownCategory(name, value, cats);
+    return (i) => compare(data[i * m + j], cmp, code);
+  }
+  const asNumbers = cats.map(categoryNumber);
+  if (asNumbers.every((v) => Number.isNaN(v)))
+    throw new ExplainError(`"${name}" is a category: search it with = or != and one of its categories (${listCategories(cats)}).`);
+  const num = numberOf(value, name);
+  return (i) => {
+    const code = data[i * m + j];
+    return Number.isInteger(code) && code >= 0 && code < asNumbers.length && compare(asNumbers[code], cmp, num);
+  };
+}
+
+/** The category written: its exact text, else the same text in other case, else the same number ("3" is "3.0"). */
+function categoryCode(cats: string[], value: string): number {
+  let code = cats.indexOf(value);
+  if (code < 0) code = cats.findIndex((c) => c.toLowerCase() === value.toLowerCase());
+  if (code < 0) {
+    const num = categoryNumber(value);
+    if (!Number.isNaN(num)) code = cats.findIndex((c) => categoryNumber(c) === num);
+  }
+  return code;
+}
+
+/** The number a category's text is, or NaN ("", "NaN" and words are not numbers). */
+function categoryNumber(text: string): number {
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+function listCategories(cats: string[]): string {
+  return `${cats
+    .slice(0, 20)
+    .map((c) => JSON.stringify(c))
+    .join(', ')}${cats.length > 20 ? ', …' : ''}`;
+}
+
+function unknownCategory(name: string, value: string, cats: string[]): ExplainError {
+  return new ExplainError(`"${name}" has no category ${JSON.stringify(value)}; its categories are ${listCategories(cats)}.`);
 }
 
 function compare(x: number, op: Op, v: number): boolean {

@@ -132,7 +132,7 @@ def explain(pipe, X_tr, X_va, y_va):
     # Validation rows: decisions on applications the model never saw, as the lender would face them. The
     # training rows are the background, so "compared with an average applicant" means the ones it learnt from.
     return fn(pipe, X_va, y_va, feature_names=FEATURES, background=X_tr, categorical=CATEGORICAL, units=UNITS,
-              output_name=TARGET)
+              output_name=TARGET, subject="applicant")
 
 
 def describe(result):

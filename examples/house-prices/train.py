@@ -182,7 +182,7 @@ def explain(pipe, X_tr, X_va, y_va):
     # prices, so the panel's "largest error" sort finds the houses it gets wrong. The training rows are the
     # background: "compared with an average house" means the houses it learnt from.
     return fn(pipe, X_va, y_va, feature_names=NUMERIC + CATEGORICAL, background=X_tr, categorical=CATEGORICAL,
-              units=UNITS, output_name=TARGET)
+              units=UNITS, output_name=TARGET, subject="house")
 
 
 def describe(result):

@@ -54,6 +54,7 @@ for (const model of ['logistic', 'gbc']) {
     assert.deepEqual([...m.categories.home_ownership].sort(), ['mortgage', 'own', 'rent']);
     assert.equal(m.grouped_from.employment.length, 5);
     assert.equal(m.units.income, 'EUR');
+    assert.equal(m.subject, 'applicant');
 
     const scale = maxAbs(e.output);
     const gap = additivityGap(e);

@@ -182,6 +182,8 @@ for (const model of ['gbr', 'rf', 'ridge']) {
     assert.deepEqual([...m.categories.location].sort(), ['city_centre', 'rural', 'suburb', 'waterfront']);
     assert.equal(m.grouped_from.location.length, 4, 'the one-hot columns summed into one location attribution');
     assert.equal(m.units.floor_area_m2, 'm²');
+    assert.equal(m.units.price, 'EUR', "the output's unit, for the report's sentences");
+    assert.equal(m.subject, 'house');
 
     // Additivity, from the arrays (not the manifest's word for it), within 1e-9 of the output scale.
     const scale = maxAbs(e.output);

@@ -31,6 +31,7 @@ export interface RawManifest {
   feature_kinds: string[];
   categories: Record<string, string[]>;
   units: Record<string, string>;
+  subject?: string | null;
   grouped_from: Record<string, string[]>;
   base_value: number;
   additivity_error: number;

@@ -48,14 +48,17 @@ test('row searches: a known sort, text cut to 500 characters, a limit in [1, 100
   assert.equal(findRowsParamsOf(undefined), undefined);
 });
 
-test('what-if rows: every feature, finite numbers for numeric inputs, text for categories; what is wrong is said', () => {
+test('what-if rows: every feature, finite numbers (or null) for numeric inputs, text for categories; what is wrong is said', () => {
   const ok = whatIfRowOf({ floor_area_m2: 120, location: 'center', '<img src=x onerror=alert(1)>': 3, extra: 'ignored' }, manifest);
   assert.deepEqual(ok, { row: { floor_area_m2: 120, location: 'center', '<img src=x onerror=alert(1)>': 3 } });
-  assert.deepEqual(whatIfRowOf({ floor_area_m2: null, location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest), {
-    error: 'Type a number for floor_area_m2 (it is empty or not a finite number).',
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: NaN, location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest), {
+    error: 'Type a number for floor_area_m2, or leave it empty if it is unknown.',
+  });
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: '120', location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest), {
+    error: 'Type a number for floor_area_m2, or leave it empty if it is unknown.',
   });
   assert.deepEqual(whatIfRowOf({ floor_area_m2: Infinity, location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest), {
-    error: 'Type a number for floor_area_m2 (it is empty or not a finite number).',
+    error: 'Type a number for floor_area_m2, or leave it empty if it is unknown.',
   });
   assert.deepEqual(whatIfRowOf({ floor_area_m2: 1, location: 7, '<img src=x onerror=alert(1)>': 3 }, manifest), { error: 'Choose a value for location.' });
   assert.ok('error' in whatIfRowOf([1, 2, 3], manifest));
@@ -63,4 +66,41 @@ test('what-if rows: every feature, finite numbers for numeric inputs, text for c
   // A prototype key in the page's object is not a feature value.
   const proto = JSON.parse('{"__proto__": {"floor_area_m2": 5}, "location": "center", "<img src=x onerror=alert(1)>": 3}');
   assert.ok('error' in whatIfRowOf(proto, manifest));
+});
+
+test('what-if rows: an empty number field (null) is "unknown" and reaches the scorer as missing; an empty category is refused', () => {
+  // The page sends null for an empty number field; lineage.serve passes None to the model as NaN.
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: null, location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest), {
+    row: { floor_area_m2: null, location: 'center', '<img src=x onerror=alert(1)>': 3 },
+  });
+  // A feature absent from the message is not the same as an empty field.
+  assert.ok('error' in whatIfRowOf({ location: 'center', '<img src=x onerror=alert(1)>': 3 }, manifest));
+  // A select with nothing chosen sends '': said here, not left for the model to fail on.
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: 1, location: '', '<img src=x onerror=alert(1)>': 3 }, manifest), {
+    error: 'Choose a value for location.',
+  });
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: 1, location: null, '<img src=x onerror=alert(1)>': 3 }, manifest), {
+    error: 'Choose a value for location.',
+  });
+  // ...unless the empty text is one of the categories the model was trained on.
+  const withEmpty = { ...manifest, categories: { location: ['', 'center'] } };
+  assert.deepEqual(whatIfRowOf({ floor_area_m2: 1, location: '', '<img src=x onerror=alert(1)>': 3 }, withEmpty), {
+    row: { floor_area_m2: 1, location: '', '<img src=x onerror=alert(1)>': 3 },
+  });
+});
+
+test('what-if rows: features named like Object.prototype keys are kept as features, not dropped or inherited', () => {
+  const m = {
+    features: ['__proto__', 'constructor', 'toString'],
+    featureKinds: ['numeric', 'categorical', 'numeric'] as Array<'numeric' | 'categorical'>,
+    categories: { constructor: ['a', 'b'] },
+  };
+  const r = whatIfRowOf(JSON.parse('{"__proto__": 4, "constructor": "b", "toString": 2}'), m);
+  assert.ok('row' in r, JSON.stringify(r));
+  assert.deepEqual(Object.keys(r.row), ['__proto__', 'constructor', 'toString']);
+  assert.equal(Object.getOwnPropertyDescriptor(r.row, '__proto__')?.value, 4);
+  // What goes to the scorer is what the JSON line carries.
+  assert.deepEqual(JSON.parse(JSON.stringify(r.row)), JSON.parse('{"__proto__": 4, "constructor": "b", "toString": 2}'));
+  // Not inherited from Object.prototype when the page leaves them out.
+  assert.deepEqual(whatIfRowOf({}, m), { error: 'Type a number for __proto__, or leave it empty if it is unknown.' });
 });

@@ -46,7 +46,8 @@ export interface ScorerCounterfactual {
 
 export class ScorerError extends Error {}
 
-type Row = Record<string, number | string>;
+/** A what-if row: null is a numeric input left empty, which lineage.serve gives the model as NaN. */
+type Row = Record<string, number | string | null>;
 interface Pending {
   resolve: (reply: Record<string, unknown>) => void;
   reject: (err: Error) => void;

@@ -154,28 +154,35 @@ export function findRowsParamsOf(m: unknown): { sort: RowSort; search: string; l
   return { sort: q.sort as RowSort, search: typeof q.search === 'string' ? q.search.slice(0, 500) : '', limit };
 }
 
+/** A what-if row as the scorer takes it: null is a numeric input left empty (unknown, NaN for the model). */
+export type WhatIfInputs = Record<string, number | string | null>;
+
 /**
- * An edited what-if row, checked against the explanation's features: every feature present, numbers finite
- * for numeric inputs, one of the known categories (or the row's own value) for categorical ones. Returns the
- * row for the scorer, or what is wrong in words the panel shows.
+ * An edited what-if row, checked against the explanation's features: every feature present; for numeric
+ * inputs a finite number, or null for a field left empty (the scorer gives the model NaN, which boosted trees
+ * and XGBoost take as missing); for categorical ones a text, not empty unless '' is one of the categories.
+ * Returns the row for the scorer, or what is wrong in words the panel shows. The row is built with
+ * Object.fromEntries (own data properties), so a feature named `__proto__` is a key like any other, not dropped.
  */
 export function whatIfRowOf(
   v: unknown,
   m: { features: string[]; featureKinds: Array<'numeric' | 'categorical'>; categories: Record<string, string[]> },
-): { row: Record<string, number | string> } | { error: string } {
+): { row: WhatIfInputs } | { error: string } {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'The edited row did not arrive as a set of inputs.' };
   const given = v as Record<string, unknown>;
-  const row: Record<string, number | string> = {};
+  const entries: Array<[string, number | string | null]> = [];
   for (let j = 0; j < m.features.length; j++) {
     const f = m.features[j];
     const value = Object.hasOwn(given, f) ? given[f] : undefined;
     if (m.featureKinds[j] === 'categorical') {
-      if (typeof value !== 'string' || value.length > 1000) return { error: `Choose a value for ${f}.` };
-      row[f] = value;
+      const known = Object.hasOwn(m.categories, f) ? m.categories[f] : [];
+      if (typeof value !== 'string' || value.length > 1000 || (value === '' && !known.includes(''))) return { error: `Choose a value for ${f}.` };
+      entries.push([f, value]);
     } else {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { error: `Type a number for ${f} (it is empty or not a finite number).` };
-      row[f] = value;
+      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value)))
+        return { error: `Type a number for ${f}, or leave it empty if it is unknown.` };
+      entries.push([f, value]);
     }
   }
-  return { row };
+  return { row: Object.fromEntries(entries) };
 }

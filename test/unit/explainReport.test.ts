@@ -533,3 +533,55 @@ test('reportInputFor: the report of a run in a workspace, from its index row, ru
   assert.match(md, /Trained in the run baseline \(id [^)]+\), experiment house-prices\./);
   await assert.rejects(reportInputFor(lw.store, 'baseline', 'default', 2), /Row 2 is out of range/);
 });
+
+/**
+ * The SDK names the output "prediction" whenever y has no name (any numpy y), and positive_class is then the
+ * label as numpy gave it (1, or "yes"): the report must not say "the predicted prediction" or a chance of
+ * “prediction”.
+ */
+test('the default output name reads naturally: the predicted value, a positive outcome (class 1)', () => {
+  const regression = (outputName: string) => {
+    const input = houseInput({ subject: undefined });
+    return { ...input, manifest: { ...input.manifest, outputName } };
+  };
+  for (const outputName of ['prediction', '']) {
+    const input = regression(outputName);
+    const md = plain(reportMarkdown(input));
+    assert.match(md, /^# Explaining one prediction: the predicted value for row 1,017$/m, outputName);
+    assert.match(md, /The model predicted a value of 305,500 for this case/);
+    assert.match(md, /The actual value recorded in the data is 301,000\./);
+    assert.match(md, /Compared with an average case, whose predicted value is 254,000, this case's inputs moved the prediction by \+51,500:/);
+    assert.match(md, /^- floor area of 180 m² raised the predicted value by 41,200\.$/m);
+    assert.match(md, /they do not show what causes the outcome in the real world/);
+    const html = reportHtml(input);
+    assert.match(html, /<title>Explaining one prediction: the predicted value for row 1,017<\/title>/);
+    assert.match(html, /The actual value recorded in the data is 301,000\./);
+    for (const text of [md, html]) assert.doesNotMatch(text, /predicted prediction|actual prediction|a prediction of|causes a prediction/, outputName);
+  }
+  const binary = (positiveClass: string | number | null, target: number) => {
+    const input = creditInput({ row: rowView(-0.4, CREDIT_FEATURES, 'logit', 0, target) });
+    return { ...input, manifest: { ...input.manifest, outputName: 'prediction', positiveClass } };
+  };
+  const cases: Array<[string | number | null, string, string]> = [
+    [1, 'a positive outcome \\(class 1\\)', 'class 1'],
+    ['yes', 'a positive outcome \\(class “yes”\\)', 'class “yes”'],
+    [null, 'a positive outcome', ''],
+  ];
+  for (const [pos, event, cls] of cases) {
+    const md = plain(reportMarkdown(binary(pos, 1)));
+    assert.match(md, new RegExp(`^# Explaining one prediction: the estimated chance of ${event} for row 1,017$`, 'm'), String(pos));
+    assert.match(md, new RegExp(`The model estimated a 53\\.0% chance of ${event} for this applicant`));
+    // The class is named in the headline and the first sentence; the list says it short.
+    assert.match(md, /^- income of 52,000 EUR strongly raised the estimated chance of a positive outcome \(\d+% of the total influence\)\.$/m);
+    assert.match(md, new RegExp(`In the data, the actual outcome for this applicant was positive${cls ? ` \\(${cls}\\)` : ''}\\.`));
+    const no = plain(reportMarkdown(binary(pos, 0)));
+    assert.match(no, new RegExp(`In the data, the actual outcome for this applicant was negative${cls ? ` \\(not ${cls}\\)` : ''}\\.`));
+    const html = reportHtml(binary(pos, 1));
+    assert.match(html, new RegExp(`<title>Explaining one prediction: the estimated chance of ${event.replace(/“|”/g, '.')} for row 1,017</title>`));
+    for (const text of [md, no, html]) assert.doesNotMatch(text, /“prediction”|&ldquo;prediction/, String(pos));
+  }
+  // A named positive class still reads as itself, with the default output name or a named one.
+  const approved = plain(reportMarkdown(binary('approved', 1)));
+  assert.match(approved, /chance of “approved” for this applicant/);
+  assert.match(approved, /the actual outcome for this applicant was “approved”\./);
+});

@@ -84,10 +84,16 @@ interface Words {
   outcome: (prediction: number) => string;
   /** "the chance of approval" / "the predicted price". */
   measure: string;
+  /** The measure in the title, with the positive class when it has no name of its own. */
+  headline: string;
   step: number;
   decimals: number;
-  /** “approved”: what the chance is the chance of. */
+  /** “approved”, or "a positive outcome (class 1)": what the chance is the chance of. */
   event: string;
+  /** "“approved”" / "not “approved”", or "positive (class 1)" / "negative (not class 1)": the recorded class. */
+  actualOutcome: (positive: boolean) => string;
+  /** What the contributions do not show the causes of: "a price", "the outcome". */
+  realWorld: string;
 }
 
 const METHOD_NAMES: Record<string, string> = {
@@ -100,7 +106,7 @@ const METHOD_NAMES: Record<string, string> = {
 export function buildReport(input: ReportInput): Block[] {
   const w = words(input);
   return [
-    { kind: 'h1', text: `Explaining one prediction: ${w.measure} for row ${formatNumber(input.row.rowId)}` },
+    { kind: 'h1', text: `Explaining one prediction: ${w.headline} for row ${formatNumber(input.row.rowId)}` },
     ...summary(w),
     ...contributions(w, input.top ?? 5),
     ...inputsTable(w),
@@ -111,21 +117,36 @@ export function buildReport(input: ReportInput): Block[] {
   ];
 }
 
+/**
+ * The SDK calls the output "prediction" when y has no name (any numpy y): that name says nothing, and used as a
+ * noun it would read "the predicted prediction" or a chance of “prediction”.
+ */
+function isDefaultOutputName(name: string | null | undefined): boolean {
+  const n = (name ?? '').trim().toLowerCase();
+  return n === '' || n === 'prediction';
+}
+
 function words(input: ReportInput): Words {
   const m = input.manifest;
   const row = input.row;
   const binary = m.task === 'binary' && m.link === 'logit';
-  const output = featureWords(m.outputName || 'prediction', undefined);
+  const unnamed = isDefaultOutputName(m.outputName);
+  const output = unnamed ? 'value' : featureWords(m.outputName, undefined);
   const outputUnit = m.units[m.outputName] ? cleanText(m.units[m.outputName]) : undefined;
   const { step, decimals } = amountStep(
     [row.prediction, row.base],
     row.contributions.map((c) => c.value),
   );
   // The outcome in quotes reads for any naming: a chance of “approved”, of “default”, of “churn”. A class
-  // that is a number (1, true) says nothing, so the target's name stands for it.
+  // that is a number (1, true) says nothing, so the target's name stands for it; without a name either, the
+  // class is described as what it is: the positive outcome.
   const pos = m.positiveClass;
   const plainPositive = pos === null || typeof pos === 'number' || /^(\d+|true|yes)$/i.test(String(pos).trim());
-  const event = `“${plainPositive ? output : cleanText(pos)}”`;
+  const positiveClass = pos === null ? '' : typeof pos === 'number' ? `class ${formatNumber(pos)}` : `class “${cleanText(pos)}”`;
+  const generic = plainPositive && unnamed;
+  const event = generic ? 'a positive outcome' : `“${plainPositive ? output : cleanText(pos)}”`;
+  // The class is named once, in the headline and the first sentence; the list's sentences stay short.
+  const eventInFull = generic && positiveClass ? `${event} (${positiveClass})` : event;
   return {
     m,
     row,
@@ -134,12 +155,20 @@ function words(input: ReportInput): Words {
     output,
     outputUnit,
     outcome: binary
-      ? (p) => `${article(percentWords(p))} ${percentWords(p)} chance of ${event}`
+      ? (p) => `${article(percentWords(p))} ${percentWords(p)} chance of ${eventInFull}`
       : (v) => `${article(output)} ${output} of ${plainAmount({ step, decimals, outputUnit } as Words, v)}`,
     measure: binary ? `the estimated chance of ${event}` : `the predicted ${output}`,
+    headline: binary ? `the estimated chance of ${eventInFull}` : `the predicted ${output}`,
     step,
     decimals,
     event,
+    actualOutcome: (yes) =>
+      generic
+        ? yes
+          ? `positive${positiveClass ? ` (${positiveClass})` : ''}`
+          : `negative${positiveClass ? ` (not ${positiveClass})` : ''}`
+        : `${yes ? '' : 'not '}${event}`,
+    realWorld: binary || unnamed ? 'the outcome' : `${article(output)} ${output}`,
   };
 }
 
@@ -173,7 +202,7 @@ function summary(w: Words): Block[] {
   if (row.target !== null && Number.isFinite(row.target)) {
     if (!w.binary) first.push(` The actual ${w.output} recorded in the data is ${plainAmount(w, row.target)}.`);
     else if (row.target === 1 || row.target === 0)
-      first.push(` In the data, the actual outcome for this ${w.subject} was ${row.target === 1 ? '' : 'not '}${w.event}.`);
+      first.push(` In the data, the actual outcome for this ${w.subject} was ${w.actualOutcome(row.target === 1)}.`);
   }
   return [{ kind: 'p', text: first }];
 }
@@ -351,7 +380,7 @@ function counterfactual(w: Words, cf: ReportInput['counterfactual']): Block[] {
 /** In plain words; the engine's own note (method, largest gap) goes to the technical details. */
 function trust(w: Words, note: TrustNote): Block[] {
   const head: Block = { kind: 'h2', text: 'How sure we are' };
-  const caveat = `The contributions describe how this model reacts to these inputs; they do not show what causes ${w.binary ? 'the outcome' : `a ${w.output}`} in the real world.`;
+  const caveat = `The contributions describe how this model reacts to these inputs; they do not show what causes ${w.realWorld} in the real world.`;
   if (note.level === 'failed') {
     return [
       head,

@@ -225,6 +225,13 @@ export default function register(test) {
       // The total bar plotly computed is the prediction too.
       const total = await p.page.$eval('.plot-waterfall', (gd) => gd.calcdata[0].at(-1).s);
       assert.ok(Math.abs(total - row.output) <= 1e-9 * Math.abs(row.output), `total ${total}`);
+      // The value axis spans the running total, not 0…prediction: steps of a few thousand on a base of
+      // 250,000 are bars, not slivers (each step at least 1 % of the axis unless it is tiny itself).
+      const axis = await p.page.$eval('.plot-waterfall', (gd) => gd._fullLayout.xaxis.range);
+      let run = 0;
+      const totals = w.x.map((v, i) => (run = w.measure[i] === 'relative' ? run + v : v));
+      assert.ok(axis[0] > 0 && axis[0] <= Math.min(...totals) && axis[1] >= Math.max(...totals), `axis ${axis} around ${totals}`);
+      assert.ok(axis[1] - axis[0] < 0.5 * row.output, `zoomed to the steps: axis ${axis}, prediction ${row.output}`);
       assert.match(await p.page.$eval('.additivity', (e) => e.textContent), /^Additivity check: base 250,000 \+ contributions .* \(gap /);
       // The waterfall as a table: every step with its running total.
       const rows = await p.page.$$eval('.chart-waterfall table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));

@@ -101,6 +101,29 @@ export function waterfallTrace(w: WaterfallBars, theme: Theme, labelOf: (i: numb
   };
 }
 
+/**
+ * The value axis of a waterfall: the span its running total covers (base, every step, the prediction) with room
+ * for the labels, not from zero: a price of 250,000 moved by a few thousand would otherwise show slivers.
+ */
+export function waterfallRange(w: WaterfallBars): [number, number] | undefined {
+  let total = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  w.values.forEach((v, i) => {
+    total = w.measures[i] === 'relative' ? total + v : v;
+    if (Number.isFinite(total)) {
+      lo = Math.min(lo, total);
+      hi = Math.max(hi, total);
+    }
+  });
+  if (!Number.isFinite(lo)) return undefined;
+  const span = hi - lo || Math.abs(hi) * 0.01 || 1;
+  // Zero stays in view when it is close anyway (contributions of the same order as the base).
+  const from = lo > 0 && lo - span * 0.6 <= 0 ? 0 : lo - span * 0.15;
+  const to = hi < 0 && hi + span * 0.6 >= 0 ? 0 : hi + span * 0.15;
+  return [from, to];
+}
+
 export function waterfallTicks(w: WaterfallBars, labelOf: (i: number) => string = (i) => w.labels[i]): { tickvals: number[]; ticktext: string[] } {
   return { tickvals: w.labels.map((_, i) => i), ticktext: w.labels.map((_, i) => plotlyText(shorten(labelOf(i)))) };
 }

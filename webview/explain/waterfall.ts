@@ -7,7 +7,7 @@ import { fmt } from '../shared/format';
 import { ChartCard } from './chartCard';
 import { chartLayout, rowsHeight, type Ctx } from './context';
 import type { ExplanationManifest } from './protocol';
-import { logistic, signed, stderrTrace, waterfallBars, waterfallTicks, waterfallTrace, type Contribution } from './traces';
+import { logistic, signed, stderrTrace, waterfallBars, waterfallRange, waterfallTicks, waterfallTrace, type Contribution } from './traces';
 
 export const WATERFALL_TOP = 10;
 
@@ -54,10 +54,11 @@ export class Waterfall {
       return input === null ? w.labels[i] : `${w.labels[i]} = ${inputText(input)}`;
     };
     const ticks = waterfallTicks(w, label);
+    const range = waterfallRange(w);
     await this.chart.draw(
       [waterfallTrace(w, theme, label)],
       chartLayout(theme, rowsHeight(w.labels.length), {
-        xaxis: { title: { text: plotlyText(space) } },
+        xaxis: { title: { text: plotlyText(space) }, ...(range ? { range, autorange: false } : {}) },
         yaxis: { ...ticks, tickmode: 'array', autorange: 'reversed' },
         margin: { l: 8, r: 56, t: 8, b: 40 },
       }),

@@ -321,6 +321,26 @@ class RobustnessTest(unittest.TestCase):
 
 
 class DispatchTest(unittest.TestCase):
+    def test_xgboost_models_get_treeshap_matching_xgboosts_own_contributions(self):
+        # Debian's python3-xgboost (CI installs it): lineage.explain dispatches an XGBoost model to TreeSHAP in
+        # its margin, and the values equal XGBoost's own pred_contribs (float32 inside XGBoost: compared at
+        # the tolerance _treeshap's tests justify).
+        import xgboost
+        X, y = houses(200)
+        Xf = X[:, :3].astype(float)
+        model = xgboost.XGBRegressor(n_estimators=40, max_depth=3, learning_rate=0.2).fit(Xf, y)
+        res, _ = quiet(lineage.explain, model, Xf, pdp_features=0, permutation=False)
+        self.assertEqual((res.method, res.exact), ("tree_path_dependent", True))
+        contribs = model.get_booster().predict(xgboost.DMatrix(Xf), pred_contribs=True)
+        scale = np.abs(res.output).max()
+        np.testing.assert_allclose(res.values, contribs[:, :-1], rtol=0, atol=1e-5 * scale)
+        self.assertLess(res.additivity_error, 1e-6 * scale)  # XGBoost's own margin is a float32 sum
+
+        clf = xgboost.XGBClassifier(n_estimators=30, max_depth=3).fit(Xf, (y > np.median(y)).astype(int))
+        res, _ = quiet(lineage.explain, clf, Xf, pdp_features=0, permutation=False)
+        self.assertEqual((res.manifest["task"], res.manifest["link"]), ("binary", "logit"))
+        np.testing.assert_allclose(res.output, clf.predict(Xf, output_margin=True), rtol=0, atol=1e-5)
+
     def test_tree_models_get_treeshap_on_their_own_columns(self):
         from sklearn.ensemble import RandomForestRegressor
         X, y = houses()

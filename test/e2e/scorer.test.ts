@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Scorer, ScorerError, parseReplyLine, scorerEnv, type ScorerOptions } from '../../src/core/explain/scorer';
+import { Scorer, ScorerError, parseReplyLine, scorerEnv, scorerPython, type ScorerOptions } from '../../src/core/explain/scorer';
 import { PYTHON, REPO } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
@@ -211,6 +211,27 @@ test('a scorer that answers ready:false gets the same advice as one that exits: 
     assert.doesNotMatch(e.message, /pip install/);
     return true;
   });
+});
+
+test('the scorer runs the interpreter the user chose, never one named only by the run record', () => {
+  // A copied-in run folder can name any executable as "its" Python: a script planted next to the record.
+  const planted = path.join(tmpDir('lineage-hostile-run-'), 'not-python.sh');
+  fs.writeFileSync(planted, '#!/bin/sh\ntouch PWNED\n', { mode: 0o755 });
+  const onPath = (name: string) => (name === 'python3' ? '/usr/bin/python3' : undefined);
+  const hostile = scorerPython('/usr/bin/python3', [planted, planted], onPath);
+  assert.equal(hostile.python, '/usr/bin/python3');
+  assert.equal(hostile.runPython, planted, 'the record is named in messages, so the user can decide about it');
+  // The chosen interpreter given as a bare name: still the choice, found on PATH; never the record's.
+  assert.deepEqual(scorerPython('python3', [planted, undefined], onPath), { python: 'python3', runPython: planted });
+  // The run was recorded with the chosen interpreter: the same file either way, nothing to mention.
+  assert.deepEqual(scorerPython('/usr/bin/python3', ['/usr/bin/python3', '/usr/bin/python3'], onPath), { python: '/usr/bin/python3', runPython: null });
+  assert.deepEqual(scorerPython('python3', ['/usr/bin/python3', null], onPath), { python: '/usr/bin/python3', runPython: null });
+  assert.deepEqual(scorerPython('/usr/bin/../bin/python3', ['/usr/bin/python3'], onPath), { python: '/usr/bin/python3', runPython: null });
+  // A venv's python is a link to the system one but a different environment: compared as paths, not resolved.
+  assert.equal(scorerPython('/usr/bin/python3', ['/w/.venv/bin/python'], onPath).python, '/usr/bin/python3');
+  // Nothing recorded, or junk in the record.
+  assert.deepEqual(scorerPython('/usr/bin/python3', [undefined, null], onPath), { python: '/usr/bin/python3', runPython: null });
+  assert.equal(scorerPython('/usr/bin/python3', ['relative/python', '\0evil'], onPath).python, '/usr/bin/python3');
 });
 
 test('bare NaN and Infinity in a reply (Python json’s default) come through as numbers', async () => {

@@ -6,6 +6,7 @@
  * never outlives this process: stop() asks, then SIGTERM, then SIGKILL, and an exit hook kills what is left.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { isSecretName } from '../launcher/secrets';
@@ -120,6 +121,41 @@ export function parseReplyLine(line: string): unknown {
     const special: Record<string, number> = { '\u0000NaN': NaN, '\u0000Infinity': Infinity, '\u0000-Infinity': -Infinity };
     return JSON.parse(out, (_k, v: unknown) => (typeof v === 'string' && v in special ? special[v] : v));
   }
+}
+
+/** A bare command name as the OS would find it on PATH (what spawn runs), or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The interpreter the what-if scorer runs. `chosen` is the user's choice, made as for Rerun (lineage.pythonPath,
+ * else the Python extension's environment, else python3); `recorded` are the paths the run and its manifest
+ * name. Those come from files in the workspace, which anyone can copy in, so they are never run on their own:
+ * the result is always the chosen interpreter (as the recorded path when both are the same path, compared as
+ * paths and not resolved through links, because a venv's python links to the system one yet is another
+ * environment). `runPython` is the recorded interpreter when it differs, for messages only.
+ */
+export function scorerPython(
+  chosen: string,
+  recorded: ReadonlyArray<string | null | undefined>,
+  which: (name: string) => string | undefined = onPath,
+): { python: string; runPython: string | null } {
+  const bare = !chosen.includes('/') && !chosen.includes(path.sep);
+  const chosenPath = bare ? which(chosen) : path.resolve(chosen);
+  const paths = recorded.filter((r): r is string => typeof r === 'string' && path.isAbsolute(r) && !r.includes('\0') && r.length <= 4096);
+  if (chosenPath && paths.some((r) => path.resolve(r) === chosenPath)) return { python: chosenPath, runPython: null };
+  return { python: chosen, runPython: paths.find((r) => path.resolve(r) !== chosenPath) ?? null };
 }
 
 /** Modules whose pip package has another name: the advice names what to install. */

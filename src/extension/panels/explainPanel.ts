@@ -33,6 +33,9 @@ import { folderOfRuns, openFolder } from './panelFolder';
 import { engine } from '../engine';
 import { explainStateOf, explanationNameOf, findRowsParamsOf, rowIndexOf, savedRunId, whatIfRowOf } from './panelMessages';
 import { safeFileName } from '../../../webview/shared/escape';
+import { pythonFor } from '../runs/python';
+import { COMMANDS } from '../commands/ids';
+import { runCommand } from '../commands/register';
 
 export const EXPLAIN_VIEW_TYPE = 'lineage.explain';
 
@@ -286,7 +289,11 @@ export class ExplainPanel extends PanelHost<Ready> {
     return w.enabled ? null : w.reason;
   }
 
-  /** The scorer for the shown explanation, started on first use with the run's interpreter. */
+  /**
+   * The scorer for the shown explanation, started on first use with the interpreter Rerun would use (never one
+   * named only by the run's record: a copied-in run folder could name any program). A start that fails says
+   * what to do, on the page and in a message with a way to choose the interpreter.
+   */
   private startScorer(): Promise<Scorer> {
     const key = `${this.runId}\0${this.name}`;
     if (this.scorer && this.scorerKey === key) return this.scorer;
@@ -299,16 +306,23 @@ export class ExplainPanel extends PanelHost<Ready> {
       const { getRun } = await engine();
       const run = getRun(ws.store, this.runId);
       const { ex } = await this.loaded();
-      const python = run.python?.path ?? ex.manifest.python ?? 'python3';
-      const cwd = run.cwd && isInside(folder, run.cwd) && fs.existsSync(run.cwd) ? run.cwd : folder;
       const core = await explainCore();
-      return core.Scorer.start({
-        python,
-        sdkPath: vscode.Uri.joinPath(this.state.context.extensionUri, 'sdk', 'python').fsPath,
-        runDir: this.dir(),
-        name: this.name,
-        cwd,
-      });
+      // pythonFor says itself, with a button, when the chosen interpreter does not exist.
+      const chosen = await pythonFor(this.state, vscode.Uri.file(folder));
+      if (!chosen) throw new InterpreterMissing(`No Python interpreter to load the model with. ${CHOOSE_INTERPRETER}`);
+      const { python, runPython } = core.scorerPython(chosen, [run.python?.path, ex.manifest.python]);
+      const cwd = run.cwd && isInside(folder, run.cwd) && fs.existsSync(run.cwd) ? run.cwd : folder;
+      try {
+        return await core.Scorer.start({
+          python,
+          sdkPath: vscode.Uri.joinPath(this.state.context.extensionUri, 'sdk', 'python').fsPath,
+          runDir: this.dir(),
+          name: this.name,
+          cwd,
+        });
+      } catch (err) {
+        throw new Error(scorerFailure((err as Error).message, runPython), { cause: err });
+      }
     })();
     this.scorer = starting;
     starting.then(
@@ -316,6 +330,7 @@ export class ExplainPanel extends PanelHost<Ready> {
       (err: Error) => {
         if (this.scorer === starting) this.scorer = undefined;
         this.ipc.notify(ExplainScorer, { state: 'failed', message: err.message });
+        if (!(err instanceof InterpreterMissing)) void offerInterpreter(err.message);
       },
     );
     return starting;
@@ -471,6 +486,32 @@ export function pdpOf(ex: ExplanationData, feature: string): PdpData | null {
   const j = m.features.indexOf(feature);
   const categories = j >= 0 && m.featureKinds[j] === 'categorical' && Object.hasOwn(m.categories, feature) ? m.categories[feature] : null;
   return { feature, grid: pd.grid, average: pd.average, ice, categories };
+}
+
+const CHOOSE_INTERPRETER =
+  'Choose the interpreter the run was trained with: run “Lineage: Select Interpreter” (it sets lineage.pythonPath), then predict again.';
+
+/** Said by pythonFor already (with its own button): the panel does not ask twice. */
+class InterpreterMissing extends Error {}
+
+/** A scorer start failure with what to do next, and the run's own interpreter when the user might want it. */
+function scorerFailure(message: string, runPython: string | null): string {
+  const recorded = runPython
+    ? ` This run recorded the interpreter ${runPython.slice(0, 300)}; Lineage does not start an interpreter named only by a run's files, so choose it yourself if you trust it.`
+    : '';
+  return `${message}\n${CHOOSE_INTERPRETER}${recorded}`;
+}
+
+/** The way out of a failed start: choose the interpreter (Lineage's picker) or edit the setting. */
+async function offerInterpreter(message: string): Promise<void> {
+  const first = message.split('\n')[0].slice(0, 400);
+  const pick = await vscode.window.showErrorMessage(
+    `Lineage: the what-if model could not be started. ${first} Choose the interpreter the run was trained with, then predict again.`,
+    'Select Interpreter',
+    'Open Setting',
+  );
+  if (pick === 'Select Interpreter') await runCommand(COMMANDS.selectInterpreter);
+  else if (pick === 'Open Setting') await vscode.commands.executeCommand('workbench.action.openSettings', 'lineage.pythonPath');
 }
 
 function isInside(folder: string, p: string): boolean {

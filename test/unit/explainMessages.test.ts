@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { explainStateOf, explanationNameOf, findRowsParamsOf, rowIndexOf, whatIfRowOf } from '../../src/extension/panels/panelMessages';
+import { counterfactualMatches, explainStateOf, explanationNameOf, findRowsParamsOf, rowIndexOf, whatIfRowOf } from '../../src/extension/panels/panelMessages';
 
 const manifest = {
   features: ['floor_area_m2', 'location', '<img src=x onerror=alert(1)>'],
@@ -103,4 +103,20 @@ test('what-if rows: features named like Object.prototype keys are kept as featur
   assert.deepEqual(JSON.parse(JSON.stringify(r.row)), JSON.parse('{"__proto__": 4, "constructor": "b", "toString": 2}'));
   // Not inherited from Object.prototype when the page leaves them out.
   assert.deepEqual(whatIfRowOf({}, m), { error: 'Type a number for __proto__, or leave it empty if it is unknown.' });
+});
+
+test('a kept counterfactual goes into a report only for the same explanation, the same logging of it, the same row and inputs', () => {
+  const inputs = { floor_area_m2: 120, location: 'center', rooms: null };
+  const kept = { name: 'default', created: 1764929721000, row: 3, inputs };
+  assert.equal(counterfactualMatches(kept, { ...kept, inputs: { rooms: null, location: 'center', floor_area_m2: 120 } }), true);
+  // Another explanation of the run, with a row of the same index: its model is not the one searched.
+  assert.equal(counterfactualMatches(kept, { ...kept, name: 'logit' }), false);
+  // The explanation re-logged (a new model, same name).
+  assert.equal(counterfactualMatches(kept, { ...kept, created: 1764931200000 }), false);
+  assert.equal(counterfactualMatches(kept, { ...kept, row: 4 }), false);
+  // Searched from edited inputs: not about the explained row.
+  assert.equal(counterfactualMatches(kept, { ...kept, inputs: { ...inputs, floor_area_m2: 121 } }), false);
+  assert.equal(counterfactualMatches(kept, { ...kept, inputs: { ...inputs, rooms: 0 } }), false);
+  assert.equal(counterfactualMatches(kept, { ...kept, inputs: { floor_area_m2: 120, location: 'center' } }), false);
+  assert.equal(counterfactualMatches(undefined, kept), false);
 });

@@ -31,7 +31,16 @@ import { lineagePaths, runDir } from '../../core/util/lineagePaths';
 import { PanelHost } from './panelHost';
 import { folderOfRuns, openFolder } from './panelFolder';
 import { engine } from '../engine';
-import { explainStateOf, explanationNameOf, findRowsParamsOf, rowIndexOf, savedRunId, whatIfRowOf } from './panelMessages';
+import {
+  counterfactualMatches,
+  explainStateOf,
+  explanationNameOf,
+  findRowsParamsOf,
+  rowIndexOf,
+  savedRunId,
+  whatIfRowOf,
+  type CounterfactualKey,
+} from './panelMessages';
 import { safeFileName } from '../../../webview/shared/escape';
 import { pythonFor } from '../runs/python';
 import { COMMANDS } from '../commands/ids';
@@ -72,8 +81,11 @@ export class ExplainPanel extends PanelHost<Ready> {
   private others: OtherExplanation[] = [];
   private scorer?: Promise<Scorer>;
   private scorerKey = '';
-  /** The last counterfactual, kept for the report of the row it was computed for (unedited). */
-  private counterfactual?: { index: number; target: number; maxFeatures: number; result: CounterfactualResult };
+  /**
+   * The last counterfactual, kept for the report: with what it was searched for (explanation, its logging, row,
+   * inputs), so a report of another explanation, a re-logged one or another row never includes it.
+   */
+  private counterfactual?: { key: CounterfactualKey; target: number; maxFeatures: number; result: CounterfactualResult };
 
   static show(state: Lineage, runId: string, folder?: string, name?: string): void {
     const open = ExplainPanel.byRun.get(runId);
@@ -198,6 +210,7 @@ export class ExplainPanel extends PanelHost<Ready> {
     this.name = name;
     this.row = 0;
     this.data = undefined;
+    this.counterfactual = undefined;
     await this.stopScorer();
     await this.sendInit();
   }
@@ -263,6 +276,7 @@ export class ExplainPanel extends PanelHost<Ready> {
     if (m && m.created === this.data.ex.manifest.created) return;
     core.clearExplanationCache();
     this.data = undefined;
+    this.counterfactual = undefined;
     await this.stopScorer();
     await this.sendInit();
   }
@@ -366,7 +380,7 @@ export class ExplainPanel extends PanelHost<Ready> {
   }
 
   private async counterfactualOf(index: unknown, edited: unknown, target: unknown, maxFeatures: unknown) {
-    const { ex, core } = await this.loaded();
+    const { ex } = await this.loaded();
     const refused = this.whatIfRefusal(ex);
     if (refused) return { result: null, error: refused };
     const i = rowIndexOf(index, ex.manifest.rows);
@@ -378,10 +392,8 @@ export class ExplainPanel extends PanelHost<Ready> {
     try {
       const s = await this.startScorer();
       const result = await s.counterfactual(checked.row, target, max);
-      // The report is about the explained row: a counterfactual counts for it only when its inputs were not edited.
-      const original = core.rowView(ex, i).inputs;
-      const unedited = original.every((inp) => inp.value === checked.row[inp.feature]);
-      if (unedited) this.counterfactual = { index: i, target, maxFeatures: max, result };
+      // Kept with its inputs: the report uses it only for the explained row as it is (counterfactualMatches).
+      this.counterfactual = { key: { name: this.name, created: ex.manifest.created, row: i, inputs: checked.row }, target, maxFeatures: max, result };
       return { result, error: null };
     } catch (err) {
       return { result: null, error: (err as Error).message };
@@ -402,8 +414,9 @@ export class ExplainPanel extends PanelHost<Ready> {
       title: `Save the explanation of row ${i}`,
     });
     if (!target) return { path: null, error: null };
-    const cf = this.counterfactual?.index === i ? this.counterfactual : undefined;
     const row = core.rowView(ex, i);
+    const shown = { name: this.name, created: ex.manifest.created, row: i, inputs: Object.fromEntries(row.inputs.map((inp) => [inp.feature, inp.value])) };
+    const cf = counterfactualMatches(this.counterfactual?.key, shown) ? this.counterfactual : undefined;
     const input = {
       manifest: ex.manifest,
       row,

@@ -186,3 +186,22 @@ export function whatIfRowOf(
   }
   return { row: Object.fromEntries(entries) };
 }
+
+/** What a counterfactual was searched for: the explanation (name and when it was logged), the row, the inputs. */
+export interface CounterfactualKey {
+  name: string;
+  created: number | null;
+  row: number;
+  inputs: WhatIfInputs;
+}
+
+/**
+ * Whether a kept counterfactual belongs in the report of `want`: the same explanation as logged then (a
+ * re-logged one has another model), the same row, and searched from exactly the row's inputs (not edited).
+ */
+export function counterfactualMatches(kept: CounterfactualKey | undefined, want: CounterfactualKey): boolean {
+  if (!kept || kept.name !== want.name || kept.created !== want.created || kept.row !== want.row) return false;
+  const a = Object.keys(kept.inputs);
+  const b = Object.keys(want.inputs);
+  return a.length === b.length && b.every((f) => Object.hasOwn(kept.inputs, f) && Object.is(kept.inputs[f], want.inputs[f]));
+}

@@ -235,3 +235,27 @@ json.dump({
   assert.equal(rebuilt.status, 0, rebuilt.stderr);
   check();
 });
+
+test('sampled rows: --row and --report say which explained row it is and which row of the original data', () => {
+  const ws = tmpDir('lineage-e2e-explain-sampled-');
+  const dir = makeRunFolder(ws, { name: 'sampled', events: [metricLine('rmse', 1, 0)] });
+  // Rows 3, 8 and 11 of a 20-row X were explained: --row 1 is the original row 8.
+  writeExplanation(dir, { ...spec(), rowIds: [3, 8, 11], manifest: { total_rows: 20 } });
+  const r = cli(['explain', 'sampled', '--row', '1'], ws, env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Explained row 1 \(row 8 of the original data\)$/m);
+  const md = path.join(ws, 'row1.md');
+  const w = cli(['explain', 'sampled', '--row', '1', '--report', md], ws, env);
+  assert.equal(w.status, 0, w.stderr);
+  assert.match(w.stdout, /^Wrote the report for explained row 1 \(row 8 of the original data\) of run .* to .*row1\.md\.$/m);
+  const text = fs.readFileSync(md, 'utf8');
+  assert.match(text, /^# Explaining one prediction: the predicted price for explained row 1 \(row 8 of the original data\)$/m);
+  assert.match(text, /for this case, explained row 1 \(row 8 of the original data\)\./);
+  assert.doesNotMatch(text, /for row 8\b|\(row 8 of the data the explanation/);
+  // When every row was explained the two numbers are one: no second number.
+  const { ws: all } = workspace();
+  assert.match(cli(['explain', 'gbr', '--row', '1'], all, env).stdout, /^Row 1$/m);
+  const full = cli(['explain', 'gbr', '--row', '1', '--report', path.join(all, 'r.md')], all, env);
+  assert.match(full.stdout, /^Wrote the report for row 1 of run /m);
+  assert.match(fs.readFileSync(path.join(all, 'r.md'), 'utf8'), /^# Explaining one prediction: the predicted price for row 1$/m);
+});

@@ -171,8 +171,12 @@ const amount = (s: string) => Number(s.replace(/[,\s]/g, '').replace('−', '-')
 
 test('regression: the headline, the named contributions in plain words and the grouped rest', () => {
   const md = plain(reportMarkdown(houseInput()));
-  assert.match(md, /^# Explaining one prediction: the predicted price for row 1,017$/m);
-  assert.match(md, /The model predicted a price of 305,500 for this house \(row 1,017 /);
+  // The fixture's row is position 17 of a sample, row 1,017 of the data: the report names both.
+  assert.match(md, /^# Explaining one prediction: the predicted price for explained row 17 \(row 1,017 of the original data\)$/m);
+  assert.match(md, /The model predicted a price of 305,500 for this house, explained row 17 \(row 1,017 of the original data\)\./);
+  const whole = plain(reportMarkdown(houseInput({ row: { ...houseInput().row, index: 1017 } })));
+  assert.match(whole, /^# Explaining one prediction: the predicted price for row 1,017$/m, 'every row explained: one number');
+  assert.match(whole, /for this house \(row 1,017 of the data the explanation was made from\)\./);
   assert.match(md, /The actual price recorded in the data is 301,000\./);
   assert.match(md, /Compared with an average house, whose predicted price is 254,000, this house's inputs moved the prediction by \+51,500:/);
   // Units: the name loses its unit suffix and the value carries the unit; a category reads "location: center".
@@ -547,14 +551,14 @@ test('the default output name reads naturally: the predicted value, a positive o
   for (const outputName of ['prediction', '']) {
     const input = regression(outputName);
     const md = plain(reportMarkdown(input));
-    assert.match(md, /^# Explaining one prediction: the predicted value for row 1,017$/m, outputName);
+    assert.match(md, /^# Explaining one prediction: the predicted value for explained row 17 \(row 1,017 of the original data\)$/m, outputName);
     assert.match(md, /The model predicted a value of 305,500 for this case/);
     assert.match(md, /The actual value recorded in the data is 301,000\./);
     assert.match(md, /Compared with an average case, whose predicted value is 254,000, this case's inputs moved the prediction by \+51,500:/);
     assert.match(md, /^- floor area of 180 m² raised the predicted value by 41,200\.$/m);
     assert.match(md, /they do not show what causes the outcome in the real world/);
     const html = reportHtml(input);
-    assert.match(html, /<title>Explaining one prediction: the predicted value for row 1,017<\/title>/);
+    assert.match(html, /<title>Explaining one prediction: the predicted value for explained row 17 \(row 1,017 of the original data\)<\/title>/);
     assert.match(html, /The actual value recorded in the data is 301,000\./);
     for (const text of [md, html]) assert.doesNotMatch(text, /predicted prediction|actual prediction|a prediction of|causes a prediction/, outputName);
   }
@@ -569,7 +573,11 @@ test('the default output name reads naturally: the predicted value, a positive o
   ];
   for (const [pos, event, cls] of cases) {
     const md = plain(reportMarkdown(binary(pos, 1)));
-    assert.match(md, new RegExp(`^# Explaining one prediction: the estimated chance of ${event} for row 1,017$`, 'm'), String(pos));
+    assert.match(
+      md,
+      new RegExp(`^# Explaining one prediction: the estimated chance of ${event} for explained row 17 \\(row 1,017 of the original data\\)$`, 'm'),
+      String(pos),
+    );
     assert.match(md, new RegExp(`The model estimated a 53\\.0% chance of ${event} for this applicant`));
     // The class is named in the headline and the first sentence; the list says it short.
     assert.match(md, /^- income of 52,000 EUR strongly raised the estimated chance of a positive outcome \(\d+% of the total influence\)\.$/m);
@@ -577,7 +585,12 @@ test('the default output name reads naturally: the predicted value, a positive o
     const no = plain(reportMarkdown(binary(pos, 0)));
     assert.match(no, new RegExp(`In the data, the actual outcome for this applicant was negative${cls ? ` \\(not ${cls}\\)` : ''}\\.`));
     const html = reportHtml(binary(pos, 1));
-    assert.match(html, new RegExp(`<title>Explaining one prediction: the estimated chance of ${event.replace(/“|”/g, '.')} for row 1,017</title>`));
+    assert.match(
+      html,
+      new RegExp(
+        `<title>Explaining one prediction: the estimated chance of ${event.replace(/“|”/g, '.')} for explained row 17 \\(row 1,017 of the original data\\)</title>`,
+      ),
+    );
     for (const text of [md, no, html]) assert.doesNotMatch(text, /“prediction”|&ldquo;prediction/, String(pos));
   }
   // A named positive class still reads as itself, with the default output name or a named one.

@@ -7,6 +7,7 @@ import { methodLabel, trustNote } from '../../core/explain/trust';
 import type { ExplanationSummary, RowView, TrustNote } from '../../core/explain/types';
 import { reportHtml, reportMarkdown } from '../../core/explain/report';
 import { reportInputFor } from '../../core/explain/reportRun';
+import { rowWords } from '../../core/explain/reportWords';
 import { formatNumber } from '../../core/util/format';
 import { runDir } from '../../core/util/lineagePaths';
 import type { LineageWorkspace } from '../../core/workspace';
@@ -175,6 +176,10 @@ function printGlobal(runId: string, runName: string, ex: ExplanationData, top: n
   console.log(lines.join('\n'));
 }
 
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 function signed(v: number): string {
   return Number.isFinite(v) && v > 0 ? `+${formatNumber(v)}` : formatNumber(v);
 }
@@ -218,7 +223,7 @@ function printRow(runId: string, runName: string, ex: ExplanationData, r: RowVie
   const lines = [
     ...header(runId, runName, ex),
     '',
-    `${color.bold(`Row ${r.index}`)}${r.rowId !== r.index ? ` (row ${r.rowId} of the data)` : ''}`,
+    color.bold(capitalised(rowWords(r.index, r.rowId))),
     `  ${what.padEnd(10)} ${prediction}`,
     ...(r.target !== null ? [`  true value ${formatNumber(r.target)}`] : []),
     `  base value ${formatNumber(r.base)} (the model's output with no input known)`,
@@ -241,6 +246,6 @@ async function writeReport(ws: LineageWorkspace, runId: string, name: string, ro
     const { describeError } = await import('../errors');
     throw new CliError(describeError(err));
   }
-  console.log(`Wrote the report for row ${row} of run ${runId} (explanation "${safe(name)}") to ${safe(file)}.`);
+  console.log(`Wrote the report for ${rowWords(input.row.index, input.row.rowId)} of run ${runId} (explanation "${safe(name)}") to ${safe(file)}.`);
   return 0;
 }

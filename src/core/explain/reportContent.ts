@@ -24,6 +24,7 @@ import {
   formatAmount,
   joinWords,
   percentWords,
+  rowWords,
   sigmoid,
   strengthWord,
   valueWords,
@@ -106,7 +107,7 @@ const METHOD_NAMES: Record<string, string> = {
 export function buildReport(input: ReportInput): Block[] {
   const w = words(input);
   return [
-    { kind: 'h1', text: `Explaining one prediction: ${w.headline} for row ${formatNumber(input.row.rowId)}` },
+    { kind: 'h1', text: `Explaining one prediction: ${w.headline} for ${rowWords(input.row.index, input.row.rowId)}` },
     ...summary(w),
     ...contributions(w, input.top ?? 5),
     ...inputsTable(w),
@@ -197,7 +198,9 @@ function summary(w: Words): Block[] {
   const first: Span[] = [
     `The model ${w.binary ? 'estimated' : 'predicted'} `,
     { strong: w.outcome(row.prediction) },
-    ` for this ${w.subject} (row ${formatNumber(row.rowId)} of the data the explanation was made from).`,
+    row.index === row.rowId
+      ? ` for this ${w.subject} (row ${formatNumber(row.rowId)} of the data the explanation was made from).`
+      : ` for this ${w.subject}, ${rowWords(row.index, row.rowId)}.`,
   ];
   if (row.target !== null && Number.isFinite(row.target)) {
     if (!w.binary) first.push(` The actual ${w.output} recorded in the data is ${plainAmount(w, row.target)}.`);

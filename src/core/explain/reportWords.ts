@@ -147,6 +147,15 @@ export function dateWords(ms: number | null | undefined): string | null {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/**
+ * Which row: "row 7" when every row was explained, else "explained row 5 (row 8 of the original data)", since
+ * `--row` and the panel count the explained (sampled) rows while the person knows the row of their own data.
+ */
+export function rowWords(index: number, rowId: number): string {
+  if (index === rowId) return `row ${formatNumber(rowId)}`;
+  return `explained row ${formatNumber(index)} (row ${formatNumber(rowId)} of the original data)`;
+}
+
 export function article(noun: string): string {
   return /^[aeiou]/i.test(noun) ? 'an' : 'a';
 }

@@ -5,7 +5,15 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { counterfactualMatches, explainStateOf, explanationNameOf, findRowsParamsOf, rowIndexOf, whatIfRowOf } from '../../src/extension/panels/panelMessages';
+import {
+  counterfactualMatches,
+  explainStateOf,
+  explanationRelogged,
+  explanationNameOf,
+  findRowsParamsOf,
+  rowIndexOf,
+  whatIfRowOf,
+} from '../../src/extension/panels/panelMessages';
 
 const manifest = {
   features: ['floor_area_m2', 'location', '<img src=x onerror=alert(1)>'],
@@ -119,4 +127,13 @@ test('a kept counterfactual goes into a report only for the same explanation, th
   assert.equal(counterfactualMatches(kept, { ...kept, inputs: { ...inputs, rooms: 0 } }), false);
   assert.equal(counterfactualMatches(kept, { ...kept, inputs: { floor_area_m2: 120, location: 'center' } }), false);
   assert.equal(counterfactualMatches(undefined, kept), false);
+});
+
+test('a panel reading its explanation again tells a re-logged one (another created) from the same one', () => {
+  const shown = { name: 'default', created: 1764929721000 };
+  assert.equal(explanationRelogged(shown, { name: 'default', created: 1764929721000 }), false);
+  assert.equal(explanationRelogged(shown, { name: 'default', created: 1764931200000 }), true);
+  // Nothing shown yet, or another explanation picked (pick() stops the scorer itself).
+  assert.equal(explanationRelogged(undefined, shown), false);
+  assert.equal(explanationRelogged(shown, { name: 'logit', created: 1 }), false);
 });

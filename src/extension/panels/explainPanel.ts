@@ -35,6 +35,7 @@ import {
   counterfactualMatches,
   explainStateOf,
   explanationNameOf,
+  explanationRelogged,
   findRowsParamsOf,
   rowIndexOf,
   savedRunId,
@@ -221,6 +222,24 @@ export class ExplainPanel extends PanelHost<Ready> {
     return { ex: this.data.ex, core };
   }
 
+  /**
+   * The shown explanation read again for a fresh init (a page coming back after being hidden, trust granted):
+   * loadExplanation's cache checks the file's stamp, so an unchanged one costs a stat. One re-logged meanwhile
+   * (a panel hidden when the run changed does not reload) replaces the old, and the old model's scorer and
+   * counterfactual go with it.
+   */
+  private async reloaded(): Promise<{ ex: ExplanationData; core: Awaited<ReturnType<typeof explainCore>> }> {
+    const core = await explainCore();
+    const before = this.data;
+    const ex = await core.loadExplanation(this.dir(), this.name);
+    this.data = { name: this.name, ex };
+    if (explanationRelogged(before && { name: before.name, created: before.ex.manifest.created }, { name: this.name, created: ex.manifest.created })) {
+      this.counterfactual = undefined;
+      await this.stopScorer();
+    }
+    return { ex, core };
+  }
+
   private async sendInit(): Promise<void> {
     const fail = (message: string) => this.ipc.notify(ExplainFailed, { message });
     if (!this.runId) return fail('This panel does not know its run any more. Open Explain again from the run.');
@@ -242,7 +261,7 @@ export class ExplainPanel extends PanelHost<Ready> {
     let ex: ExplanationData;
     const core = await explainCore();
     try {
-      ({ ex } = await this.loaded());
+      ({ ex } = await this.reloaded());
     } catch (err) {
       return fail((err as Error).message);
     }

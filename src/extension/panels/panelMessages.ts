@@ -205,3 +205,11 @@ export function counterfactualMatches(kept: CounterfactualKey | undefined, want:
   const b = Object.keys(want.inputs);
   return a.length === b.length && b.every((f) => Object.hasOwn(kept.inputs, f) && Object.is(kept.inputs[f], want.inputs[f]));
 }
+
+/**
+ * Whether the explanation read now is the shown one logged again (same name, another `created`): then what
+ * belonged to the old model (its scorer, its counterfactual) must go.
+ */
+export function explanationRelogged(shown: { name: string; created: number | null } | undefined, now: { name: string; created: number | null }): boolean {
+  return !!shown && shown.name === now.name && shown.created !== now.created;
+}

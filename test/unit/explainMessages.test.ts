@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import {
   counterfactualMatches,
   explainStateOf,
+  explainTargetOf,
   explanationRelogged,
   explanationNameOf,
   findRowsParamsOf,
@@ -136,4 +137,22 @@ test('a panel reading its explanation again tells a re-logged one (another creat
   // Nothing shown yet, or another explanation picked (pick() stops the scorer itself).
   assert.equal(explanationRelogged(undefined, shown), false);
   assert.equal(explanationRelogged(shown, { name: 'logit', created: 1 }), false);
+});
+
+test("an Explain command argument: a well-formed run id, the format's name, and only a folder open in this window", () => {
+  const open = ['/work/a', '/work/b'];
+  assert.deepEqual(explainTargetOf({ id: '20261205-101520-cc1e77', name: 'default', folder: '/work/b' }, open), {
+    id: '20261205-101520-cc1e77',
+    name: 'default',
+    folder: '/work/b',
+  });
+  // A folder that is not open (a forged argument, a closed folder): not used; the run's own folder is looked up.
+  for (const folder of ['/etc', '/work/a/../../etc', '/work/a/', 3, null])
+    assert.deepEqual(
+      explainTargetOf({ id: '20261205-101520-cc1e77', folder }, open),
+      { id: '20261205-101520-cc1e77', name: undefined, folder: undefined },
+      String(folder),
+    );
+  for (const id of ['../../etc', '', 'a/b', 7, null]) assert.equal(explainTargetOf({ id, folder: '/work/a' }, open), undefined, String(id));
+  assert.equal(explainTargetOf({ id: '20261205-101520-cc1e77', name: '../x' }, open)?.name, undefined);
 });

@@ -6,16 +6,21 @@ import { registerCommand } from './register';
 import { runRefsFrom, type RunRef } from './runArgs';
 import { engine } from '../engine';
 import { ExplainPanel } from '../panels/explainPanel';
-import { explanationNameOf } from '../panels/panelMessages';
+import { explainTargetOf } from '../panels/panelMessages';
 import { relativeTime } from '../../core/util/format';
 
-/** What "Explain" receives: a tree node or a run id (menus, lenses), or `{ runId, name, folder }` (the run panel). */
+/**
+ * What "Explain" receives: a tree node or a run id (menus, lenses), or `{ runId, name, folder }` (the run panel),
+ * checked by explainTargetOf (a well-formed run id, a folder open in this window).
+ */
 function targetOf(arg: unknown): (RunRef & { name?: string }) | undefined {
+  const open = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   if (arg && typeof arg === 'object' && typeof (arg as { runId?: unknown }).runId === 'string') {
     const a = arg as { runId: string; name?: unknown; folder?: unknown };
-    return { id: a.runId, name: explanationNameOf(a.name), folder: typeof a.folder === 'string' ? a.folder : undefined };
+    return explainTargetOf({ id: a.runId, name: a.name, folder: a.folder }, open);
   }
-  return runRefsFrom(arg)[0];
+  const ref = runRefsFrom(arg)[0];
+  return ref ? explainTargetOf(ref, open) : undefined;
 }
 
 /** A run with an explanation, picked from every folder's runs that have one; undefined when cancelled or none. */
@@ -53,7 +58,8 @@ export function registerExplainCommands(lineage: Lineage): vscode.Disposable[] {
     registerCommand(COMMANDS.explainRun, async (arg?: unknown) => {
       const target = targetOf(arg) ?? (await pickExplainedRun(lineage));
       if (!target?.id) return;
-      ExplainPanel.show(lineage, target.id, target.folder ?? lineage.folderOfRun(target.id), target.name);
+      const folder = target.folder ?? lineage.folderOfRun(target.id);
+      ExplainPanel.show(lineage, target.id, folder, target.name);
     }),
   ];
 }

@@ -95,7 +95,8 @@ export class ExplainPanel extends PanelHost<Ready> {
       if (name && name !== open.name) void open.pick(name);
       return;
     }
-    const p = new ExplainPanel(state, PanelHost.create(state, EXPLAIN_VIEW_TYPE, 'Explain'), runId, folder ?? folderOfRuns(state, [runId]));
+    // Only a folder open in this window (the caller's may come from a command's arguments).
+    const p = new ExplainPanel(state, PanelHost.create(state, EXPLAIN_VIEW_TYPE, 'Explain'), runId, openFolder(folder) ?? folderOfRuns(state, [runId]));
     if (name) p.name = name;
   }
 

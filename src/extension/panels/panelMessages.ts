@@ -213,3 +213,18 @@ export function counterfactualMatches(kept: CounterfactualKey | undefined, want:
 export function explanationRelogged(shown: { name: string; created: number | null } | undefined, now: { name: string; created: number | null }): boolean {
   return !!shown && shown.name === now.name && shown.created !== now.created;
 }
+
+/**
+ * The run an "Explain" command argument names, `{ runId, name?, folder? }` (the run panel) or a tree node's
+ * `{ id, folder }`. Commands can be run with any arguments (a command link, another extension), so the run id
+ * must have a run id's shape (it becomes a path), the name the format's, and the folder be one open in this
+ * window (else undefined: the run's own folder is looked up), as for a restored panel.
+ */
+export function explainTargetOf(
+  ref: { id: unknown; name?: unknown; folder?: unknown },
+  openFolders: readonly string[],
+): { id: string; name?: string; folder?: string } | undefined {
+  if (!isRunIdShape(ref.id)) return undefined;
+  const folder = typeof ref.folder === 'string' && openFolders.includes(ref.folder) ? ref.folder : undefined;
+  return { id: ref.id, name: explanationNameOf(ref.name), folder };
+}

@@ -259,3 +259,46 @@ test('sampled rows: --row and --report say which explained row it is and which r
   assert.match(full.stdout, /^Wrote the report for row 1 of run /m);
   assert.match(fs.readFileSync(path.join(all, 'r.md'), 'utf8'), /^# Explaining one prediction: the predicted price for row 1$/m);
 });
+
+/**
+ * log_explanation accepts values near the largest double (1.8e308): the table's shares and the row's additivity
+ * check must still read as numbers or say plainly that they cannot be worked out, never "Infinity%" or "NaN".
+ */
+test('values near 1e308: shares without overflow, a gap that is not finite said so with what to do', () => {
+  const ws = tmpDir('lineage-e2e-explain-huge-');
+  const dir = makeRunFolder(ws, { name: 'huge', events: [metricLine('rmse', 1, 0)] });
+  writeExplanation(dir, {
+    features: ['x', 'y'],
+    values: [
+      [1, 2],
+      [1e308, 1e308],
+      [0.5, -0.5],
+    ],
+    data: [
+      [1, 2],
+      [3, NaN],
+      [5, 6],
+    ],
+    base: [0, 1e308, 0],
+    method: 'external',
+    exact: false,
+  });
+  const g = cli(['explain', 'huge'], ws, env);
+  assert.equal(g.status, 0, g.stderr);
+  assert.doesNotMatch(g.stdout, /Infinity|NaN/);
+  // mean |φ| of x is (1 + 1e308 + 0.5)/3, of y (2 + 1e308 + 0.5)/3: equal in doubles, so half each.
+  assert.match(g.stdout, /^\s+x\s+3\.333e\+307\s+█{20}\s+50\.0%$/m);
+  assert.match(g.stdout, /^\s+y\s+3\.333e\+307\s+█{20}\s+50\.0%$/m);
+  const j = JSON.parse(cli(['explain', 'huge', '--json'], ws, env).stdout) as { importance: Array<{ share: number }> };
+  assert.deepEqual(
+    j.importance.map((r) => r.share),
+    [0.5, 0.5],
+  );
+  const r = cli(['explain', 'huge', '--row', '1'], ws, env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /NaN|Infinity%/);
+  assert.match(r.stdout, /gap not finite: these numbers are too large \(or infinite\) to add up in 64-bit floating point/);
+  assert.match(r.stdout, /log the values in smaller units/);
+  // A row whose numbers are ordinary is checked as usual.
+  assert.match(cli(['explain', 'huge', '--row', '0'], ws, env).stdout, /the model's output is 3 \(gap 0\)/);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { reportHtml, reportMarkdown, type ReportInput } from '../../src/core/explain/report';
-import { apportion, cleanText, escapeMarkdown } from '../../src/core/explain/reportWords';
+import { apportion, cleanText, escapeMarkdown, fractions } from '../../src/core/explain/reportWords';
 import type { ExplanationManifest, RowView } from '../../src/core/explain/types';
 import { reportInputFor } from '../../src/core/explain/reportRun';
 import { LineageWorkspace } from '../../src/core/workspace';
@@ -597,4 +597,32 @@ test('the default output name reads naturally: the predicted value, a positive o
   const approved = plain(reportMarkdown(binary('approved', 1)));
   assert.match(approved, /chance of “approved” for this applicant/);
   assert.match(approved, /the actual outcome for this applicant was “approved”\./);
+});
+
+test('shares of huge log-odds are worked out without overflow: never "Infinity%"', () => {
+  // 100 × 1e307 is past the largest double: the shares are scaled by the largest part before the percentages.
+  const input = creditInput({
+    row: rowView(
+      0,
+      [
+        ['income', 52000, 1e307],
+        ['debt_to_income', 0.42, -5e306],
+        ['employment', 'employed', 5e306],
+      ],
+      'logit',
+    ),
+  });
+  input.manifest = { ...input.manifest, features: ['income', 'debt_to_income', 'employment'] };
+  const md = plain(reportMarkdown(input));
+  assert.doesNotMatch(md, /Infinity|NaN/);
+  assert.deepEqual(
+    [...md.matchAll(/\((\d+)% of the total influence\)/g)].map((m) => Number(m[1])),
+    [50, 25, 25],
+  );
+  assert.doesNotMatch(reportHtml(input), /Infinity%|NaN%/);
+  // Sizes whose sum passes 1.8e308 are divided by the largest first; what has no share is NaN, not a guess.
+  assert.deepEqual(fractions([1e308, 1e308, 5e307]), [0.4, 0.4, 0.2]);
+  assert.deepEqual(fractions([3, NaN, 1]), [0.75, NaN, 0.25]);
+  assert.deepEqual(fractions([Infinity, 1]), [NaN, NaN]);
+  assert.deepEqual(fractions([0, 0]), [NaN, NaN]);
 });

@@ -7,7 +7,7 @@ import { methodLabel, trustNote } from '../../core/explain/trust';
 import type { ExplanationSummary, RowView, TrustNote } from '../../core/explain/types';
 import { reportHtml, reportMarkdown } from '../../core/explain/report';
 import { reportInputFor } from '../../core/explain/reportRun';
-import { rowWords } from '../../core/explain/reportWords';
+import { fractions, rowWords } from '../../core/explain/reportWords';
 import { formatNumber } from '../../core/util/format';
 import { runDir } from '../../core/util/lineagePaths';
 import type { LineageWorkspace } from '../../core/workspace';
@@ -116,8 +116,8 @@ function bar(v: number, max: number): string {
   return cells >= 0.5 ? '█'.repeat(Math.round(cells)) : cells > 0 ? '▏' : '';
 }
 
-function pct(v: number, total: number): string {
-  return total > 0 && Number.isFinite(v) ? `${((100 * v) / total).toFixed(1)}%` : '—';
+function pct(share: number): string {
+  return Number.isFinite(share) ? `${(100 * share).toFixed(1)}%` : '—';
 }
 
 function header(runId: string, runName: string, ex: ExplanationData): string[] {
@@ -133,10 +133,19 @@ function header(runId: string, runName: string, ex: ExplanationData): string[] {
 
 function printGlobal(runId: string, runName: string, ex: ExplanationData, top: number, json: boolean, others: string | null): void {
   const g = globalView(runId, ex, { shown: 0 });
-  const total = g.importance.reduce((s, r) => s + (Number.isFinite(r.meanAbs) ? r.meanAbs : 0), 0);
   const shown = g.importance.slice(0, top);
   const rest = g.importance.slice(top);
   const restSum = rest.reduce((s, r) => s + (Number.isFinite(r.meanAbs) ? r.meanAbs : 0), 0);
+  // Shares from fractions(), not 100 × meanAbs / Σ: near 1e308 the sum (or 100 × a value) overflows. The rest's
+  // own sum may overflow too; its share is then the sum of its features' shares.
+  const sizes = shown.map((r) => r.meanAbs);
+  let share = fractions(rest.length ? [...sizes, restSum] : sizes);
+  if (rest.length && restSum === Infinity) {
+    const each = fractions(g.importance.map((r) => r.meanAbs));
+    share = [...each.slice(0, top), each.slice(top).reduce((s, f) => (Number.isNaN(f) ? s : s + f), 0)];
+  }
+  const restShare = rest.length ? share[share.length - 1] : NaN;
+  const jsonShare = (f: number) => (Number.isFinite(f) ? f : null);
   if (json) {
     const m = ex.manifest;
     process.stdout.write(
@@ -153,8 +162,8 @@ function printGlobal(runId: string, runName: string, ex: ExplanationData, top: n
           baseValue: jsonNumber(m.baseValue),
           additivityError: jsonNumber(m.additivityError),
           trust: g.trust,
-          importance: shown.map((r) => ({ feature: r.feature, meanAbs: jsonNumber(r.meanAbs), share: total > 0 ? r.meanAbs / total : null })),
-          otherFeatures: rest.length ? { count: rest.length, meanAbs: restSum, share: total > 0 ? restSum / total : null } : null,
+          importance: shown.map((r, k) => ({ feature: r.feature, meanAbs: jsonNumber(r.meanAbs), share: jsonShare(share[k]) })),
+          otherFeatures: rest.length ? { count: rest.length, meanAbs: jsonNumber(restSum), share: jsonShare(restShare) } : null,
         },
         null,
         2,
@@ -163,14 +172,9 @@ function printGlobal(runId: string, runName: string, ex: ExplanationData, top: n
     return;
   }
   const max = shown.reduce((mx, r) => (Number.isFinite(r.meanAbs) && r.meanAbs > mx ? r.meanAbs : mx), 0);
-  const rows = shown.map((r) => [safe(r.feature), formatNumber(r.meanAbs), bar(r.meanAbs, max), pct(r.meanAbs, total)]);
+  const rows = shown.map((r, k) => [safe(r.feature), formatNumber(r.meanAbs), bar(r.meanAbs, max), pct(share[k])]);
   if (rest.length)
-    rows.push([
-      `${rest.length} other feature${rest.length === 1 ? '' : 's'}`,
-      formatNumber(restSum),
-      bar(restSum, Math.max(max, restSum)),
-      pct(restSum, total),
-    ]);
+    rows.push([`${rest.length} other feature${rest.length === 1 ? '' : 's'}`, formatNumber(restSum), bar(restSum, Math.max(max, restSum)), pct(restShare)]);
   const lines = [...header(runId, runName, ex), '', table(['FEATURE', 'MEAN |ATTRIBUTION|', '', 'SHARE'], rows).replace(/^/gm, '  '), '', trustLine(g.trust)];
   if (others) lines.push(color.dim(others));
   console.log(lines.join('\n'));
@@ -230,11 +234,23 @@ function printRow(runId: string, runName: string, ex: ExplanationData, r: RowVie
     '',
     table(['FEATURE', 'INPUT', 'CONTRIBUTION', ...(withSe ? ['STD. ERROR'] : []), ''], rows).replace(/^/gm, '  '),
     '',
-    `  base ${formatNumber(r.base)} + contributions ${signed(sum - r.base)} = ${formatNumber(sum)}; the model's output is ${formatNumber(r.output)} (gap ${formatNumber(r.gap)})`,
+    additivityLine(r, sum),
     trustLine(trust),
   ];
   if (others) lines.push(color.dim(others));
   console.log(lines.join('\n'));
+}
+
+/** base + contributions = sum against the output; a sum or gap past the doubles' range is said so, not "NaN". */
+function additivityLine(r: RowView, sum: number): string {
+  if (Number.isFinite(sum) && Number.isFinite(r.gap))
+    return `  base ${formatNumber(r.base)} + contributions ${signed(sum - r.base)} = ${formatNumber(sum)}; the model's output is ${formatNumber(r.output)} (gap ${formatNumber(r.gap)})`;
+  const parts = Number.isFinite(sum) ? ` = ${formatNumber(sum)}` : ' (their sum is not finite)';
+  return [
+    `  base ${formatNumber(r.base)} + contributions${parts}; the model's output is ${formatNumber(r.output)}`,
+    '  (gap not finite: these numbers are too large (or infinite) to add up in 64-bit floating point, so this row',
+    '  cannot be checked; log the values in smaller units, e.g. thousands, and check that none is infinite or not a number)',
+  ].join('\n');
 }
 
 async function writeReport(ws: LineageWorkspace, runId: string, name: string, row: number, top: number, file: string, format: 'md' | 'html'): Promise<number> {

@@ -22,6 +22,7 @@ import {
   dateWords,
   featureWords,
   formatAmount,
+  fractions,
   joinWords,
   percentWords,
   rowWords,
@@ -291,14 +292,13 @@ function chanceItems(w: Words, items: Item[], rest: Array<{ value: number }>): B
   const { row } = w;
   // Shares of everything that moved the estimate, in either direction; the grouped inputs count by their own sizes.
   const sizes = items.map((it) => (it.feature === null ? rest.reduce((s, c) => s + Math.abs(c.value), 0) : Math.abs(it.value)));
-  const whole = sizes.reduce((a, b) => a + b, 0);
-  const shares =
-    whole > 0 && Number.isFinite(whole)
-      ? apportion(
-          sizes.map((s) => (100 * s) / whole),
-          100,
-        )
-      : sizes.map(() => 0);
+  const parts = fractions(sizes);
+  const shares = parts.every((f) => Number.isFinite(f))
+    ? apportion(
+        parts.map((f) => 100 * f),
+        100,
+      )
+    : sizes.map(() => 0);
   const verb = (v: number) => (v > 0 ? `${strengthWord(v)} raised` : v < 0 ? `${strengthWord(v)} lowered` : 'did not change');
   const list: Span[][] = items.map((it, i) => [
     { strong: it.name },

@@ -115,6 +115,22 @@ export function apportion(values: number[], total: number): number[] {
   return floors;
 }
 
+/**
+ * Each size's fraction of their sum (NaN where it has none: a NaN or negative size, or sizes with no finite
+ * positive largest). When the sum overflows (sizes near the largest double, 1.8e308) the sizes are divided by
+ * the largest first; the callers multiply a fraction (at most 1) by 100, never a size.
+ */
+export function fractions(sizes: number[]): number[] {
+  const ok = (v: number) => Number.isFinite(v) && v >= 0;
+  const max = Math.max(0, ...sizes.filter(ok));
+  if (!(max > 0) || sizes.some((v) => v === Infinity)) return sizes.map(() => NaN);
+  const sum = sizes.reduce((a, v) => (ok(v) ? a + v : a), 0);
+  if (Number.isFinite(sum)) return sizes.map((v) => (ok(v) ? v / sum : NaN));
+  const scaled = sizes.map((v) => (ok(v) ? v / max : NaN));
+  const total = scaled.reduce((a, v) => (Number.isNaN(v) ? a : a + v), 0);
+  return scaled.map((v) => v / total);
+}
+
 /** A probability as a person reads it: "73.2%", never "0%" or "100%" for a model that is not certain. */
 export function percentWords(p: number): string {
   if (!Number.isFinite(p)) return 'unknown';

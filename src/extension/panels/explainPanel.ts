@@ -43,7 +43,7 @@ import {
   type CounterfactualKey,
 } from './panelMessages';
 import { safeFileName } from '../../../webview/shared/escape';
-import { pythonFor } from '../runs/python';
+import { chosenPython } from '../runs/python';
 import { COMMANDS } from '../commands/ids';
 import { runCommand } from '../commands/register';
 
@@ -341,10 +341,11 @@ export class ExplainPanel extends PanelHost<Ready> {
       const run = getRun(ws.store, this.runId);
       const { ex } = await this.loaded();
       const core = await explainCore();
-      // pythonFor says itself, with a button, when the chosen interpreter does not exist.
-      const chosen = await pythonFor(this.state, vscode.Uri.file(folder));
-      if (!chosen) throw new InterpreterMissing(`No Python interpreter to load the model with. ${CHOOSE_INTERPRETER}`);
-      const { python, runPython } = core.scorerPython(chosen, [run.python?.path, ex.manifest.python]);
+      // Not pythonFor: its notification would hold the page at "Starting the model…" until dismissed. A missing
+      // interpreter fails the start at once; the failure below offers the choice.
+      const chosen = await chosenPython(this.state, vscode.Uri.file(folder));
+      if (!chosen.exists) throw new Error(scorerFailure(`The Python interpreter "${chosen.python}" was not found, so the model cannot be loaded.`, null));
+      const { python, runPython } = core.scorerPython(chosen.python, [run.python?.path, ex.manifest.python]);
       const cwd = run.cwd && isInside(folder, run.cwd) && fs.existsSync(run.cwd) ? run.cwd : folder;
       try {
         return await core.Scorer.start({
@@ -364,7 +365,7 @@ export class ExplainPanel extends PanelHost<Ready> {
       (err: Error) => {
         if (this.scorer === starting) this.scorer = undefined;
         this.ipc.notify(ExplainScorer, { state: 'failed', message: err.message });
-        if (!(err instanceof InterpreterMissing)) void offerInterpreter(err.message);
+        void offerInterpreter(err.message);
       },
     );
     return starting;
@@ -523,9 +524,6 @@ export function pdpOf(ex: ExplanationData, feature: string): PdpData | null {
 
 const CHOOSE_INTERPRETER =
   'Choose the interpreter the run was trained with: run “Lineage: Select Interpreter” (it sets lineage.pythonPath), then predict again.';
-
-/** Said by pythonFor already (with its own button): the panel does not ask twice. */
-class InterpreterMissing extends Error {}
 
 /** A scorer start failure with what to do next, and the run's own interpreter when the user might want it. */
 function scorerFailure(message: string, runPython: string | null): string {

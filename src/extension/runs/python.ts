@@ -11,6 +11,23 @@ import { runCommand } from '../commands/register';
  * public API), else `lineage.pythonPath`, else `python3`. A missing one gets a message with a way out.
  */
 export async function pythonFor(lineage: Lineage, resource: vscode.Uri): Promise<string | undefined> {
+  const { python, exists } = await chosenPython(lineage, resource);
+  if (!exists) {
+    const pick = await vscode.window.showErrorMessage(
+      `Lineage: the Python interpreter "${python}" was not found. Choose one to run training scripts with.`,
+      'Select Interpreter',
+    );
+    if (pick) await runCommand(COMMANDS.selectInterpreter);
+    return undefined;
+  }
+  return python;
+}
+
+/**
+ * The interpreter pythonFor would use and whether it exists, without asking anything: for callers that say
+ * so in their own place (the Explain panel's what-if, which must not wait on a notification).
+ */
+export async function chosenPython(lineage: Lineage, resource: vscode.Uri): Promise<{ python: string; exists: boolean }> {
   let python = setting('pythonPath', resource);
   if (!python) {
     try {
@@ -22,15 +39,7 @@ export async function pythonFor(lineage: Lineage, resource: vscode.Uri): Promise
     }
   }
   python ||= 'python3';
-  if (!interpreterExists(python)) {
-    const pick = await vscode.window.showErrorMessage(
-      `Lineage: the Python interpreter "${python}" was not found. Choose one to run training scripts with.`,
-      'Select Interpreter',
-    );
-    if (pick) await runCommand(COMMANDS.selectInterpreter);
-    return undefined;
-  }
-  return python;
+  return { python, exists: interpreterExists(python) };
 }
 
 function interpreterExists(python: string): boolean {

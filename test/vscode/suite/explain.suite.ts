@@ -280,4 +280,31 @@ describe('Explain in a real VS Code: the example explained, a row, what-if with 
     await waitFor('the scorer process to end', 15_000, () => (scorerPids().length === 0 ? true : undefined));
     assert.equal(api.testPanels.explain(runId), undefined);
   });
+
+  it('an interpreter that does not exist fails what-if at once with what to do (the page is not left "starting")', async () => {
+    const config = vscode.workspace.getConfiguration('lineage', vscode.Uri.file(ws));
+    await config.update('pythonPath', path.join(ws, 'no-such-python'), vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand('lineage.explainRun', runId);
+      panel = await waitFor('the Explain panel again', 30_000, () => api.testPanels.explain(runId));
+      const webview = panel.panel.webview as { postMessage(m: unknown): Thenable<boolean> };
+      const original = webview.postMessage.bind(webview);
+      webview.postMessage = (m: unknown) => {
+        posted.push(m as Posted);
+        return original(m);
+      };
+      await panel.receive({ type: 'explain/pick', name: 'default' });
+      const t0 = performance.now();
+      const answer = await ask<{ result: WhatIfResult | null; error: string | null }>('explain/predict', { index: picked.index, row: rowOf(picked) }, 20_000);
+      assert.equal(answer.result, null);
+      assert.match(answer.error ?? '', /no-such-python" was not found/);
+      assert.match(answer.error ?? '', /Select Interpreter/);
+      assert.ok(performance.now() - t0 < 15_000, 'answered without waiting for anyone to dismiss a notification');
+      await waitFor('the page told the start failed', 5_000, () => posted.some((m) => m.type === 'explain/scorer' && m.state === 'failed') || undefined);
+      assert.equal(scorerPids().length, 0);
+    } finally {
+      await config.update('pythonPath', undefined, vscode.ConfigurationTarget.Workspace);
+      api.testPanels.explain(runId)?.panel.dispose();
+    }
+  });
 });

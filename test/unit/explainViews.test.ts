@@ -358,3 +358,27 @@ test('a categorical feature is searched by its category text, or by the number t
   assert.throws(() => ids('city>Paris'), /"city" is a category: search it with = or != and one of its categories \("New York", "Paris"\)/);
   assert.throws(() => ids('city="Paris'), /opening " without a closing one/);
 });
+
+test('mean |attribution| of finite values near 1e308 does not overflow to Infinity', async () => {
+  const big = 1.5e308;
+  const ex = await load({
+    features: ['a', 'b'],
+    values: [
+      [big, 1],
+      [-big, 2],
+      [big, NaN],
+    ],
+    data: [
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ],
+    base: 0,
+    output: [big, -big, big],
+  });
+  const g = globalView('run1', ex);
+  assert.deepEqual(g.importance, [
+    { feature: 'a', meanAbs: big },
+    { feature: 'b', meanAbs: 1.5 },
+  ]);
+});

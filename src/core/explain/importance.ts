@@ -24,9 +24,33 @@ export function meanAbsAttribution(ex: ExplanationData): Float64Array {
       }
     }
   }
-  for (let j = 0; j < m; j++) sum[j] = cnt[j] ? sum[j] / cnt[j] : NaN;
+  for (let j = 0; j < m; j++) {
+    if (sum[j] === Infinity)
+      sum[j] = scaledMeanAbs(v, j, m, n); // finite values whose sum overflowed (~1e308)
+    else sum[j] = cnt[j] ? sum[j] / cnt[j] : NaN;
+  }
   meanAbsCache.set(ex.values, sum);
   return sum;
+}
+
+/** Mean |x| of column j with every value divided by the largest first, so finite values never overflow. */
+function scaledMeanAbs(v: Float64Array, j: number, m: number, n: number): number {
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const x = Math.abs(v[i * m + j]);
+    if (x > max) max = x; // NaN compares false: left out, as above
+  }
+  if (max === Infinity) return Infinity; // a value that is itself infinite
+  let sum = 0;
+  let cnt = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i * m + j];
+    if (x === x) {
+      sum += Math.abs(x) / max;
+      cnt++;
+    }
+  }
+  return (sum / cnt) * max;
 }
 
 /** Feature indices by mean |attribution|, largest first (NaN last; ties keep the manifest's order). */

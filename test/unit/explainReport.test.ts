@@ -626,3 +626,15 @@ test('shares of huge log-odds are worked out without overflow: never "Infinity%"
   assert.deepEqual(fractions([Infinity, 1]), [NaN, NaN]);
   assert.deepEqual(fractions([0, 0]), [NaN, NaN]);
 });
+
+test('binary: a push too small to round to 1 % says "less than 1 %", not "0 %" of the total influence', () => {
+  const features: Array<[string, number | string | null, number]> = [
+    ['income', 52000, 2.4],
+    ['debt_to_income', 0.42, -1.2],
+    ['age', 41, 0.004],
+  ];
+  const input = creditInput({ row: rowView(-0.4, features, 'logit', 0, 1), top: 5 });
+  const md = plain(reportMarkdown(input));
+  assert.match(md, /^- age of 41 slightly raised the estimated chance of “approved” \(less than 1% of the total influence\)\.$/m);
+  assert.doesNotMatch(md, /\(0% of the total influence\)/);
+});

@@ -302,7 +302,8 @@ function chanceItems(w: Words, items: Item[], rest: Array<{ value: number }>): B
   const verb = (v: number) => (v > 0 ? `${strengthWord(v)} raised` : v < 0 ? `${strengthWord(v)} lowered` : 'did not change');
   const list: Span[][] = items.map((it, i) => [
     { strong: it.name },
-    `${it.phrase} ${verb(it.value)} ${w.measure}${it.count > 1 ? ' on balance' : ''} (${shares[i]}% of the total influence).`,
+    // A real push rounded to 0 % reads as none at all: say it was under 1 %.
+    `${it.phrase} ${verb(it.value)} ${w.measure}${it.count > 1 ? ' on balance' : ''} (${shares[i] === 0 && sizes[i] > 0 ? 'less than 1' : shares[i]}% of the total influence).`,
   ]);
   const start = sigmoid(row.base);
   return [

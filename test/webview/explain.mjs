@@ -409,6 +409,15 @@ export default function register(test) {
     const x = await page.$eval('.plot-whatif-waterfall', (gd) => Array.from(gd.data[0].x));
     const sum = x.slice(0, -1).reduce((s, v) => s + v, 0);
     assert.ok(Math.abs(sum - want.output) <= 1e-9 * Math.abs(want.output), `${sum} vs ${want.output}`);
+    // A theme change draws the edited row's waterfall again in the new theme's colours (it kept the old ones).
+    const colourOf = () => page.$eval('.plot-whatif-waterfall', (gd) => gd._fullData[0].totals.marker.color);
+    const before = await colourOf();
+    const themed = (await p.events('theme-applied')).length;
+    await page.evaluate(() => window.__setTheme('light'));
+    await p.waitEvents('theme-applied', themed + 1);
+    await page.waitForFunction((c) => document.querySelector('.plot-whatif-waterfall')._fullData[0].totals.marker.color !== c, before);
+    const again = await page.$eval('.plot-whatif-waterfall', (gd) => Array.from(gd.data[0].x));
+    assert.deepEqual(again, x, 'the same numbers, redrawn');
     // Counterfactual.
     await page.fill('#cf-target', '300000');
     await page.click('button.find-counterfactual');

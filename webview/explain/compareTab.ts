@@ -44,6 +44,11 @@ export class CompareTab {
     this.dirty = true;
   }
 
+  /** The theme changed: the chart is drawn again in its colours when next shown. */
+  invalidate(): void {
+    this.dirty = true;
+  }
+
   async draw(): Promise<void> {
     if (!this.dirty) return this.chart.resize();
     this.dirty = false;

@@ -202,6 +202,8 @@ watchTheme((t) => {
   theme = t;
   if (!init) return;
   globalTab.invalidate();
+  compareTab.invalidate();
+  whatIfTab.retheme(false);
   void rowTab.set(rowTab.current ?? init.row, state.tab === 'row');
   void drawActive()
     .then(() => ctx.emit('theme-applied', { theme: t.kind }))

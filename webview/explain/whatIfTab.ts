@@ -19,7 +19,7 @@ import {
   type WhatIfRow,
 } from './protocol';
 import { logistic, signed } from './traces';
-import { predictionText, Waterfall } from './waterfall';
+import { predictionText, Waterfall, type Explained } from './waterfall';
 
 export class WhatIfTab {
   private readonly waterfall: Waterfall;
@@ -38,6 +38,9 @@ export class WhatIfTab {
   private inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
   private row: RowView | null = null;
   private last: WhatIfResult | null = null;
+  /** The edited row's waterfall as last drawn, so a theme change can draw it again in the new colours. */
+  private drawn: Explained | null = null;
+  private stale = false;
   private dirty = true;
   private busy = false;
   private request = 0;
@@ -105,7 +108,17 @@ export class WhatIfTab {
     if (visible) this.draw();
   }
 
+  /** The theme changed: the waterfall's colours come from it, so it is drawn again (now, or when shown). */
+  retheme(visible: boolean): void {
+    this.stale = this.drawn !== null;
+    if (visible) this.draw();
+  }
+
   draw(): void {
+    if (this.stale && this.drawn && !this.waterfall.chart.card.hidden) {
+      this.stale = false;
+      void this.waterfall.draw(this.drawn, 'Contributions for the edited row');
+    }
     if (!this.row || !this.dirty) return;
     this.dirty = false;
     this.fill(this.row);
@@ -120,6 +133,7 @@ export class WhatIfTab {
     clear(this.fields);
     this.inputs.clear();
     this.last = null;
+    this.drawn = null;
     this.waterfall.chart.card.hidden = true;
     this.waterfall.errors.card.hidden = true;
     setText(this.result, `Row ${row.index} as explained: ${predictionText(m, row.output)}.`);
@@ -210,7 +224,9 @@ export class WhatIfTab {
     setText(this.result, `New prediction: ${predictionText(m, res.output)}. Change from row ${row.index}: ${signed(change)}${unit}.`);
     const contributions = m.features.map((feature, j) => ({ feature, value: res.values[j] ?? 0, stderr: null, input: this.values()[feature] ?? null }));
     this.waterfall.chart.card.hidden = false;
-    await this.waterfall.draw({ base: res.base, output: res.output, contributions }, 'Contributions for the edited row');
+    this.drawn = { base: res.base, output: res.output, contributions };
+    this.stale = false;
+    await this.waterfall.draw(this.drawn, 'Contributions for the edited row');
     this.ctx.emit('whatif-drawn', { prediction: res.prediction, change });
   }
 

@@ -103,7 +103,13 @@ export function ensureTables(dir, rows, seed) {
   const ref = path.join(dir, `ref-${rows}-s${seed}-v${VERSION}.csv`);
   const cur = path.join(dir, `cur-${rows}-s${seed}-v${VERSION}.csv`);
   const made = [];
-  if (!fs.existsSync(ref)) (writeTable(ref, rows, seed, false), made.push(ref));
-  if (!fs.existsSync(cur)) (writeTable(cur, rows, seed + 1, true), made.push(cur));
+  for (const [file, fileSeed, shifted] of [
+    [ref, seed, false],
+    [cur, seed + 1, true],
+  ]) {
+    if (fs.existsSync(file)) continue;
+    writeTable(file, rows, fileSeed, shifted);
+    made.push(file);
+  }
   return { ref, cur, made };
 }

@@ -1,0 +1,105 @@
+/**
+ * What the tests need of one column, on either side: the finite values sorted (numeric) or the category
+ * counts (text). The reference's summaries are what the cache keeps (cache.ts), so a reference is read once.
+ * Infinite values are counted apart and left out of the tests (as Evidently drops them with NaN).
+ */
+import { sortNumbers } from '../datasets/profile/sortValues';
+import type { ColumnData } from './columnData';
+import type { ColumnKind, DriftColumnType } from './types';
+
+export interface ColumnSummary {
+  name: string;
+  kind: ColumnKind;
+  type: DriftColumnType;
+  /** Rows of the table (missing ones included). */
+  rows: number;
+  missing: number;
+  /** Numeric: the finite values, ascending. */
+  sorted: Float64Array | null;
+  /** Numeric: +/-Infinity values (not in `sorted`). */
+  nonFinite: number;
+  /** Text: category → rows. */
+  counts: Map<string, number> | null;
+  /** Text: rows whose category came after the CATEGORY_CAP distinct ones (counted, not named). */
+  other: number;
+}
+
+export function kindOf(type: DriftColumnType): ColumnKind {
+  if (type === 'integer' || type === 'number') return 'numeric';
+  if (type === 'boolean' || type === 'string') return 'categorical';
+  return type;
+}
+
+export function summarize(col: ColumnData, rows: number): ColumnSummary {
+  const type = col.type;
+  const kind = kindOf(type);
+  const base = { name: col.name, kind, type, rows, missing: col.missing, sorted: null, nonFinite: 0, counts: null, other: 0 };
+  if (col.isNumeric) {
+    const vals = col.numbers(rows);
+    const kept = new Float64Array(rows - col.missing);
+    let n = 0;
+    let nonFinite = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let integers = true;
+    for (let i = 0; i < rows; i++) {
+      const x = vals[i];
+      if (x !== x) continue;
+      if (x === Infinity || x === -Infinity) {
+        nonFinite++;
+        continue;
+      }
+      kept[n++] = x;
+      if (x < min) min = x;
+      if (x > max) max = x;
+      if (integers && !Number.isInteger(x)) integers = false;
+    }
+    sortNumbers(kept, n, min, max, integers);
+    return { ...base, sorted: n === kept.length ? kept : kept.slice(0, n), nonFinite };
+  }
+  if (kind === 'empty') return base;
+  return { ...base, counts: col.categoryCounts(), other: col.otherCount };
+}
+
+/** Number of distinct values in the union of two ascending arrays. */
+export function distinctUnion(a: Float64Array, b: Float64Array): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  let last = NaN;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (x !== last) {
+      n++;
+      last = x;
+    }
+  }
+  return n;
+}
+
+/** Counts of the distinct values of an ascending array, keyed by canonical text ("3" for 3.0). */
+export function valueCounts(sorted: Float64Array): Map<string, number> {
+  const out = new Map<string, number>();
+  let i = 0;
+  while (i < sorted.length) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    out.set(String(sorted[i] === 0 ? 0 : sorted[i]), j - i);
+    i = j;
+  }
+  return out;
+}
+
+/** Population standard deviation (numpy's np.std, ddof 0), two-pass. */
+export function populationStd(a: Float64Array): number {
+  if (a.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  const mean = s / a.length;
+  let ss = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - mean;
+    ss += d * d;
+  }
+  return Math.sqrt(ss / a.length);
+}

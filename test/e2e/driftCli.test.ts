@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cli, copyExample, gitInit } from '../helpers/cli';
+import { tmpDir } from '../helpers/tmp';
+
+const BATCHES = 'monitoring/batches';
+
+test('lineage drift on files: exit 0 without drift, 3 with --fail-on drift, 1 for an unreadable batch; --json and --html', () => {
+  const ws = tmpDir('lineage-drift-');
+  copyExample(ws);
+  const ok = cli(['drift', 'data/houses.csv', `${BATCHES}/batch-01.jsonl`, '--fail-on', 'drift'], ws);
+  assert.equal(ok.status, 0, ok.stderr + ok.stdout);
+  assert.match(ok.stdout, /no dataset drift: 0 of 5 columns drifted/);
+
+  const bad = cli(['drift', 'data/houses.csv', `${BATCHES}/batch-04.jsonl`, '--fail-on', 'drift', '--json', '--html', 'report.html'], ws);
+  assert.equal(bad.status, 3, bad.stderr);
+  const report = JSON.parse(bad.stdout);
+  const b = report.batches[0];
+  const drifted = b.columns.filter((c: { drifted: boolean }) => c.drifted).map((c: { name: string }) => c.name);
+  assert.deepEqual(drifted.sort(), ['floor_area_m2', 'location', 'price']);
+  assert.deepEqual(
+    b.columns.find((c: { name: string }) => c.name === 'location').newCategories.values.map((v: { value: string }) => v.value),
+    ['harbour'],
+  );
+  assert.equal(b.dataset.drifted, true);
+  const html = fs.readFileSync(path.join(ws, 'report.html'), 'utf8');
+  assert.doesNotMatch(html, /<script/i);
+  assert.match(html, /<svg class="chart"/);
+  assert.match(html, /harbour/);
+
+  fs.writeFileSync(path.join(ws, 'broken.jsonl'), '{"bedrooms":3}\nnot json\n');
+  const err = cli(['drift', 'data/houses.csv', 'broken.jsonl', `${BATCHES}/batch-01.jsonl`], ws);
+  assert.equal(err.status, 1, err.stderr);
+  assert.match(err.stdout, /broken\.jsonl: could not be evaluated: .*line 2: not valid JSON/);
+  assert.match(err.stdout, /batch-01\.jsonl\s+500 rows/, 'the other batch is still evaluated');
+
+  const usage = cli(['drift', 'data/houses.csv', `${BATCHES}/batch-01.jsonl`, '--fail-on', 'sometimes'], ws);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--fail-on takes drift, schema or any/);
+  const schema = cli(['drift', 'data/houses.csv', `${BATCHES}/batch-01.jsonl`, '--columns', 'nope'], ws);
+  assert.equal(schema.status, 2);
+  assert.match(schema.stderr, /no column "nope"/);
+});
+
+test('lineage drift against the trained run: its recorded input is the reference, the shifted copy drifts in the right columns, exit 3', () => {
+  const ws = tmpDir('lineage-drift-run-');
+  copyExample(ws);
+  gitInit(ws);
+  const r = cli(['run', '--name', 'baseline', 'train.py', '--n-estimators', '40'], ws);
+  assert.equal(r.status, 0, r.stderr);
+  // A shifted copy of the training data: floor areas 40 % larger and a location never seen in training.
+  const lines = fs.readFileSync(path.join(ws, 'data/houses.csv'), 'utf8').trim().split('\n');
+  const head = lines[0].split(',');
+  const fa = head.indexOf('floor_area_m2');
+  const loc = head.indexOf('location');
+  const shifted = [lines[0]].concat(
+    lines.slice(1).map((l, i) => {
+      const f = l.split(',');
+      f[fa] = (Number(f[fa]) * 1.4).toFixed(1);
+      if (i % 4 === 0) f[loc] = 'harbour';
+      return f.join(',');
+    }),
+  );
+  fs.writeFileSync(path.join(ws, 'shifted.csv'), shifted.join('\n') + '\n');
+  const d = cli(['drift', 'baseline', 'shifted.csv', '--actual', 'price', '--fail-on', 'drift', '--json'], ws);
+  assert.equal(d.status, 3, d.stderr);
+  const report = JSON.parse(d.stdout);
+  assert.equal(report.reference.runName, 'baseline');
+  assert.equal(report.reference.rows, 3000);
+  const b = report.batches[0];
+  assert.deepEqual(
+    b.columns
+      .filter((c: { drifted: boolean }) => c.drifted)
+      .map((c: { name: string }) => c.name)
+      .sort(),
+    ['floor_area_m2', 'location'],
+  );
+  assert.deepEqual(
+    b.columns.find((c: { name: string }) => c.name === 'location').newCategories.values.map((v: { value: string }) => v.value),
+    ['harbour'],
+  );
+  assert.ok(b.risk.length > 0, 'the run logged an explanation: the risk ranking uses it');
+  assert.match(b.riskSentence, /drifted and is the model's/);
+  // the second run of the same reference comes from the cache
+  const again = cli(['drift', 'baseline', `${BATCHES}/batch-01.jsonl`, '--json'], ws);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).reference.cached, true);
+});

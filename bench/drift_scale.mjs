@@ -225,6 +225,10 @@ row('pandas read_csv + Evidently-default scipy tests', summary.anchorEvidently);
 row('pandas read_csv + ks_2samp on every numeric', summary.anchorKs);
 row('lineage drift --json, first time', summary.lineageFirst, summary.anchorEvidently);
 row('lineage drift --json, reference from cache', summary.lineageSecond, summary.anchorEvidently);
+if (summary.lineageFirst)
+  say(
+    `  against the KS anchor (ks_2samp only, a cheaper set of tests): first time ${(summary.anchorKs.wallS / summary.lineageFirst.wallS).toFixed(2)}×, from cache ${(summary.anchorKs.wallS / summary.lineageSecond.wallS).toFixed(2)}×`,
+  );
 if (lineageOut) {
   say(
     `  agreement: ${agreement.sameTest}/${agreement.columns} same test, ${agreement.statisticWithin1e9}/${agreement.columns} statistics within 1e-9 (worst ${agreement.worst.toExponential(1)}), ${agreement.sameVerdict}/${agreement.columns} same verdict; KS on ${agreement.ksWithin1e9}/${agreement.ksColumns} numeric columns within 1e-9`,
@@ -255,6 +259,8 @@ const json = {
   ...summary,
   ratioFirst: summary.lineageFirst ? summary.anchorEvidently.wallS / summary.lineageFirst.wallS : null,
   ratioSecond: summary.lineageSecond ? summary.anchorEvidently.wallS / summary.lineageSecond.wallS : null,
+  ratioFirstVsKs: summary.lineageFirst ? summary.anchorKs.wallS / summary.lineageFirst.wallS : null,
+  ratioSecondVsKs: summary.lineageSecond ? summary.anchorKs.wallS / summary.lineageSecond.wallS : null,
   anchorPhases: results.anchorEvidently.map((x) => x.phases),
   lineagePhases: results.lineageFirst.map((x) => ({ referenceMs: x.out.timings.referenceMs, ...x.out.batches[0].timings })),
   agreement: lineageOut ? agreement : null,

@@ -3,11 +3,11 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PYTHON, REPO } from '../helpers/cli';
+import { cli, copyExample, PYTHON, REPO } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
-// examples/house-prices/simulate_live.py: batches of "live" houses for drift monitoring. These tests read the
-// files it writes; the drift the CLI finds in them is tested below once `lineage drift` reads them.
+// examples/house-prices/simulate_live.py: batches of "live" houses for drift monitoring. The first tests read the
+// files it writes; the last ones run `lineage drift` on the example's committed batches, as its README does.
 
 const EXAMPLE = path.join(REPO, 'examples', 'house-prices');
 const SIMULATE = path.join(EXAMPLE, 'simulate_live.py');
@@ -179,4 +179,82 @@ test('with --model the batches carry the model’s predictions: close to the act
   const missing = simulate(['--out', tmpDir('lineage-live-'), '--model', path.join(out, 'nope.pkl')]);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /no model at .*nope\.pkl: train one first/);
+});
+
+interface DriftJson {
+  batches: Array<{
+    batch: { file: string; rows: number };
+    columns: Array<{ name: string; test: string; drifted: boolean; newCategories: { values: Array<{ value: string; count: number }> } | null }>;
+    dataset: { drifted: boolean; driftedColumns: number; testedColumns: number };
+    actual: { drifted: boolean } | null;
+    prediction: { drifted: boolean } | null;
+    performance: { metric: string; rmse?: number; rows: number } | null;
+  }>;
+}
+
+test('lineage drift on the example: batch 1 has no drift (exit 0 with --fail-on drift), the last batch drifts in floor area and location with "harbour" new (exit 3)', () => {
+  // A copy of the example: a demo run may have left a .lineage store in the real one.
+  const ws = tmpDir('lineage-live-drift-');
+  copyExample(ws);
+  const batches = path.join(ws, 'monitoring', 'batches');
+  const first = cli(['drift', 'data/houses.csv', path.join(batches, 'batch-01.jsonl'), '--actual', 'price', '--fail-on', 'drift', '--json'], ws);
+  assert.equal(first.status, 0, first.stderr);
+  const ok = (JSON.parse(first.stdout) as DriftJson).batches[0];
+  assert.equal(ok.batch.rows, 500);
+  assert.equal(ok.dataset.drifted, false);
+  assert.deepEqual(
+    ok.columns.filter((c) => c.drifted).map((c) => c.name),
+    [],
+  );
+  assert.equal(ok.actual?.drifted, false, 'the actual prices have the training level in batch 1');
+  assert.ok(!fs.existsSync(path.join(ws, '.lineage')), 'checking drift outside a Lineage workspace leaves no store behind');
+
+  const last = cli(['drift', 'data/houses.csv', path.join(batches, 'batch-04.jsonl'), '--actual', 'price', '--fail-on', 'drift', '--json'], ws);
+  assert.equal(last.status, 3, last.stderr);
+  const drifted = (JSON.parse(last.stdout) as DriftJson).batches[0];
+  assert.equal(drifted.dataset.drifted, true);
+  assert.deepEqual(
+    drifted.columns.filter((c) => c.drifted).map((c) => c.name),
+    ['floor_area_m2', 'location'],
+  );
+  const location = drifted.columns.find((c) => c.name === 'location')!;
+  assert.deepEqual(
+    location.newCategories?.values.map((v) => v.value),
+    ['harbour'],
+  );
+  assert.ok(location.newCategories.values[0].count > 95 && location.newCategories.values[0].count < 155, 'about 25 % of 500 houses');
+  assert.equal(drifted.actual?.drifted, true, 'the price level change shows as drift of the actuals');
+
+  // Every batch at once, as a scheduled job would: the shift starts with batch 2, so that is where --fail-on trips.
+  const all = cli(['drift', 'data/houses.csv', ...['01', '02', '03', '04'].map((k) => path.join(batches, `batch-${k}.jsonl`)), '--json'], ws);
+  assert.equal(all.status, 0, 'without --fail-on drift is reported, not an error');
+  assert.deepEqual(
+    (JSON.parse(all.stdout) as DriftJson).batches.map((b) => b.dataset.drifted),
+    [false, true, true, true],
+  );
+});
+
+test('lineage drift with the model’s predictions: prediction drift and the error per batch follow the shift', () => {
+  const out = tmpDir('lineage-live-pred-');
+  const train = spawnSync(PYTHON, [path.join(EXAMPLE, 'train.py'), '--no-explain', '--n-estimators', '100', '--output-dir', out], {
+    encoding: 'utf8',
+    cwd: out,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    timeout: 120_000,
+  });
+  assert.equal(train.status, 0, train.stderr);
+  const { dir } = generated(['--model', path.join(out, 'model.pkl')]);
+  const files = ['01', '04'].map((k) => path.join(dir, `batch-${k}.jsonl`));
+  const r = cli(['drift', path.join(EXAMPLE, 'data', 'houses.csv'), ...files, '--prediction', 'prediction', '--actual', 'price', '--json'], out);
+  assert.equal(r.status, 0, r.stderr);
+  const [b1, b4] = (JSON.parse(r.stdout) as DriftJson).batches;
+  assert.equal(b1.prediction?.drifted, false);
+  assert.equal(b4.prediction?.drifted, true);
+  assert.equal(b1.performance?.metric, 'rmse');
+  assert.equal(b1.performance?.rows, 500);
+  // Recomputed from the file: the CLI's RMSE is the batch's own error, not a figure of the run.
+  const houses = readBatch(files[0]);
+  const expected = Math.sqrt(mean(houses.map((h) => (h.price - h.prediction!) ** 2)));
+  assert.ok(Math.abs(b1.performance.rmse! - expected) < 1e-6 * expected, `${b1.performance.rmse} vs ${expected}`);
+  assert.ok(b4.performance!.rmse! > 3 * b1.performance.rmse!, `RMSE ${b1.performance.rmse} → ${b4.performance!.rmse}`);
 });

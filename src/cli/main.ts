@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   data: () => import('./commands/data').then((m) => ({ run: m.dataCommand, help: m.DATA_HELP })),
   explain: () => import('./commands/explain').then((m) => ({ run: m.explainCommand, help: m.EXPLAIN_HELP })),
   drift: () => import('./commands/drift').then((m) => ({ run: m.driftCommand, help: m.DRIFT_HELP })),
+  monitor: () => import('./commands/monitor').then((m) => ({ run: m.monitorCommand, help: m.MONITOR_HELP })),
 };
 
 const HELP = `lineage — record, list and compare training runs (local-first; data in .lineage/)
@@ -34,6 +35,7 @@ Usage:
   lineage data status|diff|runs|of|fingerprint             the exact data runs used, and whether it changed
   lineage explain <run> [--row N] [--report FILE]          why the model predicts what it does (lineage.explain)
   lineage drift <run|file> <batch…> [--fail-on drift]       does live data still look like the training data
+  lineage monitor add|ls|check|rm                          batches of live data watched against a run's training data
   lineage rm <run>… [--yes] [--permanent]                  delete runs (to the trash unless --permanent)
   lineage db rebuild                                       rebuild the index from the run folders
 

@@ -1,17 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { prepareReference, reportFor } from '../../core/drift/check';
 import { DriftInputError } from '../../core/drift/driftError';
-import { driftReport, type EvaluateContext } from '../../core/drift/evaluate';
 import { driftHtml } from '../../core/drift/html';
 import { driftFormatOf } from '../../core/drift/readTable';
-import { loadReference, type ReferenceData } from '../../core/drift/reference';
-import { importanceShares } from '../../core/drift/risk';
-import { chooseRunReference } from '../../core/drift/runReference';
+import type { ReferenceData } from '../../core/drift/reference';
 import { isFailure, type BatchReport, type ColumnDrift, type ColumnOverride, type DriftReport, type DriftTestName } from '../../core/drift/types';
-import { ExplainError, loadExplanation } from '../../core/explain/load';
-import { getRun, listExplanations } from '../../core/runs/queries';
 import { formatNumber } from '../../core/util/format';
-import { LINEAGE_DIR, runDir } from '../../core/util/lineagePaths';
+import { LINEAGE_DIR } from '../../core/util/lineagePaths';
 import { parseArgs, UsageError } from '../args';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { CliError } from '../errors';
@@ -79,44 +75,20 @@ export async function driftCommand(argv: string[]): Promise<number> {
   const opts = { columns, prediction: str('prediction'), actual: str('actual'), overrides, datasetThreshold: threshold };
 
   const asFile = driftFormatOf(refArg) !== undefined && fs.existsSync(refArg);
+  if (asFile && str('reference-file') !== undefined) throw new UsageError("--reference-file picks one of a run's tables; the reference here is already a file");
+  const warn = (m: string) => process.stderr.write(color.yellow(`lineage: ${safe(m)}`) + '\n');
   let report: DriftReport;
   if (asFile) {
-    if (str('reference-file') !== undefined) throw new UsageError("--reference-file picks one of a run's tables; the reference here is already a file");
-    const root = lineageRootNear(str('workspace'));
-    const ref = await wrap(() => loadReference(refArg, root));
-    checkColumns(ref, opts);
-    report = await driftReport(ref, { runId: null, runName: null }, files, opts);
+    const prepared = await wrap(() => prepareReference({ lineageRoot: lineageRootNear(str('workspace')), reference: { file: refArg }, warn }));
+    checkColumns(prepared.ref, opts);
+    report = await reportFor(prepared, files, opts);
   } else {
     const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
     try {
-      const run = getRun(ws.store, refArg);
-      const label = `${safe(run.name)} (${run.id})`;
-      const choice = await wrap(() => Promise.resolve().then(() => chooseRunReference(ws.store, ws.paths.workspace, run.id, label, str('reference-file'))));
-      const ref = await wrap(() =>
-        loadReference(choice.file, ws.paths.root, { sha256: choice.sha256, what: `${choice.key} (${choice.role} of run ${label})` }),
-      );
-      checkColumns(ref, opts);
-      const ctx: EvaluateContext & { explanation?: string | null } = { runMetrics: run.metrics.map((m) => ({ key: m.key, last: m.last })) };
-      const wanted = str('explanation');
-      const names = listExplanations(ws.store, run.id).map((e) => e.name);
-      const pick = wanted ?? (names.includes('default') ? 'default' : names.length === 1 ? names[0] : undefined);
-      if (wanted !== undefined && !names.includes(wanted))
-        throw new CliError(
-          `run ${label} has no explanation "${safe(wanted)}"${names.length ? `; it has ${names.map((n) => `"${safe(n)}"`).join(', ')}` : ''}.`,
-        );
-      if (pick !== undefined) {
-        try {
-          ctx.importance = importanceShares(await loadExplanation(runDir(ws.paths, run.id), pick));
-          ctx.explanation = pick;
-        } catch (err) {
-          if (!(err instanceof ExplainError)) throw err;
-          process.stderr.write(
-            color.yellow(`lineage: explanation "${safe(pick)}" of run ${label} cannot be read (${safe(err.message)}); no risk ranking.`) + '\n',
-          );
-        }
-      }
-      report = await driftReport(ref, { runId: run.id, runName: run.name }, files, opts, ctx);
-      report.reference.note = choice.key !== refArg ? `${choice.key}, the ${choice.role} data of run ${run.name}` : undefined;
+      const reference = { run: refArg, referenceFile: str('reference-file'), explanation: str('explanation') };
+      const prepared = await wrap(() => prepareReference({ ws, lineageRoot: ws.paths.root, reference, warn }));
+      checkColumns(prepared.ref, opts);
+      report = await reportFor(prepared, files, opts);
     } finally {
       await saveQuietly(ws);
       ws.close();

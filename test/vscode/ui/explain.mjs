@@ -176,7 +176,11 @@ export function explainSteps({ page, h, root, workspace, workDir, url, log }) {
           async () => {
             const d = await drawn('waterfall');
             const headings = await frame.locator('.panel-row h2').allInnerTexts();
-            return d && headings.some((t) => t.trim() === `Row ${worst}`) ? d : undefined;
+            // The heading changes before plotly has redrawn the chart: wait for the chart of that row itself
+            // (its total bar is the row's output), or the check below would read the previous row's chart.
+            const total = d?.traces[0]?.x[d.traces[0].measure.lastIndexOf('total')];
+            const current = typeof total === 'number' && Math.abs(total - e.output[worst]) <= 1e-9 * Math.abs(e.output[worst]);
+            return d && current && headings.some((t) => t.trim() === `Row ${worst}`) ? d : undefined;
           },
           30_000,
         );

@@ -8,7 +8,7 @@
  *   BENCH_ROWS=100000 BENCH_REPS=1 node bench/drift_scale.mjs      a quick look (no JSON file written)
  *
  * Environment (all optional):
- *   BENCH_ROWS       rows in each table (default 1000000)
+ *   BENCH_ROWS       rows in each table (default 1000000; at least 1001, the size the anchor's tests are for)
  *   BENCH_REPS       repetitions, medians reported (default 3)
  *   BENCH_SEED       the tables' seed (default 13)
  *   BENCH_DRIFT_DIR  where the tables, the CLI snapshot and the workspaces go (default /tmp/lineage-drift-bench);
@@ -35,7 +35,8 @@ import { ensureTables, SHIFTED } from './lib/drift_data.mjs';
 import { failure, killAll, mb, measure, median } from './lib/scale_proc.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const ROWS = Math.max(10, Number(process.env.BENCH_ROWS || 1_000_000));
+// More than 1,000: the anchor runs the tests Evidently picks for a reference of that size (distances, not p-values).
+const ROWS = Math.max(1001, Number(process.env.BENCH_ROWS || 1_000_000));
 const REPS = Math.max(1, Number(process.env.BENCH_REPS || 3));
 const SEED = Number(process.env.BENCH_SEED || 13);
 const DIR = path.resolve(process.env.BENCH_DRIFT_DIR || '/tmp/lineage-drift-bench');

@@ -64,6 +64,7 @@ const webviews = [
   { name: 'compare', entry: 'webview/compare/main.ts', css: 'webview/compare/compare.css', needsPlotly: true },
   { name: 'runDetail', entry: 'webview/runDetail/main.ts', css: 'webview/runDetail/runDetail.css', needsPlotly: false },
   { name: 'explain', entry: 'webview/explain/main.ts', css: 'webview/explain/explain.css', needsPlotly: true },
+  { name: 'drift', entry: 'webview/drift/main.ts', css: 'webview/drift/drift.css', needsPlotly: true },
 ];
 const webviewOut = join(root, 'dist/webview');
 mkdirSync(webviewOut, { recursive: true });

@@ -59,7 +59,8 @@ export interface CheckMonitorOptions {
 }
 
 /** Brings a monitor's results up to date; never throws for bad batches or a missing reference (see `error`). */
-export async function checkMonitor(ws: { store: Store; paths: LineagePaths }, m: Monitor, opts: CheckMonitorOptions = {}): Promise<MonitorCheck> {
+/** `ws.store` may be left out for monitors whose reference is a file. */
+export async function checkMonitor(ws: { store?: Store; paths: LineagePaths }, m: Monitor, opts: CheckMonitorOptions = {}): Promise<MonitorCheck> {
   const root = ws.paths.root;
   const dir = monitorCacheDir(root, m.id);
   const files = listBatches(ws.paths.workspace, m.batches);
@@ -71,7 +72,7 @@ export async function checkMonitor(ws: { store: Store; paths: LineagePaths }, m:
   let error: string | null = null;
   const reference = () =>
     (prepared ??= prepareReference({
-      ws,
+      ws: ws.store ? { store: ws.store, paths: ws.paths } : undefined,
       lineageRoot: root,
       reference: m.run !== undefined ? { run: m.run, referenceFile: m.referenceFile } : { file: path.join(ws.paths.workspace, m.reference!) },
       warn: opts.warn,

@@ -49,6 +49,15 @@ echo "==> lineage explain --row 0 --report (the same house in plain words, for s
 mkdir -p outputs
 lineage explain "$NEWEST" --row 0 --report outputs/explanation-row0.md
 echo "    open examples/house-prices/outputs/explanation-row0.md"
+echo
+echo "==> lineage drift: does live data still look like the training data? (monitoring/batches, simulate_live.py)"
+echo "    batch 1, drawn like the training data:"
+lineage drift "$NEWEST" monitoring/batches/batch-01.jsonl --actual price --fail-on drift
+echo "    batch 4, after the market moved (bigger houses, a harbour district the model never saw, prices up 15 %):"
+status=0
+lineage drift "$NEWEST" monitoring/batches/batch-04.jsonl --actual price --fail-on drift --html outputs/drift-batch-04.html || status=$?
+[ "$status" = 3 ] || { echo "expected exit 3 (drift) from batch 4, got $status"; exit 1; }
+echo "    exit 3: a pipeline step would stop the rollout here; report in examples/house-prices/outputs/drift-batch-04.html"
 cd "$REPO"
 
 [ "$EDITOR_TOO" = 1 ] || exit 0

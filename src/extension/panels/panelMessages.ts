@@ -8,6 +8,9 @@ import type { CompareExportParams, CompareSettings, CompareZoomParams } from '..
 import { DEFAULT_SETTINGS } from '../../../webview/compare/protocol';
 import type { ExplainState, ExplainTab, RowSort } from '../../../webview/explain/protocol';
 import { allowedRunIds, inspectRunFile, isRunIdShape } from '../../core/runs/runPaths';
+import type { ColumnSort, DriftState } from '../../../webview/drift/protocol';
+import type { ColumnOverride, DriftOptions } from '../../core/drift/types';
+import { isAbsolute } from 'node:path';
 
 export const RUN_ACTIONS: readonly RunAction[] = [
   'openArtifact',
@@ -227,4 +230,90 @@ export function explainTargetOf(
   if (!isRunIdShape(ref.id)) return undefined;
   const folder = typeof ref.folder === 'string' && openFolders.includes(ref.folder) ? ref.folder : undefined;
   return { id: ref.id, name: explanationNameOf(ref.name), folder };
+}
+
+// ---------- Drift panel ----------
+
+const DRIFT_SORTS: readonly ColumnSort[] = ['drift', 'risk'];
+/** The tables drift reads (src/core/drift/readTable.ts driftFormatOf), repeated here to keep the reader off the activation path. */
+const DRIFT_TABLE = /\.(csv|tsv|tab|jsonl|ndjson)(\.gz)?$/i;
+const DRIFT_TESTS: readonly string[] = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'];
+/** Batches one panel compares: more is a monitor's job (and a page could name thousands of files). */
+export const DRIFT_MAX_BATCHES = 500;
+
+/** A table file drift can read, named by an absolute path (a page's relative path would resolve anywhere). */
+export function driftTableOf(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length <= 4096 && isAbsolute(v) && DRIFT_TABLE.test(v) && !v.includes('\0') ? v : undefined;
+}
+
+function columnNameOf(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 && v.length <= 1000 ? v : undefined;
+}
+
+/** Drift options from a page's saved state: known keys, well-formed values; anything else dropped. */
+export function driftOptionsOf(v: unknown): DriftOptions {
+  const s = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const out: DriftOptions = {};
+  if (Array.isArray(s.columns)) {
+    const cols = s.columns.map(columnNameOf).filter((c): c is string => c !== undefined);
+    if (cols.length) out.columns = cols.slice(0, 10_000);
+  }
+  const prediction = columnNameOf(s.prediction);
+  if (prediction) out.prediction = prediction;
+  const actual = columnNameOf(s.actual);
+  if (actual) out.actual = actual;
+  if (typeof s.datasetThreshold === 'number' && s.datasetThreshold > 0 && s.datasetThreshold <= 1) out.datasetThreshold = s.datasetThreshold;
+  if (s.overrides && typeof s.overrides === 'object' && !Array.isArray(s.overrides)) {
+    const entries: Array<[string, ColumnOverride]> = [];
+    for (const [k, o] of Object.entries(s.overrides as Record<string, unknown>)) {
+      if (!columnNameOf(k) || !o || typeof o !== 'object') continue;
+      const { test, threshold } = o as { test?: unknown; threshold?: unknown };
+      const ov: ColumnOverride = {};
+      if (typeof test === 'string' && DRIFT_TESTS.includes(test)) ov.test = test as ColumnOverride['test'];
+      if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold > 0) ov.threshold = threshold;
+      if (ov.test || ov.threshold) entries.push([k, ov]);
+    }
+    // Own data properties (a column named `__proto__` stays a key).
+    if (entries.length) out.overrides = Object.fromEntries(entries);
+  }
+  return out;
+}
+
+/**
+ * The Drift panel's saved state from the webview, each field kept only when well-formed: a run id of a run id's
+ * shape or an absolute table file as the reference, absolute table files as batches (at most DRIFT_MAX_BATCHES),
+ * known options. Undefined without a usable reference.
+ */
+export function driftStateOf(v: unknown): DriftState | undefined {
+  const s = v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  const r = s.reference && typeof s.reference === 'object' ? (s.reference as Record<string, unknown>) : {};
+  const reference = isRunIdShape(r.runId) ? { runId: r.runId } : driftTableOf(r.file) ? { file: r.file as string } : undefined;
+  if (!reference) return undefined;
+  const batches = Array.isArray(s.batches)
+    ? s.batches
+        .map(driftTableOf)
+        .filter((b): b is string => b !== undefined)
+        .slice(0, DRIFT_MAX_BATCHES)
+    : [];
+  const sel = driftSelectionOf(s, batches.length);
+  return {
+    ...(str(s.folder, 4096) ? { folder: s.folder } : {}),
+    reference,
+    batches,
+    options: driftOptionsOf(s.options),
+    batch: sel.batch ?? 0,
+    column: sel.column ?? null,
+    sort: sel.sort ?? 'drift',
+  };
+}
+
+/** What `drift/state` says the page shows: a batch index in range, a column name or null, a known sort. */
+export function driftSelectionOf(m: unknown, batches: number): { batch?: number; column?: string | null; sort?: ColumnSort } {
+  const s = m && typeof m === 'object' ? (m as Record<string, unknown>) : {};
+  const out: { batch?: number; column?: string | null; sort?: ColumnSort } = {};
+  if (typeof s.batch === 'number' && Number.isInteger(s.batch) && s.batch >= 0 && s.batch < batches) out.batch = s.batch;
+  if (s.column === null) out.column = null;
+  else if (columnNameOf(s.column)) out.column = s.column as string;
+  if (DRIFT_SORTS.includes(s.sort as ColumnSort)) out.sort = s.sort as ColumnSort;
+  return out;
 }

@@ -157,7 +157,40 @@ export default function register(test) {
       });
     });
   }
+
+  // The Drift panel: a drifted batch with a categorical column's distribution (the new category) and the tables
+  // shown, a batch that could not be read, and hostile column names; over time drawn on each.
+  for (const c of DRIFT_PAGES) {
+    test(`axe: Drift: ${c.name} in light, dark and high-contrast themes`, async ({ browser, server }) => {
+      const { shownDrift } = await import('./drift.mjs');
+      await auditPage(`Drift: ${c.name}`, async (theme) => {
+        const { p } = await shownDrift(browser, server, c.fixture, c.state, { theme });
+        await c.then?.(p);
+        await settle(p.page);
+        return p;
+      });
+    });
+  }
 }
+
+const DRIFT_PAGES = [
+  {
+    name: 'drifted batch, location, tables shown',
+    fixture: { predictions: true },
+    state: { batch: 3, column: 'location' },
+    then: async (p) => {
+      await p.waitEvents('distribution-drawn');
+      await showTables(p);
+    },
+  },
+  { name: 'a batch that could not be read', fixture: { failing: true, batches: 2 }, state: { batch: 2 } },
+  {
+    name: 'hostile column names, sorted by risk',
+    fixture: { hostile: true },
+    state: { batch: 2, sort: 'risk' },
+    then: (p) => p.waitEvents('distribution-drawn'),
+  },
+];
 
 /** The Explain panel's helpers (explain.mjs and its fixtures), loaded when an Explain audit runs. */
 async function explainHelpers() {

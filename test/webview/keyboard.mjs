@@ -384,6 +384,7 @@ export default function register(test) {
 /** More keyboard paths (registered by `register`). */
 function registerMore(test) {
   registerExplain(test);
+  registerDrift(test);
   test('keyboard: Reset zoom from a chart toolbar; focus rings in high contrast use the contrast border', async ({ browser, server }) => {
     const p = await openPanel(browser, server, { theme: 'high-contrast' });
     await p.init(loadFixture('basic-init.json'));
@@ -481,6 +482,65 @@ function registerExplain(test) {
     await p.waitEvents('whatif-drawn');
     const [req] = await p.posted(Explain.ExplainPredict.type);
     assert.equal(req.row.feature_1, 4.25);
+    assert.deepEqual(p.pageErrors, []);
+    await p.close();
+  });
+}
+
+/** The Drift panel by keyboard only: a batch from the list (the chart's points are mouse-only), a column, the sort. */
+function registerDrift(test) {
+  test('keyboard: Drift — every Tab stop is named; a batch from the list, a column with Enter, the sort by risk', async ({ browser, server }) => {
+    const { shownDrift } = await import('./drift.mjs');
+    const { p, report } = await shownDrift(browser, server, { predictions: true }, { batch: 0 });
+    const { page } = p;
+    await p.waitEvents('distribution-drawn');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Accessibility.enable');
+    const stops = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      if (!(await page.evaluate(() => document.activeElement && document.activeElement !== document.body))) break;
+      const key = await page.evaluate(() => [...document.querySelectorAll('*')].indexOf(document.activeElement));
+      if (stops.length && stops[0].key === key) break;
+      stops.push({ key, ...(await focusedAx(cdp)) });
+    }
+    const list = stops.map((s) => `${s.role} "${s.name}"`).join(', ');
+    for (const s of stops) assert.ok(s.name, `a name for every stop: ${list}`);
+    assert.ok(
+      stops.some((s) => s.role === 'combobox' && s.name === 'Batch'),
+      list,
+    );
+    assert.ok(
+      stops.some((s) => s.role === 'combobox' && s.name === 'Sort by'),
+      list,
+    );
+    assert.ok(
+      stops.some((s) => s.role === 'button' && s.name === 'location'),
+      list,
+    );
+    // The batch list: focus it, ArrowDown twice picks batch 3 (the keyboard's way to a point of the chart).
+    await page.focus('body');
+    await tabTo(page, () => document.activeElement?.id === 'batch-pick');
+    const n = (await p.events('detail-drawn')).length;
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await p.waitEvents('detail-drawn', n + 2);
+    assert.equal(await page.$eval('#batch-title', (e) => e.textContent), 'Batch 3: batch-03.jsonl');
+    assert.equal((await p.state()).batch, 2);
+    // A column: Tab to its button, Enter draws its distributions.
+    const drawn = (await p.events('distribution-drawn')).length;
+    await tabTo(page, () => document.activeElement?.dataset?.column === 'location');
+    await page.keyboard.press('Enter');
+    await p.waitEvents('distribution-drawn', drawn + 1);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-pressed')), 'true');
+    assert.equal((await p.state()).column, 'location');
+    // The sort: Shift+Tab back to it, ArrowDown picks risk.
+    while (!(await page.evaluate(() => document.activeElement?.id === 'column-sort'))) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => /sorted by risk/.test(document.querySelector('.columns-table caption').textContent));
+    assert.equal((await p.state()).sort, 'risk');
+    const first = await page.$eval('.columns-table tbody th', (e) => e.textContent);
+    assert.equal(first, report.batches[2].risk[0].column);
     assert.deepEqual(p.pageErrors, []);
     await p.close();
   });

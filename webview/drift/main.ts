@@ -55,7 +55,7 @@ function save(patch: Partial<DriftState>): void {
 
 const overTime = new OverTime((batch) => void pickBatch(batch, true).catch(report));
 const detail = new BatchDetail({ theme: () => theme, changed: (patch) => save(patch), emit });
-const body = el('div', { class: 'drift-body' }, toolbar, overTime.chart.card, detail.root);
+const body = el('div', { class: 'drift-body' }, el('h2', { class: 'visually-hidden' }, 'Batches'), toolbar, overTime.chart.card, detail.root);
 body.hidden = true;
 app.replaceChildren(title, meta, statusLine, body);
 setText(statusLine, 'Evaluating the batches…');

@@ -1,7 +1,10 @@
 /**
  * Monitors: a reference (a run's training data or a file) and a glob of batch files, kept in
- * .lineage/monitors.json (small, meant to be read and edited by hand; docs/drift.md shows the format). Read
- * with every field checked, so a hand edit gone wrong says which monitor and field, and what to write.
+ * .lineage/monitors.json, small and meant to be read and edited by hand:
+ *   {"version": 1, "monitors": [{"id": "houses-live-3fa2c1", "name": "houses live", "run": "<run id>",
+ *     "batches": "monitoring/batches/*.jsonl", "prediction": "predicted_price", "actual": "price"}]}
+ * ("reference": "data/houses.csv" instead of "run"; optional "referenceFile", "overrides": {"col": {"test",
+ * "threshold"}}). Read with every field checked, so a hand edit gone wrong says which monitor and field.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';

@@ -51,6 +51,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   /** Per folder, the runs with an explanation (their rows offer "Explain"): read when runs are listed or change. */
   private readonly explained = new Map<string, Set<string>>();
 
+  /** A warning for a run whose monitored newest batch drifted ("drift in newest batch"); set by activate(). */
+  driftWarning: ((folder: string, runId: string) => string | undefined) | undefined;
+
   constructor(private readonly lineage: Lineage) {}
 
   get filter(): string | undefined {
@@ -137,7 +140,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
         return item;
       }
       case 'run':
-        return runItem(node.run, this.explained.get(node.folder)?.has(node.run.id) ?? false);
+        return runItem(node.run, this.explained.get(node.folder)?.has(node.run.id) ?? false, this.driftWarning?.(node.folder, node.run.id));
       case 'more': {
         const item = new vscode.TreeItem('Show more runs…', vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
@@ -220,7 +223,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
 }
 
 /** `explained`: the run has an explanation (its context value ends in `.explained`, so the menu offers Explain). */
-export function runItem(run: RunSummary, explained = false): vscode.TreeItem {
+/** `drift`: the newest batch a monitor of this run checked drifted: said first in the row, with a warning icon. */
+export function runItem(run: RunSummary, explained = false, drift?: string): vscode.TreeItem {
   const item = new vscode.TreeItem(`${run.starred ? '★ ' : ''}${run.name}`, vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
   const metric = keyMetrics(run.metrics, 1)[0];
@@ -230,6 +234,12 @@ export function runItem(run: RunSummary, explained = false): vscode.TreeItem {
   item.contextValue = `run.${run.status}${run.starred ? '.starred' : ''}${explained ? '.explained' : ''}`;
   item.accessibilityInformation = { label: `${run.name}, ${run.status}${metric ? `, ${metric.key} ${formatNumber(metric.last)}` : ''}` };
   item.command = { command: COMMANDS.openRun, title: 'Open Run', arguments: [run.id] };
+  if (drift) {
+    item.description = `⚠ ${drift} · ${String(item.description)}`;
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    item.contextValue += '.drifted';
+    item.accessibilityInformation = { label: `${item.accessibilityInformation.label}, ${drift}` };
+  }
   return item;
 }
 

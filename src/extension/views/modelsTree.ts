@@ -11,6 +11,9 @@ type Node = { kind: 'folder'; folder: string } | ({ kind: 'model'; folder: strin
 
 /** Models the runs logged, newest run first; under a level per workspace folder when several have a `.lineage`. */
 export class ModelsTree extends RunsRefreshedTree<Node> implements vscode.TreeDataProvider<Node> {
+  /** A warning for a model whose run's monitored newest batch drifted; set by activate(). */
+  driftWarning: ((folder: string, runId: string) => string | undefined) | undefined;
+
   getTreeItem(m: Node): vscode.TreeItem {
     if (m.kind === 'folder') return folderItem(m.folder, 'models');
     const item = new vscode.TreeItem(`${m.name} · ${m.path.split('/').pop()}`, vscode.TreeItemCollapsibleState.None);
@@ -19,6 +22,11 @@ export class ModelsTree extends RunsRefreshedTree<Node> implements vscode.TreeDa
     item.resourceUri = vscode.Uri.file(path.join(runDir(lineagePaths(m.folder), m.runId), m.path));
     item.command = { command: COMMANDS.openRun, title: 'Open Run', arguments: [m.runId] };
     item.contextValue = 'model';
+    const drift = this.driftWarning?.(m.folder, m.runId);
+    if (drift) {
+      item.description = `⚠ ${drift} · ${item.description}`;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    }
     return item;
   }
 

@@ -20,6 +20,9 @@ import { ExplainPanel, registerExplainPanel } from './panels/explainPanel';
 import { PanelHost } from './panels/panelHost';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
+import { MonitorService } from './monitors/monitorService';
+import { registerMonitorCommands } from './monitors/monitorCommands';
+import { MonitorTree } from './views/monitorTree';
 
 declare const __lineageLoadStart: number | undefined;
 /** Taken when every bundled module has been evaluated: the end of "loading the code". */
@@ -39,6 +42,8 @@ export interface LineageApi {
   /** The Datasets and Models views' data. */
   datasetsTree: vscode.TreeDataProvider<unknown>;
   modelsTree: vscode.TreeDataProvider<unknown>;
+  /** The Monitors view's data: monitors, then their batches with each one's drift status. */
+  monitorTree: vscode.TreeDataProvider<unknown>;
   /**
    * For the real-VS Code tests only (test/vscode/suite/panelSecurity.suite.ts), not an API to build on: the
    * open Run panel of a run, whose `receive` is the very handler its webview's messages go to, so a test
@@ -78,6 +83,13 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   const datasets = new DatasetsTree(lineage);
   const models = new ModelsTree(lineage);
   const documents = new RunDocuments(lineage);
+  const monitorService = new MonitorService(lineage);
+  const monitorTree = new MonitorTree(lineage, monitorService);
+  // A run or model whose monitored newest batch drifted says so in its row.
+  tree.driftWarning = models.driftWarning = (folder, runId) => monitorService.warningOf(folder, runId);
+  // Off the activation path: it reads .lineage/monitors.json and the stored results, then checks new batches.
+  const startMonitors = setImmediate(() => monitorService.start());
+  let warned = new Map<string, string>();
   // fs.watch calls only, but off the activation path all the same.
   let watcher: RunsWatcher | undefined;
   const startWatch = setImmediate(() => (watcher = new RunsWatcher(lineage)));
@@ -94,6 +106,27 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     models,
     vscode.window.createTreeView(VIEWS.models, { treeDataProvider: models }),
     documents,
+    { dispose: () => clearImmediate(startMonitors) },
+    monitorService,
+    monitorTree,
+    vscode.window.createTreeView(VIEWS.monitors, { treeDataProvider: monitorTree, showCollapseAll: true }),
+    // Only the rows whose warning came or went are redrawn (a whole-tree refresh can drop a selection being made).
+    monitorService.onDidChange(() => {
+      const next = monitorService.warnings();
+      const changed = [...new Set([...next.keys(), ...warned.keys()])].filter((k) => next.get(k) !== warned.get(k));
+      warned = next;
+      if (!changed.length) return;
+      const byFolder = new Map<string, string[]>();
+      for (const k of changed) {
+        const [folder, id] = k.split('\0');
+        byFolder.set(folder, [...(byFolder.get(folder) ?? []), id]);
+      }
+      for (const [folder, ids] of byFolder) void tree.runsChanged(folder, ids).catch(() => tree.refresh());
+      models.refresh();
+    }),
+    // A .lineage created after activation (a first run from a terminal) can get monitors too.
+    lineage.onDidOpenIndex(() => monitorService.start()),
+    ...registerMonitorCommands(lineage, monitorService),
     vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, documents),
     lenses,
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lenses),
@@ -106,6 +139,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
       tree.refresh();
       datasets.refresh();
       models.refresh();
+      monitorService.start();
     }),
     ...registerRunCommands(lineage, runs),
     ...registerManageCommands(lineage, tree),
@@ -129,6 +163,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     experimentsTree: tree,
     datasetsTree: datasets,
     modelsTree: models,
+    monitorTree,
     testPanels: { runDetail: (runId) => RunDetailPanel.opened(runId), pages: () => PanelHost.openPages(), explain: (runId) => ExplainPanel.opened(runId) },
   };
 }

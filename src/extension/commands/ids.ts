@@ -33,6 +33,11 @@ export const COMMANDS = {
   fingerprintDataset: 'lineage.fingerprintDataset',
   showDataStatus: 'lineage.showDataStatus',
   explainRun: 'lineage.explainRun',
+  newMonitor: 'lineage.newMonitor',
+  checkMonitors: 'lineage.checkMonitors',
+  checkMonitor: 'lineage.checkMonitor',
+  openMonitorDrift: 'lineage.openMonitorDrift',
+  removeMonitor: 'lineage.removeMonitor',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -47,4 +52,5 @@ export const VIEWS = {
   experiments: 'lineage.experiments',
   datasets: 'lineage.datasets',
   models: 'lineage.models',
+  monitors: 'lineage.monitors',
 } as const;

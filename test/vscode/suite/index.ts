@@ -20,6 +20,8 @@ export function run(): Promise<void> {
     require('./panelSecurity.suite');
     // The example explained: the Explain panel, a row, what-if with the run's own model, the report (issue 12).
     require('./explain.suite');
+    // A monitor on the example's run, a drifted batch dropped in, the warning in the trees, the Drift panel (issue 13).
+    require('./monitor.suite');
     // Last: it adds 2 M points to the workspace.
     require('./bigWorkspace.suite');
   });

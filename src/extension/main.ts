@@ -4,6 +4,7 @@ import { registerRunCommands } from './commands/runCommands';
 import { registerManageCommands } from './commands/manageCommands';
 import { registerDataCommands } from './commands/dataCommands';
 import { registerExplainCommands } from './commands/explainCommands';
+import { registerDriftCommands } from './commands/driftCommands';
 import { RunManager } from './runs/runManager';
 import { RunsWatcher } from './runs/runsWatch';
 import { ExperimentsTree, ExperimentNode } from './views/experimentsTree';
@@ -17,6 +18,7 @@ import { VIEWS } from './commands/ids';
 import { registerComparePanel } from './panels/comparePanel';
 import { registerRunDetailPanel, RunDetailPanel } from './panels/runDetailPanel';
 import { ExplainPanel, registerExplainPanel } from './panels/explainPanel';
+import { registerDriftPanel } from './panels/driftPanel';
 import { PanelHost } from './panels/panelHost';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
@@ -145,9 +147,11 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     ...registerManageCommands(lineage, tree),
     ...registerDataCommands(lineage),
     ...registerExplainCommands(lineage),
+    ...registerDriftCommands(lineage),
     registerComparePanel(lineage),
     registerRunDetailPanel(lineage),
     registerExplainPanel(lineage),
+    registerDriftPanel(lineage),
     vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitDiffDocuments()),
   );
   // Off the activation path: a small file write and environment update.

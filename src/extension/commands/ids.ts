@@ -33,6 +33,7 @@ export const COMMANDS = {
   fingerprintDataset: 'lineage.fingerprintDataset',
   showDataStatus: 'lineage.showDataStatus',
   explainRun: 'lineage.explainRun',
+  checkDrift: 'lineage.checkDrift',
   newMonitor: 'lineage.newMonitor',
   checkMonitors: 'lineage.checkMonitors',
   checkMonitor: 'lineage.checkMonitor',

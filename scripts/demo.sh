@@ -58,6 +58,11 @@ status=0
 lineage drift "$NEWEST" monitoring/batches/batch-04.jsonl --actual price --fail-on drift --html outputs/drift-batch-04.html || status=$?
 [ "$status" = 3 ] || { echo "expected exit 3 (drift) from batch 4, got $status"; exit 1; }
 echo "    exit 3: a pipeline step would stop the rollout here; report in examples/house-prices/outputs/drift-batch-04.html"
+echo
+echo "==> lineage monitor: the batch folder watched for this model (the editor's Monitors view shows the same)"
+lineage monitor rm demo-live >/dev/null 2>&1 || true
+lineage monitor add demo-live --run "$NEWEST" --batches 'monitoring/batches/*.jsonl' --actual price
+lineage monitor check demo-live
 cd "$REPO"
 
 [ "$EDITOR_TOO" = 1 ] || exit 0

@@ -1,7 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import * as vscode from 'vscode';
 import type { Lineage } from '../lineage';
 import { COMMANDS } from './ids';
@@ -9,59 +7,9 @@ import { pickRun } from './pickRuns';
 import { registerCommand } from './register';
 import { DriftPanel } from '../panels/driftPanel';
 import type { DriftOptions } from '../../core/drift/types';
+import { batchColumns } from '../../core/drift/batchColumns';
 
 const TABLE_FILTERS = { 'Tables (CSV, TSV, JSON Lines, gzip)': ['csv', 'tsv', 'tab', 'jsonl', 'ndjson', 'gz'] };
-
-/**
- * The column names of a table's first line (CSV/TSV header, or the keys of the first JSON Lines record), for
- * the prediction and actual pickers; empty when the line cannot be read (the panel then says what is wrong).
- */
-export async function headerColumns(file: string): Promise<string[]> {
-  const lower = file.toLowerCase();
-  const base = lower.endsWith('.gz') ? lower.slice(0, -3) : lower;
-  let input: NodeJS.ReadableStream = fs.createReadStream(file, { end: 4 * 1024 * 1024 });
-  if (lower.endsWith('.gz')) input = input.pipe(createGunzip());
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  try {
-    for await (const line of lines) {
-      if (/\.(jsonl|ndjson)$/.test(base)) {
-        const v = JSON.parse(line) as unknown;
-        return v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
-      }
-      const sep = /\.(tsv|tab)$/.test(base) ? '\t' : ',';
-      return splitHeader(line.replace(/^\uFEFF/, ''), sep);
-    }
-    return [];
-  } catch {
-    return [];
-  } finally {
-    lines.close();
-    (input as fs.ReadStream).destroy?.();
-  }
-}
-
-/** A header line's fields, with CSV quoting ("a,b" and "" inside quotes). */
-function splitHeader(line: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === sep) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim()).filter(Boolean);
-}
 
 /** An optional column of the batch: picked, none (undefined), or cancelled (null). */
 async function pickColumn(columns: string[], title: string, guess: RegExp, exclude?: string): Promise<string | undefined | null> {
@@ -113,7 +61,7 @@ export function registerDriftCommands(lineage: Lineage): vscode.Disposable[] {
       if (!batches?.length) return;
       const files = batches.map((u) => u.fsPath).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
       const options: DriftOptions = {};
-      const columns = await headerColumns(files[0]);
+      const columns = await batchColumns(files[0]);
       if (columns.length) {
         const prediction = await pickColumn(columns, 'The model’s prediction column (optional)', /pred|score|output/i);
         if (prediction === null) return;

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Monitor } from '../../core/drift/monitors';
 import { lineagePaths } from '../../core/util/lineagePaths';
-import { batchColumns } from './batchColumns';
+import { batchColumns } from '../../core/drift/batchColumns';
 import { COMMANDS, VIEWS } from '../commands/ids';
 import { pickRun } from '../commands/pickRuns';
 import { registerCommand } from '../commands/register';

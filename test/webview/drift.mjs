@@ -4,6 +4,7 @@
 // Registered by run.mjs; run alone with `node test/webview/run.mjs drift`.
 import assert from 'node:assert/strict';
 import { importTs } from './tsModule.mjs';
+import { injected, marks } from './pageChecks.mjs';
 
 const { openPanel, HOSTILE } = await importTs('test/webview/lib.ts');
 const { exampleReport, driftReportMessage, Drift } = await importTs('test/webview/fixtures/drift.ts');
@@ -31,30 +32,8 @@ export async function shownDrift(browser, server, fixture = {}, state = {}, page
   return { p, report };
 }
 
-/** SVG marks plotly drew in a plot. */
-const marks = (page, sel) =>
-  page.$eval(sel, (gd) => ({
-    bars: gd.querySelectorAll('.barlayer .point').length,
-    points: gd.querySelectorAll('.scatterlayer .points .point').length,
-    lines: gd.querySelectorAll('.scatterlayer .js-line').length,
-    canvas: gd.querySelectorAll('canvas').length,
-  }));
-
 /** The column table as text: [name, test, statistic, p-value, threshold, verdict, PSI, missing, out of range, new]. */
 const tableRows = (page) => page.$$eval('.columns-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
-
-const injected = (page) =>
-  page.evaluate(() => {
-    const bad = [];
-    for (const e of document.querySelectorAll('*'))
-      for (const a of e.attributes) {
-        if (/^on/i.test(a.name)) bad.push(`${e.tagName}[${a.name}]`);
-        if (/^\s*javascript:/i.test(a.value)) bad.push(`${e.tagName}[${a.name}]`);
-      }
-    for (const e of document.querySelectorAll('img, iframe, object, embed')) bad.push(e.outerHTML.slice(0, 80));
-    for (const s of [...document.scripts].filter((x) => !x.src && !x.nonce)) bad.push(`inline script ${s.textContent.slice(0, 40)}`);
-    return bad;
-  });
 
 const fmtVerdict = (c) => (c.test === null ? 'not tested' : c.drifted ? 'drift' : 'ok');
 const countDetail = (p) => p.events('detail-drawn').then((e) => e.length);

@@ -3,7 +3,7 @@
  * the reference and current distributions, no script and nothing loaded (a Content-Security-Policy says so),
  * every user string (file, column and category names) escaped in one place, esc().
  */
-import { escapeHtml } from '../explain/reportWords';
+import { escapeHtml, htmlPage } from '../util/htmlPage';
 import { formatNumber } from '../util/format';
 import { isFailure, type BatchReport, type ColumnDrift, type DistributionSummary, type DriftReport } from './types';
 
@@ -151,23 +151,5 @@ export function driftHtml(r: DriftReport): string {
     if (isFailure(b)) body.push(`<h2>${esc(b.batch.file)}</h2>`, `<p class="warning">Could not be evaluated: ${esc(b.error)}</p>`);
     else body.push(batchSection(b));
   }
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8" />',
-    // Nothing may load or run: the file is opened from disk, mailed, archived; only its own inline styles apply.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:" />`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1" />',
-    `<title>${esc(title)}</title>`,
-    `<style>${CSS}\n</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    ...body,
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage(title, CSS, body);
 }

@@ -5,6 +5,7 @@
  */
 import { buildReport, type Block, type Span } from './reportContent';
 import { chartSvg } from './reportChart';
+import { htmlPage } from '../util/htmlPage';
 import { escapeHtml, escapeMarkdown, escapeMarkdownLead } from './reportWords';
 
 export type { ReportInput } from './reportContent';
@@ -129,23 +130,5 @@ figcaption { color: var(--muted); font-size: 0.88rem; }
 export function reportHtml(input: ReportInput): string {
   const blocks = buildReport(input);
   const title = blocks.find((b) => b.kind === 'h1');
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8" />',
-    // Nothing may load or run: the file is opened from disk, mailed, archived; only its own inline styles apply.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:" />`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1" />',
-    `<title>${escapeHtml(title && title.kind === 'h1' ? title.text : 'Explaining one prediction')}</title>`,
-    `<style>${CSS}\n</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    ...blocks.map(htmlBlock),
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage(title && title.kind === 'h1' ? title.text : 'Explaining one prediction', CSS, blocks.map(htmlBlock));
 }

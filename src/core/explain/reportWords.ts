@@ -41,9 +41,7 @@ export function escapeMarkdownLead(s: string): string {
   return s.replace(/^(\d+)([.)])/, '$1\\$2').replace(/^([-+=#])/, '\\$1');
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml } from '../util/htmlPage';
 
 /** `floor_area_m2` with unit `m²` reads "floor area"; without a unit "floor area m2". */
 export function featureWords(name: string, unit: string | undefined): string {

@@ -6,6 +6,9 @@ import type { BatchResult, Monitor } from '../../core/drift/monitors';
 import { lineagePaths } from '../../core/util/lineagePaths';
 import { watchPath, type PathWatch } from '../../core/util/watchFiles';
 import type { Lineage } from '../lineage';
+import { COMMANDS } from '../commands/ids';
+
+const OPEN_DRIFT = 'Open Drift Panel';
 
 /** The drift engine and the monitors, loaded on first use (not on the activation path). */
 const core = () => import('../../core/drift/monitors');
@@ -214,8 +217,14 @@ export class MonitorService implements vscode.Disposable {
         s.error = c.error;
         if (c.error) this.lineage.log(`Monitor ${s.monitor.name}: ${c.error}`);
         const newest = c.batches[0];
-        if (newest && c.evaluated.includes(newest.file) && (newest.status === 'drift' || newest.status === 'schema') && before?.file !== newest.file)
-          this.lineage.log(`Monitor ${s.monitor.name}: ${newest.file}: ${describeResult(newest)}`);
+        if (newest && c.evaluated.includes(newest.file) && (newest.status === 'drift' || newest.status === 'schema') && before?.file !== newest.file) {
+          const said = `Monitor ${s.monitor.name}: ${newest.file}: ${describeResult(newest)}`;
+          this.lineage.log(said);
+          // A new batch that drifted is news: say it where it is seen, with the way to the details.
+          void vscode.window.showWarningMessage(`Lineage: ${said}`, OPEN_DRIFT).then((pick) => {
+            if (pick === OPEN_DRIFT) void vscode.commands.executeCommand(COMMANDS.openMonitorDrift, { folder, monitorId: s.monitor.id, file: newest.file });
+          });
+        }
       } catch (err) {
         s.error = (err as Error).message;
         this.lineage.log(`Monitor ${s.monitor.name} could not be checked: ${s.error}`);

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { LineageApi } from '../../../src/extension/main';
 import type { ExperimentNode } from '../../../src/extension/views/experimentsTree';
 import type { MonitorNode } from '../../../src/extension/views/monitorTree';
-import { EXTENSION_ID, PYTHON, waitFor, workspaceDir } from './helpers';
+import { EXTENSION_ID, PYTHON, recordWarnings, waitFor, workspaceDir } from './helpers';
 
 const EXPERIMENT = 'monitoring';
 const LIVE = 'monitoring/live-suite';
@@ -24,6 +24,7 @@ describe('Monitors in a real VS Code: a monitor on the example run, a drifted ba
   let api: LineageApi;
   let cli: string;
   let runId: string;
+  const restore: Array<() => void> = [];
 
   const lineage = (...args: string[]) => {
     const r = spawnSync(process.execPath, [cli, ...args], {
@@ -72,6 +73,7 @@ describe('Monitors in a real VS Code: a monitor on the example run, a drifted ba
   });
 
   after(async () => {
+    for (const r of restore.splice(0)) r();
     lineage('monitor', 'rm', NAME);
     fs.rmSync(path.join(ws, LIVE), { recursive: true, force: true });
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -90,12 +92,18 @@ describe('Monitors in a real VS Code: a monitor on the example run, a drifted ba
 
   it('a drifted batch dropped into the folder is picked up: its columns, the new category, and the warning on the run and its model', async () => {
     // Batch 4 of the example: larger floor areas, the unseen "harbour" location, prices 15 % up.
+    const warnings = recordWarnings();
+    restore.push(warnings.restore);
     fs.copyFileSync(path.join(ws, 'monitoring/batches/batch-04.jsonl'), path.join(ws, LIVE, 'batch-02.jsonl'));
     const rows = await waitFor('batch-02 evaluated as drifted', 90_000, async () => {
       const b = await monitorBatches();
       return b?.length === 2 && b[0].item.label === 'batch-02.jsonl' && /^drift/.test(String(b[0].item.description)) ? b : undefined;
     });
     assert.equal(rows[0].item.description, 'drift in 3 columns: floor_area_m2, location, price');
+    // The news is said where it is seen, once, not only in the views and the log.
+    const said = await waitFor('a warning about the drifted batch', 10_000, () => warnings.said.find((w) => /batch-02\.jsonl: drift in 3 columns/.test(w)));
+    assert.match(said, /^Lineage: Monitor /);
+    assert.equal(warnings.said.filter((w) => /batch-02\.jsonl/.test(w)).length, 1);
     assert.equal(rows[1].item.description, 'ok');
     // appendText writes spaces as &nbsp; (and escapes markdown): the text as a reader sees it.
     const tip = (rows[0].item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');

@@ -18,7 +18,7 @@ import { VIEWS } from './commands/ids';
 import { registerComparePanel } from './panels/comparePanel';
 import { registerRunDetailPanel, RunDetailPanel } from './panels/runDetailPanel';
 import { ExplainPanel, registerExplainPanel } from './panels/explainPanel';
-import { registerDriftPanel } from './panels/driftPanel';
+import { DriftPanel, registerDriftPanel } from './panels/driftPanel';
 import { PanelHost } from './panels/panelHost';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
@@ -60,6 +60,8 @@ export interface LineageApi {
      * handler, and its answers go out through `panel.webview.postMessage`, which the test observes.
      */
     explain(runId: string): { receive(message: unknown): Promise<void>; readonly panel: vscode.WebviewPanel } | undefined;
+    /** The open Drift panel of a reference and its batch files (test/vscode/suite/monitor.suite.ts). */
+    drift(reference: { runId: string } | { file: string }, batches: string[]): { readonly panel: vscode.WebviewPanel } | undefined;
   };
 }
 
@@ -168,7 +170,12 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     datasetsTree: datasets,
     modelsTree: models,
     monitorTree,
-    testPanels: { runDetail: (runId) => RunDetailPanel.opened(runId), pages: () => PanelHost.openPages(), explain: (runId) => ExplainPanel.opened(runId) },
+    testPanels: {
+      runDetail: (runId) => RunDetailPanel.opened(runId),
+      pages: () => PanelHost.openPages(),
+      explain: (runId) => ExplainPanel.opened(runId),
+      drift: (reference, batches) => DriftPanel.opened(reference, batches),
+    },
   };
 }
 

@@ -124,6 +124,10 @@ describe('Monitors in a real VS Code: a monitor on the example run, a drifted ba
     const rows = (await monitorBatches())!;
     const cmd = rows[0].item.command!;
     await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []));
-    await waitFor('a Drift panel open', 30_000, () => api.testPanels.pages().find((p) => p.viewType === 'lineage.drift'));
+    // The panel of exactly this run's training data against exactly that batch file.
+    const panel = await waitFor('the Drift panel of the run and batch-02', 30_000, () =>
+      api.testPanels.drift({ runId }, [path.join(ws, LIVE, 'batch-02.jsonl')]),
+    );
+    assert.equal(panel.panel.viewType, 'lineage.drift');
   });
 });

@@ -62,7 +62,6 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
       title: 'Lineage: Compare',
       scripts: ['plotly.min.js', 'compare.js'],
       styles: ['compare.css'],
-      allowEval: false,
     });
     if (saved) this.settings = { ...DEFAULT_SETTINGS, ...saved };
     ComparePanel.panels.add(this);

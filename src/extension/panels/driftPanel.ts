@@ -91,8 +91,6 @@ export class DriftPanel extends PanelHost<Ready> {
       title: 'Lineage: Drift',
       scripts: ['plotly.min.js', 'drift.js'],
       styles: ['drift.css'],
-      // SVG traces only (bar, scatter): no WebGL, so no 'unsafe-eval'.
-      allowEval: false,
     });
     if (s) DriftPanel.byKey.set(keyOf(s), this);
     this.ipc

@@ -130,8 +130,6 @@ export class ExplainPanel extends PanelHost<Ready> {
       title: 'Lineage: Explain',
       scripts: ['plotly.min.js', 'explain.js'],
       styles: ['explain.css'],
-      // SVG traces only (scatter, bar, waterfall): no WebGL, so no 'unsafe-eval'.
-      allowEval: false,
     });
     if (runId) ExplainPanel.byRun.set(runId, this);
     this.ipc

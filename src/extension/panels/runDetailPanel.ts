@@ -53,7 +53,6 @@ export class RunDetailPanel extends PanelHost<Ready> {
       title: 'Lineage: Run',
       scripts: ['runDetail.js'],
       styles: ['runDetail.css'],
-      allowEval: false,
     });
     RunDetailPanel.byRun.set(runId, this);
     this.ipc.on(RunDetailAction, (m) => {

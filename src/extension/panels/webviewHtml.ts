@@ -4,11 +4,6 @@ import * as vscode from 'vscode';
 export interface PanelAssets {
   scripts: string[];
   styles: string[];
-  /**
-   * 'unsafe-eval' in script-src. No panel needs it: the plotly bundle is the strict build, whose WebGL traces
-   * use precompiled shaders (scripts/build.mjs). Only an issue that allows eval may set it.
-   */
-  allowEval: boolean;
   title: string;
 }
 
@@ -26,7 +21,9 @@ export function webviewHtml(webview: vscode.Webview, root: vscode.Uri, assets: P
     `font-src ${webview.cspSource}`,
     // plotly writes its own <style> elements at run time; no user text ever reaches a style.
     `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `script-src 'nonce-${nonce}'${assets.allowEval ? " 'unsafe-eval'" : ''}`,
+    // Scripts by nonce only, never 'unsafe-eval': the plotly bundle is the strict build, whose WebGL traces use
+    // precompiled shaders (scripts/build.mjs).
+    `script-src 'nonce-${nonce}'`,
     "connect-src 'none'",
     "frame-src 'none'",
     "form-action 'none'",

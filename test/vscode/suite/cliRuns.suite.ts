@@ -161,6 +161,8 @@ describe('Runs recorded with the CLI: in the tree by themselves, live, ended', (
       const events = path.join(runsDir, id, 'events.jsonl');
       const latencies: number[] = [];
       const osLatencies: number[] = [];
+      // The tree shows the run from run.json; the script creates events.jsonl on its first flush, maybe later.
+      await waitFor('the run to create events.jsonl', 10_000, () => (fs.existsSync(events) ? true : undefined));
       const raw = rawWatch(events);
       for (let i = 0; i < 3; i++) {
         await new Promise((r) => setTimeout(r, 300));

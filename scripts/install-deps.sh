@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(git python3 python3-sklearn python3-numpy python3-scipy python3-xgboost)
+# docker-registry, skopeo, apache2-utils (htpasswd) and openssl: the registry tests push to a real registry on
+# 127.0.0.1 and read the result back with an independent client.
+APT_PACKAGES=(git python3 python3-sklearn python3-numpy python3-scipy python3-xgboost docker-registry skopeo apache2-utils openssl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,6 +23,18 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explain: () => import('./commands/explain').then((m) => ({ run: m.explainCommand, help: m.EXPLAIN_HELP })),
   drift: () => import('./commands/drift').then((m) => ({ run: m.driftCommand, help: m.DRIFT_HELP })),
   monitor: () => import('./commands/monitor').then((m) => ({ run: m.monitorCommand, help: m.MONITOR_HELP })),
+  gc: () => import('./commands/gc').then((m) => ({ run: m.gcCommand, help: m.GC_HELP })),
+  reproduce: () => import('./commands/reproduce').then((m) => ({ run: m.reproduceCommand, help: m.REPRODUCE_HELP })),
+  graph: () => import('./commands/graph').then((m) => ({ run: m.graphCommand, help: m.GRAPH_HELP })),
+  'rerun-stale': () => import('./commands/rerunStale').then((m) => ({ run: m.rerunStaleCommand, help: m.RERUN_STALE_HELP })),
+  push: () => import('./commands/push').then((m) => ({ run: m.pushCommand, help: m.PUSH_HELP })),
+  pull: () => import('./commands/pull').then((m) => ({ run: m.pullCommand, help: m.PULL_HELP })),
+  pushes: () => import('./commands/pushes').then((m) => ({ run: m.pushesCommand, help: m.PUSHES_HELP })),
+  promote: () => import('./commands/promote').then((m) => ({ run: m.promoteCommand, help: m.PROMOTE_HELP })),
+  rollback: () => import('./commands/promote').then((m) => ({ run: m.rollbackCommand, help: m.ROLLBACK_HELP })),
+  'model-card': () => import('./commands/modelCard').then((m) => ({ run: m.modelCardCommand, help: m.MODEL_CARD_HELP })),
+  sync: () => import('./commands/sync').then((m) => ({ run: m.syncCommand, help: m.SYNC_HELP })),
+  import: () => import('./commands/importRuns').then((m) => ({ run: m.importCommand, help: m.IMPORT_HELP })),
 };
 
 const HELP = `lineage — record, list and compare training runs (local-first; data in .lineage/)
@@ -36,6 +48,17 @@ Usage:
   lineage explain <run> [--row N] [--report FILE]          why the model predicts what it does (lineage.explain)
   lineage drift <run|file> <batch…> [--fail-on drift]       does live data still look like the training data
   lineage monitor add|ls|check|rm                          batches of live data watched against a run's training data
+  lineage data checkout <run> [--to DIR]                   restore the exact inputs a run read (kept by content)
+  lineage gc [--dry-run]                                   free kept data no run needs any more
+  lineage reproduce <run>                                  rebuild a run from its commit, diff, data and params
+  lineage graph <run|path|model> [--dot|--json]            which data and runs made what, back to raw data
+  lineage rerun-stale <target>                             re-run, in order, the steps whose inputs changed
+  lineage push <run> --to <reference>                      push a model with its lineage (oci://… or mlflow://…)
+  lineage pull <reference> [--to DIR]                      fetch a pushed model and verify it
+  lineage pushes [--json]                                  where every model went
+  lineage promote|rollback <model> <alias>                 move an alias (staging, production), or put it back
+  lineage model-card <run> [--out FILE]                    a Markdown model card: lineage, metrics, pushes
+  lineage sync --to <remote> / import --from <remote>      share runs through an MLflow tracking server
   lineage rm <run>… [--yes] [--permanent]                  delete runs (to the trash unless --permanent)
   lineage db rebuild                                       rebuild the index from the run folders
 

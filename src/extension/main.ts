@@ -25,6 +25,9 @@ import { startEventLoopProbe } from './eventLoopProbe';
 import { MonitorService } from './monitors/monitorService';
 import { registerMonitorCommands } from './monitors/monitorCommands';
 import { MonitorTree } from './views/monitorTree';
+import { registerReproduceCommands } from './reproduce/reproduceCommands';
+import { registerGraphCommands } from './graph/graphCommands';
+import { registerRegistryCommands } from './registry/registryCommands';
 
 declare const __lineageLoadStart: number | undefined;
 /** Taken when every bundled module has been evaluated: the end of "loading the code". */
@@ -150,6 +153,9 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     ...registerDataCommands(lineage),
     ...registerExplainCommands(lineage),
     ...registerDriftCommands(lineage),
+    ...registerReproduceCommands(lineage),
+    ...registerGraphCommands(lineage),
+    ...registerRegistryCommands(lineage),
     registerComparePanel(lineage),
     registerRunDetailPanel(lineage),
     registerExplainPanel(lineage),

@@ -15,6 +15,10 @@ export interface LineagePaths {
   fingerprints: string;
   /** Written with the first save; its presence means an index existed before. */
   marker: string;
+  /** Kept input bytes, content-addressed: objects/<first 2 hex>/<sha256> (docs/data-store.md). */
+  objects: string;
+  /** Pushes, promotions and rollbacks, append-only (history.jsonl), and what a push left to resume. */
+  registry: string;
 }
 
 export function lineagePaths(workspace: string): LineagePaths {
@@ -28,6 +32,8 @@ export function lineagePaths(workspace: string): LineagePaths {
     trash: path.join(root, 'trash'),
     fingerprints: path.join(root, 'fingerprints'),
     marker: path.join(root, 'lineage.json'),
+    objects: path.join(root, 'objects'),
+    registry: path.join(root, 'registry'),
   };
 }
 

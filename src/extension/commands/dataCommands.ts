@@ -7,7 +7,11 @@ import { engine } from '../engine';
 
 /** "Fingerprint Dataset…" and "Show Data Status": the datasets engine from the command palette. */
 export function registerDataCommands(lineage: Lineage): vscode.Disposable[] {
+  // Placeholders until the kept-data commands land (issue 14).
+  const notYet = () => void vscode.window.showInformationMessage('Lineage: not available in this build yet.');
   return [
+    registerCommand(COMMANDS.restoreDatasetVersion, notYet),
+    registerCommand(COMMANDS.freeKeptData, notYet),
     registerCommand(COMMANDS.fingerprintDataset, async (uri?: vscode.Uri) => {
       if (!uri) {
         const picked = await vscode.window.showOpenDialog({

@@ -39,6 +39,22 @@ export const COMMANDS = {
   checkMonitor: 'lineage.checkMonitor',
   openMonitorDrift: 'lineage.openMonitorDrift',
   removeMonitor: 'lineage.removeMonitor',
+  restoreDatasetVersion: 'lineage.restoreDatasetVersion',
+  freeKeptData: 'lineage.freeKeptData',
+  reproduceRun: 'lineage.reproduceRun',
+  showLineage: 'lineage.showLineage',
+  rerunStale: 'lineage.rerunStale',
+  pushModel: 'lineage.pushModel',
+  pullModel: 'lineage.pullModel',
+  promoteModel: 'lineage.promoteModel',
+  rollbackModel: 'lineage.rollbackModel',
+  copyModelReference: 'lineage.copyModelReference',
+  openInRegistry: 'lineage.openInRegistry',
+  exportModelCard: 'lineage.exportModelCard',
+  syncRuns: 'lineage.syncRuns',
+  importRuns: 'lineage.importRuns',
+  signInToRegistry: 'lineage.signInToRegistry',
+  forgetRegistryCredentials: 'lineage.forgetRegistryCredentials',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -4,7 +4,7 @@
  * column's reference and current distributions with the test's numbers. A batch that could not be read
  * shows its message instead. Every string from the report becomes text (../shared/dom.ts).
  */
-import { ChartCard } from '../explain/chartCard';
+import { ChartCard } from '../shared/chartCard';
 import { clear, el, setText } from '../shared/dom';
 import { fmt } from '../shared/format';
 import type { Theme } from '../shared/theme';

@@ -4,7 +4,7 @@
  * order, and the performance metric on a second axis when actuals exist. Clicking a point opens that batch;
  * keyboard users choose it from the batch list above (main.ts), and the chart's table lists the same numbers.
  */
-import { ChartCard } from '../explain/chartCard';
+import { ChartCard } from '../shared/chartCard';
 import { fmt } from '../shared/format';
 import type { Theme } from '../shared/theme';
 import type { DriftReport } from './protocol';

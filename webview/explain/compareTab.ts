@@ -4,7 +4,7 @@
  */
 import { clear, el, setText } from '../shared/dom';
 import { fmt } from '../shared/format';
-import { ChartCard } from './chartCard';
+import { ChartCard } from '../shared/chartCard';
 import { chartLayout, rowsHeight, type Ctx } from './context';
 import { ExplainCompare, type ComparisonRow } from './protocol';
 import { comparisonTraces, positionTicks, rankChanges } from './traces';

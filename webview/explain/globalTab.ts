@@ -7,7 +7,7 @@ import { listSome } from '../shared/a11y';
 import { plotlyText } from '../shared/escape';
 import { clear, el, setText } from '../shared/dom';
 import { fmt } from '../shared/format';
-import { ChartCard } from './chartCard';
+import { ChartCard } from '../shared/chartCard';
 import { chartLayout, rowsHeight, type Ctx } from './context';
 import { ExplainDependence, ExplainPdp, type DependenceView, type ExplainInitParams, type PdpData } from './protocol';
 import { beeswarmTraces, dependenceTrace, importanceBars, importanceTrace, pdpTraces, permutationTrace, positionTicks, shorten, valueText } from './traces';

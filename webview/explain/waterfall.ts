@@ -4,7 +4,7 @@
  */
 import { plotlyText } from '../shared/escape';
 import { fmt } from '../shared/format';
-import { ChartCard } from './chartCard';
+import { ChartCard } from '../shared/chartCard';
 import { chartLayout, rowsHeight, type Ctx } from './context';
 import type { ExplanationManifest } from './protocol';
 import { logistic, signed, stderrTrace, waterfallBars, waterfallRange, waterfallTicks, waterfallTrace, type Contribution } from './traces';

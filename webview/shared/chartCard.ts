@@ -1,11 +1,12 @@
 /**
- * One chart of the Explain panel: a named figure (role=figure, labelled by its heading, described by a
+ * One chart of a panel (Explain, Drift): a named figure (role=figure, labelled by its heading, described by a
  * one-sentence summary), its plotly plot (hidden from screen readers: the table says the same), and a
- * "Show as table" toggle that swaps in the chart's data as a real table.
+ * "Show as table" toggle that swaps in the chart's data as a real table. Its styles are chartCard.css, which a
+ * panel's stylesheet @imports.
  */
-import { fillDataTable, uniqueId, type TableCell } from '../shared/a11y';
-import { el, setText } from '../shared/dom';
-import { PLOT_CONFIG, plotly, type Layout, type PlotDiv, type Trace } from '../shared/plotly';
+import { fillDataTable, uniqueId, type TableCell } from './a11y';
+import { el, setText } from './dom';
+import { PLOT_CONFIG, plotly, type Layout, type PlotDiv, type Trace } from './plotly';
 
 /** No mode bar: its unnamed buttons would be Tab stops; drag-zoom and double-click reset work with the mouse. */
 export const CHART_CONFIG = { ...PLOT_CONFIG, displayModeBar: false };

@@ -8,6 +8,7 @@ import { StatCache } from './statCache';
 import { datasetKey, recordVersion, resolveDatasetPath } from './datasetIndex';
 import { readRunDatasets, readVersionFile, RunDatasetLink, writeRunDatasets, writeVersionFile } from './versionFiles';
 import { profileTable, tableFormatOf } from './profile';
+import { keepRunData, type KeepConfig, type KeptReport } from './objects';
 
 /** Tables above this size are fingerprinted but not profiled automatically (profile them on demand). */
 export const AUTO_PROFILE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
@@ -15,6 +16,10 @@ export const AUTO_PROFILE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 export interface FingerprintRunOptions {
   ignore?: string[];
   onProgress?: (message: string) => void;
+  /** Keeping the run's data once fingerprinted: settings over .lineage/config.json, or false to skip it. */
+  keep?: Partial<KeepConfig> | false;
+  /** What keeping did (runs/<id>/kept.json holds the same); a failure of it never fails fingerprinting. */
+  onKept?: (report: KeptReport | Error) => void;
 }
 
 export interface FingerprintedDataset {
@@ -77,6 +82,14 @@ export async function fingerprintRunDatasets(
   const links: RunDatasetLink[] = out.map((d) => ({ path: d.path, role: d.role, sha256: d.fp.sha256, ...(d.note ? { note: d.note } : {}) }));
   writeRunDatasets(runDir, links);
   applyRunDatasets(store, paths, runId, runDir);
+  if (opts.keep !== false) {
+    // After fingerprinting, so each kept copy can be checked against the sha256 the run recorded.
+    try {
+      opts.onKept?.(await keepRunData(store, paths, runId, { config: opts.keep, onProgress: opts.onProgress }));
+    } catch (err) {
+      opts.onKept?.(err as Error);
+    }
+  }
   return out;
 }
 

@@ -1,0 +1,184 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LineagePaths } from '../../util/lineagePaths';
+import { isProcessAlive } from '../../util/fsx';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const CHUNK = 4 * 1024 * 1024;
+
+/** Where the bytes of one content live: objects/<first 2 hex>/<sha256>. */
+export function objectPath(paths: LineagePaths, sha256: string): string {
+  if (!SHA256.test(sha256)) throw new Error(`"${sha256}" is not a sha256; objects are named by the 64 hex digits of their content's sha256.`);
+  return path.join(paths.objects, sha256.slice(0, 2), sha256);
+}
+
+/** A kept object under its final name. Only whole, verified copies are ever renamed there. */
+export function hasObject(paths: LineagePaths, sha256: string): boolean {
+  if (!SHA256.test(sha256)) return false;
+  return fs.statSync(objectPath(paths, sha256), { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** Copies being written: a name here is never read as an object, and a dead writer's leftovers are removed. */
+export function tempDir(paths: LineagePaths): string {
+  return path.join(paths.objects, '.tmp');
+}
+
+/** `<pid>-<random>`: the pid says whether the writer is still alive, so the next keep knows what is debris. */
+export function tempName(dir: string): string {
+  return path.join(dir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** Removes temporary copies whose writer died (a crash or kill mid-copy); returns how many. */
+export function cleanDeadTemps(paths: LineagePaths): number {
+  const dir = tempDir(paths);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const pid = Number(name.split('-')[0]);
+    if (isProcessAlive(pid) && pid !== 0) continue;
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+      removed++;
+    } catch {
+      /* another cleaner got it first */
+    }
+  }
+  return removed;
+}
+
+export interface CopyResult {
+  sha256: string;
+  size: number;
+  /** true when the file system made a copy-on-write clone (no bytes duplicated). */
+  cloned: boolean;
+}
+
+/** Whether this process already learnt that a folder's file system cannot clone (so it stops asking). */
+const cannotClone = new Set<string>();
+
+/**
+ * Copies `src` to the new file `dst` and returns the sha256 of the bytes the copy holds. A clone where the
+ * file system offers one (then the clone is read back to hash it), else one pass that reads a chunk,
+ * hashes it and writes that same buffer, reads and writes overlapping, so a copy costs about what `cp`
+ * does. Never a hard link: an in-place edit of the source would change the kept copy too.
+ */
+export async function copyVerifying(src: string, dst: string): Promise<CopyResult> {
+  const dir = path.dirname(dst);
+  if (!cannotClone.has(dir)) {
+    try {
+      await fs.promises.copyFile(src, dst, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE_FORCE);
+      const h = await hashFileAsync(dst);
+      return { ...h, cloned: true };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS' && code !== 'EINVAL' && code !== 'ENOTTY') throw err;
+      cannotClone.add(dir);
+      await fs.promises.rm(dst, { force: true });
+    }
+  }
+  return { ...(await copyHashing(src, dst)), cloned: false };
+}
+
+async function copyHashing(src: string, dst: string): Promise<{ sha256: string; size: number }> {
+  const input = await fs.promises.open(src, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  let output: fs.promises.FileHandle | undefined;
+  try {
+    if (!(await input.stat()).isFile()) throw new Error(`${src} is not a regular file; only files are kept.`);
+    output = await fs.promises.open(dst, 'wx', 0o644);
+    const hash = createHash('sha256');
+    const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    let pos = 0;
+    let i = 0;
+    let reading = input.read(bufs[0], 0, CHUNK, 0);
+    let writing: Promise<unknown> = Promise.resolve();
+    for (;;) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) break;
+      const chunk = bufs[i % 2].subarray(0, bytesRead);
+      const at = pos;
+      pos += bytesRead;
+      // The other buffer is free once its write finished: read the next chunk into it meanwhile.
+      await writing;
+      reading = input.read(bufs[(i + 1) % 2], 0, CHUNK, pos);
+      hash.update(chunk);
+      writing = writeAll(output, chunk, at);
+      i++;
+    }
+    await writing;
+    return { sha256: hash.digest('hex'), size: pos };
+  } finally {
+    await input.close();
+    await output?.close();
+  }
+}
+
+async function writeAll(h: fs.promises.FileHandle, buf: Buffer, at: number): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await h.write(buf, off, buf.length - off, at + off);
+    off += bytesWritten;
+  }
+}
+
+/** sha256 and size of a file, read without blocking the event loop (the editor keeps running). */
+export async function hashFileAsync(file: string): Promise<{ sha256: string; size: number }> {
+  const h = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    if (!(await h.stat()).isFile()) throw new Error(`${file} is not a regular file.`);
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let pos = 0;
+    for (;;) {
+      const { bytesRead } = await h.read(buf, 0, CHUNK, pos);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return { sha256: hash.digest('hex'), size: pos };
+  } finally {
+    await h.close();
+  }
+}
+
+export type PutOutcome = { state: 'present' } | { state: 'stored'; cloned: boolean } | { state: 'changed'; sha256: string; size: number };
+
+/**
+ * Keeps the bytes of `src` as object `sha256`, unless it is already there. The copy goes to a temporary
+ * name, is checked against the expected sha256, and only then renamed into place: no reader ever sees a
+ * half object. A source whose bytes no longer match (edited since it was fingerprinted) is not kept.
+ */
+export async function putObject(paths: LineagePaths, src: string, sha256: string, size: number): Promise<PutOutcome> {
+  const final = objectPath(paths, sha256);
+  const st = fs.statSync(final, { throwIfNoEntry: false });
+  if (st?.isFile() && st.size === size) {
+    // A reused object is touched: gc frees nothing younger than its grace period, so a run being recorded
+    // now keeps what it reuses even before its kept.json exists.
+    const now = new Date();
+    await fs.promises.utimes(final, now, now).catch(() => undefined);
+    return { state: 'present' };
+  }
+  const tmpDir = tempDir(paths);
+  await fs.promises.mkdir(tmpDir, { recursive: true });
+  const tmp = tempName(tmpDir);
+  try {
+    const copy = await copyVerifying(src, tmp);
+    if (copy.sha256 !== sha256) {
+      await fs.promises.rm(tmp, { force: true });
+      return { state: 'changed', sha256: copy.sha256, size: copy.size };
+    }
+    await fs.promises.chmod(tmp, 0o444);
+    await fs.promises.mkdir(path.dirname(final), { recursive: true });
+    // Replaces a damaged object (wrong size, e.g. after a power cut) with the verified copy.
+    await fs.promises.rename(tmp, final);
+    return { state: 'stored', cloned: copy.cloned };
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,105 @@
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const GIT_ENV = { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
+
+/**
+ * The blob each of `rels` (workspace-relative) has in HEAD, for the files git tracks there. One `git
+ * ls-tree` for all of them; an empty map outside a repository, before the first commit, or without git.
+ */
+export function gitBlobsAtHead(workspace: string, rels: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (rels.length === 0) return Promise.resolve(out);
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['ls-tree', '-z', 'HEAD', '--', ...rels.map((r) => `:(literal)${r}`)],
+      { cwd: workspace, env: GIT_ENV, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout) => {
+        if (err) return resolve(out);
+        for (const rec of stdout.split('\0')) {
+          const m = /^\d+ blob ([0-9a-f]{40,64})\t(.*)$/s.exec(rec);
+          if (m) out.set(m[2], m[1]);
+        }
+        resolve(out);
+      },
+    );
+  });
+}
+
+/** What `git hash-object` prints for a file's bytes (sha1, or sha256 in a sha256 repository). */
+export async function gitBlobIdOf(file: string, size: number, algo: 'sha1' | 'sha256'): Promise<string> {
+  const h = createHash(algo);
+  h.update(`blob ${size}\0`);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Streams a blob out of the repository into `dst` (a new file). */
+export function gitCatBlob(workspace: string, blob: string, dst: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = fs.createWriteStream(dst, { flags: 'wx', mode: 0o644 });
+    const child = spawn('git', ['cat-file', 'blob', blob], { cwd: workspace, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.pipe(out);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      out.on('close', () => (code === 0 ? resolve() : reject(new Error(`git cat-file ${blob} failed: ${stderr.trim() || `exit ${code}`}`))));
+      out.end();
+    });
+  });
+}
+
+/**
+ * DVC's pointers in a workspace: `<file>.dvc` (or `<folder>.dvc` above it) next to the data, and the
+ * `outs` of any `dvc.lock` at the workspace root. Returns the pointer that tracks `rel`, if any.
+ */
+export class DvcPointers {
+  private lockOuts: Map<string, string> | undefined;
+
+  constructor(private readonly workspace: string) {}
+
+  pointerFor(rel: string): string | undefined {
+    if (path.isAbsolute(rel)) return undefined;
+    const parts = rel.split('/');
+    for (let n = parts.length; n >= 1; n--) {
+      const candidate = parts.slice(0, n).join('/');
+      if (fs.existsSync(path.join(this.workspace, `${candidate}.dvc`))) return `${candidate}.dvc`;
+    }
+    const outs = this.outs();
+    for (let n = parts.length; n >= 1; n--) {
+      const hit = outs.get(parts.slice(0, n).join('/'));
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  private outs(): Map<string, string> {
+    if (this.lockOuts) return this.lockOuts;
+    this.lockOuts = new Map();
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.workspace, 'dvc.lock'), 'utf8');
+    } catch {
+      return this.lockOuts;
+    }
+    // dvc.lock is YAML; only `path:` items under an `outs:` key matter, so indentation is enough to read it.
+    let outsIndent = -1;
+    for (const line of text.split(/\r?\n/)) {
+      const indent = line.length - line.trimStart().length;
+      const t = line.trim();
+      if (!t || t.startsWith('#')) continue;
+      if (outsIndent >= 0 && indent <= outsIndent && !t.startsWith('-')) outsIndent = -1;
+      if (/^outs:\s*$/.test(t)) {
+        outsIndent = indent;
+        continue;
+      }
+      const m = /^(?:-\s*)?path:\s*(.+?)\s*$/.exec(t);
+      if (outsIndent >= 0 && m) this.lockOuts.set(path.posix.normalize(m[1].replace(/^['"]|['"]$/g, '')), 'dvc.lock');
+    }
+    return this.lockOuts;
+  }
+}

@@ -1,0 +1,173 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Store } from '../../store/store';
+import type { LineagePaths } from '../../util/lineagePaths';
+import { runDir } from '../../util/lineagePaths';
+import { readRunDatasets, readVersionFile } from '../versionFiles';
+import { readKeptReport, type KeptEntry } from './keptReport';
+import { copyVerifying, hashFileAsync, hasObject, objectPath, tempName } from './objectStore';
+import { gitCatBlob } from './references';
+
+export interface RestoreOptions {
+  /** Where to write the files (their workspace-relative paths below it). Default: the workspace itself. */
+  to?: string;
+  /** Overwrite files that changed since the run. */
+  force?: boolean;
+  /** Write nothing; say what would be written in `wouldChange`. */
+  dryRun?: boolean;
+  /** Which of the run's files, by recorded role: default every role but 'output' (input, train, test, …). */
+  roles?: string[];
+}
+
+export interface RestoreResult {
+  /** Written and verified by sha256. */
+  restored: string[];
+  /** Already holding the run's bytes. */
+  unchanged: string[];
+  /** Refused (changed since the run, no force), or with dryRun everything that would be written. */
+  wouldChange: Array<{ path: string; reason: string }>;
+  /** Bytes that cannot be had from here (not kept, freed, DVC-tracked, damaged). */
+  missing: Array<{ path: string; sha256: string | null; reason: string }>;
+}
+
+/**
+ * Gives back the exact files a run read: from the object store, from git for files recorded by
+ * reference, and for DVC-tracked ones says to run `dvc checkout`. Each write goes to a temporary name
+ * beside the target, is verified against the run's sha256, then renamed over it. A file that changed
+ * since the run is overwritten only with `force`; otherwise it is listed in `wouldChange`. Never throws
+ * for a file it cannot restore: it says so in the result.
+ */
+export async function restoreRunInputs(store: Store, paths: LineagePaths, runId: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+  const wantRole = opts.roles ? (r: string) => opts.roles!.includes(r) : (r: string) => r !== 'output';
+  const to = path.resolve(opts.to ?? paths.workspace);
+  const inPlace = to === path.resolve(paths.workspace);
+  const result: RestoreResult = { restored: [], unchanged: [], wouldChange: [], missing: [] };
+  const seen = new Set<string>();
+  for (const e of plan(store, paths, runId)) {
+    if (!wantRole(e.role) || seen.has(e.path)) continue;
+    seen.add(e.path);
+    if (!e.sha256) {
+      result.missing.push({ path: e.path, sha256: null, reason: e.reason ?? 'the run recorded no fingerprint for it' });
+      continue;
+    }
+    if (path.isAbsolute(e.path) && !inPlace) {
+      result.missing.push({ path: e.path, sha256: e.sha256, reason: 'outside the workspace: restore it without --to' });
+      continue;
+    }
+    await restoreOne(paths, e as KeptEntry & { sha256: string }, path.isAbsolute(e.path) ? e.path : path.join(to, ...e.path.split('/')), inPlace, opts, result);
+  }
+  return result;
+}
+
+async function restoreOne(
+  paths: LineagePaths,
+  e: KeptEntry & { sha256: string },
+  dest: string,
+  inPlace: boolean,
+  opts: RestoreOptions,
+  result: RestoreResult,
+): Promise<void> {
+  // A recorded symlink stays a symlink in the workspace: the bytes go to its target, as the run read them.
+  let target = dest;
+  let makeLink = false;
+  if (e.link && inPlace) {
+    const st = fs.lstatSync(dest, { throwIfNoEntry: false });
+    if (!st) makeLink = true;
+    if (!st || st.isSymbolicLink()) target = path.resolve(path.dirname(dest), st ? fs.readlinkSync(dest) : e.link);
+  }
+  const current = fs.statSync(target, { throwIfNoEntry: false });
+  let mode = 0o644;
+  if (current) {
+    if (!current.isFile()) {
+      result.wouldChange.push({ path: e.path, reason: 'is not a regular file now (a folder or device); move it away first' });
+      return;
+    }
+    mode = current.mode & 0o7777;
+    const now = await hashFileAsync(target).catch(() => undefined);
+    if (now?.sha256 === e.sha256) {
+      result.unchanged.push(e.path);
+      return;
+    }
+    const why = `changed since the run (sha256 now ${now ? now.sha256.slice(0, 12) + '…' : 'unreadable'}, the run read ${e.sha256.slice(0, 12)}…)`;
+    if (!opts.force) {
+      result.wouldChange.push({ path: e.path, reason: `${why}; --force overwrites it` });
+      return;
+    }
+    if (opts.dryRun) {
+      result.wouldChange.push({ path: e.path, reason: `${why}; would be overwritten` });
+      return;
+    }
+  } else if (opts.dryRun) {
+    const source = hasObject(paths, e.sha256) || e.ref?.kind === 'git' ? undefined : missingReason(e);
+    if (source) result.missing.push({ path: e.path, sha256: e.sha256, reason: source });
+    else result.wouldChange.push({ path: e.path, reason: 'missing now; would be restored' });
+    return;
+  }
+  const dir = path.dirname(target);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = tempName(dir).replace(/([^/\\]+)$/, '.lineage-restore-$1');
+  try {
+    let got: { sha256: string } | undefined;
+    if (hasObject(paths, e.sha256)) got = await copyVerifying(objectPath(paths, e.sha256), tmp);
+    else if (e.ref?.kind === 'git') {
+      try {
+        await gitCatBlob(paths.workspace, e.ref.blob, tmp);
+        got = await hashFileAsync(tmp);
+      } catch (err) {
+        result.missing.push({ path: e.path, sha256: e.sha256, reason: `recorded by reference to git, but ${(err as Error).message}` });
+        return;
+      }
+    } else {
+      result.missing.push({ path: e.path, sha256: e.sha256, reason: missingReason(e) });
+      return;
+    }
+    if (got.sha256 !== e.sha256) {
+      result.missing.push({
+        path: e.path,
+        sha256: e.sha256,
+        reason: `the kept copy is damaged (its sha256 is ${got.sha256.slice(0, 12)}…); nothing was written. Run lineage gc to drop it.`,
+      });
+      return;
+    }
+    fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, target);
+    if (makeLink && e.link) fs.symlinkSync(e.link, dest);
+    result.restored.push(e.path);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function missingReason(e: KeptEntry): string {
+  if (e.ref?.kind === 'dvc') return `tracked by DVC: run \`dvc checkout ${e.ref.pointer}\``;
+  if (e.state === 'skipped') return e.reason === NOT_KEPT ? NOT_KEPT : `not kept: ${e.reason ?? 'no reason recorded'}`;
+  if (e.state === 'kept') return 'its kept copy was freed (lineage gc) or deleted';
+  return NOT_KEPT;
+}
+
+const NOT_KEPT = 'not kept (the run was recorded before data keeping, or with it off)';
+
+/** The run's files: kept.json when the run has one, else what datasets.json and the version files say. */
+function plan(store: Store, paths: LineagePaths, runId: string): KeptEntry[] {
+  const report = readKeptReport(paths, runId);
+  const fromReport = new Map((report?.entries ?? []).map((e) => [`${e.role}\0${e.path}`, e]));
+  const links =
+    readRunDatasets(runDir(paths, runId)) ??
+    store.all<{ path: string; role: string; sha256: string | null }>(
+      'SELECT rd.path, rd.role, d.fingerprint AS sha256 FROM run_datasets rd LEFT JOIN datasets d ON d.id = rd.dataset_id WHERE rd.run_id = ?',
+      [runId],
+    );
+  const out: KeptEntry[] = [];
+  for (const l of links) {
+    const v = l.sha256 ? readVersionFile(paths, l.sha256) : undefined;
+    const files: Array<[string, number, string | null]> = v?.kind === 'folder' ? (v.files ?? []) : [['', v?.size ?? 0, l.sha256]];
+    for (const [rel, size, sha256] of files) {
+      const p = rel ? (path.isAbsolute(l.path) ? path.join(l.path, rel) : `${l.path}/${rel}`) : l.path;
+      out.push(fromReport.get(`${l.role}\0${p}`) ?? { path: p, dataset: l.path, role: l.role, sha256, size, state: 'skipped', reason: NOT_KEPT });
+      fromReport.delete(`${l.role}\0${p}`);
+    }
+  }
+  // A run whose datasets.json is gone still has its kept.json.
+  out.push(...fromReport.values());
+  return out;
+}

@@ -26,7 +26,8 @@ export interface Credentials {
 
 /** Where a model goes: an OCI repository and tag, or an MLflow registered model (and an alias to set). */
 export type RegistryTarget =
-  { kind: 'oci'; url: string; repository: string; tag: string } | { kind: 'mlflow'; url: string; modelName: string; alias?: string; experiment?: string };
+  | { kind: 'oci'; url: string; repository: string; tag: string }
+  | { kind: 'mlflow'; url: string; modelName: string; alias?: string; experiment?: string; version?: string };
 
 /** One file of the model, by its path inside the model (forward slashes, no `..`). */
 export interface ModelFile {

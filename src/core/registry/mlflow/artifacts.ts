@@ -1,0 +1,105 @@
+/**
+ * Model files through MLflow's artifact proxy: each file streamed from disk (hashed on the way, never held
+ * in memory) with a PUT, and back with a listing walk and GETs streamed to disk (hashed on the way too).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RegistryError, type ModelFile, type TransferProgress } from '../types';
+import type { MlflowHttp } from './http';
+
+/** `mlflow-artifacts:/3/models/m-…/artifacts` → `3/models/m-…/artifacts`; other schemes are not proxied. */
+export function proxiedPath(artifactUri: string): string {
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(artifactUri);
+  if (!m)
+    throw new RegistryError(
+      'protocol',
+      `The server stores artifacts at "${artifactUri.replace(/\/\/[^/@]*@/, '//')}", which Lineage cannot reach through it.`,
+      'Start the MLflow server with --serve-artifacts (the default in MLflow 3) so artifacts go through its proxy.',
+    );
+  return m[1].replace(/\/+$/, '');
+}
+
+function hashing(onChunk: (n: number) => void): { stream: Transform; digest: () => string } {
+  const h = createHash('sha256');
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      onChunk(chunk.length);
+      cb(null, chunk);
+    },
+  });
+  return { stream, digest: () => h.digest('hex') };
+}
+
+export async function uploadFile(
+  http: MlflowHttp,
+  dirPath: string,
+  file: ModelFile,
+  progress: { done: number; total: number; report?: (p: TransferProgress) => void },
+): Promise<void> {
+  const h = hashing((n) => {
+    progress.done += n;
+    progress.report?.({ bytesDone: progress.done, bytesTotal: progress.total, file: file.path });
+  });
+  const source = fs.createReadStream(file.absPath);
+  const body = source.pipe(h.stream);
+  source.on('error', (err) => h.stream.destroy(err));
+  await http.putArtifact(`${dirPath}/${file.path}`, body, file.size, `upload ${file.path}`);
+  const digest = h.digest();
+  if (file.sha256 && file.sha256 !== digest)
+    throw new RegistryError(
+      'protocol',
+      `${file.path} changed while it was being pushed (its sha256 differs from the one recorded).`,
+      'Push again once the file is settled.',
+    );
+  file.sha256 = digest;
+}
+
+export async function uploadBuffer(http: MlflowHttp, dirPath: string, rel: string, content: Buffer): Promise<void> {
+  await http.putArtifact(`${dirPath}/${rel}`, content, content.length, `upload ${rel}`);
+}
+
+/** Every file under `dirPath` (recursively), with sizes when the server gives them. */
+export async function listTree(http: MlflowHttp, dirPath: string): Promise<Array<{ path: string; size?: number }>> {
+  const out: Array<{ path: string; size?: number }> = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await http.listArtifacts(rel ? `${dirPath}/${rel}` : dirPath, 'list the model files');
+    for (const e of entries) {
+      // The proxy answers paths relative to the folder listed.
+      const name = e.path.split('/').pop() as string;
+      const child = rel ? `${rel}/${name}` : name;
+      if (e.is_dir) await walk(child);
+      else out.push({ path: child, size: e.file_size });
+    }
+  };
+  await walk('');
+  return out;
+}
+
+export async function downloadFile(
+  http: MlflowHttp,
+  dirPath: string,
+  rel: string,
+  destDir: string,
+  onBytes: (n: number) => void,
+): Promise<{ size: number; sha256: string }> {
+  if (rel.split('/').some((p) => p === '..' || p === '') || path.isAbsolute(rel))
+    throw new RegistryError(
+      'protocol',
+      `The server listed a file with an unsafe path: ${rel}`,
+      'Check the model version on the server; Lineage will not write outside the destination folder.',
+    );
+  const dest = path.join(destDir, ...rel.split('/'));
+  await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+  const body = await http.getArtifact(`${dirPath}/${rel}`, `download ${rel}`);
+  let size = 0;
+  const h = hashing((n) => {
+    size += n;
+    onBytes(n);
+  });
+  await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), h.stream, fs.createWriteStream(dest));
+  return { size, sha256: h.digest() };
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: install everything, record a training run of
-# examples/house-prices with the lineage CLI, list and show it, print why its model predicts what it
+# The main job on the bundled example: install everything, record the two steps of examples/house-prices
+# (prepare.py cleans the data, train.py trains on it) with the lineage CLI, list and show the training run,
+# reproduce it from what was recorded (`lineage reproduce`: same model sha256), print why its model predicts what it
 # predicts (`lineage explain`, and one house's report in plain words), then open the example in a real VS Code
 # (code-server on 127.0.0.1, Lineage installed from the freshly built .vsix) and print the address.
 #   --no-editor   stop after the command-line part (CI, or no browser wanted)
@@ -25,8 +26,11 @@ REPO="$PWD"
 lineage() { node "$REPO/dist/cli.js" "$@"; }
 
 cd examples/house-prices
-echo "==> lineage run train.py (recorded in examples/house-prices/.lineage)"
 mkdir -p .lineage
+echo "==> lineage run prepare.py (step 1: data/houses.csv -> data/prepared.csv, recorded in examples/house-prices/.lineage)"
+lineage run --name "demo-prepare-$(date +%H%M%S)" prepare.py
+echo
+echo "==> lineage run train.py (step 2: trains on data/prepared.csv)"
 lineage run --name "demo-$(date +%H%M%S)" train.py
 echo
 echo "==> lineage ls"
@@ -38,6 +42,9 @@ lineage show "$NEWEST"
 echo
 echo "==> lineage data of (the exact data it was trained on)"
 lineage data of "$NEWEST"
+echo
+echo "==> lineage reproduce (rebuild the model from the recorded commit, data and params; exit 0 = reproduced)"
+lineage reproduce "$NEWEST"
 echo
 echo "==> lineage explain --top 5 (what the model relies on most)"
 lineage explain "$NEWEST" --top 5

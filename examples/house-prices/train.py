@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Train a house-price regressor on data/houses.csv and record the run with Lineage.
+"""Step 2 of 2: train a house-price regressor on data/prepared.csv (made by prepare.py from
+data/houses.csv) and record the run with Lineage.
 
     python3 train.py                                  # gradient boosting, defaults
     python3 train.py --model rf --n-estimators 300 --max-depth 0
@@ -7,6 +8,11 @@
 
 After training it logs an explanation of the validation predictions (gbr and rf: exact TreeSHAP;
 ridge: exact linear attributions), which the Explain panel and `lineage explain` read.
+
+Deterministic: the split and the model are seeded (--seed, default 42), training runs in one process
+(n_jobs=1), and the pickled model has no timestamps or paths in it, so the same code, data and packages give
+byte-identical outputs/model.pkl and the same metrics on every run; `lineage reproduce <run>` checks exactly
+that (same model sha256).
 
 Runs with or without Lineage: when the `lineage` SDK is not importable, a no-op
 shim is used and the script just prints its results (an older SDK without
@@ -69,7 +75,8 @@ def parse_args(argv=None):
     p.add_argument("--alpha", type=float, default=1.0, help="ridge regularisation strength")
     p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for validation")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--data", default=os.path.join(HERE, "data", "houses.csv"))
+    p.add_argument("--data", default=os.path.join(HERE, "data", "prepared.csv"),
+                   help="the cleaned table prepare.py writes (default data/prepared.csv)")
     p.add_argument("--output-dir", default=os.path.join(HERE, "outputs"),
                    help="where model.pkl and metrics.json are written")
     p.add_argument("--log-every", type=int, default=1,

@@ -64,12 +64,12 @@ test('the house-prices example, run through the CLI with real Python and scikit-
   assert.deepEqual(
     datasets.map((d) => [d.path, d.role]),
     [
-      ['data/houses.csv', 'input'],
+      ['data/prepared.csv', 'input'],
       ['outputs/metrics.json', 'output'],
       ['outputs/model.pkl', 'output'],
     ],
   );
-  const csv = fs.readFileSync(path.join(ws, 'data', 'houses.csv'));
+  const csv = fs.readFileSync(path.join(ws, 'data', 'prepared.csv'));
   assert.equal(datasets[0].fingerprint, createHash('sha256').update(csv).digest('hex'));
   assert.equal(datasets[0].size, csv.length);
   assert.equal((datasets[2].fingerprint as string).length, 64);
@@ -125,7 +125,7 @@ test("the example's data: fingerprinted without log_dataset, profiled, and repor
   const id = /recording run (\S+)/.exec(r.stderr)![1];
   const of = JSON.parse(cli(['data', 'of', id, '--json'], ws).stdout);
   const input = of.datasets.find((d: { role: string }) => d.role === 'input');
-  assert.equal(input.path, 'data/houses.csv');
+  assert.equal(input.path, 'data/prepared.csv');
   assert.equal(input.version.profile.rows, 3000);
   assert.deepEqual(
     input.version.profile.columns.map((c: { name: string }) => c.name),
@@ -133,18 +133,18 @@ test("the example's data: fingerprinted without log_dataset, profiled, and repor
   );
   let status = cli(['data', 'status', '--check'], ws);
   assert.equal(status.status, 0, status.stdout + status.stderr);
-  assert.match(status.stdout, /unchanged\s+input\s+data\/houses\.csv/);
-  fs.appendFileSync(path.join(ws, 'data', 'houses.csv'), '3,95.0,suburb,12,310000\n');
+  assert.match(status.stdout, /unchanged\s+input\s+data\/prepared\.csv/);
+  fs.appendFileSync(path.join(ws, 'data', 'prepared.csv'), '3,95.0,suburb,12,310000\n');
   status = cli(['data', 'status', '--check'], ws);
   assert.equal(status.status, 3, 'changed data makes --check fail');
-  assert.match(status.stdout, /modified\s+input\s+data\/houses\.csv/);
+  assert.match(status.stdout, /modified\s+input\s+data\/prepared\.csv/);
   const r2 = cli(['run', 'train.py', '--n-estimators', '20'], ws);
   assert.equal(r2.status, 0, r2.stderr);
   const id2 = /recording run (\S+)/.exec(r2.stderr)![1];
   const diff = cli(['data', 'diff', id, id2], ws);
-  assert.match(diff.stdout, /data\/houses\.csv: different/);
+  assert.match(diff.stdout, /data\/prepared\.csv: different/);
   assert.match(diff.stdout, /rows 3,000 → 3,001 \(\+1\)/);
-  const runs = JSON.parse(cli(['data', 'runs', 'data/houses.csv', '--json'], ws).stdout);
+  const runs = JSON.parse(cli(['data', 'runs', 'data/prepared.csv', '--json'], ws).stdout);
   assert.equal(runs.versions.length, 2);
   assert.deepEqual(
     runs.versions.map((v: { runs: Array<{ id: string }> }) => v.runs.map((x) => x.id)),
@@ -152,7 +152,7 @@ test("the example's data: fingerprinted without log_dataset, profiled, and repor
   );
   // The fingerprints survive a rebuild of the index: they are kept on disk, not only in lineage.db.
   assert.equal(cli(['db', 'rebuild'], ws).status, 0);
-  const again = JSON.parse(cli(['data', 'runs', 'data/houses.csv', '--json'], ws).stdout);
+  const again = JSON.parse(cli(['data', 'runs', 'data/prepared.csv', '--json'], ws).stdout);
   assert.deepEqual(again.versions.map((v: { sha256: string }) => v.sha256).sort(), runs.versions.map((v: { sha256: string }) => v.sha256).sort());
 });
 

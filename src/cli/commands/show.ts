@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { getRun, getPackages } from '../../core/runs/queries';
 import { datasetsOfRun } from '../../core/datasets/datasetIndex';
 import type { TableProfile } from '../../core/datasets/profile';
@@ -7,6 +8,7 @@ import { formatNumber, formatDuration, formatBytes as bytes } from '../../core/u
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { jsonNumber } from './ls';
 import { paramText } from '../../core/events/paramValue';
+import { reproductionLinkOf } from '../../core/reproduce/report';
 
 export const SHOW_HELP = `lineage show <run> [--json] [--packages] [--full]
 
@@ -33,6 +35,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     rows: (d.version?.profile as TableProfile | undefined)?.rows ?? null,
     note: d.note,
   }));
+  const reproduction = reproductionLinkOf(path.join(ws.paths.runs, r.id));
   await saveQuietly(ws);
   ws.close();
   if (a.flags.json) {
@@ -50,7 +53,13 @@ export async function showCommand(argv: string[]): Promise<number> {
         },
       ]),
     );
-    process.stdout.write(JSON.stringify({ ...r, metrics, datasets, packages }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { ...r, metrics, datasets, packages, ...(reproduction ? { reproduces: reproduction.reproduces, reproductionVerdict: reproduction.verdict } : {}) },
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   // A 6,000-character param or name would fill the screen: cut unless --full asks for everything.
@@ -67,6 +76,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     lines.push(
       `  git         ${/^[0-9a-f]{7,64}$/i.test(r.git.commit) ? `${r.git.commit.slice(0, 12)} on ${safe(r.git.branch || '?')}` : '(no commits yet)'}${r.git.dirty ? color.yellow(' + uncommitted changes (git.diff)') : ''}`,
     );
+  if (reproduction) lines.push(`  reproduces  ${safe(reproduction.reproduces)}${reproduction.verdict ? ` (${reproduction.verdict}; reproduction.json)` : ''}`);
   if (r.python) lines.push(`  python      ${safe(r.python.path)} ${r.python.version ?? ''} (${r.python.packages} packages)`);
   if (r.host) lines.push(`  host        ${safe(r.host)} · ${safe(r.os ?? '')}`);
   if (r.error) lines.push(color.red(`  error       ${r.error.trim().split('\n').slice(-3).map(safe).map(cut).join('\n              ')}`));

@@ -10,6 +10,7 @@ import { writeRunRecord, isDiskFull, RESERVE_FILE, RESERVE_BYTES, type KeeperCon
 import type { KeeperStart } from './keeperMain';
 import { findSdkDir, findKeeper } from './sdkDir';
 import { maskSecretArgs } from './secrets';
+import { recordedEnv } from './recordedEnv';
 
 export interface LaunchOptions {
   workspace: string;
@@ -27,6 +28,20 @@ export interface LaunchOptions {
   output?: 'inherit';
   /** Grace period between SIGTERM and SIGKILL on stop. */
   stopGraceMs?: number;
+  /**
+   * The folder the script's data paths are relative to (LINEAGE_WORKSPACE for the SDK), when it is not the
+   * workspace: a reproduction runs in a temporary git worktree but is recorded in the original workspace.
+   */
+  dataRoot?: string;
+  /** The run this one reproduces: written to run.json as `reproduces`. */
+  reproduces?: string;
+}
+
+/** What run.json holds beyond RunRecord: the recorded environment variables and a reproduction's origin. */
+export interface LaunchRecordExtras {
+  /** Allowlisted variables the results can depend on (recordedEnv.ts); never secrets. */
+  env?: Record<string, string>;
+  reproduces?: string;
 }
 
 export interface RunResult {
@@ -81,7 +96,8 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   const now = new Date();
   const id = newRunId(now);
   const dir = path.join(paths.runs, id);
-  const record: RunRecord = {
+  const env0 = recordedEnv({ ...process.env, ...opts.env });
+  const record: RunRecord & LaunchRecordExtras = {
     schema: 1,
     id,
     // This run's folder is counted although it does not exist yet.
@@ -95,6 +111,9 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     host: os.hostname(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     pid: process.pid,
+    // Written even when empty: no `env` at all means a run recorded before Lineage recorded these.
+    env: env0,
+    ...(opts.reproduces ? { reproduces: opts.reproduces } : {}),
   };
   try {
     fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
@@ -115,7 +134,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     ...opts.env,
     LINEAGE_RUN_DIR: dir,
     LINEAGE_RUN_ID: id,
-    LINEAGE_WORKSPACE: opts.workspace,
+    LINEAGE_WORKSPACE: opts.dataRoot ?? opts.workspace,
     PYTHONPATH: [sdk, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
   };

@@ -261,7 +261,7 @@ describe('Explain in a real VS Code: the example explained, a row, what-if with 
       /## What would have changed the outcome\n\nThe smallest change found that brings the predicted price to [\d,]+ EUR or more: \*\*[^*]+ instead of [^*]+\*\*/,
     );
     const csvSha = createHash('sha256')
-      .update(fs.readFileSync(path.join(ws, 'data', 'houses.csv')))
+      .update(fs.readFileSync(path.join(ws, 'data', 'prepared.csv')))
       .digest('hex');
     assert.ok(text.includes(csvSha), "the training data's fingerprint");
 

@@ -9,7 +9,8 @@ export function mdText(s: string | number | null | undefined): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-    .replace(/^([-=]|\d+\.)/, (m) => `\\${m}`);
+    .replace(/^(\d+)\./, '$1\\.')
+    .replace(/^[-=]/, (m) => `\\${m}`);
 }
 
 /** A code span that no backtick in the value can close early. */

@@ -44,7 +44,7 @@ export async function modelCard(store: Store, paths: LineagePaths, runRef: strin
   if (run.startedAt) rows.push(['Trained', `${iso(run.startedAt)}${run.endedAt ? ` to ${iso(run.endedAt)}` : ''}`]);
   if (run.command.length) rows.push(['Command', mdCode(run.command.join(' '))]);
   if (run.createdBy) rows.push(['By', mdText(run.createdBy)]);
-  out.push(mdTable(['', ''], rows), '');
+  out.push(mdTable(['Property', 'Value'], rows), '');
 
   out.push('## Lineage', '', '### Code', '');
   if (run.git) {

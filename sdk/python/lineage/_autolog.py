@@ -1,4 +1,6 @@
-"""argparse capture: the parsed command-line arguments of the top-level parse become params."""
+"""lineage.autolog(): argparse capture (the parsed command-line arguments of the top-level parse become
+params), data capture (_capture), and framework autolog for scikit-learn and XGBoost (_autolog_sklearn,
+_autolog_xgboost, patched only when the script imports them)."""
 import functools
 import threading
 
@@ -9,23 +11,44 @@ _enabled = False
 _depth = threading.local()
 
 
-def autolog(args=None, data=None):
+FRAMEWORKS_ENV = "LINEAGE_AUTOLOG_FRAMEWORKS"
+
+
+def autolog(args=None, data=None, sklearn=None, xgboost=None):
     """Turns automatic logging on or off; an argument left out (None) keeps its setting, and autolog()
-    turns both on. Both are on by default under the launcher.
+    turns all of them on. args and data are on by default under the launcher; sklearn and xgboost when
+    LINEAGE_AUTOLOG_FRAMEWORKS=1 (the lineage.autolog.frameworks setting in the editor).
 
     args: argparse results become params (off with LINEAGE_AUTOLOG_ARGS=0).
     data: the files under the workspace the script reads and writes become `dataset` events with roles
     "input" and "output" (off with LINEAGE_CAPTURE_DATA=0). Turning it off stops further recording in
-    this process and in the Python processes it starts from then on."""
+    this process and in the Python processes it starts from then on.
+    sklearn: each top-level fit records params, fit time, the training data's fingerprint, training
+    metrics and the fitted model; a grid or randomized search one child run per candidate.
+    xgboost: xgboost.train and the sklearn wrappers record every eval metric per round, params, the
+    booster and feature importances. See docs/autolog.md."""
     global _enabled
-    if args is None and data is None:
-        args = data = True
+    if args is None and data is None and sklearn is None and xgboost is None:
+        args = data = sklearn = xgboost = True
+    if sklearn is not None:
+        from . import _autolog_sklearn
+        _autolog_sklearn.enable(sklearn)
+    if xgboost is not None:
+        from . import _autolog_xgboost
+        _autolog_xgboost.enable(xgboost)
     if args is not None:
         _enabled = bool(args)
         if _enabled:
             _patch()
     if data is not None:
         _capture.set_wanted(data)
+
+
+def frameworks_from_env():
+    """Under the launcher: framework autolog for every run when LINEAGE_AUTOLOG_FRAMEWORKS is 1."""
+    import os
+    if os.environ.get(FRAMEWORKS_ENV, "0").strip().lower() in ("1", "true", "yes", "on"):
+        autolog(sklearn=True, xgboost=True)
 
 
 def _patch():

@@ -69,6 +69,11 @@ def activate_from_env():
     _begin(run, owner)
     if owner and os.environ.get("LINEAGE_AUTOLOG_ARGS", "1") != "0":
         _autolog.autolog(args=True)
+    if owner:
+        try:
+            _autolog.frameworks_from_env()
+        except Exception as e:
+            warn("framework autolog is off (%s: %s)" % (type(e).__name__, e))
     return run
 
 

@@ -7,6 +7,7 @@ export * from '../core/runs/queries';
 export { filterRuns, parseFilter, FilterSyntaxError } from '../core/runs/filter';
 export { updateUserEdits, type UserEdits } from '../core/runs/userEdits';
 export { compareRuns } from '../core/runs/compareRuns';
+export { childRunIds, parentLinks, childCounts } from '../core/runs/childRuns';
 export { runInfos, metricKeysOf, seriesFor, prefetchSeries, clearSeriesCache } from '../core/compare/compareData';
 export { LiveFeed } from '../core/compare/liveFeed';
 export { chartMetrics } from '../core/runs/keyMetrics';

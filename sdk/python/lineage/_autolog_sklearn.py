@@ -138,7 +138,6 @@ def _before(est, args, kwargs):
 def _after(est, method, before, seconds, args, kwargs):
     name = type(est).__name__
     X, y = _xy(args, kwargs)
-    ended = time.time()
     try:
         log_params(rec.estimator_params(est))
         set_tag("estimator_name", name)
@@ -154,7 +153,7 @@ def _after(est, method, before, seconds, args, kwargs):
             rec.warn("recording the training data of %s" % name, e)
     if _is_search(est):
         try:
-            _log_search(est, fp, before["started"], ended)
+            _log_search(est, fp, before["started"])
         except Exception as e:
             rec.warn("recording the candidates of %s" % name, e)
     if y is not None and X is not None:
@@ -235,11 +234,12 @@ def _is_search(est):
     return hasattr(est, "cv_results_") and any(c.__name__ == "BaseSearchCV" for c in type(est).__mro__)
 
 
-def _log_search(search, fp, started, ended):
+def _log_search(search, fp, started):
     """One finished child run per candidate (its params as cv_results_['params'] has them, its mean/std
     scores and times and rank); the best params and score on the search's own run."""
     cv = search.cv_results_
     candidates = cv["params"]
+    splits = int(getattr(search, "n_splits_", 1) or 1)
     keys = [k for k in cv if k.startswith(("mean_", "std_", "rank_"))]
     inner = getattr(search, "estimator", None)
     tags = [("autolog.search", type(search).__name__)]
@@ -256,8 +256,11 @@ def _log_search(search, fp, started, ended):
                 metrics[k] = float(cv[k][i])
             except (TypeError, ValueError):
                 pass
+        # A candidate's duration: its fits and scorings over every split (the search ran them interleaved).
+        seconds = (metrics.get("mean_fit_time", 0.0) + metrics.get("mean_score_time", 0.0)) * splits
+        begin = started + i * 0.001
         rec.write_child_run(("#%d %s" % (i + 1, label))[:120], values, metrics,
-                            tags + [("autolog.candidate", str(i))], events, started + i * 0.001, ended)
+                            tags + [("autolog.candidate", str(i))], events, begin, begin + seconds)
     set_tag("autolog.children", str(len(candidates)))
     best = getattr(search, "best_params_", None)
     if best:

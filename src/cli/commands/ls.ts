@@ -1,4 +1,5 @@
-import { listRuns } from '../../core/runs/queries';
+import { listRuns, type RunSummary } from '../../core/runs/queries';
+import { childCounts, parentLinks } from '../../core/runs/childRuns';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { isRunStatus } from '../../core/runs/runRecord';
 import { noMoreThan, parseArgs, UsageError } from '../args';
@@ -7,12 +8,22 @@ import { color, safe, table, when } from '../format';
 import { formatNumber, formatDuration } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 
-export const LS_HELP = `lineage ls [--experiment E] [--status S] [--limit N] [--json]
+export const LS_HELP = `lineage ls [--experiment E] [--status S] [--limit N] [--children] [--json]
 
-Lists runs, newest first, with their status, duration and key metrics.`;
+Lists runs, newest first, with their status, duration and key metrics. Child runs (a grid search's
+candidates, recorded by framework autolog) are counted on their parent's line; --children lists them
+indented under it. --json gives each run's parentRunId and children count.`;
 
 export async function lsCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { experiment: 'string', status: 'string', limit: 'string', json: 'bool', workspace: 'string', help: 'bool' });
+  const a = parseArgs(argv, {
+    experiment: 'string',
+    status: 'string',
+    limit: 'string',
+    children: 'bool',
+    json: 'bool',
+    workspace: 'string',
+    help: 'bool',
+  });
   if (a.flags.help) return (void console.log(LS_HELP), 0);
   const status = a.flags.status as string | undefined;
   if (status !== undefined && !isRunStatus(status)) throw new UsageError(`--status must be running, finished, failed or killed, not "${status}"`);
@@ -30,13 +41,25 @@ export async function lsCommand(argv: string[]): Promise<number> {
     else console.log(safe(err.message));
     return 0;
   }
-  const runs = listRuns(ws.store, { experiment: a.flags.experiment as string | undefined, status, limit: limit < 0 ? -1 : limit + 1 });
+  const links = parentLinks(ws.store);
+  const filters = { experiment: a.flags.experiment as string | undefined, status };
+  // Without child runs the page is read as one query; with them, children are left out of the count.
+  const listed = links.size === 0 ? listRuns(ws.store, { ...filters, limit: limit < 0 ? -1 : limit + 1 }) : listRuns(ws.store, filters);
+  const runs = listed.filter((r) => !links.has(r.id)).slice(0, limit < 0 ? undefined : limit + 1);
   const more = limit >= 0 && runs.length > limit;
   if (more) runs.pop();
+  const counts = childCounts(links);
+  const children = new Map<string, RunSummary[]>();
+  for (const r of [...listed].reverse()) {
+    const parent = links.get(r.id);
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const withChildren = (list: RunSummary[]) => (a.flags.children ? list.flatMap((r) => [r, ...(children.get(r.id) ?? [])]) : list);
   await saveQuietly(ws);
   ws.close();
   if (a.flags.json) {
-    process.stdout.write(JSON.stringify(runs.map(jsonRun), null, 2) + '\n');
+    const json = withChildren(runs).map((r) => ({ ...jsonRun(r), parentRunId: links.get(r.id) ?? null, children: counts.get(r.id) ?? 0 }));
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     return 0;
   }
   if (runs.length === 0) {
@@ -44,12 +67,17 @@ export async function lsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const statusText = (s: string) => (s === 'finished' ? color.green(s) : s === 'running' ? color.yellow(s) : color.red(s));
+  const nameText = (r: RunSummary) => {
+    if (links.has(r.id)) return `  └ ${safe(r.name)}`;
+    const n = counts.get(r.id);
+    return n ? `${safe(r.name)} ${color.dim(`(+${n} child run${n === 1 ? '' : 's'})`)}` : safe(r.name);
+  };
   console.log(
     table(
       ['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'KEY METRICS'],
-      runs.map((r) => [
+      withChildren(runs).map((r) => [
         r.id,
-        safe(r.name),
+        nameText(r),
         safe(r.experiment),
         statusText(r.status),
         when(r.startedAt),
@@ -60,6 +88,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
       ]),
     ),
   );
+  if (!a.flags.children && counts.size) console.log(color.dim('Child runs are counted on their parent; list them with --children.'));
   if (more) console.log(color.dim(`… more runs: use --limit ${limit * 2} or --json for all`));
   return 0;
 }

@@ -45,6 +45,9 @@ interface Found {
   ino: number;
 }
 
+/** A dataset path `memory:sha256:<hex>`: arrays a script trained on, hashed by the Python SDK. */
+export const MEMORY_DATASET = /(?:^|[\\/])memory:sha256:([0-9a-f]{64})$/;
+
 /**
  * Content fingerprint of a file or folder: every byte hashed (MLflow hashes only the first 10,000 rows),
  * unchanged files answered from the stat cache, the rest hashed on every core.
@@ -53,6 +56,9 @@ export async function fingerprint(target: string, opts: FingerprintOptions = {})
   const absPath = path.resolve(target);
   const warnings: string[] = [];
   const stats = { hashed: 0, cached: 0, bytesHashed: 0, retried: 0 };
+  // In-memory training data (framework autolog, docs/autolog.md) is named by the sha256 the SDK took of it.
+  const memory = MEMORY_DATASET.exec(absPath);
+  if (memory) return { absPath, kind: 'file', sha256: memory[1], size: 0, fileCount: 1, mtimeMs: 0, warnings: [], stats };
   let st: fs.Stats;
   try {
     st = fs.statSync(absPath);

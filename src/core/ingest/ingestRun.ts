@@ -405,6 +405,7 @@ function upsertRun(store: Store, r: RunRecord, mtime: number | null, exists: boo
     }
   }
   if (r.error) store.run('UPDATE runs SET error = ? WHERE id = ?', [r.error, r.id]);
+  store.run('UPDATE runs SET parent_run_id = ? WHERE id = ?', [r.parentRunId ?? null, r.id]);
   for (const [file, kind] of [
     ['console.log', 'console'],
     [r.git?.diffFile, 'diff'],

@@ -40,6 +40,8 @@ export interface RunRecord {
   git?: GitInfo;
   python?: PythonInfo;
   error?: string;
+  /** The run this one was made under (a search candidate written by framework autolog). */
+  parentRunId?: string;
 }
 
 export function isRunStatus(s: unknown): s is RunStatus {
@@ -105,6 +107,7 @@ export function normalizeRecord(raw: unknown, folderId: string, fallback: () => 
     git: pick('git', isGitInfo, 'the git line is left out'),
     python: pick('python', isPythonInfo, 'the interpreter is left out'),
     error: pick('error', str, 'it is left out'),
+    parentRunId: pick('parentRunId', (v): v is string => str(v) && /^[\w.-]{1,100}$/.test(v), 'the run is shown without its parent'),
   };
   return { record, problems };
 }

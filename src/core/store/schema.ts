@@ -200,6 +200,12 @@ const MIGRATIONS: Step[] = [
   DELETE FROM runs WHERE id IN (SELECT id FROM reread);
   DROP TABLE reread;
   `,
+  /* 8: child runs (framework autolog's search candidates) name their parent in run.json ("parentRunId") */ `
+  ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+  CREATE INDEX runs_parent ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
+  -- run.json is read again at the next sync, so runs indexed by an older Lineage get their parent link
+  UPDATE runs SET run_json_mtime = NULL;
+  `,
 ];
 
 /** The last version whose index held metric points itself; a store opened from one is vacuumed after. */

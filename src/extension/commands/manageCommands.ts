@@ -30,6 +30,13 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
     updateUserEdits(runDir(lineagePaths(folder), id), change);
     await lineage.sync(folder, [id]);
   };
+  const childrenOrSelf = async (id: string) => {
+    const folder = lineage.folderOfRun(id);
+    if (!folder) return [id];
+    const { childRunIds } = await engine();
+    const children = childRunIds((await lineage.workspace(folder)).store, id);
+    return children.length ? children : [id];
+  };
   /** Reads every folder's run folders again, then redraws the tree. */
   const refreshAll = async () => {
     for (const f of lineage.folders()) await lineage.sync(f);
@@ -57,6 +64,8 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
     }),
     registerCommand(COMMANDS.compareRuns, async (arg?: unknown, selected?: unknown) => {
       let ids = runRefsFrom(arg, selected).map((r) => r.id);
+      // A search's run (framework autolog) compares its candidates, its child runs.
+      if (ids.length === 1) ids = await childrenOrSelf(ids[0]);
       // One run from a context menu: offer the others, that one ticked; confirmed alone, it opens alone (its
       // curves, zoomable to every point, are worth a panel too).
       if (ids.length < 2) ids = ((await pickRuns(lineage, 'Lineage: compare which runs?', true, ids)) ?? []).map((r) => r.id);

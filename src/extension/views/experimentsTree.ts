@@ -14,7 +14,7 @@ export const PAGE = 200;
 export type ExperimentNode =
   | { kind: 'folder'; folder: string }
   | { kind: 'experiment'; folder: string; name: string; runs: number }
-  | { kind: 'run'; folder: string; run: RunSummary }
+  | { kind: 'run'; folder: string; run: RunSummary; children?: number }
   | { kind: 'more'; folder: string; experiment: string; offset: number }
   | { kind: 'message'; text: string };
 type RunNode = Extract<ExperimentNode, { kind: 'run' }>;
@@ -48,6 +48,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   private filtered: Map<string, Set<string>> | undefined;
   /** How many runs each experiment shows (grows with "Show more"). */
   private readonly shown = new Map<string, number>();
+  /** Per folder, each child run's parent (a search's candidates show under the search's run). */
+  private readonly parents = new Map<string, Map<string, string>>();
   /** Per folder, the runs with an explanation (their rows offer "Explain"): read when runs are listed or change. */
   private readonly explained = new Map<string, Set<string>>();
 
@@ -120,10 +122,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     this.emitter.fire(nodes);
   }
 
-  private nodeFor(folder: string, run: RunSummary): RunNode {
+  private nodeFor(folder: string, run: RunSummary, children?: number): RunNode {
     let node = this.runNodes.get(key(folder, run.id));
     if (node) node.run = run;
     else this.runNodes.set(key(folder, run.id), (node = { kind: 'run', folder, run }));
+    node.children = children || undefined;
     return node;
   }
 
@@ -139,8 +142,16 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
         item.contextValue = 'experiment';
         return item;
       }
-      case 'run':
-        return runItem(node.run, this.explained.get(node.folder)?.has(node.run.id) ?? false, this.driftWarning?.(node.folder, node.run.id));
+      case 'run': {
+        const item = runItem(node.run, this.explained.get(node.folder)?.has(node.run.id) ?? false, this.driftWarning?.(node.folder, node.run.id));
+        if (node.children) {
+          // A search's run: its candidates below it, folded; "Compare" on it opens them all.
+          item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+          item.description = `${node.children} child run${node.children === 1 ? '' : 's'} · ${String(item.description)}`;
+          item.contextValue += '.parent';
+        }
+        return item;
+      }
       case 'more': {
         const item = new vscode.TreeItem('Show more runs…', vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
@@ -155,19 +166,37 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
     if (!node) return folderRoots(this.lineage, (folder) => this.experiments(folder));
     if (node.kind === 'folder') return this.experiments(node.folder);
+    if (node.kind === 'run' && node.children) return this.childrenOf(node);
     if (node.kind !== 'experiment') return [];
     const folder = node.folder;
     const ws = await this.lineage.workspace(folder);
-    const { listRuns, runsWithExplanations } = await engine();
+    const { listRuns, runsWithExplanations, parentLinks, childCounts } = await engine();
     this.explained.set(folder, runsWithExplanations(ws.store));
+    const links = parentLinks(ws.store);
+    this.parents.set(folder, links);
+    const counts = childCounts(links);
     const limit = this.shown.get(key(folder, node.name)) ?? PAGE;
     const matched = this.filtered?.get(folder);
-    const runs = this.filtered
-      ? listRuns(ws.store, { experiment: node.name, ids: [...(matched ?? [])], limit: limit + 1 })
-      : listRuns(ws.store, { experiment: node.name, limit: limit + 1 });
-    const out: ExperimentNode[] = runs.slice(0, limit).map((run) => this.nodeFor(folder, run));
+    // Child runs are listed under their parent: the page asks for that many more rows, then leaves them out.
+    const want = limit + 1 + links.size;
+    const runs = (
+      this.filtered
+        ? listRuns(ws.store, { experiment: node.name, ids: [...(matched ?? [])], limit: want })
+        : listRuns(ws.store, { experiment: node.name, limit: want })
+    )
+      .filter((r) => !links.has(r.id))
+      .slice(0, limit + 1);
+    const out: ExperimentNode[] = runs.slice(0, limit).map((run) => this.nodeFor(folder, run, counts.get(run.id)));
     if (runs.length > limit) out.push({ kind: 'more', folder, experiment: node.name, offset: limit });
     return out;
+  }
+
+  private async childrenOf(node: RunNode): Promise<ExperimentNode[]> {
+    const ws = await this.lineage.workspace(node.folder);
+    const { listRuns, childRunIds } = await engine();
+    const ids = childRunIds(ws.store, node.run.id);
+    const byId = new Map(listRuns(ws.store, { ids }).map((r) => [r.id, r]));
+    return ids.flatMap((id) => (byId.has(id) ? [this.nodeFor(node.folder, byId.get(id)!)] : []));
   }
 
   private async experiments(folder: string): Promise<ExperimentNode[]> {

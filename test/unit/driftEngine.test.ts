@@ -38,7 +38,7 @@ test('types are inferred as the profiler does, missing values keep their rows, J
   const byName = new Map(t.columns.map((c) => [c.name, summarize(c, t.rows)]));
   assert.equal(t.rows, 3);
   assert.equal(byName.get('n')!.type, 'number');
-  assert.deepEqual([...byName.get('n')!.sorted!], [1, 2.5]);
+  assert.deepEqual([...(byName.get('n')!.sorted as Float64Array)], [1, 2.5]);
   assert.equal(byName.get('n')!.missing, 1);
   assert.equal(byName.get('s')!.type, 'string', 'a column mixing text and numbers is text');
   assert.deepEqual(
@@ -139,7 +139,7 @@ test('gzip batches read like plain ones; a truncated gzip names the file', async
   const plain = await readTable(write(dir, 'b.csv', text));
   const gz = await readTable(write(dir, 'b.csv.gz', gzipSync(text)));
   assert.equal(gz.rows, plain.rows);
-  assert.deepEqual([...summarize(gz.columns[0], gz.rows).sorted!], [...summarize(plain.columns[0], plain.rows).sorted!]);
+  assert.deepEqual([...(summarize(gz.columns[0], gz.rows).sorted as Float64Array)], [...(summarize(plain.columns[0], plain.rows).sorted as Float64Array)]);
   const whole = gzipSync(csv(20000, 5));
   const cut = write(dir, 'cut.csv.gz', whole.subarray(0, Math.floor(whole.length / 2)));
   await assert.rejects(readTable(cut), (e: Error) => e instanceof DriftInputError && e.message.includes('cut.csv.gz') && /truncated/.test(e.message));
@@ -168,7 +168,7 @@ test('the reference is cached by sha256: the second load does not parse it, a da
   assert.ok(fs.existsSync(file));
   const second = await loadReference(f, root);
   assert.equal(second.cached, true);
-  assert.deepEqual([...second.columns[0].sorted!], [...first.columns[0].sorted!]);
+  assert.deepEqual([...(second.columns[0].sorted as Float64Array)], [...(first.columns[0].sorted as Float64Array)]);
   assert.deepEqual([...second.columns[1].counts!], [...first.columns[1].counts!]);
   // flip one byte of the values: the CRC no longer matches, so the table is read again and the file rewritten
   const buf = fs.readFileSync(file);
@@ -176,7 +176,7 @@ test('the reference is cached by sha256: the second load does not parse it, a da
   fs.writeFileSync(file, buf);
   const third = await loadReference(f, root);
   assert.equal(third.cached, false);
-  assert.deepEqual([...third.columns[0].sorted!], [...first.columns[0].sorted!]);
+  assert.deepEqual([...(third.columns[0].sorted as Float64Array)], [...(first.columns[0].sorted as Float64Array)]);
   assert.equal((await loadReference(f, root)).cached, true);
   // a reference expected at another sha256 (a run's recorded input that changed since) is refused with what to do
   await assert.rejects(loadReference(f, root, { sha256: 'f'.repeat(64), what: 'data/ref.csv' }), /changed since.*lineage drift/);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MIN_MEMORY_BUDGET, parseSize } from '../../core/drift/budget';
 import { prepareReference, reportFor } from '../../core/drift/check';
 import { DriftInputError } from '../../core/drift/driftError';
 import { driftHtml } from '../../core/drift/html';
@@ -14,7 +15,7 @@ import { CliError } from '../errors';
 import { color, safe, table } from '../format';
 
 export const DRIFT_HELP = `lineage drift <run|reference-file> <current-file…> [--columns a,b] [--prediction COL] [--actual COL]
-             [--json] [--html FILE] [--fail-on drift|schema|any]
+             [--json] [--html FILE] [--fail-on drift|schema|any] [--memory-budget SIZE]
 
 Does live data still look like the training data? Compares each current file (a batch of live rows: CSV,
 TSV or JSON Lines, .gz too) with the reference, column by column, with the test Evidently chooses by
@@ -37,6 +38,8 @@ Options:
                          any (a drifted column or a schema change)
   --html FILE            also write a self-contained HTML report
   --json                 the report as JSON
+  --memory-budget SIZE   memory for the values read (e.g. 512M, 2G; default 256M, or
+                         LINEAGE_DRIFT_MEMORY_BUDGET); past it, columns go to temporary files, same results
 
 Exit codes: 0 ok, 3 the --fail-on condition held for a batch, 1 an error (a batch that cannot be read is
 reported and the others still evaluated), 2 a usage error.`;
@@ -55,6 +58,7 @@ export async function driftCommand(argv: string[]): Promise<number> {
     'fail-on': 'string',
     html: 'string',
     json: 'bool',
+    'memory-budget': 'string',
     workspace: 'string',
     help: 'bool',
   });
@@ -71,24 +75,36 @@ export async function driftCommand(argv: string[]): Promise<number> {
   const overrides = str('test') === undefined ? undefined : parseOverrides(str('test')!);
   const htmlFile = str('html');
   if (htmlFile !== undefined && !/\.html?$/i.test(htmlFile)) throw new UsageError(`--html ${htmlFile}: the file name must end in .html`);
+  const budgetText = str('memory-budget');
+  const memoryBudget = budgetText === undefined ? undefined : parseSize(budgetText);
+  if (budgetText !== undefined && (memoryBudget === undefined || memoryBudget < MIN_MEMORY_BUDGET))
+    throw new UsageError(`--memory-budget takes a size of at least 1M, such as 512M or 2G; got "${budgetText}"`);
   const [refArg, ...files] = a.positional;
-  const opts = { columns, prediction: str('prediction'), actual: str('actual'), overrides, datasetThreshold: threshold };
+  const opts = { columns, prediction: str('prediction'), actual: str('actual'), overrides, datasetThreshold: threshold, memoryBudget };
 
   const asFile = driftFormatOf(refArg) !== undefined && fs.existsSync(refArg);
   if (asFile && str('reference-file') !== undefined) throw new UsageError("--reference-file picks one of a run's tables; the reference here is already a file");
   const warn = (m: string) => process.stderr.write(color.yellow(`lineage: ${safe(m)}`) + '\n');
   let report: DriftReport;
   if (asFile) {
-    const prepared = await wrap(() => prepareReference({ lineageRoot: lineageRootNear(str('workspace')), reference: { file: refArg }, warn }));
-    checkColumns(prepared.ref, opts);
-    report = await reportFor(prepared, files, opts);
+    const prepared = await wrap(() => prepareReference({ lineageRoot: lineageRootNear(str('workspace')), reference: { file: refArg }, warn, memoryBudget }));
+    try {
+      checkColumns(prepared.ref, opts);
+      report = await reportFor(prepared, files, opts);
+    } finally {
+      prepared.ref.dispose();
+    }
   } else {
     const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
     try {
       const reference = { run: refArg, referenceFile: str('reference-file'), explanation: str('explanation') };
-      const prepared = await wrap(() => prepareReference({ ws, lineageRoot: ws.paths.root, reference, warn }));
-      checkColumns(prepared.ref, opts);
-      report = await reportFor(prepared, files, opts);
+      const prepared = await wrap(() => prepareReference({ ws, lineageRoot: ws.paths.root, reference, warn, memoryBudget }));
+      try {
+        checkColumns(prepared.ref, opts);
+        report = await reportFor(prepared, files, opts);
+      } finally {
+        prepared.ref.dispose();
+      }
     } finally {
       await saveQuietly(ws);
       ws.close();

@@ -32,6 +32,8 @@ export interface CheckTarget {
   reference: ReferenceSpec;
   /** Told what is worth saying but does not stop the check (an unreadable explanation). */
   warn?: (message: string) => void;
+  /** DriftOptions.memoryBudget, for the reference (half of it at most). */
+  memoryBudget?: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface CheckTarget {
 export async function prepareReference(t: CheckTarget): Promise<PreparedReference> {
   const spec = t.reference;
   if ('file' in spec) {
-    const ref = await loadReference(spec.file, t.lineageRoot);
+    const ref = await loadReference(spec.file, t.lineageRoot, undefined, t.memoryBudget);
     return { ref, identity: { runId: null, runName: null }, ctx: {} };
   }
   if (!t.ws) throw new DriftInputError(`run ${spec.run}: there is no .lineage index here; give the training file instead of the run.`);
@@ -49,7 +51,7 @@ export async function prepareReference(t: CheckTarget): Promise<PreparedReferenc
   const run = getRun(store, spec.run);
   const label = `${run.name} (${run.id})`;
   const choice = chooseRunReference(store, paths.workspace, run.id, label, spec.referenceFile);
-  const ref = await loadReference(choice.file, paths.root, { sha256: choice.sha256, what: `${choice.key} (${choice.role} of run ${label})` });
+  const ref = await loadReference(choice.file, paths.root, { sha256: choice.sha256, what: `${choice.key} (${choice.role} of run ${label})` }, t.memoryBudget);
   const ctx: EvaluateContext & { explanation?: string | null } = { runMetrics: run.metrics.map((m) => ({ key: m.key, last: m.last })) };
   const names = listExplanations(store, run.id).map((e) => e.name);
   const wanted = spec.explanation;
@@ -80,7 +82,12 @@ export async function reportFor(p: PreparedReference, files: string[], options: 
   return report;
 }
 
-/** The whole check: reference, then every batch. */
+/** The whole check: reference, then every batch; the reference's temporary files (if any) removed after. */
 export async function checkDrift(t: CheckTarget & { batches: string[]; options: DriftOptions }): Promise<DriftReport> {
-  return reportFor(await prepareReference(t), t.batches, t.options);
+  const p = await prepareReference({ memoryBudget: t.options.memoryBudget, ...t });
+  try {
+    return await reportFor(p, t.batches, t.options);
+  } finally {
+    p.ref.dispose();
+  }
 }

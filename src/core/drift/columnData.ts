@@ -7,9 +7,18 @@
  *
  * Categories are exact up to CATEGORY_CAP distinct values per column; values first seen after that are
  * counted together as OTHER_CODE (their share is reported, their text is not kept).
+ *
+ * Only columns whose rows are needed later (`keepRows`: the prediction and actual, for the performance) keep
+ * row-aligned data; the others keep what the tests need. A numeric column that is not kept, when growing its
+ * buffer would take the table past its memory budget (budget.ts), writes the buffer to a temporary file in
+ * row order instead (a chunk) and starts again; summary.ts sorts and merges the chunks. Row order is kept so
+ * that a column turning to text later counts its numbers in the same order as in memory.
  */
+import * as fs from 'node:fs';
 import * as cells from '../datasets/profile/cells';
 import { K_BOOL, K_DATE, K_FLOAT, K_INF, K_INT, K_MISSING, K_STRING, type CellKind } from '../datasets/profile/cells';
+import type { MemoryTracker, SpillSpace } from './budget';
+import { readFloats, writeFloats } from './sortedFile';
 import type { DriftColumnType } from './types';
 
 export const CATEGORY_CAP = 10_000;
@@ -17,14 +26,28 @@ export const MISSING_CODE = -1;
 export const OTHER_CODE = -2;
 
 const BIT_NUMERIC = (1 << K_INT) | (1 << K_FLOAT) | (1 << K_INF);
+const FIRST_CAPACITY = 1024;
+
+export interface ColumnMemory {
+  /** Keep every row (row-aligned values or codes) for a row-by-row use after reading. Default true. */
+  keepRows?: boolean;
+  /** The table's memory budget; without it nothing is spilled. */
+  tracker?: MemoryTracker;
+  space?: SpillSpace;
+}
 
 export class ColumnData {
   private mask = 0;
   /** Rows filled so far (a JSON Lines row without this key is filled as missing later). */
   private n = 0;
   private numeric = true;
-  private values: Float64Array | null = new Float64Array(1024);
+  private values: Float64Array | null;
   private codes: Int32Array | null = null;
+  /** Rows written to chunk files before the buffer's first value. */
+  private base = 0;
+  /** Temporary files of float64 values in row order (NaN missing), oldest first. */
+  private chunks: string[] = [];
+  readonly keepRows: boolean;
   private readonly index = new Map<string, number>();
   readonly categories: string[] = [];
   private counts: number[] = [];
@@ -35,7 +58,14 @@ export class ColumnData {
     readonly name: string,
     /** The 0-based row the reader is on (the readers count a row before handing its cells over). */
     private readonly currentRow: () => number,
-  ) {}
+    private readonly memory: ColumnMemory = {},
+  ) {
+    this.keepRows = memory.keepRows ?? true;
+    // A tiny budget gets tiny chunks (tests use one to put many runs through the merge).
+    const first = memory.tracker ? Math.max(16, Math.min(FIRST_CAPACITY, Math.floor(memory.tracker.budget / 8 / 64))) : FIRST_CAPACITY;
+    this.values = new Float64Array(first);
+    if (memory.tracker) memory.tracker.used += first * 8;
+  }
 
   /** One CSV/TSV cell, buf[s, e) unquoted. */
   addCell(buf: Uint8Array, s: number, e: number): void {
@@ -88,38 +118,54 @@ export class ColumnData {
   private grow(): void {
     if (this.numeric) {
       const v = this.values!;
-      if (this.n === v.length) {
+      if (this.n - this.base === v.length) {
+        const t = this.memory.tracker;
+        if (t && !this.keepRows && this.memory.space && t.wouldExceed(v.length * 8)) return this.spill();
         const bigger = new Float64Array(v.length * 2);
         bigger.set(v);
         this.values = bigger;
+        if (t) t.used += v.length * 8;
       }
-    } else {
-      const c = this.codes!;
+    } else if (this.codes) {
+      const c = this.codes;
       if (this.n === c.length) {
         const bigger = new Int32Array(c.length * 2);
         bigger.set(c);
         this.codes = bigger;
+        if (this.memory.tracker) this.memory.tracker.used += c.length * 4;
       }
     }
   }
 
+  /** The full buffer goes to a chunk file; the buffer starts again at the next row. */
+  private spill(): void {
+    const file = this.memory.space!.file('rows');
+    writeFloats(file, this.values!);
+    this.chunks.push(file);
+    this.base = this.n;
+  }
+
   private pushMissing(): void {
     this.grow();
-    if (this.numeric) this.values![this.n++] = NaN;
-    else this.codes![this.n++] = MISSING_CODE;
+    if (this.numeric) this.values![this.n - this.base] = NaN;
+    else if (this.codes) this.codes[this.n] = MISSING_CODE;
+    this.n++;
     this.missing++;
   }
 
   private pushNumber(x: number): void {
     if (!this.numeric) return this.pushText(String(x === 0 ? 0 : x));
     this.grow();
-    this.values![this.n++] = x;
+    this.values![this.n - this.base] = x;
+    this.n++;
   }
 
   private pushText(text: string): void {
     if (this.numeric) this.toCategorical();
     this.grow();
-    this.codes![this.n++] = this.codeOf(text);
+    const code = this.codeOf(text);
+    if (this.codes) this.codes[this.n] = code;
+    this.n++;
   }
 
   private codeOf(text: string): number {
@@ -138,17 +184,32 @@ export class ColumnData {
     return code;
   }
 
-  /** The first text value in a numeric column: the numbers so far become categories by their canonical text. */
+  /** The first text value in a numeric column: the numbers so far become categories by their canonical text, in row order. */
   private toCategorical(): void {
-    const vals = this.values!;
-    const codes = new Int32Array(Math.max(1024, vals.length));
-    for (let i = 0; i < this.n; i++) {
-      const x = vals[i];
-      codes[i] = x !== x ? MISSING_CODE : this.codeOf(String(x === 0 ? 0 : x));
+    const count = (x: number) => (x !== x ? MISSING_CODE : this.codeOf(String(x === 0 ? 0 : x)));
+    for (const file of this.chunks) {
+      const vals = readFloats(file);
+      for (let i = 0; i < vals.length; i++) count(vals[i]);
     }
+    const vals = this.values!;
+    const inBuffer = this.n - this.base;
+    const t = this.memory.tracker;
+    if (this.keepRows) {
+      const codes = new Int32Array(Math.max(FIRST_CAPACITY, vals.length));
+      for (let i = 0; i < inBuffer; i++) codes[i] = count(vals[i]);
+      this.codes = codes;
+      if (t) t.used += codes.length * 4;
+    } else for (let i = 0; i < inBuffer; i++) count(vals[i]);
+    if (t) t.used -= vals.length * 8;
     this.numeric = false;
     this.values = null;
-    this.codes = codes;
+    this.dropChunks();
+  }
+
+  /** Removes the chunk files (the table's SpillSpace removes its whole folder in the end anyway). */
+  dropChunks(): void {
+    for (const f of this.chunks) fs.rmSync(f, { force: true });
+    this.chunks = [];
   }
 
   /** The profiler's type over all non-missing values. */
@@ -165,18 +226,39 @@ export class ColumnData {
     return this.numeric && this.mask !== 0;
   }
 
-  /** Row-aligned numbers (NaN missing) of a numeric column, `rows` long. */
+  /** Row-aligned numbers (NaN missing) of a numeric column, `rows` long; not for a column that spilled. */
   numbers(rows: number): Float64Array {
     this.padTo(rows);
     if (!this.numeric) throw new Error(`column ${this.name} is not numeric`);
+    if (this.chunks.length) throw new Error(`column ${this.name} went to disk: its rows are not in memory`);
     return this.values!.subarray(0, rows);
   }
 
-  /** Row-aligned category codes (MISSING_CODE, OTHER_CODE) of a text column, `rows` long. */
+  /** The chunk files of a numeric column that spilled (row order), oldest first. */
+  get spilledChunks(): readonly string[] {
+    return this.chunks;
+  }
+
+  /** A numeric column's values after its last chunk (all of them when it never spilled). */
+  tail(rows: number): Float64Array {
+    this.padTo(rows);
+    return this.values!.subarray(0, this.n - this.base);
+  }
+
+  get spillSpace(): SpillSpace | undefined {
+    return this.memory.space;
+  }
+
+  get tracker(): MemoryTracker | undefined {
+    return this.memory.tracker;
+  }
+
+  /** Row-aligned category codes (MISSING_CODE, OTHER_CODE) of a text column kept by row, `rows` long. */
   codesOf(rows: number): Int32Array {
     this.padTo(rows);
     if (this.numeric) throw new Error(`column ${this.name} is numeric`);
-    return this.codes!.subarray(0, rows);
+    if (!this.codes) throw new Error(`column ${this.name} was read without its rows`);
+    return this.codes.subarray(0, rows);
   }
 
   /** Category → count (text columns; OTHER not included). */

@@ -3,8 +3,20 @@
  * verdict, and the figures reported for every column whatever the test: PSI, missing shares, values outside
  * the training range, categories never seen in training, and the two distributions for a chart.
  */
-import { chiSquareDrift, histogramShares, jensenShannon, ks2samp, proportionZTest, psi, quantileBinEdges, sharesOver, wasserstein } from './stats';
-import { distinctUnion, populationStd, valueCounts, type ColumnSummary } from './summary';
+import {
+  countOutside,
+  distinctUnionOf,
+  histogramSharesOf,
+  ks2sampOf,
+  populationStdOf,
+  quantileBinEdgesOf,
+  sharesOverOf,
+  valueCountsOf,
+  wassersteinOf,
+} from './sortedStats';
+import { valueAt } from './sortedFile';
+import { chiSquareDrift, jensenShannon, proportionZTest, psi } from './stats';
+import type { ColumnSummary } from './summary';
 import type { ColumnDrift, ColumnOverride, DistributionSummary, DriftTestName } from './types';
 
 /** Reference sizes up to this get the p-value tests (Evidently's default). */
@@ -37,7 +49,7 @@ export function chooseTest(ref: ColumnSummary, cur: ColumnSummary): { test: Drif
   const refCount = countOf(ref);
   const size = refCount <= SMALL_REFERENCE ? `reference ≤ ${SMALL_REFERENCE} values` : `reference > ${SMALL_REFERENCE} values`;
   if (ref.kind === 'numeric') {
-    const nValues = distinctUnion(ref.sorted!, cur.sorted ?? new Float64Array(0));
+    const nValues = distinctUnionOf(ref.sorted!, cur.sorted ?? new Float64Array(0));
     const what = `numeric with ${nValues} distinct value${nValues === 1 ? '' : 's'}`;
     if (refCount <= SMALL_REFERENCE) return { test: nValues > FEW_VALUES ? 'ks' : 'chisquare', reason: `${size}, ${what}` };
     return { test: nValues > FEW_VALUES ? 'wasserstein' : 'jensenshannon', reason: `${size}, ${what}` };
@@ -127,20 +139,20 @@ export function compareColumn(ref: ColumnSummary, cur: ColumnSummary, override?:
 }
 
 function catCounts(s: ColumnSummary): Map<string, number> {
-  return s.counts ?? valueCounts(s.sorted!);
+  return s.counts ?? valueCountsOf(s.sorted!);
 }
 
 function runTest(test: DriftTestName, ref: ColumnSummary, cur: ColumnSummary, out: ColumnDrift): void {
   switch (test) {
     case 'ks': {
-      const r = ks2samp(ref.sorted!, cur.sorted!);
+      const r = ks2sampOf(ref.sorted!, cur.sorted!);
       out.statistic = r.statistic;
       out.pValue = r.pValue;
       return;
     }
     case 'wasserstein': {
-      const std = Math.max(populationStd(ref.sorted!), STD_FLOOR);
-      out.statistic = wasserstein(ref.sorted!, cur.sorted!) / std;
+      const std = Math.max(populationStdOf(ref.sorted!), STD_FLOOR);
+      out.statistic = wassersteinOf(ref.sorted!, cur.sorted!) / std;
       return;
     }
     case 'chisquare': {
@@ -160,7 +172,7 @@ function runTest(test: DriftTestName, ref: ColumnSummary, cur: ColumnSummary, ou
     }
     case 'jensenshannon': {
       if (ref.kind === 'numeric') {
-        const h = histogramShares(ref.sorted!, cur.sorted!, JS_BINS);
+        const h = histogramSharesOf(ref.sorted!, cur.sorted!, JS_BINS);
         out.statistic = jensenShannon(h.ref, h.cur);
       } else {
         const keys = unionKeys(ref.counts!, cur.counts!);
@@ -179,21 +191,16 @@ function numericExtras(ref: ColumnSummary, cur: ColumnSummary, out: ColumnDrift)
   const c = cur.sorted!;
   const curNonMissing = c.length + cur.nonFinite;
   if (r.length > 0) {
-    const lo = r[0];
-    const hi = r[r.length - 1];
-    let below = 0;
-    while (below < c.length && c[below] < lo) below++;
-    let above = 0;
-    while (above < c.length - below && c[c.length - 1 - above] > hi) above++;
+    const { below, above } = countOutside(c, valueAt(r, 0), valueAt(r, r.length - 1));
     // Infinite values are outside any finite range; the reference's own infinities make them in range.
     const inf = ref.nonFinite > 0 ? 0 : cur.nonFinite;
     const count = below + above + inf;
     out.outOfRange = { count, share: curNonMissing ? count / curNonMissing : 0 };
   }
   if (r.length > 0 && c.length > 0) {
-    const edges = quantileBinEdges(r, PSI_BINS);
-    out.psi = psi(sharesOver(r, edges), sharesOver(c, edges));
-    const h = histogramShares(r, c, JS_BINS);
+    const edges = quantileBinEdgesOf(r, PSI_BINS);
+    out.psi = psi(sharesOverOf(r, edges), sharesOverOf(c, edges));
+    const h = histogramSharesOf(r, c, JS_BINS);
     const edgeList = Array.from(h.edges);
     out.refSummary = { kind: 'histogram', edges: edgeList, shares: Array.from(h.ref) };
     out.curSummary = { kind: 'histogram', edges: edgeList, shares: Array.from(h.cur) };

@@ -3,6 +3,7 @@
  * performance where actuals exist, the dataset verdict and the risk ranking. driftReport runs it over several
  * batches; a batch that cannot be read becomes a BatchFailure and the others are still evaluated.
  */
+import { memoryBudget } from './budget';
 import { compareColumn } from './columnDrift';
 import type { ColumnData } from './columnData';
 import { DriftInputError } from './driftError';
@@ -120,12 +121,18 @@ function typeChanged(r: ColumnSummary, c: ColumnSummary): boolean {
 
 export async function evaluateFile(ref: ReferenceData, file: string, opts: DriftOptions, ctx: EvaluateContext = {}): Promise<BatchReport | BatchFailure> {
   const started = Date.now();
+  // Only the prediction and actual are needed row by row (performance); the batch gets the budget the reference left.
+  const keepRows = new Set([opts.prediction, opts.actual].filter((x): x is string => !!x));
+  const budget = memoryBudget(opts.memoryBudget);
+  let table: TableData | undefined;
   try {
-    const table = await readTable(file);
+    table = await readTable(file, { keepRows, budget: Math.max(budget - ref.memoryBytes, Math.floor(budget / 2)) });
     return evaluateBatch(ref, table, opts, ctx, Date.now() - started);
   } catch (err) {
     if (err instanceof DriftInputError) return { batch: { file }, error: err.message };
     throw err;
+  } finally {
+    table?.dispose();
   }
 }
 

@@ -107,6 +107,11 @@ export async function checkMonitor(ws: { store?: Store; paths: LineagePaths }, m
     results.push(r);
     evaluated.push(f.rel);
   }
+  if (prepared)
+    void prepared.then(
+      (p) => p.ref.dispose(),
+      () => undefined,
+    );
   try {
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomicSync(path.join(dir, 'files.json'), JSON.stringify(nextIndex));

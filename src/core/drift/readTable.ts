@@ -11,7 +11,8 @@
  * than 64 MiB (an unterminated quote). A file without rows is not an error (its report says so).
  *
  * Memory: the read buffer (about 4 MiB plus the longest record) and the columns: 8 bytes per row per numeric
- * column, 4 per row per text column plus its distinct categories (at most CATEGORY_CAP each).
+ * column up to `budget` (then temporary files, see budget.ts), 4 per row per text column kept by row, plus each
+ * text column's distinct categories (at most CATEGORY_CAP each).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -26,6 +27,7 @@ import { CsvReader } from '../datasets/profile/csvReader';
 import { JsonlReader } from '../datasets/profile/jsonlReader';
 import type { TableFormat } from '../datasets/profile/types';
 import type { Warnings } from '../datasets/profile/warnings';
+import { BUDGET_ENV, MemoryTracker, SpillSpace } from './budget';
 import { ColumnData } from './columnData';
 import { DriftInputError } from './driftError';
 
@@ -41,6 +43,8 @@ export interface TableData {
   rows: number;
   /** In file order (JSON Lines: order of first appearance). */
   columns: ColumnData[];
+  /** Removes the table's temporary files (columns past the memory budget); call when done with it. */
+  dispose(): void;
 }
 
 const FORMATS: Record<string, TableFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
@@ -58,6 +62,10 @@ export interface ReadTableOptions {
   /** @internal Read size; tests use tiny ones to put chunk boundaries everywhere. */
   chunkSize?: number;
   maxRecord?: number;
+  /** Columns whose rows are needed after reading (row-aligned values or codes); default: all. */
+  keepRows?: ReadonlySet<string>;
+  /** Bytes the value buffers may take before columns not kept by row go to temporary files; default: no limit. */
+  budget?: number;
 }
 
 export async function readTable(file: string, opts: ReadTableOptions = {}): Promise<TableData> {
@@ -79,7 +87,10 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
   // The profiler's readers create and feed their columns through this factory and call only addCell/addJson
   // on them; ColumnData keeps every row instead of running statistics, so it stands in for ColumnStats here.
   const rowNow = () => reader.rows - 1;
-  const make = (name: string) => new ColumnData(name, rowNow) as unknown as ColumnStats;
+  const tracker = opts.budget === undefined ? undefined : new MemoryTracker(opts.budget);
+  const space = new SpillSpace();
+  const memory = (name: string) => ({ keepRows: opts.keepRows ? opts.keepRows.has(name) : true, tracker, space });
+  const make = (name: string) => new ColumnData(name, rowNow, memory(name)) as unknown as ColumnStats;
   const reader: CsvReader | JsonlReader =
     kind.format === 'jsonl'
       ? new JsonlReader(warnings, make)
@@ -109,7 +120,12 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
     feeder.finish();
   } catch (err) {
     raw.destroy();
+    space.dispose();
     if (err instanceof DriftInputError) throw err;
+    if (isNoSpace(err))
+      throw new DriftInputError(
+        `${file}: no room left for the temporary files of its values (${(err as Error).message}); free disk space or raise ${BUDGET_ENV}.`,
+      );
     const e = err as NodeJS.ErrnoException;
     if (kind.gzip && typeof e.code === 'string' && e.code.startsWith('Z_')) {
       const why = e.code === 'Z_BUF_ERROR' ? 'the gzip stream ends early (the file is truncated)' : `it is not a valid gzip stream (${e.message})`;
@@ -119,8 +135,18 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
   }
   const rows = reader.rows;
   const columns = reader.columns as unknown as ColumnData[];
-  for (const c of columns) c.padTo(rows);
-  return { file, format: kind.format, gzip: kind.gzip, sha256: hash.digest('hex'), bytes: st.size, rows, columns };
+  try {
+    for (const c of columns) c.padTo(rows);
+  } catch (err) {
+    space.dispose();
+    throw err;
+  }
+  return { file, format: kind.format, gzip: kind.gzip, sha256: hash.digest('hex'), bytes: st.size, rows, columns, dispose: () => space.dispose() };
+}
+
+function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Hands whole records to a profiler reader, carrying a partial record over; checks UTF-8 and counts lines. */

@@ -6,9 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hashFileSync } from '../datasets/hashFile';
+import { memoryBudget } from './budget';
 import { cacheDir, readCachedReference, writeCachedReference, type CachedReference } from './cache';
 import { DriftInputError } from './driftError';
 import { driftFormatOf, readTable } from './readTable';
+import { DiskSorted } from './sortedFile';
 import { summarize } from './summary';
 
 export interface ReferenceData extends CachedReference {
@@ -16,6 +18,18 @@ export interface ReferenceData extends CachedReference {
   /** True when the summaries came from the cache (the table was not parsed). */
   cached: boolean;
   ms: number;
+  /** Bytes of sorted values held in memory (the rest of the budget is the batches'). */
+  memoryBytes: number;
+  /** Removes temporary files the reference's columns live in (past the budget, with no cache to hold them). */
+  dispose(): void;
+}
+
+const noTemp = () => undefined;
+
+function withMemory(ref: CachedReference, file: string, cached: boolean, started: number, dispose: () => void = noTemp): ReferenceData {
+  let memoryBytes = 0;
+  for (const c of ref.columns) if (c.sorted instanceof Float64Array) memoryBytes += c.sorted.byteLength;
+  return { ...ref, file, cached, ms: Date.now() - started, memoryBytes, dispose };
 }
 
 interface StatEntry {
@@ -85,16 +99,23 @@ export function sha256Of(file: string, lineageRoot: string | null): string {
  * content must have this sha256 (a run's recorded input); when the file changed since, the cached copy of
  * that content is used if there is one, else a DriftInputError says what changed.
  */
-export async function loadReference(file: string, lineageRoot: string | null, expectSha?: { sha256: string; what: string }): Promise<ReferenceData> {
+export async function loadReference(
+  file: string,
+  lineageRoot: string | null,
+  expectSha?: { sha256: string; what: string },
+  budgetOption?: number,
+): Promise<ReferenceData> {
   const started = Date.now();
+  // The reference keeps at most half the budget in memory; the batches get the rest.
+  const share = Math.floor(memoryBudget(budgetOption) / 2);
   if (!driftFormatOf(file)) throw new DriftInputError(`${file}: not a table drift can read; use a .csv, .tsv, .jsonl or .ndjson file (optionally .gz).`);
   let sha: string;
   let note: string | undefined;
   if (expectSha && !fs.existsSync(file)) sha = '';
   else sha = sha256Of(file, lineageRoot);
   if (expectSha && sha !== expectSha.sha256) {
-    const kept = lineageRoot ? readCachedReference(lineageRoot, expectSha.sha256) : undefined;
-    if (kept) return { ...kept, file, cached: true, ms: Date.now() - started };
+    const kept = lineageRoot ? readCachedReference(lineageRoot, expectSha.sha256, share) : undefined;
+    if (kept) return withMemory(kept, file, true, started);
     note = sha ? `it has changed since (now sha256 ${sha.slice(0, 12)}…)` : 'it is no longer there';
     throw new DriftInputError(
       `${expectSha.what} was read by the run as sha256 ${expectSha.sha256}, but ${note}, and no cached copy of that version is left. ` +
@@ -102,18 +123,31 @@ export async function loadReference(file: string, lineageRoot: string | null, ex
     );
   }
   if (lineageRoot) {
-    const hit = readCachedReference(lineageRoot, sha);
-    if (hit) return { ...hit, file, cached: true, ms: Date.now() - started };
+    const hit = readCachedReference(lineageRoot, sha, share);
+    if (hit) return withMemory(hit, file, true, started);
   }
-  const t = await readTable(file);
-  const columns = t.columns.map((c) => summarize(c, t.rows));
-  const ref: CachedReference = { sha256: t.sha256, format: t.format, rows: t.rows, columns };
-  if (lineageRoot) {
-    try {
-      writeCachedReference(lineageRoot, ref);
-    } catch {
-      // A read-only workspace still gets its report; the next batch reads the reference again.
+  const t = await readTable(file, { keepRows: new Set(), budget: share });
+  try {
+    const columns = t.columns.map((c) => summarize(c, t.rows));
+    const ref: CachedReference = { sha256: t.sha256, format: t.format, rows: t.rows, columns };
+    const onDisk = columns.some((c) => c.sorted instanceof DiskSorted);
+    if (lineageRoot) {
+      try {
+        writeCachedReference(lineageRoot, ref);
+        // Columns on disk are read from the cache file from now on: the temporary files can go.
+        const back = onDisk ? readCachedReference(lineageRoot, t.sha256, share) : undefined;
+        if (back) {
+          t.dispose();
+          return withMemory(back, file, false, started);
+        }
+      } catch {
+        // A read-only workspace still gets its report; the next batch reads the reference again.
+      }
     }
+    if (!onDisk) t.dispose();
+    return withMemory(ref, file, false, started, onDisk ? () => t.dispose() : noTemp);
+  } catch (err) {
+    t.dispose();
+    throw err;
   }
-  return { ...ref, file, cached: false, ms: Date.now() - started };
 }

@@ -58,6 +58,11 @@ export function ks2samp(aSorted: Float64Array, bSorted: Float64Array): TestResul
     if (diff < minDiff) minDiff = diff;
     if (diff > maxDiff) maxDiff = diff;
   }
+  return ksFromDiffs(minDiff, maxDiff, n1, n2);
+}
+
+/** ks2samp's statistic and p-value from the extreme CDF differences of its merge walk (also sortedStats.ts's). */
+export function ksFromDiffs(minDiff: number, maxDiff: number, n1: number, n2: number): TestResult & { method: 'exact' | 'asymp' } {
   const minS = clip01(-minDiff);
   let d = minS > maxDiff ? minS : maxDiff;
   const g = gcd(n1, n2);
@@ -177,7 +182,7 @@ export function jensenShannon(p: Float64Array, q: Float64Array): number {
 }
 
 /** np.linspace(start, stop, num) bit for bit: i·step + start, the last point set to stop. */
-function linspace(start: number, stop: number, num: number): Float64Array {
+export function linspace(start: number, stop: number, num: number): Float64Array {
   const out = new Float64Array(num);
   const div = num - 1;
   const delta = stop - start;
@@ -224,14 +229,19 @@ export function histogramShares(aSorted: Float64Array, bSorted: Float64Array, bi
   const n1 = aSorted.length;
   const n2 = bSorted.length;
   if (n1 + n2 === 0 || !(bins >= 1)) return { edges: new Float64Array(0), ref: new Float64Array(0), cur: new Float64Array(0) };
-  let lo = Math.min(n1 ? aSorted[0] : Infinity, n2 ? bSorted[0] : Infinity);
-  let hi = Math.max(n1 ? aSorted[n1 - 1] : -Infinity, n2 ? bSorted[n2 - 1] : -Infinity);
+  const lo = Math.min(n1 ? aSorted[0] : Infinity, n2 ? bSorted[0] : Infinity);
+  const hi = Math.max(n1 ? aSorted[n1 - 1] : -Infinity, n2 ? bSorted[n2 - 1] : -Infinity);
+  const edges = histogramEdges(lo, hi, bins);
+  return { edges, ref: sharesOver(aSorted, edges), cur: sharesOver(bSorted, edges) };
+}
+
+/** np.histogram_bin_edges over a pooled range [lo, hi]: equal widths; a single value v gets [v − 0.5, v + 0.5]. */
+export function histogramEdges(lo: number, hi: number, bins: number): Float64Array {
   if (lo === hi) {
     lo -= 0.5;
     hi += 0.5;
   }
-  const edges = linspace(lo, hi, Math.floor(bins) + 1);
-  return { edges, ref: sharesOver(aSorted, edges), cur: sharesOver(bSorted, edges) };
+  return linspace(lo, hi, Math.floor(bins) + 1);
 }
 
 /** The default floor for empty bins in psi(): 1e-4, a share of one in ten thousand. */
@@ -259,7 +269,11 @@ export function psi(refShares: Float64Array, curShares: Float64Array, eps = PSI_
  * −∞ and +∞ so current values outside the training range land in the end bins instead of being dropped.
  */
 export function quantileBinEdges(refSorted: Float64Array, bins = 10): Float64Array {
-  const n = refSorted.length;
+  return quantileBinEdgesBy(refSorted.length, (i) => refSorted[i], bins);
+}
+
+/** quantileBinEdges over n sorted values read by index (a column on disk reads the few it needs). */
+export function quantileBinEdgesBy(n: number, at: (i: number) => number, bins = 10): Float64Array {
   if (n === 0 || !(bins >= 1)) return new Float64Array([-Infinity, Infinity]);
   const qs = linspace(0, 1, Math.floor(bins) + 1);
   const raw: number[] = [];
@@ -273,8 +287,8 @@ export function quantileBinEdges(refSorted: Float64Array, bins = 10): Float64Arr
     }
     nextIdx = Math.min(nextIdx, n - 1);
     const gamma = virt - Math.floor(virt);
-    const a = refSorted[prevIdx];
-    const b = refSorted[nextIdx];
+    const a = at(prevIdx);
+    const b = at(nextIdx);
     const diff = b - a;
     raw.push(gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma);
   }

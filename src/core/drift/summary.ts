@@ -3,8 +3,10 @@
  * counts (text). The reference's summaries are what the cache keeps (cache.ts), so a reference is read once.
  * Infinite values are counted apart and left out of the tests (as Evidently drops them with NaN).
  */
+import * as fs from 'node:fs';
 import { sortNumbers } from '../datasets/profile/sortValues';
 import type { ColumnData } from './columnData';
+import { DiskSorted, mergeSorted, READ_BLOCK, readFloats, writeFloats, type SortedValues } from './sortedFile';
 import type { ColumnKind, DriftColumnType } from './types';
 
 export interface ColumnSummary {
@@ -14,8 +16,8 @@ export interface ColumnSummary {
   /** Rows of the table (missing ones included). */
   rows: number;
   missing: number;
-  /** Numeric: the finite values, ascending. */
-  sorted: Float64Array | null;
+  /** Numeric: the finite values, ascending, in memory or (past the memory budget) in a file. */
+  sorted: SortedValues | null;
   /** Numeric: +/-Infinity values (not in `sorted`). */
   nonFinite: number;
   /** Text: category → rows. */
@@ -35,30 +37,70 @@ export function summarize(col: ColumnData, rows: number): ColumnSummary {
   const kind = kindOf(type);
   const base = { name: col.name, kind, type, rows, missing: col.missing, sorted: null, nonFinite: 0, counts: null, other: 0 };
   if (col.isNumeric) {
+    if (col.spilledChunks.length > 0) return { ...base, ...mergeSpilled(col, rows) };
     const vals = col.numbers(rows);
-    const kept = new Float64Array(rows - col.missing);
-    let n = 0;
-    let nonFinite = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    let integers = true;
-    for (let i = 0; i < rows; i++) {
-      const x = vals[i];
-      if (x !== x) continue;
-      if (x === Infinity || x === -Infinity) {
-        nonFinite++;
-        continue;
-      }
-      kept[n++] = x;
-      if (x < min) min = x;
-      if (x > max) max = x;
-      if (integers && !Number.isInteger(x)) integers = false;
-    }
-    sortNumbers(kept, n, min, max, integers);
-    return { ...base, sorted: n === kept.length ? kept : kept.slice(0, n), nonFinite };
+    // A column not kept by row is sorted in its own buffer: no second copy of the values.
+    const kept = col.keepRows ? new Float64Array(rows - col.missing) : vals;
+    const { n, nonFinite } = finiteSorted(vals, rows, kept);
+    return { ...base, sorted: kept === vals || n < kept.length ? kept.subarray(0, n) : kept, nonFinite };
   }
   if (kind === 'empty') return base;
   return { ...base, counts: col.categoryCounts(), other: col.otherCount };
+}
+
+/** The finite values of vals[0, len) into out (which may be vals itself), sorted ascending. */
+function finiteSorted(vals: Float64Array, len: number, out: Float64Array): { n: number; nonFinite: number } {
+  let n = 0;
+  let nonFinite = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let integers = true;
+  for (let i = 0; i < len; i++) {
+    const x = vals[i];
+    if (x !== x) continue;
+    if (x === Infinity || x === -Infinity) {
+      nonFinite++;
+      continue;
+    }
+    out[n++] = x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (integers && !Number.isInteger(x)) integers = false;
+  }
+  sortNumbers(out, n, min, max, integers);
+  return { n, nonFinite };
+}
+
+/**
+ * A spilled column's sorted values, on disk: each row-order chunk is read back, its finite values sorted and
+ * written as a run (the chunk removed), then the runs and the sorted tail are merged into one file.
+ */
+function mergeSpilled(col: ColumnData, rows: number): { sorted: DiskSorted; nonFinite: number } {
+  const space = col.spillSpace!;
+  const runs: SortedValues[] = [];
+  const runFiles: string[] = [];
+  let nonFinite = 0;
+  for (const chunk of col.spilledChunks) {
+    const vals = readFloats(chunk);
+    const r = finiteSorted(vals, vals.length, vals);
+    nonFinite += r.nonFinite;
+    const file = space.file('run');
+    writeFloats(file, vals.subarray(0, r.n));
+    fs.rmSync(chunk, { force: true });
+    runs.push(new DiskSorted(file, 0, r.n));
+    runFiles.push(file);
+  }
+  col.dropChunks();
+  const tail = col.tail(rows);
+  const t = finiteSorted(tail, tail.length, tail);
+  nonFinite += t.nonFinite;
+  runs.push(tail.subarray(0, t.n));
+  // Each run's read buffer takes a share of half the budget (at least 256 values).
+  const budget = col.tracker?.budget ?? 0;
+  const block = Math.max(256, Math.min(READ_BLOCK, Math.floor(budget / 16 / runs.length)));
+  const sorted = mergeSorted(runs, space.file('sorted'), block);
+  for (const f of runFiles) fs.rmSync(f, { force: true });
+  return { sorted, nonFinite };
 }
 
 /** Number of distinct values in the union of two ascending arrays. */

@@ -32,6 +32,8 @@ export interface DriftOptions {
   overrides?: Record<string, ColumnOverride>;
   /** Share of drifted columns at which the dataset counts as drifted (default 0.5). */
   datasetThreshold?: number;
+  /** Bytes the values read may take in memory before they go to temporary files (budget.ts; default 256 MiB). */
+  memoryBudget?: number;
 }
 
 /** What a chart draws for one side: a histogram on bins common to both sides, or category shares. */

@@ -154,14 +154,19 @@ export class DriftPanel extends PanelHost<Ready> {
         progress(`reading the reference ${path.basename(s.reference.file)}…`, 0);
       }
       const prepared = await core.prepareReference(target);
-      const options = s.options ?? {};
-      report = await core.reportFor(prepared, [], options);
-      for (let i = 0; i < s.batches.length; i++) {
-        if (token !== this.computing) return;
-        progress(`reading ${path.basename(s.batches[i])}…`, i + 1);
-        report.batches.push(...(await core.reportFor(prepared, [s.batches[i]], options)).batches);
+      try {
+        const options = s.options ?? {};
+        report = await core.reportFor(prepared, [], options);
+        for (let i = 0; i < s.batches.length; i++) {
+          if (token !== this.computing) return;
+          progress(`reading ${path.basename(s.batches[i])}…`, i + 1);
+          report.batches.push(...(await core.reportFor(prepared, [s.batches[i]], options)).batches);
+        }
+        report.timings.totalMs = Date.now() - started;
+      } finally {
+        // Temporary files of a reference past the memory budget (one outside any workspace cache).
+        prepared.ref.dispose();
       }
-      report.timings.totalMs = Date.now() - started;
     } catch (err) {
       if (err instanceof core.DriftInputError || err instanceof core.RunNotFoundError) return fail(err.message);
       this.log((err as Error).stack ?? String(err));

@@ -211,10 +211,10 @@ test('a whole batch report is the same with a tiny budget (everything spilled) a
   const b = await evaluateFile(spilled, cur, { ...opts, memoryBudget: TINY });
   assert.ok(!('error' in a), JSON.stringify(a));
   assert.deepEqual(comparable(b), comparable(a));
-  const late = (a).columns.find((c) => c.name === 'late')!;
+  const late = a.columns.find((c) => c.name === 'late')!;
   assert.equal(late.kind, 'categorical', 'the late column turned to text after it had spilled');
-  assert.ok((a).columns.find((c) => c.name === 'g')!.drifted, 'the shifted column drifts (a real comparison)');
-  assert.ok((a).performance, 'performance from the rows kept');
+  assert.ok(a.columns.find((c) => c.name === 'g')!.drifted, 'the shifted column drifts (a real comparison)');
+  assert.ok(a.performance, 'performance from the rows kept');
   spilled.dispose();
   inMemory.dispose();
   assert.deepEqual(leftovers(), [], 'the reference and batch temp files are gone');

@@ -65,6 +65,7 @@ const webviews = [
   { name: 'runDetail', entry: 'webview/runDetail/main.ts', css: 'webview/runDetail/runDetail.css', needsPlotly: false },
   { name: 'explain', entry: 'webview/explain/main.ts', css: 'webview/explain/explain.css', needsPlotly: true },
   { name: 'drift', entry: 'webview/drift/main.ts', css: 'webview/drift/drift.css', needsPlotly: true },
+  { name: 'graph', entry: 'webview/graph/main.ts', css: 'webview/graph/graph.css', needsPlotly: false },
 ];
 const webviewOut = join(root, 'dist/webview');
 mkdirSync(webviewOut, { recursive: true });

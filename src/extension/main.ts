@@ -19,6 +19,8 @@ import { registerComparePanel } from './panels/comparePanel';
 import { registerRunDetailPanel, RunDetailPanel } from './panels/runDetailPanel';
 import { ExplainPanel, registerExplainPanel } from './panels/explainPanel';
 import { DriftPanel, registerDriftPanel } from './panels/driftPanel';
+import { GraphPanel } from './panels/graphPanel';
+import type { LineageGraph } from '../core/graph/types';
 import { PanelHost } from './panels/panelHost';
 import { GitDiffDocuments, GIT_SCHEME } from './panels/gitDiffDocs';
 import { startEventLoopProbe } from './eventLoopProbe';
@@ -65,6 +67,13 @@ export interface LineageApi {
     explain(runId: string): { receive(message: unknown): Promise<void>; readonly panel: vscode.WebviewPanel } | undefined;
     /** The open Drift panel of a reference and its batch files (test/vscode/suite/monitor.suite.ts). */
     drift(reference: { runId: string } | { file: string }, batches: string[]): { readonly panel: vscode.WebviewPanel } | undefined;
+    /**
+     * The open Lineage graph panel of a target as "Show Lineage" was given it (a run id, `<run>:<model>`, a
+     * path; test/vscode/suite/graph.suite.ts): the graph it sent its page, and its message handler.
+     */
+    graph(
+      ref: string,
+    ): { readonly panel: vscode.WebviewPanel; readonly shownGraph: LineageGraph | undefined; receive(message: unknown): Promise<void> } | undefined;
   };
 }
 
@@ -181,6 +190,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
       pages: () => PanelHost.openPages(),
       explain: (runId) => ExplainPanel.opened(runId),
       drift: (reference, batches) => DriftPanel.opened(reference, batches),
+      graph: (ref) => GraphPanel.opened(ref),
     },
   };
 }

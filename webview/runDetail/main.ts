@@ -142,6 +142,9 @@ function render(r: RunDetailData): void {
         action('Rerun', { action: 'rerun' }),
         action('Compare with previous', { action: 'compareWithPrevious' }),
         r.explanations.length ? action('Explain', { action: 'explain' }, 'Explain this run’s predictions') : null,
+        action('Show Lineage', { action: 'showLineage' }, 'Show the lineage graph of this run'),
+        r.status !== 'running' ? action('Reproduce', { action: 'reproduce' }, 'Reproduce this run from its recorded code, data and environment') : null,
+        r.artifacts.some((a) => a.kind === 'model') ? action('Push Model…', { action: 'pushModel' }, 'Push this run’s model to a registry') : null,
       ),
     ),
   );

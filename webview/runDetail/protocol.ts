@@ -52,7 +52,18 @@ export const RunDetailShow = notification<{ run: RunDetailData; folder?: string 
 /** Webview → host: the script has loaded, with the run it showed before a reload (null on a fresh panel). */
 export const RunDetailReady = notification<{ runId: string | null; folder?: string }>('runDetail/ready');
 
-export type RunAction = 'openArtifact' | 'revealArtifact' | 'openConsole' | 'openDiff' | 'checkData' | 'rerun' | 'compareWithPrevious' | 'explain';
+export type RunAction =
+  | 'openArtifact'
+  | 'revealArtifact'
+  | 'openConsole'
+  | 'openDiff'
+  | 'checkData'
+  | 'rerun'
+  | 'compareWithPrevious'
+  | 'explain'
+  | 'showLineage'
+  | 'reproduce'
+  | 'pushModel';
 
-/** Webview → host: open or reveal an artifact, open the console log or the uncommitted diff, check the data, rerun, compare. */
+/** Webview → host: open or reveal an artifact, open the console log or the uncommitted diff, check the data, rerun, compare, show the lineage graph, reproduce, push the model. */
 export const RunDetailAction = notification<{ action: RunAction; path?: string }>('runDetail/action');

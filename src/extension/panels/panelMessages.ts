@@ -21,10 +21,13 @@ export const RUN_ACTIONS: readonly RunAction[] = [
   'rerun',
   'compareWithPrevious',
   'explain',
+  'showLineage',
+  'reproduce',
+  'pushModel',
 ];
 
 /** Actions that start a process (the script, or git in the workspace's repository): only in a trusted workspace. */
-export const TRUSTED_ACTIONS: readonly RunAction[] = ['rerun', 'openDiff'];
+export const TRUSTED_ACTIONS: readonly RunAction[] = ['rerun', 'openDiff', 'reproduce'];
 
 /** A run panel action with its artifact path, or undefined when the message is not one. */
 export function runActionOf(m: unknown): { action: RunAction; path?: string } | undefined {

@@ -89,7 +89,7 @@ export class RunDetailPanel extends PanelHost<Ready> {
     // Rerun starts the script and the diff runs git in the repository: like the run commands, only when trusted.
     if (TRUSTED_ACTIONS.includes(action) && !vscode.workspace.isTrusted) {
       const pick = await vscode.window.showWarningMessage(
-        `Lineage does not ${action === 'rerun' ? 'run scripts' : 'run git'} in an untrusted workspace. Trust this folder to do that.`,
+        `Lineage does not ${action === 'openDiff' ? 'run git' : 'run scripts'} in an untrusted workspace. Trust this folder to do that.`,
         'Manage Workspace Trust',
       );
       if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
@@ -117,6 +117,12 @@ export class RunDetailPanel extends PanelHost<Ready> {
         return void (await vscode.commands.executeCommand(COMMANDS.showDataStatus, this.runId));
       case 'rerun':
         return void (await vscode.commands.executeCommand(COMMANDS.rerun, this.runId));
+      case 'showLineage':
+        return void (await vscode.commands.executeCommand(COMMANDS.showLineage, { runId: this.runId, folder }));
+      case 'reproduce':
+        return void (await vscode.commands.executeCommand(COMMANDS.reproduceRun, this.runId));
+      case 'pushModel':
+        return void (await vscode.commands.executeCommand(COMMANDS.pushModel, this.runId));
       case 'explain':
         return void (await vscode.commands.executeCommand(COMMANDS.explainRun, { runId: this.runId, folder }));
       case 'compareWithPrevious': {

@@ -121,7 +121,7 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
     );
   if (!orig.git) return fail('the run recorded no git commit (it was not started inside a git repository), so its code cannot be checked out.');
   const commit = orig.git.commit;
-  if (!isCommitId(commit)) return fail(`the run's repository had no commit yet (${String(commit as unknown)}), so its code cannot be checked out.`);
+  if (!isCommitId(commit)) return fail(`the run's repository had no commit yet (${orig.git.commit}), so its code cannot be checked out.`);
   const repo = (await repoTopOf(orig.cwd ?? '')) ?? (await repoTopOf(ws.paths.workspace));
   if (!repo) return fail(`neither the run's folder ${orig.cwd ?? '?'} nor the workspace is in a git repository any more.`);
   if (!(await commitExists(repo, commit)))

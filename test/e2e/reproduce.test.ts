@@ -1,0 +1,209 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cli, copyExample, gitInit, PYTHON, REPO } from '../helpers/cli';
+import { tmpDir } from '../helpers/tmp';
+
+/**
+ * `lineage reproduce` on the bundled example, end to end: a real git repository in a temporary folder, the
+ * real interpreter with scikit-learn, the real object store. The prepared data is git-ignored here (as data
+ * usually is), so the reproduction can only have it from the kept copy in .lineage/objects.
+ */
+
+const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+const git = (ws: string, ...args: string[]) => {
+  const r = spawnSync('git', args, { cwd: ws, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+  assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+interface Report {
+  verdict: string;
+  original: { id: string };
+  reproduction: { id: string; status: string } | null;
+  code: { commit: string | null; diffSha256: string | null; diffFiles: string[]; identical: boolean };
+  data: Array<{ path: string; original: string | null; reproduction: string | null; equal: boolean; source: string; note?: string }>;
+  params: Array<{ key: string; equal: boolean; original: unknown; reproduction: unknown }>;
+  metrics: Array<{ key: string; relativeDifference: number | null; withinTolerance: boolean }>;
+  models: Array<{ path: string; original: string | null; reproduction: string | null; equal: boolean }>;
+  problems: string[];
+}
+
+/** The example in a git repository of its own, with its prepared data left out of git; TMPDIR private to it. */
+function workspace(): { ws: string; tmp: string; env: NodeJS.ProcessEnv } {
+  const ws = tmpDir('lineage-repro-');
+  copyExample(ws);
+  fs.appendFileSync(path.join(ws, '.gitignore'), 'data/prepared.csv\n');
+  gitInit(ws);
+  const tmp = tmpDir('lineage-repro-tmp-');
+  return { ws, tmp, env: { TMPDIR: tmp } };
+}
+
+function train(ws: string, env: NodeJS.ProcessEnv, ...args: string[]): string {
+  const r = cli(['run', '--quiet', 'train.py', '--n-estimators', '30', '--no-explain', ...args], ws, env);
+  assert.equal(r.status, 0, r.stderr);
+  return /recording run (\S+)/.exec(r.stderr)![1];
+}
+
+function reproduce(ws: string, env: NodeJS.ProcessEnv, run: string, ...args: string[]): { status: number | null; report: Report; stderr: string } {
+  const r = cli(['reproduce', run, '--json', ...args], ws, env);
+  let report: Report;
+  try {
+    report = JSON.parse(r.stdout) as Report;
+  } catch {
+    assert.fail(`no JSON report on stdout (exit ${r.status}): ${r.stdout}\n${r.stderr}`);
+  }
+  return { status: r.status, report, stderr: r.stderr };
+}
+
+/** No worktree left: git knows only the main one, and no checkout folder is left in the private TMPDIR. */
+function assertWorktreeRemoved(ws: string, tmp: string): void {
+  assert.equal(git(ws, 'worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1, git(ws, 'worktree', 'list'));
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((n) => n.startsWith('lineage-reproduce-')),
+    [],
+  );
+}
+
+test('prepare.py regenerates the committed data/prepared.csv byte for byte (same rows and columns as data/houses.csv)', () => {
+  const out = path.join(tmpDir('lineage-prepare-'), 'prepared.csv');
+  const example = path.join(REPO, 'examples', 'house-prices');
+  const r = spawnSync(PYTHON, [path.join(example, 'prepare.py'), '--out', out], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /prepared 3000 of 3000 rows/);
+  assert.equal(sha256(out), sha256(path.join(example, 'data', 'prepared.csv')));
+  // Dirty raw data: a missing price and an impossible area are dropped, types and spelling fixed.
+  const raw = path.join(path.dirname(out), 'raw.csv');
+  fs.writeFileSync(raw, 'bedrooms,floor_area_m2,location,age_years,price\n3.0,95,City Centre,12,310000\n2,-5,suburb,1,100\n2,50,suburb,1,\n');
+  const dirty = spawnSync(PYTHON, [path.join(example, 'prepare.py'), '--raw', raw, '--out', out], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  assert.equal(dirty.status, 0, dirty.stderr);
+  assert.equal(fs.readFileSync(out, 'utf8'), 'bedrooms,floor_area_m2,location,age_years,price\n3,95.0,city_centre,12,310000\n');
+});
+
+test('reproduce the example: identical model sha256 (exit 0); data edited after the run: the kept copy is used; the object deleted: "data not kept"', () => {
+  const { ws, tmp, env } = workspace();
+  const id = train(ws, env);
+  const first = reproduce(ws, env, id);
+  assert.equal(first.status, 0, first.stderr);
+  const r = first.report;
+  assert.equal(r.verdict, 'identical', JSON.stringify(r, null, 2));
+  assert.equal(r.reproduction?.status, 'finished');
+  assert.equal(r.models.length, 1);
+  assert.equal(r.models[0].original, sha256(path.join(ws, '.lineage', 'runs', id, r.models[0].path)));
+  assert.equal(r.models[0].reproduction, r.models[0].original, 'the same model file, bit for bit');
+  const data = r.data.find((d) => d.path === 'data/prepared.csv')!;
+  assert.equal(data.original, sha256(path.join(ws, 'data', 'prepared.csv')));
+  assert.equal(data.reproduction, data.original);
+  assert.equal(data.source, 'kept copy', 'git-ignored data can only come from .lineage/objects');
+  assert.ok(r.params.length > 5 && r.params.every((p) => p.equal), JSON.stringify(r.params));
+  assert.ok(r.metrics.some((m) => m.key === 'val_rmse') && r.metrics.every((m) => m.relativeDifference === 0));
+  assert.equal(r.code.commit, git(ws, 'rev-parse', 'HEAD'));
+  assert.equal(r.code.identical, true);
+  // The report is kept in the new run's folder, and the new run links back to the original.
+  const saved = JSON.parse(fs.readFileSync(path.join(ws, '.lineage', 'runs', r.reproduction!.id, 'reproduction.json'), 'utf8')) as Report;
+  assert.equal(saved.verdict, 'identical');
+  const show = cli(['show', r.reproduction!.id], ws, env);
+  assert.match(show.stdout, new RegExp(`reproduces\\s+${id} \\(identical; reproduction\\.json\\)`));
+  assertWorktreeRemoved(ws, tmp);
+
+  // One byte of the data changes after the run: the reproduction still reads the run's bytes, and says so.
+  const csv = path.join(ws, 'data', 'prepared.csv');
+  const bytes = fs.readFileSync(csv);
+  bytes[bytes.length - 2] = bytes[bytes.length - 2] === 0x30 ? 0x31 : 0x30;
+  fs.writeFileSync(csv, bytes);
+  const edited = reproduce(ws, env, id);
+  assert.equal(edited.status, 0, edited.stderr);
+  assert.equal(edited.report.verdict, 'identical');
+  const d2 = edited.report.data.find((d) => d.path === 'data/prepared.csv')!;
+  assert.equal(d2.reproduction, data.original, 'the original bytes were used');
+  assert.equal(d2.source, 'kept copy');
+  assert.match(d2.note ?? '', /changed in the workspace since the run \(sha256 now [0-9a-f]{12}…\); the reproduction used the run's original bytes/);
+  assert.notEqual(sha256(csv), data.original, 'the workspace file itself was left as the user edited it');
+  const text = cli(['reproduce', id], ws, env);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /\*\*Verdict: identical\.\*\*/);
+  assert.match(text.stdout, /data\/prepared\.csv: changed in the workspace since the run/);
+  assertWorktreeRemoved(ws, tmp);
+
+  // The kept copy deleted: nothing can give the run's data back, and reproduce says which file.
+  fs.rmSync(path.join(ws, '.lineage', 'objects', data.original!.slice(0, 2), data.original!));
+  const gone = reproduce(ws, env, id);
+  assert.equal(gone.status, 1, gone.stderr);
+  assert.equal(gone.report.verdict, 'could not run');
+  assert.equal(gone.report.reproduction, null);
+  assert.match(gone.report.problems[0], /^data not kept: data\/prepared\.csv \(/);
+  assertWorktreeRemoved(ws, tmp);
+});
+
+test('reproduce a run with uncommitted changes: the recorded diff (and an untracked file it carries) is applied in the checkout', () => {
+  const { ws, tmp, env } = workspace();
+  const script = path.join(ws, 'train.py');
+  const committed = fs.readFileSync(script, 'utf8');
+  // An uncommitted edit that imports an untracked module: both are in the run's git.diff.
+  fs.writeFileSync(path.join(ws, 'variant.py'), 'NAME = "uncommitted-variant"\n');
+  fs.writeFileSync(
+    script,
+    committed.replace('    lineage.log_params(params)\n', '    import variant\n    params["variant"] = variant.NAME\n    lineage.log_params(params)\n'),
+  );
+  const id = train(ws, env);
+  const diff = path.join(ws, '.lineage', 'runs', id, 'git.diff');
+  assert.ok(fs.existsSync(diff), 'the run recorded its diff');
+  // Back to the committed code: only the recorded diff can bring the variant back.
+  fs.writeFileSync(script, committed);
+  fs.rmSync(path.join(ws, 'variant.py'));
+  const { status, report, stderr } = reproduce(ws, env, id);
+  assert.equal(status, 0, stderr);
+  assert.equal(report.verdict, 'identical', JSON.stringify(report, null, 2));
+  assert.equal(report.code.diffSha256, sha256(diff));
+  assert.deepEqual([...report.code.diffFiles].sort(), ['train.py', 'variant.py']);
+  const variant = report.params.find((p) => p.key === 'variant')!;
+  assert.deepEqual([variant.original, variant.reproduction, variant.equal], ['uncommitted-variant', 'uncommitted-variant', true]);
+  assertWorktreeRemoved(ws, tmp);
+});
+
+test('reproduce says precisely when the commit is gone, and exits 3 when a run does not reproduce', () => {
+  const { ws, tmp, env } = workspace();
+  const base = git(ws, 'rev-parse', 'HEAD');
+  // A script whose result is not the same twice: the reproduction must say it differs (exit 3).
+  fs.writeFileSync(path.join(ws, 'noisy.py'), 'import os, lineage\nlineage.log_metric("noise", int.from_bytes(os.urandom(4), "big") + 1)\n');
+  git(ws, 'add', 'noisy.py');
+  git(ws, 'commit', '-qm', 'noisy');
+  const commit = git(ws, 'rev-parse', 'HEAD');
+  const r = cli(['run', '--quiet', 'noisy.py'], ws, env);
+  assert.equal(r.status, 0, r.stderr);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const noisy = reproduce(ws, env, id);
+  assert.equal(noisy.status, 3, noisy.stderr);
+  assert.equal(noisy.report.verdict, 'differs');
+  const m = noisy.report.metrics.find((x) => x.key === 'noise')!;
+  assert.equal(m.withinTolerance, false);
+  assert.ok(m.relativeDifference! > 0);
+  const loose = reproduce(ws, env, id, '--tolerance', '1');
+  assert.equal(loose.status, 0, 'a relative difference of at most 1 is within --tolerance 1');
+  assert.equal(loose.report.verdict, 'within tolerance');
+  assertWorktreeRemoved(ws, tmp);
+
+  // The commit is dropped from the repository altogether (reset, reflog expired, pruned).
+  git(ws, 'reset', '-q', '--hard', base);
+  git(ws, 'reflog', 'expire', '--expire=now', '--all');
+  git(ws, 'gc', '-q', '--prune=now');
+  const gone = reproduce(ws, env, id);
+  assert.equal(gone.status, 1, gone.stderr);
+  assert.equal(gone.report.verdict, 'could not run');
+  assert.match(gone.report.problems[0], new RegExp(`^commit ${commit} is no longer in the repository `));
+  const text = cli(['reproduce', id], ws, env);
+  assert.equal(text.status, 1);
+  assert.match(text.stderr, new RegExp(`could not be reproduced: commit ${commit} is no longer in the repository`));
+  assertWorktreeRemoved(ws, tmp);
+
+  const usage = cli(['reproduce', id, '--tolerance', 'tight'], ws, env);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--tolerance takes a relative difference/);
+});

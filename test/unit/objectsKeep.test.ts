@@ -81,3 +81,135 @@ test('the same content in two places (and in a folder) is one object', async () 
   assert.equal(report.copiedBytes, 8);
   lw.close();
 });
+
+test('over the cap: a file larger than the per-run cap is skipped with the reason and leaves no object', async () => {
+  const ws = tmpDir('lineage-keep-');
+  fs.mkdirSync(path.join(ws, 'data'));
+  fs.writeFileSync(path.join(ws, 'data', 'small.csv'), 'a\n1\n');
+  fs.writeFileSync(path.join(ws, 'data', 'big.bin'), Buffer.alloc(5000, 7));
+  const { lw, runId } = await recordRun(ws, [dataset('data/big.bin'), dataset('data/small.csv')], { keepMaxBytes: 1000 });
+  const report = readKeptReport(lw.paths, runId)!;
+  const big = report.entries.find((e) => e.path === 'data/big.bin')!;
+  assert.equal(big.state, 'skipped');
+  assert.match(big.reason!, /^over the cap: 4\.9 KiB/);
+  assert.ok(!hasObject(lw.paths, big.sha256!));
+  assert.equal(report.entries.find((e) => e.path === 'data/small.csv')!.state, 'kept', 'what fits is still kept');
+  const r = await restoreRunInputs(lw.store, lw.paths, runId, { to: tmpDir('lineage-to-') });
+  assert.deepEqual(r.restored, ['data/small.csv']);
+  assert.equal(r.missing.length, 1);
+  assert.match(r.missing[0].reason, /not kept: over the cap/);
+  lw.close();
+});
+
+test('a real 2 GiB (sparse) input is over the default 1 GiB cap: skipped with the message, no object, nothing half-written', async () => {
+  const ws = tmpDir('lineage-keep-');
+  fs.mkdirSync(path.join(ws, 'data'));
+  const big = path.join(ws, 'data', 'huge.bin');
+  fs.writeFileSync(big, '');
+  fs.truncateSync(big, 2 * 1024 ** 3);
+  const { lw, runId } = await recordRun(ws, [dataset('data/huge.bin')]);
+  const e = readKeptReport(lw.paths, runId)!.entries[0];
+  assert.equal(e.size, 2 * 1024 ** 3);
+  assert.equal(e.state, 'skipped');
+  assert.match(e.reason!, /^over the cap: 2\.00 GiB \(this run may add 1\.00 GiB; raise lineage\.data\.keepMaxBytes\)/);
+  assert.ok(!hasObject(lw.paths, e.sha256!));
+  const temps = path.join(lw.paths.objects, '.tmp');
+  assert.deepEqual(fs.existsSync(temps) ? fs.readdirSync(temps) : [], []);
+  lw.close();
+});
+
+test('a symlinked input: the target bytes are kept, the link is recorded, and checkout restores through the link', async () => {
+  const ws = tmpDir('lineage-keep-');
+  fs.mkdirSync(path.join(ws, 'data', 'raw'), { recursive: true });
+  const target = path.join(ws, 'data', 'raw', 'v1.csv');
+  fs.writeFileSync(target, 'a,b\n1,1\n');
+  fs.symlinkSync('raw/v1.csv', path.join(ws, 'data', 'current.csv'));
+  const { lw, runId } = await recordRun(ws, [dataset('data/current.csv')]);
+  const e = readKeptReport(lw.paths, runId)!.entries[0];
+  assert.equal(e.state, 'kept');
+  assert.equal(e.link, 'raw/v1.csv');
+  assert.deepEqual(fs.readFileSync(objectPath(lw.paths, e.sha256!), 'utf8'), 'a,b\n1,1\n');
+  fs.writeFileSync(target, 'a,b\n2,2\n');
+  const r = await restoreRunInputs(lw.store, lw.paths, runId, { force: true });
+  assert.deepEqual(r.restored, ['data/current.csv']);
+  assert.ok(fs.lstatSync(path.join(ws, 'data', 'current.csv')).isSymbolicLink(), 'the link stays a link');
+  assert.equal(fs.readFileSync(target, 'utf8'), 'a,b\n1,1\n');
+  // The link itself deleted: it is made again, pointing where it did.
+  fs.rmSync(path.join(ws, 'data', 'current.csv'));
+  const again = await restoreRunInputs(lw.store, lw.paths, runId, {});
+  assert.deepEqual(again.restored, ['data/current.csv']);
+  assert.equal(fs.readlinkSync(path.join(ws, 'data', 'current.csv')), 'raw/v1.csv');
+  lw.close();
+});
+
+test('a file deleted after the run is restored by checkout, verified, without --force; --dry-run only says so', async () => {
+  const ws = tmpDir('lineage-keep-');
+  fs.mkdirSync(path.join(ws, 'data', 'set'), { recursive: true });
+  fs.writeFileSync(path.join(ws, 'data', 'set', 'a.txt'), 'alpha');
+  fs.writeFileSync(path.join(ws, 'data', 'set', 'b.txt'), 'beta');
+  const { lw, runId } = await recordRun(ws, [dataset('data/set')]);
+  fs.rmSync(path.join(ws, 'data', 'set'), { recursive: true });
+  const dry = await restoreRunInputs(lw.store, lw.paths, runId, { dryRun: true });
+  assert.deepEqual(
+    dry.wouldChange.map((w) => w.path),
+    ['data/set/a.txt', 'data/set/b.txt'],
+  );
+  assert.ok(!fs.existsSync(path.join(ws, 'data', 'set')));
+  const r = await restoreRunInputs(lw.store, lw.paths, runId, {});
+  assert.deepEqual(r.restored, ['data/set/a.txt', 'data/set/b.txt']);
+  assert.equal(fs.readFileSync(path.join(ws, 'data', 'set', 'b.txt'), 'utf8'), 'beta');
+  lw.close();
+});
+
+test('a damaged object is never used: the restore says so and writes nothing', async () => {
+  const ws = tmpDir('lineage-keep-');
+  fs.writeFileSync(path.join(ws, 'in.txt'), 'the run read this');
+  const { lw, runId } = await recordRun(ws, [dataset('in.txt')]);
+  const e = readKeptReport(lw.paths, runId)!.entries[0];
+  const obj = objectPath(lw.paths, e.sha256!);
+  fs.chmodSync(obj, 0o644);
+  fs.writeFileSync(obj, 'the run read thiZ');
+  fs.rmSync(path.join(ws, 'in.txt'));
+  const r = await restoreRunInputs(lw.store, lw.paths, runId, {});
+  assert.deepEqual(r.restored, []);
+  assert.match(r.missing[0].reason, /the kept copy is damaged/);
+  assert.ok(!fs.existsSync(path.join(ws, 'in.txt')));
+  assert.deepEqual(
+    fs.readdirSync(ws).filter((n) => n.includes('lineage-restore')),
+    [],
+  );
+  lw.close();
+});
+
+test('excluded by glob, keeping off, DVC-tracked: recorded with their reasons, nothing copied', async () => {
+  const ws = tmpDir('lineage-keep-');
+  fs.mkdirSync(path.join(ws, 'data'));
+  fs.writeFileSync(path.join(ws, 'data', 'a.parquet'), 'PAR1');
+  fs.writeFileSync(path.join(ws, 'data', 'b.csv'), 'b\n');
+  fs.writeFileSync(path.join(ws, 'data', 'c.csv'), 'c\n');
+  fs.writeFileSync(path.join(ws, 'data', 'c.csv.dvc'), 'outs:\n- md5: 0\n  path: c.csv\n');
+  fs.writeFileSync(path.join(ws, 'data', 'd.csv'), 'd\n');
+  fs.writeFileSync(path.join(ws, 'dvc.lock'), 'schema: "2.0"\nstages:\n  prep:\n    cmd: x\n    outs:\n    - path: data/d.csv\n      md5: 1\n');
+  fs.mkdirSync(path.join(ws, '.lineage'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.lineage', 'config.json'), JSON.stringify({ data: { keepExclude: ['*.parquet'] } }));
+  const events = ['data/a.parquet', 'data/b.csv', 'data/c.csv', 'data/d.csv'].map((p) => dataset(p));
+  const { lw, runId } = await recordRun(ws, events);
+  const byPath = Object.fromEntries(readKeptReport(lw.paths, runId)!.entries.map((e) => [e.path, e]));
+  assert.equal(byPath['data/a.parquet'].reason, 'excluded by glob "*.parquet"');
+  assert.equal(byPath['data/b.csv'].state, 'kept');
+  assert.deepEqual([byPath['data/c.csv'].state, byPath['data/c.csv'].reason], ['reference', 'tracked by DVC (data/c.csv.dvc)']);
+  assert.deepEqual([byPath['data/d.csv'].state, byPath['data/d.csv'].reason], ['reference', 'tracked by DVC (dvc.lock)']);
+  fs.rmSync(path.join(ws, 'data', 'c.csv'));
+  const r = await restoreRunInputs(lw.store, lw.paths, runId, {});
+  assert.deepEqual(
+    r.missing.map((m) => m.reason),
+    ['tracked by DVC: run `dvc checkout data/c.csv.dvc`'],
+  );
+  lw.close();
+
+  const off = await recordRun(ws, events, { keep: false });
+  const report = readKeptReport(off.lw.paths, off.runId)!;
+  assert.equal(report.enabled, false);
+  assert.ok(report.entries.every((e) => e.state === 'skipped' && e.reason === 'data keeping is off (lineage.data.keep)'));
+  off.lw.close();
+});

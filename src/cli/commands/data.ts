@@ -11,6 +11,7 @@ import { noMoreThan, parseArgs, UsageError } from '../args';
 import { color, safe, table, when } from '../format';
 import { formatNumber, formatBytes as bytes } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
+import { readKeptReport, restoreRunInputs, summarizeKept, type KeptEntry } from '../../core/datasets/objects';
 
 export const DATA_HELP = `lineage data <subcommand>
 
@@ -21,11 +22,15 @@ export const DATA_HELP = `lineage data <subcommand>
   runs <path>                 every run that used each version of a dataset
   of <run>                    the exact data a run (and so its model) was trained on
   fingerprint <path>          fingerprint (and profile, for CSV/TSV/JSON Lines) a file or folder now
+  checkout <run> [--to DIR] [--force] [--dry-run]
+                              restore the exact files the run read, from the kept data (.lineage/objects),
+                              each verified by sha256; a file changed since the run is overwritten only with
+                              --force (else listed, exit 1). --to writes them below DIR instead of the workspace.
 
 All take --json and --workspace DIR.`;
 
 export async function dataCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { json: 'bool', check: 'bool', workspace: 'string', help: 'bool' });
+  const a = parseArgs(argv, { json: 'bool', check: 'bool', workspace: 'string', help: 'bool', to: 'string', force: 'bool', 'dry-run': 'bool' });
   if (a.flags.help || a.positional.length === 0) {
     console.log(DATA_HELP);
     return a.flags.help ? 0 : 2;
@@ -38,10 +43,13 @@ export async function dataCommand(argv: string[]): Promise<number> {
     runs: [1, 'lineage data runs <path>'],
     of: [1, 'lineage data of <run>'],
     fingerprint: [1, 'lineage data fingerprint <path>'],
+    checkout: [1, 'lineage data checkout <run>'],
   };
-  if (!takes[sub]) throw new UsageError(`unknown subcommand "${sub}"; one of status, diff, runs, of, fingerprint`);
+  if (!takes[sub]) throw new UsageError(`unknown subcommand "${sub}"; one of status, diff, runs, of, fingerprint, checkout`);
   noMoreThan(args, takes[sub][0], takes[sub][1]);
   if (a.flags.check && sub !== 'status') throw new UsageError('--check is an option of lineage data status only');
+  for (const f of ['to', 'force', 'dry-run'])
+    if (a.flags[f] !== undefined && sub !== 'checkout') throw new UsageError(`--${f} is an option of lineage data checkout only`);
   // Only fingerprinting (which caches what it read) may start a .lineage folder; the others just read.
   const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: sub === 'fingerprint' });
   try {
@@ -60,8 +68,15 @@ export async function dataCommand(argv: string[]): Promise<number> {
       case 'fingerprint':
         if (args.length !== 1) throw new UsageError('give a file or folder: lineage data fingerprint data/');
         return await fingerprintNow(ws, args[0], json);
+      case 'checkout':
+        if (args.length !== 1) throw new UsageError('give a run: lineage data checkout <run>');
+        return await checkout(ws, args[0], json, {
+          to: typeof a.flags.to === 'string' ? path.resolve(process.cwd(), a.flags.to) : undefined,
+          force: !!a.flags.force,
+          dryRun: !!a.flags['dry-run'],
+        });
       default:
-        throw new UsageError(`unknown subcommand "${sub}"; one of status, diff, runs, of, fingerprint`);
+        throw new UsageError(`unknown subcommand "${sub}"; one of status, diff, runs, of, fingerprint, checkout`);
     }
   } finally {
     await saveQuietly(ws);
@@ -214,16 +229,32 @@ function runsOf(ws: LineageWorkspace, p: string, json: boolean): number {
     console.log(
       `\n  ${u.version.sha256?.slice(0, 16)}  ${bytes(u.version.size)}${u.version.kind === 'folder' ? `, ${u.version.fileCount} files` : ''}  first seen ${when(u.version.createdAt)}`,
     );
-    for (const r of u.runs) console.log(`    ${r.id}  ${safe(r.name)}  ${r.role}  ${r.status}`);
+    for (const r of u.runs) console.log(`    ${r.id}  ${safe(r.name)}  ${r.role}  ${r.status}  ${keptLabel(ws, r.id, key)}`);
   }
   return 0;
+}
+
+/** How a run's copy of a dataset is kept: "kept", "by reference (git)", "not kept: over the cap: 3.20 GiB". */
+function keptLabel(ws: LineageWorkspace, runId: string, dataset: string): string {
+  const entries = readKeptReport(ws.paths, runId)?.entries.filter((e) => e.dataset === dataset);
+  if (!entries?.length) return color.dim('not kept');
+  return keptState(entries);
+}
+
+function keptState(entries: KeptEntry[]): string {
+  const skipped = entries.filter((e) => e.state === 'skipped');
+  if (skipped.length) return color.yellow(`not kept: ${safe(skipped[0].reason ?? '')}${skipped.length > 1 ? ` (+${skipped.length - 1} files)` : ''}`);
+  const refs = entries.filter((e) => e.state === 'reference');
+  if (refs.length === entries.length) return `by reference (${[...new Set(refs.map((e) => e.ref!.kind))].join(', ')})`;
+  return color.green('kept');
 }
 
 function dataOf(ws: LineageWorkspace, ref: string, json: boolean): number {
   const runId = resolveRun(ws.store, ref);
   const ds = datasetsOfRun(ws.store, runId);
+  const kept = readKeptReport(ws.paths, runId);
   if (json) {
-    process.stdout.write(JSON.stringify({ run: runId, datasets: ds }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ run: runId, datasets: ds, kept: kept ?? null }, null, 2) + '\n');
     return 0;
   }
   if (!ds.length) {
@@ -232,18 +263,51 @@ function dataOf(ws: LineageWorkspace, ref: string, json: boolean): number {
   }
   console.log(
     table(
-      ['ROLE', 'PATH', 'SHA256', 'SIZE', 'ROWS', 'NOTE'],
+      ['ROLE', 'PATH', 'SHA256', 'SIZE', 'ROWS', 'KEPT', 'NOTE'],
       ds.map((d) => [
         d.role,
         safe(d.path),
         d.version?.sha256 ?? color.dim('not fingerprinted'),
         d.version ? bytes(d.version.size) + (d.version.kind === 'folder' ? ` (${d.version.fileCount} files)` : '') : '',
         d.version?.profile ? formatNumber((d.version.profile as TableProfile).rows) : '',
+        keptOf(kept?.entries, d.path, d.role),
         safe(d.note ?? ''),
       ]),
     ),
   );
+  console.log(color.dim(`Data kept: ${safe(summarizeKept(kept))}`));
   return 0;
+}
+
+function keptOf(entries: KeptEntry[] | undefined, dataset: string, role: string): string {
+  const mine = entries?.filter((e) => e.dataset === dataset && e.role === role);
+  return mine?.length ? keptState(mine) : color.dim('-');
+}
+
+async function checkout(ws: LineageWorkspace, ref: string, json: boolean, opts: { to?: string; force: boolean; dryRun: boolean }): Promise<number> {
+  const runId = resolveRun(ws.store, ref);
+  const r = await restoreRunInputs(ws.store, ws.paths, runId, opts);
+  const failed = !opts.dryRun && (r.wouldChange.length > 0 || r.missing.length > 0);
+  if (json) {
+    process.stdout.write(JSON.stringify({ run: runId, to: opts.to ?? ws.paths.workspace, dryRun: opts.dryRun, ...r }, null, 2) + '\n');
+    return failed ? 1 : 0;
+  }
+  const where = opts.to ? ` into ${safe(opts.to)}` : '';
+  if (r.restored.length + r.unchanged.length + r.wouldChange.length + r.missing.length === 0) {
+    console.log(`Run ${runId} recorded no input files to restore.`);
+    return 0;
+  }
+  for (const p of r.restored) console.log(`${color.green('restored ')} ${safe(p)}`);
+  for (const p of r.unchanged) console.log(`${color.dim('unchanged')} ${safe(p)}`);
+  for (const w of r.wouldChange) console.log(`${color.yellow(opts.dryRun ? 'would    ' : 'refused  ')} ${safe(w.path)}: ${safe(w.reason)}`);
+  for (const m of r.missing) console.log(`${color.red('missing  ')} ${safe(m.path)}: ${safe(m.reason)}`);
+  const verb = opts.dryRun ? 'would restore' : 'restored';
+  const n = opts.dryRun ? r.wouldChange.length : r.restored.length;
+  console.log(color.dim(`\nRun ${runId}: ${verb} ${n}, unchanged ${r.unchanged.length}${where}.`));
+  if (!opts.dryRun && r.wouldChange.length)
+    process.stderr.write(`lineage: ${r.wouldChange.length} file(s) changed since the run were left as they are; add --force to overwrite them.\n`);
+  if (r.missing.length) process.stderr.write(`lineage: ${r.missing.length} file(s) could not be restored from the kept data (see above).\n`);
+  return failed ? 1 : 0;
 }
 
 async function fingerprintNow(ws: LineageWorkspace, p: string, json: boolean): Promise<number> {

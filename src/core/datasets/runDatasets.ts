@@ -85,7 +85,8 @@ export async function fingerprintRunDatasets(
   if (opts.keep !== false) {
     // After fingerprinting, so each kept copy can be checked against the sha256 the run recorded.
     try {
-      opts.onKept?.(await keepRunData(store, paths, runId, { config: opts.keep, onProgress: opts.onProgress }));
+      const report = await keepRunData(store, paths, runId, { config: opts.keep, onProgress: opts.onProgress });
+      opts.onKept?.(report);
     } catch (err) {
       opts.onKept?.(err as Error);
     }

@@ -85,7 +85,12 @@ async function restoreOne(
     mode = current.mode & 0o7777;
     const now = await hashFileAsync(target).catch(() => undefined);
     if (now?.sha256 === e.sha256) {
-      result.unchanged.push(e.path);
+      if (makeLink && !opts.dryRun) {
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        fs.symlinkSync(e.link!, dest);
+        result.restored.push(e.path);
+      } else if (makeLink) result.wouldChange.push({ path: e.path, reason: `the symlink is missing now; would be made again (to ${e.link})` });
+      else result.unchanged.push(e.path);
       return;
     }
     const why = `changed since the run (sha256 now ${now ? now.sha256.slice(0, 12) + '…' : 'unreadable'}, the run read ${e.sha256.slice(0, 12)}…)`;

@@ -107,9 +107,9 @@ test('reproduce the example: identical model sha256 (exit 0); data edited after 
   assert.equal(r.code.commit, git(ws, 'rev-parse', 'HEAD'));
   assert.equal(r.code.identical, true);
   // The report is kept in the new run's folder, and the new run links back to the original.
-  const saved = JSON.parse(fs.readFileSync(path.join(ws, '.lineage', 'runs', r.reproduction!.id, 'reproduction.json'), 'utf8')) as Report;
+  const saved = JSON.parse(fs.readFileSync(path.join(ws, '.lineage', 'runs', r.reproduction.id, 'reproduction.json'), 'utf8')) as Report;
   assert.equal(saved.verdict, 'identical');
-  const show = cli(['show', r.reproduction!.id], ws, env);
+  const show = cli(['show', r.reproduction.id], ws, env);
   assert.match(show.stdout, new RegExp(`reproduces\\s+${id} \\(identical; reproduction\\.json\\)`));
   assertWorktreeRemoved(ws, tmp);
 
@@ -133,7 +133,7 @@ test('reproduce the example: identical model sha256 (exit 0); data edited after 
   assertWorktreeRemoved(ws, tmp);
 
   // The kept copy deleted: nothing can give the run's data back, and reproduce says which file.
-  fs.rmSync(path.join(ws, '.lineage', 'objects', data.original!.slice(0, 2), data.original!));
+  fs.rmSync(path.join(ws, '.lineage', 'objects', data.original.slice(0, 2), data.original));
   const gone = reproduce(ws, env, id);
   assert.equal(gone.status, 1, gone.stderr);
   assert.equal(gone.report.verdict, 'could not run');

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineageWorkspace } from '../../src/core/workspace';
+import { fingerprintRunDatasets } from '../../src/core/datasets/runDatasets';
+import { hasObject, objectPath, readKeptReport, restoreRunInputs } from '../../src/core/datasets/objects';
+import { putObject } from '../../src/core/datasets/objects/objectStore';
+import { lineagePaths } from '../../src/core/util/lineagePaths';
+import { makeRunFolder, tmpDir } from '../helpers/tmp';
+
+const CHILD = process.env.LINEAGE_KEEP_CRASH_CHILD;
+const SIZE = 512 * 1024 * 1024;
+
+if (CHILD) {
+  // The child: keep one big file, to be killed with SIGKILL somewhere in the middle of the copy.
+  const { ws, file, sha } = JSON.parse(CHILD) as { ws: string; file: string; sha: string };
+  void putObject(lineagePaths(ws), file, sha, SIZE).then(() => process.exit(0));
+} else {
+  test('killed mid-copy (SIGKILL): no half object is ever under its name, and the next keep removes the debris and keeps it whole', async () => {
+    const ws = tmpDir('lineage-keep-crash-');
+    const file = path.join(ws, 'big.bin');
+    // Not sparse: every block is real, so the copy takes long enough to be caught in the middle.
+    const fd = fs.openSync(file, 'w');
+    const block = Buffer.alloc(8 * 1024 * 1024);
+    for (let i = 0; i < SIZE / block.length; i++) {
+      block.fill(i % 251);
+      fs.writeSync(fd, block);
+    }
+    fs.closeSync(fd);
+    const dir = makeRunFolder(ws, { events: [JSON.stringify({ type: 'dataset', path: 'big.bin', role: 'input' })] });
+    const runId = path.basename(dir);
+    const lw = await LineageWorkspace.open(ws);
+    const fps = await fingerprintRunDatasets(lw.store, lw.paths, runId, { keep: false });
+    const sha = fps[0].fp.sha256!;
+    const tmp = path.join(lw.paths.objects, '.tmp');
+
+    const child = spawn(process.execPath, [__filename], {
+      env: { ...process.env, LINEAGE_KEEP_CRASH_CHILD: JSON.stringify({ ws, file, sha }) },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Wait until the copy is under way (its temporary file has some bytes but not all), then kill it.
+    let partial = 0;
+    for (let i = 0; i < 4000 && !partial; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+      for (const n of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) {
+        const size = fs.statSync(path.join(tmp, n), { throwIfNoEntry: false })?.size ?? 0;
+        if (size > 0 && size < SIZE) partial = size;
+      }
+    }
+    child.kill('SIGKILL');
+    await exited;
+    assert.ok(partial > 0, 'the child was caught in the middle of its copy');
+    assert.equal(hasObject(lw.paths, sha), false, 'the half copy never got the object name');
+    assert.equal(fs.readdirSync(tmp).length, 1, 'the debris of the killed copy is there');
+
+    // The next keep (the run's normal one) clears the dead copy and keeps the file whole.
+    await fingerprintRunDatasets(lw.store, lw.paths, runId, {
+      onKept: (r) => {
+        if (r instanceof Error) throw r;
+      },
+    });
+    assert.deepEqual(fs.readdirSync(tmp), []);
+    const e = readKeptReport(lw.paths, runId)!.entries[0];
+    assert.equal(e.state, 'kept', e.reason);
+    assert.equal(fs.statSync(objectPath(lw.paths, sha)).size, SIZE);
+    fs.rmSync(file);
+    const r = await restoreRunInputs(lw.store, lw.paths, runId, {});
+    assert.deepEqual(r.restored, ['big.bin'], JSON.stringify(r));
+    lw.close();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  test('an object replaced by a truncated file (a power cut after rename) is replaced by the next keep', async () => {
+    const ws = tmpDir('lineage-keep-crash-');
+    fs.writeFileSync(path.join(ws, 'a.txt'), 'hello world\n');
+    const dir = makeRunFolder(ws, { events: [JSON.stringify({ type: 'dataset', path: 'a.txt', role: 'input' })] });
+    const lw = await LineageWorkspace.open(ws);
+    await fingerprintRunDatasets(lw.store, lw.paths, path.basename(dir));
+    const sha = readKeptReport(lw.paths, path.basename(dir))!.entries[0].sha256!;
+    const obj = objectPath(lw.paths, sha);
+    fs.chmodSync(obj, 0o644);
+    fs.truncateSync(obj, 0);
+    const again = makeRunFolder(ws, { events: [JSON.stringify({ type: 'dataset', path: 'a.txt', role: 'input' })] });
+    await lw.sync();
+    await fingerprintRunDatasets(lw.store, lw.paths, path.basename(again));
+    assert.equal(readKeptReport(lw.paths, path.basename(again))!.entries[0].how, 'copied');
+    assert.equal(fs.readFileSync(obj, 'utf8'), 'hello world\n');
+    lw.close();
+  });
+}

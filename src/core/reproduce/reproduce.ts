@@ -13,11 +13,13 @@ import { writeFileAtomicSync } from '../util/fsx';
 import { addWorktree, applyRecordedDiff, CannotReproduce, commitExists, diffSha256, repoTopOf, type Worktree } from './worktree';
 import { packageDifferences, packageDifferenceText, type PackageDifference } from './packages';
 import { compareRuns } from './compare';
-import { DEFAULT_TOLERANCE, verdictOf, type ReproductionReport } from './report';
+import { DEFAULT_TOLERANCE, reportMarkdown, verdictOf, type ReproductionReport } from './report';
 
 export { CannotReproduce } from './worktree';
 
 export const REPORT_FILE = 'reproduction.json';
+/** The same report in words, beside it: what the editor opens in a Markdown preview. */
+export const REPORT_MARKDOWN = 'reproduction.md';
 
 export interface ReproduceOptions {
   /** The run: an id, a unique id prefix or a name. */
@@ -245,6 +247,7 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
     };
     const report: ReproductionReport = { ...report0, verdict: verdictOf(report0) };
     writeFileAtomicSync(path.join(ws.paths.runs, repro.id, REPORT_FILE), JSON.stringify(report, null, 2) + '\n');
+    writeFileAtomicSync(path.join(ws.paths.runs, repro.id, REPORT_MARKDOWN), reportMarkdown(report));
     await ws.save().catch((err: Error) => progress(`could not save the index (${err.message}); the runs are safe in their folders.`));
     return report;
   } catch (err) {

@@ -14,7 +14,9 @@ export interface ModelMeta {
 const PICKLE = /\.(pkl|pickle|joblib)$/i;
 
 function yamlString(s: string): string {
-  return /^[A-Za-z0-9_./:+-]+$/.test(s) && !/^(true|false|null|yes|no|~|[0-9.+-]+)$/i.test(s) ? s : `'${s.replace(/'/g, "''")}'`;
+  // Plain when YAML reads it back as this same string (3.11.2 is a string, 3.11 would be a float).
+  const plain = /^[A-Za-z0-9_./:+-]+$/.test(s) && !/^(true|false|null|yes|no|on|off|~|[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)$/i.test(s);
+  return plain ? s : `'${s.replace(/'/g, "''")}'`;
 }
 
 function utcNow(d: Date): string {

@@ -19,6 +19,7 @@ export { datasetKey, recordVersion, listDatasets, datasetVersions, runsOfVersion
 export { writeVersionFile } from '../core/datasets/versionFiles';
 export { dataStatus } from '../core/datasets/status';
 export { fingerprintRunDatasets } from '../core/datasets/runDatasets';
+export { restoreRunInputs, collectGarbage, readKeptReport, summarizeKept } from '../core/datasets/objects';
 export { launchRun, LaunchError } from '../core/launcher/launch';
 export { finishRun } from '../core/runs/finishRun';
 export { deleteRun } from '../core/runs/deleteRun';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { LineageWorkspace } from '../workspace';
-import { fingerprintRunDatasets } from '../datasets/runDatasets';
+import { fingerprintRunDatasets, type FingerprintRunOptions } from '../datasets/runDatasets';
 import { getRun, RunDetail } from './queries';
 
 /** How an adapter hears about the steps after a run's script exits; every hook is optional. */
@@ -21,6 +21,8 @@ export interface FinishRunHooks {
    * editor that stays open batches it with the next changes.
    */
   save?: 'now' | 'later';
+  /** Kept-data settings over .lineage/config.json (the editor's lineage.data.*); false keeps nothing. */
+  keep?: FingerprintRunOptions['keep'];
 }
 
 /**
@@ -35,7 +37,13 @@ export async function finishRun(ws: LineageWorkspace, runId: string, hooks: Fini
   await (hooks.sync ? hooks.sync() : ws.sync());
   drainNotices();
   try {
-    await fingerprintRunDatasets(ws.store, ws.paths, runId, { onProgress: hooks.onProgress });
+    await fingerprintRunDatasets(ws.store, ws.paths, runId, {
+      onProgress: hooks.onProgress,
+      keep: hooks.keep,
+      onKept: (r) => {
+        if (r instanceof Error) hooks.onWarning?.(`could not keep the run's data: ${r.message}`);
+      },
+    });
   } catch (err) {
     hooks.onWarning?.(`could not fingerprint the run's datasets: ${(err as Error).message}`);
   }

@@ -4,14 +4,14 @@ import type { Lineage } from '../lineage';
 import { COMMANDS } from './ids';
 import { registerCommand } from './register';
 import { engine } from '../engine';
+import type { DatasetVersionNode } from '../views/datasetsTree';
+import { formatBytes } from '../../core/util/format';
 
-/** "Fingerprint Dataset…" and "Show Data Status": the datasets engine from the command palette. */
+/** "Fingerprint Dataset…", "Show Data Status", and the kept data: restore a version, free what no run needs. */
 export function registerDataCommands(lineage: Lineage): vscode.Disposable[] {
-  // Placeholders until the kept-data commands land (issue 14).
-  const notYet = () => void vscode.window.showInformationMessage('Lineage: not available in this build yet.');
   return [
-    registerCommand(COMMANDS.restoreDatasetVersion, notYet),
-    registerCommand(COMMANDS.freeKeptData, notYet),
+    registerCommand(COMMANDS.restoreDatasetVersion, (node?: DatasetVersionNode) => restoreDatasetVersion(lineage, node)),
+    registerCommand(COMMANDS.freeKeptData, () => freeKeptData(lineage)),
     registerCommand(COMMANDS.fingerprintDataset, async (uri?: vscode.Uri) => {
       if (!uri) {
         const picked = await vscode.window.showOpenDialog({
@@ -92,4 +92,80 @@ export function registerDataCommands(lineage: Lineage): vscode.Disposable[] {
       if (pick) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(path.join(folder, pick.path)));
     }),
   ];
+}
+
+const LIST_MAX = 15;
+
+function listed(lines: string[]): string {
+  return lines.slice(0, LIST_MAX).join('\n') + (lines.length > LIST_MAX ? `\n… and ${lines.length - LIST_MAX} more` : '');
+}
+
+/**
+ * "Restore This Version" on a dataset version in the Datasets view: the bytes a run read (kept data, or git
+ * for a file recorded by reference) written back over the dataset, after a confirmation listing what changes.
+ */
+async function restoreDatasetVersion(lineage: Lineage, node?: DatasetVersionNode): Promise<void> {
+  if (!node || node.kind !== 'version')
+    return void vscode.window.showInformationMessage('Lineage: right-click a version of a dataset in the Datasets view to restore it.');
+  const ws = await lineage.workspace(node.folder);
+  const { runsOfVersion, restoreRunInputs } = await engine();
+  const runs = runsOfVersion(ws.store, node.id);
+  // Prefer a run that read this version: inputs are what is kept by default.
+  const run = runs.find((r) => r.role !== 'output') ?? runs[0];
+  const short = node.sha.slice(0, 12);
+  if (!run) return void vscode.window.showInformationMessage(`Lineage: no run used version ${short} of ${node.path}, so none kept its bytes.`);
+  const scope = { only: [node.path], roles: [run.role] };
+  const plan = await restoreRunInputs(ws.store, ws.paths, run.id, { ...scope, dryRun: true, force: true });
+  if (plan.wouldChange.length === 0 && plan.missing.length === 0)
+    return void vscode.window.showInformationMessage(`Lineage: ${node.path} already is version ${short}.`);
+  if (plan.wouldChange.length === 0)
+    return void vscode.window.showErrorMessage(
+      `Lineage: version ${short} of ${node.path} cannot be restored: ${plan.missing[0].reason}${plan.missing.length > 1 ? ` (and ${plan.missing.length - 1} more files)` : ''}`,
+    );
+  const detail =
+    `It will change:\n${listed(plan.wouldChange.map((w) => `${w.path}: ${w.reason}`))}` +
+    (plan.missing.length ? `\n\nCannot be restored:\n${listed(plan.missing.map((m) => `${m.path}: ${m.reason}`))}` : '') +
+    '\n\nEach file is verified by sha256 before it replaces the current one.';
+  const ok = await vscode.window.showWarningMessage(
+    `Restore ${node.path} to version ${short}, as run "${run.name}" ${run.role === 'output' ? 'wrote' : 'read'} it?`,
+    { modal: true, detail },
+    'Restore',
+  );
+  if (ok !== 'Restore') return;
+  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Lineage: restoring ${node.path}` }, () =>
+    restoreRunInputs(ws.store, ws.paths, run.id, { ...scope, force: true }),
+  );
+  for (const m of r.missing) lineage.log(`Not restored: ${m.path}: ${m.reason}`);
+  void lineage.watches.get(node.folder)?.refresh();
+  if (r.missing.length)
+    void vscode.window.showWarningMessage(
+      `Lineage: restored ${r.restored.length} file(s) of ${node.path}; ${r.missing.length} could not be (${r.missing[0].reason}). See the Lineage output.`,
+    );
+  else void vscode.window.showInformationMessage(`Lineage: restored ${node.path} to version ${short} (${r.restored.length} file(s), verified by sha256).`);
+}
+
+/** "Free Kept Data No Run Needs…": lineage gc, after saying what it would free. */
+async function freeKeptData(lineage: Lineage): Promise<void> {
+  const folder = lineage.folderOf(vscode.window.activeTextEditor?.document.uri);
+  if (!folder) return void vscode.window.showInformationMessage('Lineage: open a folder with recorded runs first.');
+  const ws = await lineage.workspace(folder);
+  const { collectGarbage } = await engine();
+  const dry = collectGarbage(ws.store, ws.paths, { dryRun: true });
+  const young = dry.young ? ` ${dry.young} newer object(s) are left for an hour, in case a run being recorded needs them.` : '';
+  if (dry.freed.length === 0)
+    return void vscode.window.showInformationMessage(
+      `Lineage: nothing to free; runs need all ${dry.kept} kept object(s) (${formatBytes(dry.keptBytes)}).${young}`,
+    );
+  const ok = await vscode.window.showWarningMessage(
+    `Free ${formatBytes(dry.freedBytes)} of kept data no run needs (${dry.freed.length} object(s))?`,
+    {
+      modal: true,
+      detail: `Runs still need ${dry.kept} object(s) (${formatBytes(dry.keptBytes)}); those stay, as does the data of starred runs and of pushed or promoted models.${young}`,
+    },
+    'Free',
+  );
+  if (ok !== 'Free') return;
+  const r = collectGarbage(ws.store, ws.paths, {});
+  lineage.log(`Freed ${r.freed.length} kept object(s), ${formatBytes(r.freedBytes)}: ${r.freed.map((f) => f.sha256.slice(0, 12)).join(', ')}`);
+  void vscode.window.showInformationMessage(`Lineage: freed ${formatBytes(r.freedBytes)} (${r.freed.length} object(s)).`);
 }

@@ -4,10 +4,22 @@ import { COMMANDS } from '../commands/ids';
 import { engine } from '../engine';
 import { folderItem, folderRoots, RunsRefreshedTree } from './folderLevel';
 
+/** A version in the tree: what "Restore This Version" receives. */
+export type DatasetVersionNode = {
+  kind: 'version';
+  folder: string;
+  path: string;
+  id: number;
+  sha: string;
+  size: number;
+  createdAt: number;
+  rows: number | null;
+};
+
 type Node =
   | { kind: 'folder'; folder: string }
   | { kind: 'dataset'; folder: string; path: string; versions: number }
-  | { kind: 'version'; folder: string; path: string; id: number; sha: string; size: number; createdAt: number; rows: number | null }
+  | DatasetVersionNode
   | { kind: 'run'; folder: string; id: string; name: string; role: string; status: string };
 
 /**

@@ -17,6 +17,8 @@ export interface RestoreOptions {
   dryRun?: boolean;
   /** Which of the run's files, by recorded role: default every role but 'output' (input, train, test, …). */
   roles?: string[];
+  /** Only these datasets (as recorded: workspace-relative, a folder dataset by its folder). Default: all. */
+  only?: string[];
 }
 
 export interface RestoreResult {
@@ -44,7 +46,7 @@ export async function restoreRunInputs(store: Store, paths: LineagePaths, runId:
   const result: RestoreResult = { restored: [], unchanged: [], wouldChange: [], missing: [] };
   const seen = new Set<string>();
   for (const e of plan(store, paths, runId)) {
-    if (!wantRole(e.role) || seen.has(e.path)) continue;
+    if (!wantRole(e.role) || seen.has(e.path) || (opts.only && !opts.only.includes(e.dataset))) continue;
     seen.add(e.path);
     if (!e.sha256) {
       result.missing.push({ path: e.path, sha256: null, reason: e.reason ?? 'the run recorded no fingerprint for it' });

@@ -1,0 +1,83 @@
+import * as net from 'node:net';
+
+/**
+ * A TCP proxy in front of a server that counts the bytes clients send through it and, when armed, cuts the
+ * connection (both sides) once `cutAfterBytes` more bytes have gone upstream — a network failure mid-upload.
+ */
+export interface CuttingProxy {
+  /** `127.0.0.1:PORT` of the proxy. */
+  host: string;
+  port: number;
+  /** Bytes sent by clients to the server through the proxy, all connections together. */
+  readonly bytesUp: number;
+  /** Connections cut so far. */
+  readonly cuts: number;
+  /** Cut the connection carrying the byte at `bytesUp + n` (once). */
+  arm(n: number): void;
+  stop(): Promise<void>;
+}
+
+export async function startCuttingProxy(target: { host: string; port: number }, opts: { cutAfterBytes?: number } = {}): Promise<CuttingProxy> {
+  let bytesUp = 0;
+  let cuts = 0;
+  let cutAt: number | undefined = opts.cutAfterBytes;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(client);
+    sockets.add(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (cutAt !== undefined && bytesUp + chunk.length >= cutAt) {
+        const keep = Math.max(0, cutAt - bytesUp);
+        bytesUp += keep;
+        cutAt = undefined;
+        cuts++;
+        if (keep > 0) upstream.write(chunk.subarray(0, keep), () => close());
+        else close();
+        return;
+      }
+      bytesUp += chunk.length;
+      if (!upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('error', close);
+    upstream.on('error', close);
+    client.on('close', close);
+    upstream.on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    get bytesUp() {
+      return bytesUp;
+    },
+    get cuts() {
+      return cuts;
+    },
+    arm(n: number) {
+      cutAt = bytesUp + n;
+    },
+    stop() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

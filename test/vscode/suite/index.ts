@@ -22,6 +22,8 @@ export function run(): Promise<void> {
     require('./explain.suite');
     // A monitor on the example's run, a drifted batch dropped in, the warning in the trees, the Drift panel (issue 13).
     require('./monitor.suite');
+    // A two-step pipeline of its own: the graph panel, staleness after an edit, Re-run Stale Steps (issue 14).
+    require('./graph.suite');
     // Last: it adds 2 M points to the workspace.
     require('./bigWorkspace.suite');
   });

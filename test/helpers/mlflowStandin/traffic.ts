@@ -110,3 +110,57 @@ export function shapeDiff(want: Shape, got: Shape, at = '$'): string | undefined
   }
   return undefined;
 }
+
+/** "METHOD endpoint" with generated ids taken out: `PATCH logged-models/{id}`, `PUT artifact`. */
+export function endpointOf(method: string, urlPath: string): string {
+  if (urlPath.startsWith('/api/2.0/mlflow-artifacts/artifacts/')) return `${method} artifact`;
+  if (urlPath === '/api/2.0/mlflow-artifacts/artifacts') return `${method} artifact-list`;
+  return `${method} ${urlPath.replace('/api/2.0/mlflow/', '').replace(/m-[0-9a-f]{32}/, '{id}')}`;
+}
+
+/** The JSON body a recorded request sent (a summarised one rebuilt), or undefined. */
+export function recordedJson(ex: Exchange): unknown {
+  if (ex.req_body.json !== undefined) return ex.req_body.json;
+  if (ex.req_body.json_summary) return expandSummary(ex.req_body.json_summary);
+  return undefined;
+}
+
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+/**
+ * Whether `ours` has a shape the real client's `samples` (same endpoint) have: every key it sends is one some
+ * real request sent, with the same value type; every key all real requests sent is there; array elements
+ * fit the real elements. A metric `value` may be "NaN"/"Infinity"/"-Infinity" where the samples hold numbers:
+ * that is how the real client sends non-finite values (a_tracking #12, #13). Answers the first misfit.
+ */
+export function misfit(ours: unknown, samples: unknown[], at = '$', key = ''): string | undefined {
+  if (!samples.length) return `${at}: the real client never sent this`;
+  if (Array.isArray(ours)) {
+    const arrays = samples.filter(Array.isArray) as unknown[][];
+    if (!arrays.length) return `${at}: an array where the real client sent ${typeof samples[0]}`;
+    const elements = arrays.flat();
+    for (const el of ours) {
+      const d = misfit(el, elements, `${at}[]`, key);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (ours && typeof ours === 'object') {
+    const objects = samples.filter((s) => s && typeof s === 'object' && !Array.isArray(s)) as Array<Record<string, unknown>>;
+    if (!objects.length) return `${at}: an object where the real client sent ${typeof samples[0]}`;
+    const o = ours as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const withKey = objects.filter((s) => k in s).map((s) => s[k]);
+      if (!withKey.length) return `${at}.${k}: the real client never sends this key`;
+      const d = misfit(o[k], withKey, `${at}.${k}`, k);
+      if (d) return d;
+    }
+    for (const k of Object.keys(objects[0])) if (objects.every((s) => k in s) && !(k in o)) return `${at}.${k}: every real request has it`;
+    return undefined;
+  }
+  const types = new Set(samples.map((s) => (s === null ? 'null' : typeof s)));
+  const t = ours === null ? 'null' : typeof ours;
+  if (types.has(t)) return undefined;
+  if (key === 'value' && typeof ours === 'string' && NON_FINITE.has(ours) && types.has('number')) return undefined;
+  return `${at}: ${t} where the real client sent ${[...types].join('/')}`;
+}

@@ -106,14 +106,6 @@ export async function getDownloadUri(http: MlflowHttp, name: string, version: st
   return r.artifact_uri;
 }
 
-export async function getModelVersion(http: MlflowHttp, name: string, version: string): Promise<ModelVersion> {
-  const r = await http.call<{ model_version: ModelVersion }>('GET', 'model-versions/get', {
-    query: { name, version },
-    what: `read "${name}" version ${version}`,
-  });
-  return r.model_version;
-}
-
 /** The newest version of a registered model (highest number), for a pull that names neither version nor alias. */
 export async function latestVersion(http: MlflowHttp, name: string): Promise<string | undefined> {
   const r = await http.call<{ model_versions?: ModelVersion[] }>('GET', 'model-versions/search', {

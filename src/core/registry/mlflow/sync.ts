@@ -1,0 +1,162 @@
+/**
+ * `lineage sync`: local runs mirrored to an MLflow tracking server so a team sees them. Idempotent: each
+ * Lineage run is one MLflow run, found by its `lineage.run_id` tag; only metric points the server does not
+ * have are sent, in log-batch requests of up to 1,000. What was sent is kept per server in
+ * `.lineage/registry/sync/<host>.json` (MLflow run id, points sent per metric, status); without that file
+ * the server's own metric history says what it has. Imported runs (lineage.imported_from) are never sent back.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Store } from '../../store/store';
+import { getRun } from '../../runs/queries';
+import type { RunStatus } from '../../runs/runRecord';
+import { openSeries } from '../../metrics/repairSeries';
+import { readAllPoints } from '../../metrics/seriesFile';
+import { writeFileAtomicSync } from '../../util/fsx';
+import type { LineagePaths } from '../../util/lineagePaths';
+import { lineageSummary } from '../lineageSummary';
+import { RegistryError, type Credentials, type LineageSummary, type RegistryConfig } from '../types';
+import { MlflowHttp } from './http';
+import { mirrorRun, type MirrorResult, type MlflowStatus } from './mirrorRun';
+import { ensureExperiment } from './tracking';
+
+export const IMPORTED_TAG = 'lineage.imported_from';
+
+export interface SyncedRun {
+  mlflowRunId: string;
+  experimentId: string;
+  sentCounts: Record<string, number>;
+  status: MlflowStatus;
+  syncedAt: string;
+}
+
+export interface SyncState {
+  schema: 1;
+  server: string;
+  runs: Record<string, SyncedRun>;
+}
+
+export function syncStateFile(paths: LineagePaths, base: string): string {
+  const host = new URL(base).host.replace(/[^A-Za-z0-9.-]/g, '_');
+  return path.join(paths.registry, 'sync', `${host}.json`);
+}
+
+export function readSyncState(file: string, server: string): SyncState {
+  try {
+    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as SyncState;
+    if (s && s.schema === 1 && typeof s.runs === 'object' && s.runs) return s;
+  } catch {
+    // Missing or damaged: the server's metric history says what it has.
+  }
+  return { schema: 1, server, runs: {} };
+}
+
+export function mlflowStatus(s: RunStatus): MlflowStatus {
+  return s === 'finished' ? 'FINISHED' : s === 'failed' ? 'FAILED' : s === 'killed' ? 'KILLED' : 'RUNNING';
+}
+
+/** Every point of every metric of the run, NaN and ±Infinity included (MLflow takes them as strings). */
+export function metricSeriesOf(store: Store, runId: string, keys: string[], fallbackTs: number): NonNullable<LineageSummary['metricSeries']> {
+  const out: NonNullable<LineageSummary['metricSeries']> = [];
+  for (const key of keys) {
+    const pts = openSeries(store, runId, key, (idx) => (idx ? readAllPoints(idx) : undefined));
+    if (!pts) continue;
+    for (let i = 0; i < pts.values.length; i++)
+      out.push({ key, value: pts.values[i], step: pts.steps[i], timestamp: Number.isFinite(pts.ts[i]) ? pts.ts[i] : fallbackTs });
+  }
+  return out;
+}
+
+/** One run, with or without what an earlier sync left; an MLflow run deleted on the server since is made again. */
+export async function syncLineageRun(
+  http: MlflowHttp,
+  o: { lineage: LineageSummary; status: MlflowStatus; experiment?: string; known?: SyncedRun; experimentIds?: Map<string, string> },
+): Promise<MirrorResult & { experimentId: string }> {
+  const name = o.experiment ?? o.lineage.experiment ?? 'Default';
+  let experimentId = o.experimentIds?.get(name);
+  if (!experimentId) {
+    experimentId = await ensureExperiment(http, name);
+    o.experimentIds?.set(name, experimentId);
+  }
+  const known =
+    o.known && o.known.experimentId === experimentId ? { runId: o.known.mlflowRunId, sentCounts: o.known.sentCounts, status: o.known.status } : undefined;
+  try {
+    return { ...(await mirrorRun(http, { experimentId, lineage: o.lineage, status: o.status, known })), experimentId };
+  } catch (err) {
+    if (known && err instanceof RegistryError && err.kind === 'not-found')
+      return { ...(await mirrorRun(http, { experimentId, lineage: o.lineage, status: o.status })), experimentId };
+    throw err;
+  }
+}
+
+export interface SyncReport {
+  server: string;
+  runs: Array<{ runId: string; name: string; mlflowRunId: string; created: boolean; pointsSent: number }>;
+  skipped: Array<{ runId: string; why: string }>;
+  pointsSent: number;
+  requests: number;
+}
+
+export async function syncRuns(o: {
+  store: Store;
+  paths: LineagePaths;
+  registry: RegistryConfig;
+  credentials?: Credentials;
+  runIds: string[];
+  signal?: AbortSignal;
+  /** Runs sent at once; each run's own requests stay in order. */
+  concurrency?: number;
+  onRun?: (done: number, total: number) => void;
+}): Promise<SyncReport> {
+  const http = new MlflowHttp(o.registry.url, o.credentials, o.signal);
+  const file = syncStateFile(o.paths, http.base);
+  const state = readSyncState(file, http.base);
+  const report: SyncReport = { server: http.base, runs: [], skipped: [], pointsSent: 0, requests: 0 };
+  const experimentIds = new Map<string, string>();
+  const save = () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomicSync(file, JSON.stringify(state, null, 1));
+  };
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < o.runIds.length) {
+      const runId = o.runIds[next++];
+      const detail = getRun(o.store, runId);
+      if (detail.tags[IMPORTED_TAG]) {
+        report.skipped.push({ runId, why: `imported from ${detail.tags[IMPORTED_TAG]}` });
+        continue;
+      }
+      const lineage = await lineageSummary(o.store, o.paths, runId);
+      lineage.metricSeries = metricSeriesOf(
+        o.store,
+        runId,
+        detail.metrics.map((m) => m.key),
+        lineage.startedAt ?? 0,
+      );
+      const r = await syncLineageRun(http, { lineage, status: mlflowStatus(detail.status), known: state.runs[runId], experimentIds });
+      state.runs[runId] = {
+        mlflowRunId: r.run.run_id,
+        experimentId: r.experimentId,
+        sentCounts: r.sentCounts,
+        status: r.statusSent,
+        syncedAt: new Date().toISOString(),
+      };
+      report.runs.push({ runId, name: detail.name, mlflowRunId: r.run.run_id, created: r.created, pointsSent: r.pointsSent });
+      report.pointsSent += r.pointsSent;
+      save();
+      o.onRun?.(++done, o.runIds.length);
+    }
+  };
+  try {
+    // Experiments first, one at a time, so parallel workers never race to create the same one.
+    for (const id of o.runIds) {
+      const exp = getRun(o.store, id).experiment;
+      if (!experimentIds.has(exp)) experimentIds.set(exp, await ensureExperiment(http, exp));
+    }
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 4, o.runIds.length)) }, worker));
+  } finally {
+    report.requests = http.requests;
+  }
+  return report;
+}

@@ -207,3 +207,23 @@ test('reproduce says precisely when the commit is gone, and exits 3 when a run d
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--tolerance takes a relative difference/);
 });
+
+test('the recorded environment: allowlisted variables are set again (PYTHONHASHSEED makes str hashes repeat), secrets are never recorded', () => {
+  const { ws, tmp, env } = workspace();
+  fs.writeFileSync(path.join(ws, 'hashes.py'), 'import lineage\nlineage.log_metric("str_hash", hash("house-prices") % 1000003)\n');
+  git(ws, 'add', 'hashes.py');
+  git(ws, 'commit', '-qm', 'hashes');
+  const secret = 'tok-' + createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 20);
+  const r = cli(['run', '--quiet', 'hashes.py'], ws, { ...env, PYTHONHASHSEED: '7', OMP_NUM_THREADS: '1', HF_TOKEN: secret, MY_API_KEY: secret });
+  assert.equal(r.status, 0, r.stderr);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const runJson = fs.readFileSync(path.join(ws, '.lineage', 'runs', id, 'run.json'), 'utf8');
+  assert.deepEqual((JSON.parse(runJson) as { env: unknown }).env, { PYTHONHASHSEED: '7', OMP_NUM_THREADS: '1' });
+  assert.ok(!runJson.includes(secret), 'no secret value in run.json');
+  // Reproduced from a shell without PYTHONHASHSEED: only the recorded value can make the hash the same.
+  const again = reproduce(ws, { ...env, PYTHONHASHSEED: 'random' }, id);
+  assert.equal(again.status, 0, again.stderr + JSON.stringify(again.report.metrics));
+  assert.equal(again.report.verdict, 'identical');
+  assert.deepEqual((again.report as unknown as { environment: { variables: unknown } }).environment.variables, { PYTHONHASHSEED: '7', OMP_NUM_THREADS: '1' });
+  assertWorktreeRemoved(ws, tmp);
+});

@@ -60,6 +60,7 @@ class SklearnFitTest(AutologCase):
     def test_a_fit_records_params_time_fingerprint_metrics_and_model(self):
         self.run_ok("""
             from sklearn.ensemble import RandomForestRegressor
+            lineage.autolog(training_metrics=True)
             m = RandomForestRegressor(n_estimators=7, max_depth=4, random_state=0).fit(X, y)
             np.save("pred.npy", m.predict(X))
         """.replace("\n            ", "\n"))
@@ -101,6 +102,7 @@ class SklearnFitTest(AutologCase):
             from sklearn.pipeline import make_pipeline
             from sklearn.preprocessing import StandardScaler
             from sklearn.linear_model import LogisticRegression
+            lineage.autolog(training_metrics=True)
             make_pipeline(StandardScaler(), LogisticRegression(C=0.5)).fit(Xc, yc)
         """.replace("\n            ", "\n"))
         events = self.events()
@@ -153,6 +155,22 @@ class SklearnFitTest(AutologCase):
         self.assertIn("saving the fitted Ridge failed", self.tags(events)["autolog.warning"])
         self.assertEqual(self.of_type(events, "model"), [])
         self.assertIn("training_r2_score", {e["key"] for e in events if e["type"] == "metric"})
+
+    def test_training_metrics_auto_records_cheap_ones_and_skips_costly_ones_saying_why(self):
+        self.run_ok("""
+            from sklearn.linear_model import Ridge
+            from sklearn.ensemble import RandomForestRegressor
+            import lineage._autolog_sklearn as s
+            Ridge().fit(X, y)                      # a predict costs microseconds: recorded
+            s.BUDGET, s.MIN_COST = 1e-6, 0.0       # now no predict is cheap enough
+            RandomForestRegressor(n_estimators=5, random_state=0).fit(X, y)
+        """.replace("\n            ", "\n"))
+        events = self.events()
+        self.assertEqual([s for s, _ in self.metric_values(events, "training_r2_score")], [0], "only Ridge's")
+        self.assertEqual(len(self.metric_values(events, "fit_time")), 2)
+        self.assertRegex(self.tags(events)["autolog.training_metrics"],
+                         r"^skipped: predicting the 300 training rows would take about .* s, .* % of the fit's .* s; "
+                         r"lineage.autolog\(training_metrics=True\) records them anyway$")
 
     def test_large_training_sets_skip_the_training_metrics(self):
         self.run_ok("""
@@ -294,6 +312,7 @@ class XGBoostTest(AutologCase):
     def test_sklearn_wrapper_fit(self):
         self.run_ok("""
             from xgboost import XGBClassifier
+            lineage.autolog(training_metrics=True)
             m = XGBClassifier(n_estimators=6, max_depth=2).fit(Xc, yc, eval_set=[(Xc[:100], yc[:100])], verbose=False)
         """.replace("\n            ", "\n"))
         events = self.events()

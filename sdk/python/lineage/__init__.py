@@ -14,7 +14,8 @@ The public API, and where each part lives (this file only re-exports):
   * logging (_api):     log_param, log_params, log_metric, log_metrics, set_tag, log_artifact, log_model,
                         log_dataset, flush
   * runs (_run):        start_run, end_run, active_run, Run
-  * automatic (_autolog): autolog - argparse results as params, files read and written as datasets
+  * automatic (_autolog): autolog - argparse results as params, files read and written as datasets, and
+                        scikit-learn / XGBoost fits (_autolog_sklearn, _autolog_xgboost; docs/autolog.md)
   * explanations (_explain): explain, log_explanation - attributions per row and input feature, stored as
                         docs/explanations-format.md says (numpy needed, imported only when called); the
                         what-if scorer is `python -m lineage.serve <run folder>`

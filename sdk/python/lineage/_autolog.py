@@ -14,7 +14,7 @@ _depth = threading.local()
 FRAMEWORKS_ENV = "LINEAGE_AUTOLOG_FRAMEWORKS"
 
 
-def autolog(args=None, data=None, sklearn=None, xgboost=None):
+def autolog(args=None, data=None, sklearn=None, xgboost=None, training_metrics=None):
     """Turns automatic logging on or off; an argument left out (None) keeps its setting, and autolog()
     turns all of them on. args and data are on by default under the launcher; sklearn and xgboost when
     LINEAGE_AUTOLOG_FRAMEWORKS=1 (the lineage.autolog.frameworks setting in the editor).
@@ -26,10 +26,17 @@ def autolog(args=None, data=None, sklearn=None, xgboost=None):
     sklearn: each top-level fit records params, fit time, the training data's fingerprint, training
     metrics and the fitted model; a grid or randomized search one child run per candidate.
     xgboost: xgboost.train and the sklearn wrappers record every eval metric per round, params, the
-    booster and feature importances. See docs/autolog.md."""
+    booster and feature importances. See docs/autolog.md.
+    training_metrics: scikit-learn's training_* metrics: "auto" (the default) when a predict over the
+    training data costs under 1 % of the fit, True always (as mlflow.sklearn.autolog), False never."""
     global _enabled
     if args is None and data is None and sklearn is None and xgboost is None:
         args = data = sklearn = xgboost = True
+    if training_metrics is not None:
+        if training_metrics not in (True, False, "auto"):
+            raise ValueError("lineage.autolog: training_metrics must be True, False or 'auto', got %r" % (training_metrics,))
+        from . import _autolog_sklearn
+        _autolog_sklearn.TRAINING_METRICS = training_metrics
     if sklearn is not None:
         from . import _autolog_sklearn
         _autolog_sklearn.enable(sklearn)

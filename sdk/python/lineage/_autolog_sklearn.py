@@ -20,6 +20,12 @@ from ._writer import log_metric
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 MAX_SCORE_ROWS = 100000  # training metrics need a full predict; above this many rows they are skipped
+# Training metrics: True always (mlflow.sklearn.autolog's behaviour), False never, "auto" when their predict
+# is cheap: a predict on 1 % of the rows, scaled up, must cost under BUDGET of the fit's time (or MIN_COST).
+# A forest's predict over its training data is 2-4 % of its fit, too much for the 2 % overhead goal.
+TRAINING_METRICS = "auto"
+BUDGET = 0.01
+MIN_COST = 0.01
 
 _enabled = False
 _local = threading.local()  # .stack: the estimators whose patched fit is running in this thread
@@ -156,9 +162,9 @@ def _after(est, method, before, seconds, args, kwargs):
             _log_search(est, fp, before["started"])
         except Exception as e:
             rec.warn("recording the candidates of %s" % name, e)
-    if y is not None and X is not None:
+    if y is not None and X is not None and TRAINING_METRICS:
         try:
-            _training_metrics(est, X, y)
+            _training_metrics(est, X, y, seconds)
         except Exception as e:
             rec.warn("computing the training metrics of %s" % name, e)
     if not type(est).__module__.startswith("xgboost"):  # XGBoost's booster is saved by the train hook
@@ -187,7 +193,33 @@ def _n_rows(X):
         return None
 
 
-def _training_metrics(est, X, y):
+def _head(X, k):
+    return X.iloc[:k] if hasattr(X, "iloc") else X[:k]
+
+
+def _too_costly(est, X, n, fit_seconds):
+    """In "auto" mode: the reason to skip, when a predict over all n rows would cost more than the budget.
+    Predicts on k and 2k rows (k = 1 % of them) give the per-call and the per-row cost, so a model with a
+    large fixed cost per call (a forest's trees, XGBoost's DMatrix) is not judged by its first rows alone."""
+    k = max(20, n // 100)
+    if 2 * k >= n:
+        return None
+
+    def timed(rows):
+        t0 = time.perf_counter()
+        est.predict(_head(X, rows))
+        return time.perf_counter() - t0
+
+    t1, t2 = timed(k), timed(2 * k)
+    per_row = max(t2 - t1, 0.0) / k
+    cost = (max(t1 - per_row * k, 0.0) + per_row * n) * (2 if hasattr(est, "predict_proba") else 1)
+    if cost <= max(MIN_COST, BUDGET * fit_seconds):
+        return None
+    return ("skipped: predicting the %d training rows would take about %.2g s, %.1f %% of the fit's %.2g s; "
+            "lineage.autolog(training_metrics=True) records them anyway" % (n, cost, cost / fit_seconds * 100, fit_seconds))
+
+
+def _training_metrics(est, X, y, fit_seconds):
     """mlflow.sklearn.autolog's training_* metrics, from one predict over the training data (and one
     predict_proba for classifiers that have it)."""
     from sklearn import base, metrics
@@ -198,6 +230,11 @@ def _training_metrics(est, X, y):
     kind = getattr(est, "_estimator_type", None)
     if kind not in ("classifier", "regressor") or not hasattr(est, "predict"):
         return
+    if TRAINING_METRICS == "auto":
+        reason = _too_costly(est, X, n, fit_seconds)
+        if reason:
+            set_tag("autolog.training_metrics", reason)
+            return
     y_pred = est.predict(X)
     out = {}
     if kind == "classifier":

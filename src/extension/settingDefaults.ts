@@ -7,6 +7,7 @@ export interface Settings {
   trainingScripts: string[];
   captureData: boolean;
   maskSecrets: boolean;
+  'autolog.frameworks': boolean;
 }
 
 export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
@@ -14,4 +15,5 @@ export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
   trainingScripts: ['**/train*.py', '**/*_train.py'],
   captureData: true,
   maskSecrets: true,
+  'autolog.frameworks': false,
 });

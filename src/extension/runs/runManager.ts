@@ -74,6 +74,7 @@ export class RunManager implements vscode.Disposable {
         env: {
           ...(setting('captureData', resource) ? {} : { LINEAGE_CAPTURE_DATA: '0' }),
           ...(setting('maskSecrets', resource) ? {} : { LINEAGE_MASK_SECRETS: '0' }),
+          ...(setting('autolog.frameworks', resource) ? { LINEAGE_AUTOLOG_FRAMEWORKS: '1' } : {}),
         },
         onOutput: (text) => term.write(text),
       });

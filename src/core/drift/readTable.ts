@@ -16,7 +16,6 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { pipeline, Readable } from 'node:stream';
@@ -30,6 +29,9 @@ import type { Warnings } from '../datasets/profile/warnings';
 import { BUDGET_ENV, MemoryTracker, SpillSpace } from './budget';
 import { ColumnData } from './columnData';
 import { DriftInputError } from './driftError';
+import { driftFormatOf } from './tableFormats';
+
+export { driftFormatOf };
 
 const CHUNK = 4 * 1024 * 1024;
 const LF = 10;
@@ -45,17 +47,6 @@ export interface TableData {
   columns: ColumnData[];
   /** Removes the table's temporary files (columns past the memory budget); call when done with it. */
   dispose(): void;
-}
-
-const FORMATS: Record<string, TableFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
-
-/** The format and compression a file name implies, or undefined when it is not a table drift can read. */
-export function driftFormatOf(file: string): { format: TableFormat; gzip: boolean } | undefined {
-  const lower = file.toLowerCase();
-  const gzip = lower.endsWith('.gz');
-  const base = gzip ? lower.slice(0, -3) : lower;
-  const format = FORMATS[path.extname(base)];
-  return format ? { format, gzip } : undefined;
 }
 
 export interface ReadTableOptions {

@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS } from '../../../webview/compare/protocol';
 import type { ExplainState, ExplainTab, RowSort } from '../../../webview/explain/protocol';
 import { allowedRunIds, inspectRunFile, isRunIdShape } from '../../core/runs/runPaths';
 import type { ColumnSort, DriftState } from '../../../webview/drift/protocol';
+import { driftFormatOf } from '../../core/drift/tableFormats';
 import type { ColumnOverride, DriftOptions } from '../../core/drift/types';
 import { isAbsolute } from 'node:path';
 
@@ -238,15 +239,13 @@ export function explainTargetOf(
 // ---------- Drift panel ----------
 
 const DRIFT_SORTS: readonly ColumnSort[] = ['drift', 'risk'];
-/** The tables drift reads (src/core/drift/readTable.ts driftFormatOf), repeated here to keep the reader off the activation path. */
-const DRIFT_TABLE = /\.(csv|tsv|tab|jsonl|ndjson)(\.gz)?$/i;
 const DRIFT_TESTS: readonly string[] = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'];
 /** Batches one panel compares: more is a monitor's job (and a page could name thousands of files). */
 export const DRIFT_MAX_BATCHES = 500;
 
 /** A table file drift can read, named by an absolute path (a page's relative path would resolve anywhere). */
 export function driftTableOf(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length <= 4096 && isAbsolute(v) && DRIFT_TABLE.test(v) && !v.includes('\0') ? v : undefined;
+  return typeof v === 'string' && v.length <= 4096 && isAbsolute(v) && driftFormatOf(v) !== undefined && !v.includes('\0') ? v : undefined;
 }
 
 function columnNameOf(v: unknown): string | undefined {

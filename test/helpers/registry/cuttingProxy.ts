@@ -12,8 +12,13 @@ export interface CuttingProxy {
   readonly bytesUp: number;
   /** Connections cut so far. */
   readonly cuts: number;
-  /** Cut the connection carrying the byte at `bytesUp + n` (once). */
+  /** Cut the connection carrying the byte at `bytesUp + n` (once): partway through whatever is being sent. */
   arm(n: number): void;
+  /**
+   * Cut the connection just before the `nth` (1-based) request starting with `method` from now on reaches the
+   * server (once): the connection drops between requests, so the server holds exactly what it acknowledged.
+   */
+  armBeforeRequest(method: string, nth: number): void;
   stop(): Promise<void>;
 }
 
@@ -21,6 +26,8 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
   let bytesUp = 0;
   let cuts = 0;
   let cutAt: number | undefined = opts.cutAfterBytes;
+  let before: { pattern: Buffer; left: number } | undefined;
+  let tail = Buffer.alloc(0);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -33,6 +40,21 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
       sockets.delete(upstream);
     };
     client.on('data', (chunk: Buffer) => {
+      if (before) {
+        const window = Buffer.concat([tail, chunk]);
+        for (let i = window.indexOf(before.pattern); i >= 0; i = window.indexOf(before.pattern, i + 1)) {
+          if (i + before.pattern.length <= tail.length) continue; // counted with the previous chunk
+          if (--before.left > 0) continue;
+          before = undefined;
+          cuts++;
+          const keep = Math.max(0, i - tail.length);
+          bytesUp += keep;
+          if (keep > 0) upstream.write(chunk.subarray(0, keep), () => close());
+          else close();
+          return;
+        }
+        tail = window.subarray(Math.max(0, window.length - 16));
+      }
       if (cutAt !== undefined && bytesUp + chunk.length >= cutAt) {
         const keep = Math.max(0, cutAt - bytesUp);
         bytesUp += keep;
@@ -74,6 +96,10 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
     },
     arm(n: number) {
       cutAt = bytesUp + n;
+    },
+    armBeforeRequest(method: string, nth: number) {
+      before = { pattern: Buffer.from(`${method} /v2/`), left: nth };
+      tail = Buffer.alloc(0);
     },
     stop() {
       for (const s of sockets) s.destroy();

@@ -5,3 +5,4 @@ export type { CuttingProxy } from './cuttingProxy';
 export { startTokenServer, libtrustKeyId } from './tokenServer';
 export type { TokenServer, TokenUser } from './tokenServer';
 export { makeTestCerts } from './tls';
+export { makeModel, sampleLineage, writeRandomFile } from './fixtures';

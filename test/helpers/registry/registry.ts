@@ -19,6 +19,13 @@ export interface StartRegistryOptions {
   /** Extra token-auth users (e.g. a pull-only one); `username`/`password` below always exist with pull+push. */
   tokenUsers?: Record<string, TokenUser>;
   tokenTtlSeconds?: number;
+  /**
+   * Have the registry answer blob GETs with a redirect to this base URL + the blob's storage path (Distribution's
+   * `redirect` storage middleware, as registries backed by S3 or a CDN do); serve `rootDir` there.
+   */
+  redirectBlobsTo?: string;
+  /** Store blobs on a tmpfs of this size (mounted for the registry; needs root, as CI and these machines run): a real full disk. */
+  storageLimitBytes?: number;
 }
 
 export interface TestRegistry {
@@ -64,6 +71,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lineage-registry-'));
   const rootDir = path.join(dir, 'storage');
   fs.mkdirSync(rootDir);
+  if (opts.storageLimitBytes)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${opts.storageLimitBytes}`, 'tmpfs', rootDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await freePort();
   const username = auth === 'none' ? undefined : 'alice';
   const password = auth === 'none' ? undefined : 'correct horse battery';
@@ -109,6 +118,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       `    rootcertbundle: ${signing.certFile}`,
     );
   }
+  if (opts.redirectBlobsTo) lines.push('middleware:', '  storage:', '    - name: redirect', '      options:', `        baseurl: ${opts.redirectBlobsTo}`);
   const configFile = path.join(dir, 'config.yml');
   fs.writeFileSync(configFile, lines.join('\n') + '\n');
   // REGISTRY_* variables override the config file; none may leak in from the environment.
@@ -146,6 +156,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       await tokenServer?.stop();
+      if (opts.storageLimitBytes) execFileSync('umount', [rootDir]);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -34,7 +34,12 @@ function checkTag(alias: string): void {
     throw new RegistryError('protocol', `"${alias}" is not a valid tag`, 'A tag is up to 128 letters, digits, _ . or -, not starting with . or -.');
 }
 
-export function createOciClient(config: RegistryConfig, opts: OciPushOptions = {}): RegistryClient & { push(req: PushRequest): Promise<OciPushResult> } {
+/** A RegistryClient whose push result also says how the bytes went (retries, resumes, restarted sessions). */
+export interface OciClient extends RegistryClient {
+  push(req: PushRequest): Promise<OciPushResult>;
+}
+
+export function createOciClient(config: RegistryConfig, opts: OciPushOptions = {}): OciClient {
   const transport = new Transport({ caFile: config.caFile });
   const session = (url: string | undefined, credentials?: Credentials) => new Session(transport, (url || config.url).replace(/\/+$/, ''), credentials);
 

@@ -1,3 +1,5 @@
+import type { RegistryConfig } from '../core/registry/types';
+
 /**
  * Each setting's type and default, stated once. They equal package.json's contributes.configuration
  * defaults (checked by test/unit/settings.test.ts). No `vscode` import, so the test runs on plain Node.
@@ -7,6 +9,7 @@ export interface Settings {
   trainingScripts: string[];
   captureData: boolean;
   maskSecrets: boolean;
+  registries: RegistryConfig[];
   'autolog.frameworks': boolean;
 }
 
@@ -15,5 +18,6 @@ export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
   trainingScripts: ['**/train*.py', '**/*_train.py'],
   captureData: true,
   maskSecrets: true,
+  registries: [],
   'autolog.frameworks': false,
 });

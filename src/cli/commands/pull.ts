@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clientFor } from '../../core/registry/clients';
-import { resolveModel } from '../../core/registry/models';
+import { pullTarget, resolveModel } from '../../core/registry/models';
 import type { LineageWorkspace } from '../../core/workspace';
 import { LINEAGE_DIR, lineagePaths } from '../../core/util/lineagePaths';
 import { noMoreThan, parseArgs, UsageError } from '../args';
@@ -32,7 +32,7 @@ export async function pullCommand(argv: string[]): Promise<number> {
     const registries = registriesOf(paths);
     const entries = ws ? historyOf(paths).entries : [];
     const model = guard(() => resolveModel(a.positional[0], { store: ws?.store, entries, registries, plainHttp: a.flags['plain-http'] === true }));
-    const target = model.target.kind === 'oci' && model.ref ? { ...model.target, tag: model.ref } : model.target;
+    const target = pullTarget(model);
     const dest = path.resolve(typeof a.flags.to === 'string' ? a.flags.to : path.basename(target.kind === 'oci' ? target.repository : target.modelName));
     const client = await clientFor(model.registry);
     const progress = progressLine('Pulling');

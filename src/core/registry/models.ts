@@ -68,3 +68,9 @@ function registryOf(e: HistoryEntry, registries: RegistryConfig[]): RegistryConf
     registries.find((r) => r.name === e.registry.name && r.url === e.registry.url) ?? { name: e.registry.name, kind: e.registry.kind, url: e.registry.url }
   );
 }
+
+/** The target a pull fetches: pinned to the model's digest or version when one is known. */
+export function pullTarget(m: ModelRef): RegistryTarget {
+  if (!m.ref) return m.target;
+  return m.target.kind === 'oci' ? { ...m.target, tag: m.ref } : { ...m.target, version: m.ref };
+}

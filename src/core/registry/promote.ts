@@ -158,7 +158,9 @@ export async function promotionFlags(store: Store, paths: LineagePaths, runId: s
   if (!run.git) flags.push({ code: 'no-git', message: `run ${run.name} was not recorded in a git repository, so its code cannot be traced` });
   else if (run.git.dirty)
     flags.push({ code: 'dirty-tree', message: `run ${run.name} ran with uncommitted changes (git tree dirty at ${run.git.commit.slice(0, 12)})` });
+  // What the run wrote (its outputs, the model among them) is expected to change with the next run: only its inputs count.
   for (const d of await dataStatus(store, paths, runId)) {
+    if (d.role === 'output') continue;
     if (d.state === 'modified') flags.push({ code: 'data-changed', message: `its ${d.role} data ${d.path} has changed since the run` });
     else if (d.state === 'missing') flags.push({ code: 'data-missing', message: `its ${d.role} data ${d.path} is no longer there` });
   }

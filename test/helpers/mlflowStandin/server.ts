@@ -133,6 +133,8 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
       if (opts.record) requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) });
       return artifacts(req, res, url);
     }
+    // Not MLflow: how many requests the stand-in answered, for benchmarks that run it in another process.
+    if (url.pathname === '/__standin/counts') return sendJson(res, 200, Object.fromEntries(counts));
     if (!url.pathname.startsWith(API)) return void res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(NOT_FOUND_HTML);
     const rest = url.pathname.slice(API.length);
     const route = trackingRoutes[`${req.method} ${rest}`] ?? registryRoutes[`${req.method} ${rest}`] ?? loggedModelRoute(req.method ?? 'GET', rest);

@@ -71,11 +71,17 @@ function addParam(r: Run, key: string, value: string): void {
   r.params.set(key, value);
 }
 
+const pointKeys = new WeakMap<Metric[], Set<string>>();
+
 function addMetric(r: Run, m: Metric): void {
   let list = r.history.get(m.key);
   if (!list) r.history.set(m.key, (list = []));
-  // The SQL store ignores a point identical to one it holds.
-  if (list.some((p) => p.step === m.step && p.timestamp === m.timestamp && Object.is(p.value, m.value))) return;
+  // The SQL store ignores a point identical to one it holds (its key is run, key, step, timestamp, value).
+  let seen = pointKeys.get(list);
+  if (!seen) pointKeys.set(list, (seen = new Set()));
+  const id = `${m.step}|${m.timestamp}|${m.value}`;
+  if (seen.has(id)) return;
+  seen.add(id);
   list.push(m);
 }
 

@@ -176,3 +176,23 @@ test('a wrong token is an auth error that names no secret; a server that is down
     (e: RegistryError) => e.kind === 'unreachable' && /ECONNREFUSED/.test(e.message) && /server is running/.test(e.hint),
   );
 });
+
+test('an MLflow 2.x server (no logged models): the files go under the run as model/, the version from runs:/<id>/model, and pull still verifies them', async () => {
+  const server = await startMlflowStandin({ mlflow2: true });
+  try {
+    const dir = tmpDir('lineage-mlflow2-');
+    const file = trainSklearnModel(dir);
+    const client = createMlflowClient(config(server.url));
+    const target: RegistryTarget = { kind: 'mlflow', url: server.url, modelName: 'legacy', alias: 'staging' };
+    const res = await client.push({ target, files: [{ ...file }], lineage: lineageFor('20261205-120000-cccccc', { points: 10 }) });
+    assert.equal(res.version, '1');
+    const run = [...server.state.runs.values()][0];
+    assert.equal(server.state.models.size, 0);
+    assert.equal(server.state.registered.get('legacy')?.versions[0].source, `runs:/${run.run_id}/model`);
+    const pulled = await client.pull({ ...target }, path.join(dir, 'pulled'));
+    assert.ok(pulled.files.some((f) => f.path === 'MLmodel'));
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'pulled', 'model.pkl')), fs.readFileSync(file.absPath));
+  } finally {
+    await server.close();
+  }
+});

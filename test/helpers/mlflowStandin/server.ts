@@ -23,6 +23,8 @@ export interface StandinOptions {
   basic?: { username: string; password: string };
   /** Keep every request (method, path, query, JSON body) in `requests`, for shape checks. */
   record?: boolean;
+  /** Answer as an MLflow 2.x server: no logged models (their endpoints are unknown, HTML 404). */
+  mlflow2?: boolean;
 }
 
 export interface RecordedRequest {
@@ -137,7 +139,10 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
     if (url.pathname === '/__standin/counts') return sendJson(res, 200, Object.fromEntries(counts));
     if (!url.pathname.startsWith(API)) return void res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(NOT_FOUND_HTML);
     const rest = url.pathname.slice(API.length);
-    const route = trackingRoutes[`${req.method} ${rest}`] ?? registryRoutes[`${req.method} ${rest}`] ?? loggedModelRoute(req.method ?? 'GET', rest);
+    const route =
+      opts.mlflow2 && rest.startsWith('logged-models')
+        ? undefined
+        : (trackingRoutes[`${req.method} ${rest}`] ?? registryRoutes[`${req.method} ${rest}`] ?? loggedModelRoute(req.method ?? 'GET', rest));
     const raw = await readBody(req);
     if (!route) return void res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(NOT_FOUND_HTML);
     const key = `${req.method} ${rest.startsWith('logged-models/m-') ? rest.replace(/m-[0-9a-f]+/, '{id}') : rest}`;

@@ -5,7 +5,7 @@
  * model marked READY, and only then the registered model version created and the alias moved. So a cancel or
  * a crash never leaves a version or an alias pointing at a model whose files are not all there.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import {
@@ -22,7 +22,7 @@ import {
 } from '../types';
 import { downloadFile, listTree, proxiedPath, uploadBuffer, uploadFile } from './artifacts';
 import { tagValue, type KeyValue } from './batches';
-import { MlflowHttp } from './http';
+import { MlflowHttp, MlflowHttpError } from './http';
 import { RUN_ID_TAG, describeLineage, mlflowUser, runParams } from './lineageTags';
 import { mirrorRun } from './mirrorRun';
 import { mlmodelFiles } from './mlmodel';
@@ -37,8 +37,9 @@ import {
   linkModelToRun,
   setAlias,
   setLoggedModelTags,
+  type LoggedModelInfo,
 } from './modelRegistry';
-import { ensureExperiment } from './tracking';
+import { ensureExperiment, getRun } from './tracking';
 
 /** Written next to the model files: what `pull` verifies, and the lineage that travelled with the model. */
 export const MANIFEST_FILE = 'lineage.json';
@@ -82,9 +83,18 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
       { key: 'mlflow.user', value: mlflowUser() },
     ];
     if (l.gitCommit) modelTags.push({ key: 'mlflow.source.git.commit', value: l.gitCommit });
-    const model = await createLoggedModel(http, { experimentId, name: 'model', runId, params: runParams(l), tags: modelTags });
-    await linkModelToRun(http, runId, model.model_id);
-    const dir = proxiedPath(model.artifact_uri);
+    let model: LoggedModelInfo | undefined;
+    try {
+      model = await createLoggedModel(http, { experimentId, name: 'model', runId, params: runParams(l), tags: modelTags });
+    } catch (err) {
+      if (!(err instanceof MlflowHttpError && err.status === 404)) throw err;
+    }
+    // An MLflow 2.x server has no logged models (404): the files go under the run's artifacts, as `model/`,
+    // and the version's source is runs:/<run id>/model, as mlflow 2's log_model did.
+    const modelId = model?.model_id ?? randomBytes(16).toString('hex');
+    const artifactUri = model ? model.artifact_uri : `${mirrored.run.artifact_uri ?? (await getRun(http, runId)).info.artifact_uri}/model`;
+    if (model) await linkModelToRun(http, runId, model.model_id);
+    const dir = proxiedPath(artifactUri);
 
     const total = req.files.reduce((n, f) => n + f.size, 0);
     const progress = { done: 0, total, report: req.onProgress };
@@ -95,7 +105,7 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
     const manifestFiles = req.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 as string }));
     let extraBytes = 0;
     if (!req.files.some((f) => f.path === 'MLmodel')) {
-      const meta = mlmodelFiles({ lineage: l, files: req.files, runId, modelId: model.model_id, artifactUri: model.artifact_uri });
+      const meta = mlmodelFiles({ lineage: l, files: req.files, runId, modelId, artifactUri });
       for (const m of meta.files) {
         if (req.files.some((f) => f.path === m.path)) continue;
         await uploadBuffer(http, dir, m.path, m.content);
@@ -106,7 +116,7 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
     const manifest: Manifest = { schema: 1, lineage: l, files: manifestFiles };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
     await uploadBuffer(http, dir, MANIFEST_FILE, manifestBytes);
-    await finalizeLoggedModel(http, model.model_id);
+    if (model) await finalizeLoggedModel(http, model.model_id);
 
     const description = describeLineage(l);
     await ensureRegisteredModel(http, target.modelName, 'Registered by Lineage.', [{ key: 'lineage.managed', value: 'true' }]);
@@ -116,8 +126,12 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
     ];
     if (l.gitCommit) versionTags.push({ key: 'lineage.git.commit', value: l.gitCommit });
     if (l.gitDirty !== undefined) versionTags.push({ key: 'lineage.git.dirty', value: String(l.gitDirty) });
-    const mv = await createModelVersion(http, { name: target.modelName, modelId: model.model_id, runId, tags: versionTags, description });
-    await setLoggedModelTags(http, model.model_id, [{ key: 'mlflow.modelVersions', value: JSON.stringify([{ name: target.modelName, version: mv.version }]) }]);
+    const source = model ? `models:/${model.model_id}` : `runs:/${runId}/model`;
+    const mv = await createModelVersion(http, { name: target.modelName, source, modelId: model?.model_id, runId, tags: versionTags, description });
+    if (model)
+      await setLoggedModelTags(http, model.model_id, [
+        { key: 'mlflow.modelVersions', value: JSON.stringify([{ name: target.modelName, version: mv.version }]) },
+      ]);
     if (target.alias) await setAlias(http, target.modelName, target.alias, mv.version);
     return {
       kind: 'mlflow',

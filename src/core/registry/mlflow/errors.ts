@@ -56,7 +56,8 @@ export function networkError(err: unknown, what: string, host: string, credentia
     return new RegistryError(
       'tls',
       `The TLS certificate of ${host} is not trusted (${code}).`,
-      "Give the registry's CA bundle as caFile in its configuration, or check the host name matches the certificate.",
+      // Node's fetch takes no per-call CA (that needs undici's Agent), so a caFile setting cannot reach it.
+      'Start Lineage (the CLI, or VS Code) with NODE_EXTRA_CA_CERTS=<your CA bundle (PEM)> so the MLflow client trusts it, or check the host name matches the certificate.',
     );
   const detail = code || e?.cause?.message || e?.message || 'no answer';
   return new RegistryError(

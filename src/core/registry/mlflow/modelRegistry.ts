@@ -66,10 +66,12 @@ export async function ensureRegisteredModel(http: MlflowHttp, name: string, desc
 
 export async function createModelVersion(
   http: MlflowHttp,
-  req: { name: string; modelId: string; runId: string; tags: KeyValue[]; description: string },
+  req: { name: string; source: string; modelId?: string; runId: string; tags: KeyValue[]; description: string },
 ): Promise<ModelVersion> {
+  const body: Record<string, unknown> = { name: req.name, source: req.source, run_id: req.runId, tags: req.tags, description: req.description };
+  if (req.modelId) body.model_id = req.modelId;
   const r = await http.call<{ model_version: ModelVersion }>('POST', 'model-versions/create', {
-    body: { name: req.name, source: `models:/${req.modelId}`, run_id: req.runId, tags: req.tags, description: req.description, model_id: req.modelId },
+    body,
     what: `register a version of "${req.name}"`,
   });
   return r.model_version;

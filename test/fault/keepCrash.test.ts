@@ -47,7 +47,7 @@ if (CHILD) {
       await new Promise((r) => setTimeout(r, 2));
       for (const n of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) {
         const size = fs.statSync(path.join(tmp, n), { throwIfNoEntry: false })?.size ?? 0;
-        if (size > 0 && size < SIZE) partial = size;
+        if (size > 1024 * 1024 && size < SIZE) partial = size;
       }
     }
     child.kill('SIGKILL');

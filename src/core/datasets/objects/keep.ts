@@ -8,7 +8,7 @@ import { resolveDatasetPath } from '../datasetIndex';
 import { readRunDatasets, readVersionFile } from '../versionFiles';
 import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
 import { writeKeptReport, type KeptEntry, type KeptReport } from './keptReport';
-import { cleanDeadTemps, putObject } from './objectStore';
+import { cleanDeadTemps, hasObject, putObject } from './objectStore';
 import { DvcPointers, gitBlobIdOf, gitBlobsAtHead } from './references';
 
 export interface KeepOptions {
@@ -57,8 +57,9 @@ export async function keepRunData(store: Store, paths: LineagePaths, runId: stri
   if (wanted.length) cleanDeadTemps(paths);
   const excluded = globFilter(cfg);
   const dvc = new DvcPointers(paths.workspace);
-  const relatives = wanted.filter((w) => w.sha256 && !path.isAbsolute(w.path)).map((w) => w.path);
-  const blobs = await gitBlobsAtHead(paths.workspace, [...new Set(relatives)]);
+  // git is asked only about files that would otherwise be copied: a second run over unchanged data spawns nothing.
+  const relatives = wanted.filter((w) => w.sha256 && !path.isAbsolute(w.path) && !hasObject(paths, w.sha256)).map((w) => w.path);
+  const blobs = relatives.length && insideGit(paths.workspace) ? await gitBlobsAtHead(paths.workspace, [...new Set(relatives)]) : new Map<string, string>();
   const counted = new Set<string>();
   for (const w of wanted) {
     const e = await keepOne(paths, w, cfg, report, { excluded, dvc, blobs, counted }, opts);
@@ -163,4 +164,11 @@ function joinKey(dataset: string, rel: string): string {
 
 function sizeOf(abs: string): number {
   return fs.statSync(abs, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+function insideGit(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }

@@ -59,70 +59,77 @@ export interface CopyResult {
   cloned: boolean;
 }
 
-/** Whether this process already learnt that a folder's file system cannot clone (so it stops asking). */
-const cannotClone = new Set<string>();
+/** Per folder: whether its file system makes copy-on-write clones (probed once per process). */
+const clonesIn = new Map<string, boolean>();
+
+function probeClone(dir: string): boolean {
+  let known = clonesIn.get(dir);
+  if (known !== undefined) return known;
+  const a = tempName(dir);
+  const b = tempName(dir);
+  try {
+    fs.writeFileSync(a, 'x');
+    fs.copyFileSync(a, b, fs.constants.COPYFILE_FICLONE_FORCE);
+    known = true;
+  } catch {
+    known = false;
+  } finally {
+    fs.rmSync(a, { force: true });
+    fs.rmSync(b, { force: true });
+  }
+  clonesIn.set(dir, known);
+  return known;
+}
 
 /**
- * Copies `src` to the new file `dst` and returns the sha256 of the bytes the copy holds. A clone where the
- * file system offers one (then the clone is read back to hash it), else one pass that reads a chunk,
- * hashes it and writes that same buffer, reads and writes overlapping, so a copy costs about what `cp`
- * does. Never a hard link: an in-place edit of the source would change the kept copy too.
+ * Copies `src` to the new file `dst` with `fs.copyFile` (a copy-on-write clone where the file system offers
+ * one, else the kernel's own copy) and returns the sha256 of the bytes the copy holds, read back from the
+ * copy itself. The hash follows the copy as it grows instead of waiting for it to end, so on two cores
+ * keeping costs about what `cp` does. Never a hard link: an in-place edit of the source would change the
+ * kept copy too.
  */
 export async function copyVerifying(src: string, dst: string): Promise<CopyResult> {
-  const dir = path.dirname(dst);
-  if (!cannotClone.has(dir)) {
+  const cloned = probeClone(path.dirname(dst));
+  let done = false;
+  let failed: Error | undefined;
+  const copying = fs.promises.copyFile(src, dst, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE).then(
+    () => void (done = true),
+    (err: Error) => void ((done = true), (failed = err)),
+  );
+  const tick = () => Promise.race([copying, new Promise((r) => setTimeout(r, 1))]);
+  let h: fs.promises.FileHandle | undefined;
+  while (!h) {
     try {
-      await fs.promises.copyFile(src, dst, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE_FORCE);
-      const h = await hashFileAsync(dst);
-      return { ...h, cloned: true };
+      h = await fs.promises.open(dst, fs.constants.O_RDONLY);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS' && code !== 'EINVAL' && code !== 'ENOTTY') throw err;
-      cannotClone.add(dir);
-      await fs.promises.rm(dst, { force: true });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || done) {
+        await copying;
+        throw failed ?? err;
+      }
+      await tick();
     }
   }
-  return { ...(await copyHashing(src, dst)), cloned: false };
-}
-
-async function copyHashing(src: string, dst: string): Promise<{ sha256: string; size: number }> {
-  const input = await fs.promises.open(src, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  let output: fs.promises.FileHandle | undefined;
   try {
-    if (!(await input.stat()).isFile()) throw new Error(`${src} is not a regular file; only files are kept.`);
-    output = await fs.promises.open(dst, 'wx', 0o644);
     const hash = createHash('sha256');
-    const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0;
-    let i = 0;
-    let reading = input.read(bufs[0], 0, CHUNK, 0);
-    let writing: Promise<unknown> = Promise.resolve();
     for (;;) {
-      const { bytesRead } = await reading;
-      if (bytesRead === 0) break;
-      const chunk = bufs[i % 2].subarray(0, bytesRead);
-      const at = pos;
-      pos += bytesRead;
-      // The other buffer is free once its write finished: read the next chunk into it meanwhile.
-      await writing;
-      reading = input.read(bufs[(i + 1) % 2], 0, CHUNK, pos);
-      hash.update(chunk);
-      writing = writeAll(output, chunk, at);
-      i++;
+      const finished = done;
+      const { bytesRead } = await h.read(buf, 0, CHUNK, pos);
+      if (bytesRead > 0) {
+        hash.update(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+        continue;
+      }
+      // At the end of what is written so far: the end of the copy only once the copy had finished before this read.
+      if (finished) break;
+      await tick();
     }
-    await writing;
-    return { sha256: hash.digest('hex'), size: pos };
+    await copying;
+    if (failed) throw failed;
+    return { sha256: hash.digest('hex'), size: pos, cloned };
   } finally {
-    await input.close();
-    await output?.close();
-  }
-}
-
-async function writeAll(h: fs.promises.FileHandle, buf: Buffer, at: number): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await h.write(buf, off, buf.length - off, at + off);
-    off += bytesWritten;
+    await h.close();
   }
 }
 
@@ -167,7 +174,9 @@ export async function putObject(paths: LineagePaths, src: string, sha256: string
   await fs.promises.mkdir(tmpDir, { recursive: true });
   const tmp = tempName(tmpDir);
   try {
-    const copy = await copyVerifying(src, tmp);
+    let copy = await copyVerifying(src, tmp);
+    // Read once more, whole: a read that raced the kernel's copy must not throw away a good copy.
+    if (copy.sha256 !== sha256) copy = { ...copy, ...(await hashFileAsync(tmp)) };
     if (copy.sha256 !== sha256) {
       await fs.promises.rm(tmp, { force: true });
       return { state: 'changed', sha256: copy.sha256, size: copy.size };

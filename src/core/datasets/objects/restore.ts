@@ -115,8 +115,11 @@ async function restoreOne(
   const tmp = tempName(dir).replace(/([^/\\]+)$/, '.lineage-restore-$1');
   try {
     let got: { sha256: string } | undefined;
-    if (hasObject(paths, e.sha256)) got = await copyVerifying(objectPath(paths, e.sha256), tmp);
-    else if (e.ref?.kind === 'git') {
+    if (hasObject(paths, e.sha256)) {
+      got = await copyVerifying(objectPath(paths, e.sha256), tmp);
+      // Read once more, whole, before calling the object damaged: a read may have raced the kernel's copy.
+      if (got.sha256 !== e.sha256) got = await hashFileAsync(tmp);
+    } else if (e.ref?.kind === 'git') {
       try {
         await gitCatBlob(paths.workspace, e.ref.blob, tmp);
         got = await hashFileAsync(tmp);

@@ -1,0 +1,172 @@
+/**
+ * Kept data (issue 14), two figures each next to its anchor measured in the same run:
+ *
+ *   1. keeping a 1 GiB input (putObject: copy to a temporary name, sha256 of the bytes written checked
+ *      against the recorded one, rename) against `cp` of the same file on the same file system — goal ≥ 0.9×
+ *      cp's speed. Says whether the file system clones (`cp --reflink=always`); where it does, keeping clones
+ *      and then reads the clone back to hash it.
+ *   2. `lineage run` of a small script reading a large-ish file, the second run over unchanged data with
+ *      keeping on (nothing new is copied) against keeping off (.lineage/config.json data.keep=false):
+ *      goal ≤ 5 % more. Interleaved reps, medians.
+ *
+ *   flock /tmp/lineage-build.lock node scripts/build.mjs && node bench/keep_objects.mjs
+ *
+ * Environment: BENCH_KEEP_MB (1024), BENCH_KEEP_REPS (5), BENCH_RUN_MB (256), BENCH_RUN_REPS (15),
+ * BENCH_DIR (a temporary folder on the file system to measure; default under the repository's file system).
+ * Last line: one JSON.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const KEEP_MB = Number(process.env.BENCH_KEEP_MB || 1024);
+const KEEP_REPS = Number(process.env.BENCH_KEEP_REPS || 5);
+const RUN_MB = Number(process.env.BENCH_RUN_MB || 256);
+const RUN_REPS = Number(process.env.BENCH_RUN_REPS || 15);
+const PYTHON = process.env.LINEAGE_TEST_PYTHON || '/usr/bin/python3';
+const DIR = fs.mkdtempSync(path.join(process.env.BENCH_DIR || os.tmpdir(), 'lineage-bench-keep-'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+// The store's own code, bundled from source now (a .mjs cannot import TypeScript).
+const bundle = path.join(DIR, 'objectStore.cjs');
+await build({
+  entryPoints: [path.join(ROOT, 'src/core/datasets/objects/objectStore.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: bundle,
+  logLevel: 'warning',
+});
+const { putObject, hashFileAsync } = createRequire(import.meta.url)(bundle);
+
+// A private copy of the CLI bundle: a rebuild of dist/ by other work cannot change it mid-measurement.
+const cliDir = path.join(DIR, 'dist');
+fs.cpSync(path.join(ROOT, 'dist'), cliDir, { recursive: true, filter: (s) => !s.includes(`${path.sep}webview`) });
+const CLI = path.join(cliDir, 'cli.js');
+
+function writeFile(file, mb) {
+  const fd = fs.openSync(file, 'w');
+  const block = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < mb; i++) {
+    // Different bytes in every MiB (not sparse, not one repeated block a file system could dedupe).
+    for (let j = 0; j < block.length; j += 4096) block.writeUInt32LE((i * 256 + j / 4096) >>> 0, j);
+    fs.writeSync(fd, block);
+  }
+  fs.closeSync(fd);
+}
+
+const probe = path.join(DIR, 'probe');
+fs.writeFileSync(probe, 'x');
+const clones = spawnSync('cp', ['--reflink=always', probe, probe + '.clone']).status === 0;
+const fsType = execFileSync('df', ['-T', DIR], { encoding: 'utf8' }).trim().split('\n')[1].split(/\s+/)[1];
+console.log(`file system: ${fsType} at ${DIR}; copy-on-write clones: ${clones ? 'yes' : 'no (cp --reflink=always fails)'}`);
+
+// 1. keep vs cp
+const src = path.join(DIR, 'input.bin');
+writeFile(src, KEEP_MB);
+const { sha256 } = await hashFileAsync(src);
+const paths = { objects: path.join(DIR, 'objects') };
+const keepMs = [];
+const cpMs = [];
+const hashMs = [];
+for (let rep = 0; rep < KEEP_REPS; rep++) {
+  // A third figure: sha256 of the same bytes alone, the floor of any keep that verifies what it wrote.
+  const th = process.hrtime.bigint();
+  await hashFileAsync(src);
+  hashMs.push(ms(th));
+  for (const which of rep % 2 ? ['keep', 'cp'] : ['cp', 'keep']) {
+    fs.rmSync(paths.objects, { recursive: true, force: true });
+    fs.rmSync(path.join(DIR, 'copy.bin'), { force: true });
+    execFileSync('sync');
+    const t0 = process.hrtime.bigint();
+    if (which === 'cp') execFileSync('cp', [src, path.join(DIR, 'copy.bin')]);
+    else {
+      const r = await putObject(paths, src, sha256, KEEP_MB * 1024 * 1024);
+      if (r.state !== 'stored') throw new Error(`keep did not store the object: ${JSON.stringify(r)}`);
+    }
+    (which === 'cp' ? cpMs : keepMs).push(ms(t0));
+  }
+  console.log(`rep ${rep + 1}: keep ${keepMs.at(-1).toFixed(0)} ms, cp ${cpMs.at(-1).toFixed(0)} ms, sha256 alone ${hashMs.at(-1).toFixed(0)} ms`);
+}
+const keepRatio = median(cpMs) / median(keepMs);
+console.log(
+  `keep ${KEEP_MB} MiB: median ${median(keepMs).toFixed(0)} ms; cp: ${median(cpMs).toFixed(0)} ms; keep runs at ${keepRatio.toFixed(2)}× cp's speed (goal ≥ 0.9×)`,
+);
+fs.rmSync(paths.objects, { recursive: true, force: true });
+fs.rmSync(path.join(DIR, 'copy.bin'), { force: true });
+fs.rmSync(src);
+
+// 2. a second run over unchanged data, keeping on vs off
+const ws = (name) => {
+  const w = path.join(DIR, name);
+  fs.mkdirSync(path.join(w, 'data'), { recursive: true });
+  fs.mkdirSync(path.join(w, '.lineage'), { recursive: true });
+  fs.writeFileSync(path.join(w, 'read.py'), 'with open("data/big.bin", "rb") as f:\n    n = len(f.read(1 << 20))\nprint(n)\n');
+  return w;
+};
+const on = ws('on');
+const off = ws('off');
+writeFile(path.join(on, 'data', 'big.bin'), RUN_MB);
+fs.copyFileSync(path.join(on, 'data', 'big.bin'), path.join(off, 'data', 'big.bin'));
+fs.writeFileSync(path.join(off, '.lineage', 'config.json'), JSON.stringify({ data: { keep: false } }));
+const env = { ...process.env, LINEAGE_PYTHON: PYTHON, LINEAGE_SDK_DIR: path.join(ROOT, 'sdk', 'python'), NO_COLOR: '1' };
+const run = (w) => {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [CLI, 'run', '--quiet', PYTHON, 'read.py'], { cwd: w, env, encoding: 'utf8' });
+  const t = ms(t0);
+  if (r.status !== 0) throw new Error(`lineage run failed in ${w}: ${r.stderr}`);
+  return t;
+};
+// First runs: keeping copies the file once (on); both stat caches warm up.
+run(on);
+run(off);
+const objectsBefore = fs.readdirSync(path.join(on, '.lineage', 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d)).length;
+const onMs = [];
+const offMs = [];
+for (let rep = 0; rep < RUN_REPS; rep++) {
+  for (const which of rep % 2 ? ['on', 'off'] : ['off', 'on']) (which === 'on' ? onMs : offMs).push(run(which === 'on' ? on : off));
+}
+const objectsAfter = fs.readdirSync(path.join(on, '.lineage', 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d)).length;
+const runs = fs.readdirSync(path.join(on, '.lineage', 'runs'));
+const last = JSON.parse(fs.readFileSync(path.join(on, '.lineage', 'runs', runs.sort().at(-1), 'kept.json'), 'utf8'));
+const overhead = median(onMs) / median(offMs) - 1;
+console.log(
+  `lineage run over unchanged ${RUN_MB} MiB, ${RUN_REPS} reps: keeping on ${median(onMs).toFixed(0)} ms, off ${median(offMs).toFixed(0)} ms: ` +
+    `${(overhead * 100).toFixed(1)} % (goal ≤ 5 %); new objects: ${objectsAfter - objectsBefore}, last run's keep: ${last.entries[0].how}, copied ${last.copiedBytes} B`,
+);
+const load = os.loadavg();
+fs.rmSync(DIR, { recursive: true, force: true });
+console.log(
+  JSON.stringify({
+    fs: fsType,
+    clones,
+    keep: {
+      mb: KEEP_MB,
+      reps: KEEP_REPS,
+      keepMs: median(keepMs),
+      cpMs: median(cpMs),
+      hashMs: median(hashMs),
+      ratio: keepRatio,
+      allKeepMs: keepMs,
+      allCpMs: cpMs,
+      allHashMs: hashMs,
+    },
+    secondRun: {
+      mb: RUN_MB,
+      reps: RUN_REPS,
+      onMs: median(onMs),
+      offMs: median(offMs),
+      overhead,
+      newObjects: objectsAfter - objectsBefore,
+      lastHow: last.entries[0].how,
+      allOn: onMs,
+      allOff: offMs,
+    },
+    load,
+  }),
+);

@@ -7,7 +7,7 @@ import { formatNumber } from '../../core/util/format';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { COMMANDS } from '../commands/ids';
 import { runCommand } from '../commands/register';
-import { setting } from '../config';
+import { keepOverrides, setting } from '../config';
 import { engine } from '../engine';
 import { pythonFor } from './python';
 
@@ -119,6 +119,7 @@ export class RunManager implements vscode.Disposable {
         onProgress: (message) => progress.report({ message }),
         onWarning: (message) => this.lineage.log(`Run ${live.handle.id}: ${message}`),
         save: 'later',
+        keep: keepOverrides(vscode.Uri.file(live.folder)),
       }),
     );
     this.lineage.fireChanged([live.handle.id], live.folder);

@@ -52,7 +52,7 @@ function translate(err: unknown): never {
   if (err instanceof PromotionFlaggedError) throw new CliError(`${err.message}. Promote anyway with --force (the flags go into the history).`, 3);
   if (err instanceof RegistryError) {
     if (err.kind === 'cancelled') throw new CliError('cancelled; run the same command again to resume where it stopped.', 130);
-    throw new CliError(`${err.message}\n  ${err.hint}`, 1);
+    throw new CliError(`${err.message.replace(/\.$/, '')}. ${err.hint}`, 1);
   }
   throw err;
 }

@@ -10,6 +10,7 @@ import type { Layout, Trace } from '../shared/plotly';
 import { runColor, withAlpha, type Theme } from '../shared/theme';
 import type { ColumnDrift, DistributionSummary, DriftReport } from './protocol';
 import { baseName, driftScore, isFailure, pct, performanceMetric, performanceValue } from './score';
+import { instantText } from '../../src/core/drift/instant';
 
 export function layoutFor(theme: Theme, height: number, extra: Layout = {}): Layout {
   const base = baseLayout(theme) as Layout;
@@ -58,7 +59,10 @@ export function distributionTraces(c: ColumnDrift, theme: Theme): { traces: Trac
     const edges = h.edges;
     const centers = edges.slice(0, -1).map((e, i) => (e + edges[i + 1]) / 2);
     const widths = edges.slice(0, -1).map((e, i) => edges[i + 1] - e);
-    const range = (i: number) => `${fmt(edges[i])} to ${fmt(edges[i + 1])}`;
+    // A datetime column's edges are instants in ms since the epoch: shown as dates, on a date axis.
+    const dates = c.kind === 'datetime';
+    const fx = dates ? instantText : fmt;
+    const range = (i: number) => `${fx(edges[i])} to ${fx(edges[i + 1])}`;
     const bar = (s: DistributionSummary | null, name: string, color: string, opacity: number): Trace | null =>
       s && s.kind === 'histogram'
         ? {
@@ -81,7 +85,7 @@ export function distributionTraces(c: ColumnDrift, theme: Theme): { traces: Trac
         bargap: 0,
         showlegend: true,
         legend: { orientation: 'h', y: 1.12, font: { color: theme.foreground } },
-        xaxis: { title: { text: plotlyText(c.name) } },
+        xaxis: { title: { text: plotlyText(c.name) }, ...(dates ? { type: 'date' } : {}) },
         yaxis: { title: { text: 'share of values' }, tickformat: '.0%' },
         margin: { l: 8, r: 24, t: 32, b: 48 },
       }),

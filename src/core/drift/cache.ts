@@ -19,7 +19,7 @@ import { DiskSorted, SortedReader, type SortedValues } from './sortedFile';
 import type { ColumnSummary } from './summary';
 import type { ColumnKind, DriftColumnType } from './types';
 
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 const MAGIC = Buffer.from('LNDRIFT\0', 'latin1');
 
 export interface CachedReference {

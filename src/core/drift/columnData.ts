@@ -40,7 +40,9 @@ export class ColumnData {
   private mask = 0;
   /** Rows filled so far (a JSON Lines row without this key is filled as missing later). */
   private n = 0;
+  /** The values buffer is in use: numbers, or the instants of a column of dates (`dates`). */
   private numeric = true;
+  private dates = false;
   private values: Float64Array | null;
   private codes: Int32Array | null = null;
   /** Rows written to chunk files before the buffer's first value. */
@@ -83,7 +85,9 @@ export class ColumnData {
     this.mask |= 1 << kind;
     if (kind === K_INT || kind === K_FLOAT || kind === K_INF) return this.pushNumber(cells.OUT[0]);
     if (kind === K_BOOL) return this.pushText((buf[a] | 0x20) === 116 ? 'true' : 'false');
-    this.pushText(Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8'));
+    const text = Buffer.from(buf.buffer, buf.byteOffset + a, b - a).toString('utf8');
+    if (kind === K_DATE) return this.pushDate(text, cells.OUT[cells.DATE]);
+    this.pushText(text);
   }
 
   /** One JSON value: null/undefined missing, numbers numbers, strings text unless a missing-value token. */
@@ -107,6 +111,7 @@ export class ColumnData {
     const buf = Buffer.from(text, 'utf8');
     const kind: CellKind = buf[0] >= 48 && buf[0] <= 57 && cells.parseDatetime(buf, 0, buf.length) ? K_DATE : K_STRING;
     this.mask |= 1 << kind;
+    if (kind === K_DATE) return this.pushDate(text, cells.OUT[cells.DATE]);
     this.pushText(text);
   }
 
@@ -120,13 +125,16 @@ export class ColumnData {
       const v = this.values!;
       if (this.n - this.base === v.length) {
         const t = this.memory.tracker;
-        if (t && !this.keepRows && this.memory.space && t.wouldExceed(v.length * 8)) return this.spill();
-        const bigger = new Float64Array(v.length * 2);
-        bigger.set(v);
-        this.values = bigger;
-        if (t) t.used += v.length * 8;
+        if (t && !this.keepRows && this.memory.space && t.wouldExceed(v.length * 8)) this.spill();
+        else {
+          const bigger = new Float64Array(v.length * 2);
+          bigger.set(v);
+          this.values = bigger;
+          if (t) t.used += v.length * 8;
+        }
       }
-    } else if (this.codes) {
+    }
+    if (this.codes) {
       const c = this.codes;
       if (this.n === c.length) {
         const bigger = new Int32Array(c.length * 2);
@@ -148,20 +156,53 @@ export class ColumnData {
   private pushMissing(): void {
     this.grow();
     if (this.numeric) this.values![this.n - this.base] = NaN;
-    else if (this.codes) this.codes[this.n] = MISSING_CODE;
+    if (this.codes) this.codes[this.n] = MISSING_CODE;
     this.n++;
     this.missing++;
   }
 
   private pushNumber(x: number): void {
-    if (!this.numeric) return this.pushText(String(x === 0 ? 0 : x));
+    if (!this.numeric || this.dates) return this.pushText(String(x === 0 ? 0 : x));
     this.grow();
     this.values![this.n - this.base] = x;
     this.n++;
   }
 
+  /**
+   * A date: while every value so far is a date, its instant (ms since the epoch, UTC for naive times) is kept
+   * as a number for the tests, and its text counted as a category too, in case the column turns out to be text.
+   */
+  private pushDate(text: string, ms: number): void {
+    if (!this.numeric || (!this.dates && (this.mask & ~(1 << K_DATE)) !== 0)) return this.pushText(text);
+    if (!this.dates) this.startDates();
+    this.grow();
+    this.values![this.n - this.base] = ms;
+    const code = this.codeOf(text);
+    if (this.codes) this.codes[this.n] = code;
+    this.n++;
+  }
+
+  /** The first date of a column with nothing else yet: every row so far was missing. */
+  private startDates(): void {
+    this.dates = true;
+    if (!this.keepRows) return;
+    const codes = new Int32Array(Math.max(FIRST_CAPACITY, this.values!.length)).fill(MISSING_CODE, 0, this.n);
+    this.codes = codes;
+    if (this.memory.tracker) this.memory.tracker.used += codes.length * 4;
+  }
+
+  /** Something other than a date in a date column: it is text, whose categories (the dates' texts) are already counted. */
+  private datesToText(): void {
+    if (this.memory.tracker) this.memory.tracker.used -= this.values!.length * 8;
+    this.dates = false;
+    this.numeric = false;
+    this.values = null;
+    this.dropChunks();
+  }
+
   private pushText(text: string): void {
-    if (this.numeric) this.toCategorical();
+    if (this.dates) this.datesToText();
+    else if (this.numeric) this.toCategorical();
     this.grow();
     const code = this.codeOf(text);
     if (this.codes) this.codes[this.n] = code;
@@ -223,10 +264,15 @@ export class ColumnData {
   }
 
   get isNumeric(): boolean {
-    return this.numeric && this.mask !== 0;
+    return this.numeric && !this.dates && this.mask !== 0;
   }
 
-  /** Row-aligned numbers (NaN missing) of a numeric column, `rows` long; not for a column that spilled. */
+  /** Every non-missing value is a date; numbers() gives their instants in ms since the epoch. */
+  get isDate(): boolean {
+    return this.dates;
+  }
+
+  /** Row-aligned numbers (NaN missing) of a numeric or date column, `rows` long; not for a column that spilled. */
   numbers(rows: number): Float64Array {
     this.padTo(rows);
     if (!this.numeric) throw new Error(`column ${this.name} is not numeric`);
@@ -256,7 +302,7 @@ export class ColumnData {
   /** Row-aligned category codes (MISSING_CODE, OTHER_CODE) of a text column kept by row, `rows` long. */
   codesOf(rows: number): Int32Array {
     this.padTo(rows);
-    if (this.numeric) throw new Error(`column ${this.name} is numeric`);
+    if (this.numeric && !this.dates) throw new Error(`column ${this.name} is numeric`);
     if (!this.codes) throw new Error(`column ${this.name} was read without its rows`);
     return this.codes.subarray(0, rows);
   }

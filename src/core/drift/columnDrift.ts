@@ -48,9 +48,9 @@ export function defaultThreshold(t: DriftTestName): number {
 export function chooseTest(ref: ColumnSummary, cur: ColumnSummary): { test: DriftTestName; reason: string } {
   const refCount = countOf(ref);
   const size = refCount <= SMALL_REFERENCE ? `reference ≤ ${SMALL_REFERENCE} values` : `reference > ${SMALL_REFERENCE} values`;
-  if (ref.kind === 'numeric') {
-    const nValues = distinctUnionOf(ref.sorted!, cur.sorted ?? new Float64Array(0));
-    const what = `numeric with ${nValues} distinct value${nValues === 1 ? '' : 's'}`;
+  if (ref.sorted) {
+    const nValues = distinctUnionOf(ref.sorted, cur.sorted ?? new Float64Array(0));
+    const what = `${ref.kind === 'datetime' ? 'dates (as instants)' : 'numeric'} with ${nValues} distinct value${nValues === 1 ? '' : 's'}`;
     if (refCount <= SMALL_REFERENCE) return { test: nValues > FEW_VALUES ? 'ks' : 'chisquare', reason: `${size}, ${what}` };
     return { test: nValues > FEW_VALUES ? 'wasserstein' : 'jensenshannon', reason: `${size}, ${what}` };
   }
@@ -101,8 +101,8 @@ export function compareColumn(ref: ColumnSummary, cur: ColumnSummary, override?:
     curSummary: null,
     count: { ref: countOf(ref), cur: cur.kind === 'empty' ? 0 : countOf(cur) },
   };
-  if (ref.kind === 'datetime' || ref.kind === 'empty') {
-    out.reason = ref.kind === 'datetime' ? 'dates are not tested (time always moves on)' : 'the reference has no values in this column';
+  if (ref.kind === 'empty') {
+    out.reason = 'the reference has no values in this column';
     return out;
   }
   const curKind = cur.kind === 'empty' ? ref.kind : cur.kind;
@@ -113,7 +113,7 @@ export function compareColumn(ref: ColumnSummary, cur: ColumnSummary, override?:
   // A current column without values is empty in the reference's kind.
   const c: ColumnSummary =
     cur.kind === 'empty' ? { ...cur, kind: ref.kind, sorted: ref.sorted ? new Float64Array(0) : null, counts: ref.counts ? new Map() : null } : cur;
-  if (ref.kind === 'numeric') numericExtras(ref, c, out);
+  if (ref.sorted) numericExtras(ref, c, out);
   else categoricalExtras(ref, c, out);
   if (out.count.ref === 0 || out.count.cur === 0) {
     out.reason = out.count.cur === 0 ? 'no values in the current batch' : 'no values in the reference';
@@ -122,7 +122,7 @@ export function compareColumn(ref: ColumnSummary, cur: ColumnSummary, override?:
   const chosen = chooseTest(ref, c);
   const test = override?.test ?? chosen.test;
   out.reason = override?.test ? 'chosen for this column' : chosen.reason;
-  if ((test === 'ks' || test === 'wasserstein') && ref.kind !== 'numeric') {
+  if ((test === 'ks' || test === 'wasserstein') && !ref.sorted) {
     out.reason = `${test} needs numbers; this column is ${ref.type}`;
     return out;
   }
@@ -171,8 +171,8 @@ function runTest(test: DriftTestName, ref: ColumnSummary, cur: ColumnSummary, ou
       return;
     }
     case 'jensenshannon': {
-      if (ref.kind === 'numeric') {
-        const h = histogramSharesOf(ref.sorted!, cur.sorted!, JS_BINS);
+      if (ref.sorted) {
+        const h = histogramSharesOf(ref.sorted, cur.sorted!, JS_BINS);
         out.statistic = jensenShannon(h.ref, h.cur);
       } else {
         const keys = unionKeys(ref.counts!, cur.counts!);

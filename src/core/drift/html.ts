@@ -6,6 +6,7 @@
 import { escapeHtml, htmlPage } from '../util/htmlPage';
 import { formatNumber } from '../util/format';
 import { isFailure, type BatchReport, type ColumnDrift, type DistributionSummary, type DriftReport } from './types';
+import { instantText } from './instant';
 
 const esc = (s: string | number): string => escapeHtml(String(s));
 
@@ -22,7 +23,7 @@ const W = 320;
 const H = 90;
 
 /** Reference bars (outlined) over current bars (filled), one pair per bin or category. */
-function chart(ref: DistributionSummary | null, cur: DistributionSummary | null, title: string): string {
+function chart(ref: DistributionSummary | null, cur: DistributionSummary | null, title: string, dates = false): string {
   if (!ref || !cur) return '';
   let labels: string[];
   let a: number[];
@@ -30,7 +31,8 @@ function chart(ref: DistributionSummary | null, cur: DistributionSummary | null,
   if (ref.kind === 'histogram' && cur.kind === 'histogram') {
     a = ref.shares;
     b = cur.shares;
-    labels = a.map((_, i) => `${formatNumber(ref.edges[i])} – ${formatNumber(ref.edges[i + 1])}`);
+    const f = dates ? instantText : formatNumber;
+    labels = a.map((_, i) => `${f(ref.edges[i])} – ${f(ref.edges[i + 1])}`);
   } else if (ref.kind === 'categories' && cur.kind === 'categories') {
     labels = ref.categories.map((c) => c.value);
     a = ref.categories.map((c) => c.share);
@@ -61,7 +63,7 @@ function columnRow(c: ColumnDrift, label = c.name): string {
       ? `${c.newCategories.values.map((v) => `<code>${esc(v.value)}</code> (${num(v.count)})`).join(', ')}${c.newCategories.distinct > c.newCategories.values.length ? ', …' : ''}`
       : '';
   const thr = Number.isFinite(c.threshold) ? (c.pValue !== null ? `p &lt; ${esc(c.threshold)}` : `≥ ${esc(c.threshold)}`) : '';
-  return `<tr><th scope="row">${esc(label)}<div class="muted">${esc(c.reason)}</div></th><td>${esc(c.test ?? '—')}</td><td class="num">${num(c.statistic)}${c.pValue !== null ? `<div class="muted">p = ${num(c.pValue)}</div>` : ''}</td><td class="num">${thr}</td><td>${verdict}</td><td class="num">${num(c.psi)}</td><td class="num">${pct(c.missing.ref)} → ${pct(c.missing.cur)}</td><td class="num">${c.outOfRange ? `${num(c.outOfRange.count)} (${pct(c.outOfRange.share)})` : ''}</td><td>${fresh}</td><td>${chart(c.refSummary, c.curSummary, `${label}: reference and current distribution`)}</td></tr>`;
+  return `<tr><th scope="row">${esc(label)}<div class="muted">${esc(c.reason)}</div></th><td>${esc(c.test ?? '—')}</td><td class="num">${num(c.statistic)}${c.pValue !== null ? `<div class="muted">p = ${num(c.pValue)}</div>` : ''}</td><td class="num">${thr}</td><td>${verdict}</td><td class="num">${num(c.psi)}</td><td class="num">${pct(c.missing.ref)} → ${pct(c.missing.cur)}</td><td class="num">${c.outOfRange ? `${num(c.outOfRange.count)} (${pct(c.outOfRange.share)})` : ''}</td><td>${fresh}</td><td>${chart(c.refSummary, c.curSummary, `${label}: reference and current distribution`, c.kind === 'datetime')}</td></tr>`;
 }
 
 function batchSection(b: BatchReport): string {

@@ -16,7 +16,8 @@ export interface ColumnSummary {
   /** Rows of the table (missing ones included). */
   rows: number;
   missing: number;
-  /** Numeric: the finite values, ascending, in memory or (past the memory budget) in a file. */
+  /** Numeric: the finite values, ascending, in memory or (past the memory budget) in a file; datetime: the
+   *  instants in ms since the epoch. */
   sorted: SortedValues | null;
   /** Numeric: +/-Infinity values (not in `sorted`). */
   nonFinite: number;
@@ -36,7 +37,8 @@ export function summarize(col: ColumnData, rows: number): ColumnSummary {
   const type = col.type;
   const kind = kindOf(type);
   const base = { name: col.name, kind, type, rows, missing: col.missing, sorted: null, nonFinite: 0, counts: null, other: 0 };
-  if (col.isNumeric) {
+  // Dates are compared as their instants (ms since the epoch), like numbers.
+  if (col.isNumeric || col.isDate) {
     if (col.spilledChunks.length > 0) return { ...base, ...mergeSpilled(col, rows) };
     const vals = col.numbers(rows);
     // A column not kept by row is sorted in its own buffer: no second copy of the values.

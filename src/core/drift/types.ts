@@ -4,8 +4,8 @@
  * docs/drift.md says what every figure means, how it is computed and the defaults.
  */
 
-/** numeric: numbers (integers or decimals); categorical: text, booleans; datetime and empty columns are
- *  listed but not tested (time always moves on; an empty column has nothing to compare). */
+/** numeric: numbers (integers or decimals); categorical: text, booleans; datetime: ISO dates, tested as their
+ *  instants (ms since the epoch) like numbers; empty columns are listed but not tested. */
 export type ColumnKind = 'numeric' | 'categorical' | 'datetime' | 'empty';
 
 /** The profiler's types (src/core/datasets/profile): a column's type over all of its non-missing values. */
@@ -44,7 +44,7 @@ export interface ColumnDrift {
   name: string;
   kind: ColumnKind;
   type: DriftColumnType;
-  /** null: not tested (datetime/empty column, no values on one side, a type change); `note` says why. */
+  /** null: not tested (empty column, no values on one side, a type change); `reason` says why. */
   test: DriftTestName | null;
   /** Why the test was chosen ("reference > 1,000 rows, numeric with 412 distinct values") or why none. */
   reason: string;

@@ -32,7 +32,7 @@ test('a connection cut as a chunk starts: the push asks the registry where it st
     const size = 12 * MiB;
     const m = model(size, 7);
     const url = `http://${proxy.host}`;
-    const client = createOciClient({ name: 'cut', kind: 'oci', url }, { chunkSize: CHUNK, backoffMs: 20, prehashLimit: 0 });
+    const client = createOciClient({ name: 'cut', kind: 'oci', url }, { chunkSize: CHUNK, maxChunkSize: CHUNK, backoffMs: 20, prehashLimit: 0 });
     const target: RegistryTarget = { kind: 'oci', url, repository: 'models/cut', tag: 'v1' };
     proxy.armBeforeRequest('PATCH', 3); // chunks 1 and 2 acknowledged, the third never reaches the registry
     const before = proxy.bytesUp;
@@ -60,7 +60,7 @@ test('a connection cut halfway through a chunk: docker-registry drops that uploa
     const size = 8 * MiB;
     const m = model(size, 8);
     const url = `http://${proxy.host}`;
-    const client = createOciClient({ name: 'cut', kind: 'oci', url }, { chunkSize: CHUNK, backoffMs: 20 });
+    const client = createOciClient({ name: 'cut', kind: 'oci', url }, { chunkSize: CHUNK, maxChunkSize: CHUNK, backoffMs: 20 });
     const target: RegistryTarget = { kind: 'oci', url, repository: 'models/cut-mid', tag: 'v1' };
     proxy.arm(Math.round(size / 2 + CHUNK / 2)); // inside the third chunk's body
     const res = await client.push({ target, files: m.files, lineage: sampleLineage() });
@@ -86,7 +86,7 @@ test('Cancel at 50 %: no tag exists; a new client re-running the push resumes fr
     const url = `http://${proxy.host}`;
     const stateDir = path.join(m.dir, 'state');
     const target: RegistryTarget = { kind: 'oci', url, repository: 'models/cancelled', tag: 'v1' };
-    const first = createOciClient({ name: 'c', kind: 'oci', url }, { chunkSize: CHUNK, prehashLimit: 0 });
+    const first = createOciClient({ name: 'c', kind: 'oci', url }, { chunkSize: CHUNK, maxChunkSize: CHUNK, prehashLimit: 0 });
     const ac = new AbortController();
     await assert.rejects(
       first.push({
@@ -110,7 +110,7 @@ test('Cancel at 50 %: no tag exists; a new client re-running the push resumes fr
     assert.ok(!JSON.stringify(saved).includes('authorization'), 'no credentials in the state');
 
     const before = proxy.bytesUp;
-    const second = createOciClient({ name: 'c', kind: 'oci', url }, { chunkSize: CHUNK, prehashLimit: 0 });
+    const second = createOciClient({ name: 'c', kind: 'oci', url }, { chunkSize: CHUNK, maxChunkSize: CHUNK, prehashLimit: 0 });
     const res = await second.push({ target, files: m.files.map((f) => ({ ...f })), lineage: sampleLineage(), stateDir });
     assert.deepEqual(res.stats.resumedFromOffset, [acked]);
     const received = proxy.bytesUp - before;

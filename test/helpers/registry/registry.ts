@@ -41,6 +41,8 @@ export interface TestRegistry {
   tokenServer?: TokenServer;
   /** The registry's own log, for a failing test's message. */
   logFile: string;
+  /** The registry process (e.g. to read its CPU time from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -148,6 +150,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     rootDir,
     tokenServer,
     logFile,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

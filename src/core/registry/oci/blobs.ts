@@ -19,7 +19,9 @@ export interface BlobContext {
   repository: string;
   scopes: string[];
   signal?: AbortSignal;
+  /** First chunk size; it then doubles while chunks take under 2 s, up to maxChunkSize, and halves past 8 s. */
   chunkSize: number;
+  maxChunkSize: number;
   retries: number;
   backoffMs: number;
   /** On Cancel, a chunk already on its way may finish for this long, so the registry keeps a consistent upload to resume. */
@@ -48,6 +50,8 @@ export interface FileBlob {
   digest?: string;
   label: string;
 }
+
+const MIN_CHUNK = 4 << 20;
 
 const blobPath = (repo: string, digest: string) => `/v2/${repo}/blobs/${digest}`;
 
@@ -188,10 +192,12 @@ export async function uploadFile(ctx: BlobContext, blob: FileBlob, mountedLocati
   ctx.onProgress(offset);
 
   let failures = 0;
+  let chunkSize = Math.min(ctx.chunkSize, ctx.maxChunkSize);
   while (offset < blob.size) {
     if (ctx.signal?.aborted) throw cancelled(`uploading ${blob.label}`);
     const start = offset;
-    const end = Math.min(blob.size, start + ctx.chunkSize);
+    const end = Math.min(blob.size, start + chunkSize);
+    const chunkStarted = Date.now();
     let inFlight = 0;
     const grace = graceSignal(ctx.signal, ctx.cancelGraceMs);
     try {
@@ -239,6 +245,11 @@ export async function uploadFile(ctx: BlobContext, blob: FileBlob, mountedLocati
       offset = acked;
       ctx.state.saveUpload(key, location, offset);
       failures = 0;
+      // Docker Distribution syncs the upload file to disk at the end of every PATCH, so many small chunks cost
+      // throughput; big ones cost more to send again after a cut. Chunks of 2–8 s of transfer balance the two.
+      const took = Date.now() - chunkStarted;
+      if (took < 2000 && end - start === chunkSize) chunkSize = Math.min(ctx.maxChunkSize, chunkSize * 2);
+      else if (took > 8000) chunkSize = Math.max(MIN_CHUNK, Math.floor(chunkSize / 2));
       if (ctx.signal?.aborted) throw cancelled(`uploading ${blob.label}`);
     } catch (err) {
       ctx.onProgress(-inFlight);

@@ -39,6 +39,20 @@ export interface OciClient extends RegistryClient {
   push(req: PushRequest): Promise<OciPushResult>;
 }
 
+/** Errors from this machine (a model file gone, a cancelled read) in the same RegistryError shape. */
+function localError(err: unknown, signal?: AbortSignal): unknown {
+  if (err instanceof RegistryError) return err;
+  if (signal?.aborted) return new RegistryError('cancelled', 'Cancelled', 'Run the push again to finish it: what the registry already has is not sent again.');
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR')
+    return new RegistryError(
+      'not-found',
+      `A model file could not be read (${e.code}: ${e.path ?? ''})`,
+      'Check that the model files still exist and are readable, then push again.',
+    );
+  return err;
+}
+
 export function createOciClient(config: RegistryConfig, opts: OciPushOptions = {}): OciClient {
   const transport = new Transport({ caFile: config.caFile });
   const session = (url: string | undefined, credentials?: Credentials) => new Session(transport, (url || config.url).replace(/\/+$/, ''), credentials);
@@ -63,7 +77,11 @@ export function createOciClient(config: RegistryConfig, opts: OciPushOptions = {
       const t = ociTarget(req.target);
       const s = session(t.url, req.credentials);
       await ping(s, req.signal);
-      return pushModel(s, t.repository, t.tag, req, opts);
+      try {
+        return await pushModel(s, t.repository, t.tag, req, opts);
+      } catch (err) {
+        throw localError(err, req.signal);
+      }
     },
     async pull(target, destDir, o = {}): Promise<PullResult> {
       const t = ociTarget(target);

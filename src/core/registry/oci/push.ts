@@ -30,8 +30,12 @@ import { PushState } from './state';
  */
 
 export interface OciPushOptions {
-  /** Bytes per PATCH; default 32 MiB. */
+  /**
+   * Bytes of the first PATCH of a file; default 64 MiB. Later chunks double while one takes under 2 s, up to
+   * maxChunkSize (default 256 MiB), and halve when one takes over 8 s. On a cut, at most one chunk is sent twice.
+   */
   chunkSize?: number;
+  maxChunkSize?: number;
   /** Repositories on the same registry that may already hold these blobs (tried for a cross-repository mount). */
   mountFrom?: string[];
   retries?: number;
@@ -75,7 +79,8 @@ export async function pushModel(session: Session, repo: string, tag: string, req
     repository: repo,
     scopes,
     signal: req.signal,
-    chunkSize: opts.chunkSize ?? 32 << 20,
+    chunkSize: opts.chunkSize ?? 64 << 20,
+    maxChunkSize: opts.maxChunkSize ?? Math.max(opts.chunkSize ?? 0, 256 << 20),
     retries: opts.retries ?? 5,
     backoffMs: opts.backoffMs ?? 500,
     cancelGraceMs: opts.cancelGraceMs ?? 5000,

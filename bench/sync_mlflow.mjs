@@ -30,10 +30,17 @@ const POINTS = Number(process.env.BENCH_POINTS || 10000);
 const ANCHOR_POINTS = Math.min(RUNS * POINTS, Number(process.env.BENCH_ANCHOR_POINTS || 50000));
 const DEFAULT_SIZE = RUNS === 100 && POINTS === 10000;
 const OUT = process.env.BENCH_OUT ?? (DEFAULT_SIZE ? path.join(ROOT, 'bench/results/sync_mlflow.json') : '');
-const CLI = path.join(ROOT, 'dist/cli.js');
-const SERVER = path.join(ROOT, 'dist-bench/lib/mlflowStandinServer.js');
-
-for (const f of [CLI, SERVER]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run node scripts/build.mjs first`);
+const BUILT_CLI = path.join(ROOT, 'dist/cli.js');
+const BUILT_SERVER = path.join(ROOT, 'dist-bench/lib/mlflowStandinServer.js');
+for (const f of [BUILT_CLI, BUILT_SERVER]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run node scripts/build.mjs first`);
+// A snapshot of the build, so another build of the shared checkout during the run cannot pull it away.
+const SNAP = path.join(os.tmpdir(), 'lineage-sync-bench-build');
+fs.rmSync(SNAP, { recursive: true, force: true });
+fs.cpSync(path.join(ROOT, 'dist'), path.join(SNAP, 'dist'), { recursive: true });
+fs.mkdirSync(path.join(SNAP, 'dist-bench/lib'), { recursive: true });
+fs.copyFileSync(BUILT_SERVER, path.join(SNAP, 'dist-bench/lib/mlflowStandinServer.js'));
+const CLI = path.join(SNAP, 'dist/cli.js');
+const SERVER = path.join(SNAP, 'dist-bench/lib/mlflowStandinServer.js');
 
 function runId(i) {
   return `20261205-${String(100000 + Math.floor(i / 60) * 100 + (i % 60)).slice(-6)}-${i.toString(16).padStart(6, '0')}`;

@@ -16,6 +16,7 @@ import { writeFileAtomicSync } from '../../util/fsx';
 import type { LineagePaths } from '../../util/lineagePaths';
 import { lineageSummary } from '../lineageSummary';
 import { RegistryError, type Credentials, type LineageSummary, type RegistryConfig } from '../types';
+import { safeKey } from './batches';
 import { MlflowHttp } from './http';
 import { mirrorRun, type MirrorResult, type MlflowStatus } from './mirrorRun';
 import { ensureExperiment } from './tracking';
@@ -127,6 +128,14 @@ export async function syncRuns(o: {
         report.skipped.push({ runId, why: `imported from ${detail.tags[IMPORTED_TAG]}` });
         continue;
       }
+      const known = state.runs[runId];
+      const status = mlflowStatus(detail.status);
+      // Nothing new since the last sync (the index's point counts say so): no need to read the run's series.
+      if (known && known.status === status && detail.metrics.every((m) => (known.sentCounts[safeKey(m.key)] ?? 0) >= m.count)) {
+        report.runs.push({ runId, name: detail.name, mlflowRunId: known.mlflowRunId, created: false, pointsSent: 0 });
+        o.onRun?.(++done, o.runIds.length);
+        continue;
+      }
       const lineage = await lineageSummary(o.store, o.paths, runId);
       lineage.metricSeries = metricSeriesOf(
         o.store,
@@ -134,7 +143,7 @@ export async function syncRuns(o: {
         detail.metrics.map((m) => m.key),
         lineage.startedAt ?? 0,
       );
-      const r = await syncLineageRun(http, { lineage, status: mlflowStatus(detail.status), known: state.runs[runId], experimentIds });
+      const r = await syncLineageRun(http, { lineage, status, known, experimentIds });
       state.runs[runId] = {
         mlflowRunId: r.run.run_id,
         experimentId: r.experimentId,

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, copyExample, gitInit, PYTHON, REPO } from '../helpers/cli';
+import { cli, cliAsync, copyExample, gitInit, PYTHON, REPO, waitFor } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -225,5 +225,24 @@ test('the recorded environment: allowlisted variables are set again (PYTHONHASHS
   assert.equal(again.status, 0, again.stderr + JSON.stringify(again.report.metrics));
   assert.equal(again.report.verdict, 'identical');
   assert.deepEqual((again.report as unknown as { environment: { variables: unknown } }).environment.variables, { PYTHONHASHSEED: '7', OMP_NUM_THREADS: '1' });
+  assertWorktreeRemoved(ws, tmp);
+});
+
+test('Ctrl-C during a reproduction stops the script, removes the worktree and exits 1 (not "differs")', async () => {
+  const { ws, tmp, env } = workspace();
+  const id = train(ws, env, '--n-estimators', '10', '--sleep-per-stage', '0.3');
+  const child = cliAsync(['reproduce', id, '--json'], ws, env);
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor(() => /recording the reproduction as run (\S+)/.test(stderr) && /stage/.test(stderr), 60_000, 'the reproduction to start training');
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 1, stderr);
+  const report = JSON.parse(stdout) as Report;
+  assert.equal(report.verdict, 'could not run');
+  assert.match(report.problems[0], /stopped \(Ctrl-C or Cancel\) before it finished/);
+  assert.equal(report.reproduction?.status, 'killed');
   assertWorktreeRemoved(ws, tmp);
 });

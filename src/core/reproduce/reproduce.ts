@@ -245,7 +245,10 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
       ],
       ...(opts.keepWorktree ? { worktree: wt.dir } : {}),
     };
-    const report: ReproductionReport = { ...report0, verdict: verdictOf(report0) };
+    // Stopped on purpose (Ctrl-C, Cancel): nothing was shown not to reproduce, so no "differs" for a CI gate to read.
+    const stopped = opts.signal?.aborted === true && repro.status !== 'finished';
+    if (stopped) report0.problems.unshift('the reproduction was stopped (Ctrl-C or Cancel) before it finished');
+    const report: ReproductionReport = { ...report0, verdict: stopped ? 'could not run' : verdictOf(report0) };
     writeFileAtomicSync(path.join(ws.paths.runs, repro.id, REPORT_FILE), JSON.stringify(report, null, 2) + '\n');
     writeFileAtomicSync(path.join(ws.paths.runs, repro.id, REPORT_MARKDOWN), reportMarkdown(report));
     await ws.save().catch((err: Error) => progress(`could not save the index (${err.message}); the runs are safe in their folders.`));

@@ -114,9 +114,15 @@ export async function syncRuns(o: {
   const state = readSyncState(file, http.base);
   const report: SyncReport = { server: http.base, runs: [], skipped: [], pointsSent: 0, requests: 0 };
   const experimentIds = new Map<string, string>();
-  const save = () => {
+  // Saved every few seconds and at the end, not after each run: each save is an fsync, which on a busy disk
+  // cost more than the run's requests. State lost in a crash costs only a look at the server's history later
+  // (and a point sent twice is one point there: MLflow ignores a point identical to one it holds).
+  let savedAt = 0;
+  const save = (force = false) => {
+    if (!force && Date.now() - savedAt < 2000) return;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomicSync(file, JSON.stringify(state, null, 1));
+    savedAt = Date.now();
   };
   let next = 0;
   let done = 0;
@@ -166,6 +172,7 @@ export async function syncRuns(o: {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 4, o.runIds.length)) }, worker));
   } finally {
     report.requests = http.requests;
+    if (report.runs.length) save(true);
   }
   return report;
 }

@@ -24,6 +24,8 @@ export function run(): Promise<void> {
     require('./monitor.suite');
     // A two-step pipeline of its own: the graph panel, staleness after an edit, Re-run Stale Steps (issue 14).
     require('./graph.suite');
+    // The example's run reproduced from its commit, data and params: the report in a preview (issue 14).
+    require('./reproduce.suite');
     // A grid search recorded by framework autolog: its candidates folded under its run, Compare on them (issue 16).
     require('./autolog.suite');
     // Last: it adds 2 M points to the workspace.

@@ -93,13 +93,13 @@ export function registerReproduceCommands(lineage: Lineage): vscode.Disposable[]
         await vscode.window.showTextDocument(doc, { preview: true });
       }
       const sentence = `Lineage: ${verdictSentence(report)}`;
-      const show =
-        report.verdict === 'identical' || report.verdict === 'within tolerance'
-          ? vscode.window.showInformationMessage
-          : report.verdict === 'differs'
-            ? vscode.window.showWarningMessage
-            : vscode.window.showErrorMessage;
-      void show(sentence, 'Open Report').then((pick) => {
+      const ok = report.verdict === 'identical' || report.verdict === 'within tolerance';
+      const shown = ok
+        ? vscode.window.showInformationMessage(sentence, 'Open Report')
+        : report.verdict === 'differs'
+          ? vscode.window.showWarningMessage(sentence, 'Open Report')
+          : vscode.window.showErrorMessage(sentence, 'Open Report');
+      void shown.then((pick) => {
         if (pick) void vscode.commands.executeCommand(file ? 'markdown.showPreview' : 'vscode.open', uri);
       });
       return { verdict: report.verdict, reproductionId: report.reproduction?.id ?? null, report: uri };

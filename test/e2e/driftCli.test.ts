@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, copyExample, gitInit } from '../helpers/cli';
+import { cli, cliAsync, copyExample, gitInit } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
 const BATCHES = 'monitoring/batches';
@@ -87,4 +87,39 @@ test('lineage drift against the trained run: its recorded input is the reference
   const again = cli(['drift', 'baseline', `${BATCHES}/batch-01.jsonl`, '--json'], ws);
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).reference.cached, true);
+});
+
+test('--memory-budget: same report as in memory; a bad size is a usage error; Ctrl-C while columns are on disk leaves no temporary file', async () => {
+  const ws = tmpDir('lineage-drift-budget-');
+  const spill = path.join(ws, 'spill');
+  fs.mkdirSync(spill);
+  const rows = (n: number, shift: number) =>
+    'a,b,c\n' + Array.from({ length: n }, (_, i) => `${((i * 7919) % 10007) + shift},${(i * 31) % 977},${i % 3 ? 'x' : 'y'}`).join('\n') + '\n';
+  fs.writeFileSync(path.join(ws, 'ref.csv'), rows(300_000, 0));
+  fs.writeFileSync(path.join(ws, 'cur.csv'), rows(300_000, 50));
+  const env = { LINEAGE_DRIFT_TMPDIR: spill };
+  const memory = cli(['drift', 'ref.csv', 'cur.csv', '--json', '--memory-budget', '1G'], ws, env);
+  const disk = cli(['drift', 'ref.csv', 'cur.csv', '--json', '--memory-budget', '1M'], ws, env);
+  assert.equal(memory.status, 0, memory.stderr);
+  const strip = (out: string) => JSON.stringify({ ...JSON.parse(out).batches[0], timings: null });
+  assert.equal(strip(disk.stdout), strip(memory.stdout));
+  assert.deepEqual(fs.readdirSync(spill), []);
+  const bad = cli(['drift', 'ref.csv', 'cur.csv', '--memory-budget', '10k'], ws, env);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--memory-budget takes a size of at least 1M/);
+
+  // Interrupted while its columns are in temporary files: they go with it.
+  const child = cliAsync(['drift', 'ref.csv', 'cur.csv', '--memory-budget', '1M'], ws, env);
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  let sent = false;
+  const deadline = Date.now() + 60_000;
+  while (!sent && Date.now() < deadline) {
+    if (fs.readdirSync(spill).length > 0) {
+      child.kill('SIGINT');
+      sent = true;
+    } else await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(sent, 'the check wrote temporary files within a minute');
+  assert.equal(await closed, 130);
+  assert.deepEqual(fs.readdirSync(spill), [], 'no temporary file left after Ctrl-C');
 });

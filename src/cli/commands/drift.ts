@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MIN_MEMORY_BUDGET, parseSize } from '../../core/drift/budget';
+import { MIN_MEMORY_BUDGET, parseSize, removeAllSpillFolders } from '../../core/drift/budget';
 import { prepareReference, reportFor } from '../../core/drift/check';
 import { DriftInputError } from '../../core/drift/driftError';
 import { driftHtml } from '../../core/drift/html';
@@ -47,6 +47,23 @@ reported and the others still evaluated), 2 a usage error.`;
 const TESTS: ReadonlySet<string> = new Set(['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi']);
 
 export async function driftCommand(argv: string[]): Promise<number> {
+  // Interrupted, the process would end without its 'exit' handlers: the temporary files of columns past the
+  // memory budget are removed first.
+  const onSignal = (sig: NodeJS.Signals) => {
+    removeAllSpillFolders();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await drift(argv);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function drift(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {
     columns: 'string',
     prediction: 'string',

@@ -4,7 +4,8 @@
  * to temporary files in chunks (spill.ts) and the statistics read them back sorted, streaming (sortedFile.ts),
  * with the same results. Default 256 MiB; LINEAGE_DRIFT_MEMORY_BUDGET (bytes, or with K/M/G) or the option
  * memoryBudget changes it. Temporary files go to LINEAGE_DRIFT_TMPDIR or the OS temp folder, one folder per
- * table, removed when the table is done with (also on error) and, as a last resort, when the process exits.
+ * table, removed when the table is done with (also on error) and, as a last resort, when the process exits
+ * (`lineage drift` also on Ctrl-C or SIGTERM).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -49,7 +50,8 @@ export class MemoryTracker {
 const live = new Set<string>();
 let exitHooked = false;
 
-function removeAllLive(): void {
+/** Removes every temporary folder of drift still in use in this process (on exit, or a signal the CLI catches). */
+export function removeAllSpillFolders(): void {
   for (const dir of live) fs.rmSync(dir, { recursive: true, force: true });
   live.clear();
 }
@@ -69,7 +71,7 @@ export class SpillSpace {
       live.add(this.dir);
       if (!exitHooked) {
         exitHooked = true;
-        process.once('exit', removeAllLive);
+        process.once('exit', removeAllSpillFolders);
       }
     }
     return path.join(this.dir, `${what}-${this.n++}.f64`);

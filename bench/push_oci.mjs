@@ -106,8 +106,16 @@ function timed(cmd, args) {
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => (code === 0 ? resolve({ ms: performance.now() - t0, stdout }) : reject(new Error(`${cmd} exited ${code}: ${stderr.slice(-500)}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve({ ms: performance.now() - t0, stdout, stderr }) : reject(new Error(`${cmd} exited ${code}: ${stderr.slice(-500)}`)),
+    );
   });
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc. */
+function cpuMsOf(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
 }
 
 async function curlOnce() {
@@ -115,22 +123,13 @@ async function curlOnce() {
   try {
     const loc = new URL(await openUpload(reg.url, 'bench/curl'));
     loc.searchParams.set('digest', digest);
-    const { ms, stdout } = await timed('curl', [
-      '-sS',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '-T',
-      file,
-      '-X',
-      'PUT',
-      '-H',
-      'Content-Type: application/octet-stream',
-      loc.toString(),
-    ]);
+    const reg0 = cpuMsOf(reg.pid);
+    // bash's `time` gives curl's own CPU time (TIMEFORMAT: user and system seconds) on stderr.
+    const script = `TIMEFORMAT='%U %S'; time curl -sS -o /dev/null -w '%{http_code}' -T "$0" -X PUT -H 'Content-Type: application/octet-stream' "$1"`;
+    const { ms, stdout, stderr } = await timed('bash', ['-c', script, file, loc.toString()]);
     if (stdout.trim() !== '201') throw new Error(`curl PUT answered ${stdout}`);
-    return ms;
+    const [u, sy] = stderr.trim().split('\n').pop().split(' ').map(Number);
+    return { ms, clientCpuMs: (u + sy) * 1000, registryCpuMs: cpuMsOf(reg.pid) - reg0 };
   } finally {
     await reg.stop();
   }
@@ -147,9 +146,10 @@ async function workerPush(url, target, f, extra = {}) {
 async function lineageOnce(known) {
   const reg = await startRegistry();
   try {
+    const reg0 = cpuMsOf(reg.pid);
     const r = await workerPush(reg.url, 'bench/lineage', file, known ? { sha256: digest } : {});
     if (r.bytesSent < SIZE) throw new Error('push skipped bytes');
-    return r;
+    return { ...r, clientCpuMs: r.cpuMs, registryCpuMs: cpuMsOf(reg.pid) - reg0 };
   } finally {
     await reg.stop();
   }
@@ -159,20 +159,17 @@ async function lineageOnce(known) {
 const curlMs = [];
 const lineageMs = [];
 const knownMs = [];
-const lineageCpuMs = [];
+const cpu = { curl: [], lineage: [], known: [] };
 for (let rep = 0; rep < REPS; rep++) {
   const order = rep % 2 === 0 ? ['curl', 'lineage', 'known'] : ['known', 'lineage', 'curl'];
   for (const side of order) {
     const l = load();
-    let ms;
-    if (side === 'curl') curlMs.push((ms = await curlOnce()));
-    else {
-      const r = await lineageOnce(side === 'known');
-      ms = r.ms;
-      (side === 'known' ? knownMs : lineageMs).push(ms);
-      if (side === 'lineage') lineageCpuMs.push(r.cpuMs);
-    }
-    console.log(`rep ${rep + 1} ${side.padEnd(7)} ${(ms / 1000).toFixed(2)} s  ${mbps(SIZE, ms).toFixed(0)} MiB/s  (load ${l})`);
+    const r = side === 'curl' ? await curlOnce() : await lineageOnce(side === 'known');
+    ({ curl: curlMs, lineage: lineageMs, known: knownMs })[side].push(r.ms);
+    cpu[side].push({ client: r.clientCpuMs, registry: r.registryCpuMs });
+    console.log(
+      `rep ${rep + 1} ${side.padEnd(7)} ${(r.ms / 1000).toFixed(2)} s  ${mbps(SIZE, r.ms).toFixed(0)} MiB/s  CPU client ${(r.clientCpuMs / 1000).toFixed(2)} s registry ${(r.registryCpuMs / 1000).toFixed(2)} s  (load ${l})`,
+    );
   }
 }
 const throughput = {
@@ -185,13 +182,20 @@ const throughput = {
   pairRatios: curlMs.map((c, i) => c / lineageMs[i]),
   knownDigestMiBps: mbps(SIZE, median(knownMs)),
   knownDigestRatio: median(curlMs) / median(knownMs),
-  lineageClientCpuMsMedian: median(lineageCpuMs),
+  cpuMsMedians: Object.fromEntries(
+    Object.entries(cpu).map(([k, v]) => [k, { client: median(v.map((x) => x.client)), registry: median(v.map((x) => x.registry)) }]),
+  ),
   curlMs,
   lineageMs,
   knownMs,
 };
 console.log(
-  `throughput: lineage ${throughput.lineageMiBps.toFixed(0)} MiB/s vs curl ${throughput.curlMiBps.toFixed(0)} MiB/s = ${throughput.ratio.toFixed(2)}× (goal ≥ 0.8); digest given: ${throughput.knownDigestRatio.toFixed(2)}×; client CPU ${(throughput.lineageClientCpuMsMedian / 1000).toFixed(2)} s`,
+  `throughput: lineage ${throughput.lineageMiBps.toFixed(0)} MiB/s vs curl ${throughput.curlMiBps.toFixed(0)} MiB/s = ${throughput.ratio.toFixed(2)}× (goal ≥ 0.8); digest given: ${throughput.knownDigestRatio.toFixed(2)}×; pair ratios ${throughput.pairRatios.map((x) => x.toFixed(2)).join(' ')}`,
+);
+const c = throughput.cpuMsMedians;
+throughput.cpuRatio = (c.curl.client + c.curl.registry) / (c.lineage.client + c.lineage.registry);
+console.log(
+  `CPU per push (client + registry, medians): curl ${((c.curl.client + c.curl.registry) / 1000).toFixed(2)} s, lineage ${((c.lineage.client + c.lineage.registry) / 1000).toFixed(2)} s, ratio ${throughput.cpuRatio.toFixed(2)}`,
 );
 
 // 2. Resume

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { RegistryError } from '../types';
 import { isRetryable } from './errors';
-import { drain, HttpResponse } from './http';
+import { drain, FileRange, HttpResponse } from './http';
 import { cancelled, Session } from './session';
 import { PushState } from './state';
 
@@ -208,17 +208,12 @@ export async function uploadFile(ctx: BlobContext, blob: FileBlob, mountedLocati
           headers: { 'content-type': 'application/octet-stream', 'content-length': end - start, 'content-range': `${start}-${end - 1}` },
           body: () => {
             inFlight = 0;
-            const stream = fs.createReadStream(blob.absPath, { start, end: end - 1, highWaterMark: 1 << 20 });
-            let pos = start;
-            stream.on('data', (chunk: string | Buffer) => {
-              const c = chunk as Buffer;
+            return new FileRange(blob.absPath, start, end, (c, pos) => {
               if (hash && pos + c.length > hashedUpTo) {
                 hash.update(pos >= hashedUpTo ? c : c.subarray(hashedUpTo - pos));
                 hashedUpTo = pos + c.length;
               }
-              pos += c.length;
             });
-            return stream;
           },
           onBodyBytes: (n) => {
             inFlight += n;

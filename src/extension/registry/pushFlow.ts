@@ -53,22 +53,26 @@ export async function pushModelCommand(lineage: Lineage, secrets: RegistrySecret
   const run = getRun(ws.store, runId);
 
   if (modelPath === undefined) {
+    // One logged model is the one pushed; several are picked from; none (or another file) through the file dialog.
     const models = run.artifacts.filter((a) => a.kind === 'model');
-    const items: Array<vscode.QuickPickItem & { path?: string }> = models.map((m) => ({ label: m.path, description: m.flavor ?? undefined, path: m.path }));
-    items.push({ label: '$(folder-opened) Choose a file or folder…' });
-    const picked = models.length === 1 && !arg ? items[0] : await vscode.window.showQuickPick(items, { title: `Push which model of ${run.name}?` });
-    if (!picked) return undefined;
-    if (picked.path) modelPath = picked.path;
+    if (models.length === 1) modelPath = models[0].path;
     else {
-      const uris = await vscode.window.showOpenDialog({
-        canSelectFiles: true,
-        canSelectFolders: true,
-        canSelectMany: false,
-        defaultUri: vscode.Uri.file(folder),
-        title: 'The model file or folder to push',
-      });
-      if (!uris?.[0]) return undefined;
-      modelPath = uris[0].fsPath;
+      const items: Array<vscode.QuickPickItem & { path?: string }> = models.map((m) => ({ label: m.path, description: m.flavor ?? undefined, path: m.path }));
+      items.push({ label: '$(folder-opened) Choose a file or folder…' });
+      const picked = models.length ? await vscode.window.showQuickPick(items, { title: `Push which model of ${run.name}?` }) : items[0];
+      if (!picked) return undefined;
+      if (picked.path) modelPath = picked.path;
+      else {
+        const uris = await vscode.window.showOpenDialog({
+          canSelectFiles: true,
+          canSelectFolders: true,
+          canSelectMany: false,
+          defaultUri: vscode.Uri.file(folder),
+          title: `${run.name} logged no model: the file or folder to push`,
+        });
+        if (!uris?.[0]) return undefined;
+        modelPath = uris[0].fsPath;
+      }
     }
   }
 

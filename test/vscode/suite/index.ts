@@ -26,6 +26,8 @@ export function run(): Promise<void> {
     require('./graph.suite');
     // The example's run reproduced from its commit, data and params: the report in a preview (issue 14).
     require('./reproduce.suite');
+    // The example's model pushed to a local docker-registry, shown with its digest, promoted to production (issue 15).
+    require('./registry.suite');
     // A grid search recorded by framework autolog: its candidates folded under its run, Compare on them (issue 16).
     require('./autolog.suite');
     // Last: it adds 2 M points to the workspace.

@@ -1,0 +1,128 @@
+/**
+ * Model registries in a real VS Code (issue 15): the example trained by `lineage run`, Debian's real
+ * docker-registry started by the suite on 127.0.0.1 and configured in the `lineage.registries` setting, the
+ * model pushed with "Lineage: Push Model…" (its arguments skip the pickers), the Models view showing the push
+ * with its digest (the registry's own answer for the tag), then "Promote Model…" to production: the
+ * registry's production tag holds that digest, the history has the note, and the view shows the alias.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LineageApi } from '../../../src/extension/main';
+import type { ModelNode, PushNode } from '../../../src/extension/views/modelsTree';
+import type { PushOutcome } from '../../../src/core/registry/push';
+import type { HistoryEntry } from '../../../src/core/registry/history';
+import { startRegistry, type TestRegistry } from '../../helpers/registry';
+import { EXTENSION_ID, PYTHON, waitFor, workspaceDir } from './helpers';
+
+const EXPERIMENT = 'registry-suite';
+const REPO = 'models/house-suite';
+
+describe('Model registries in a real VS Code: push the example model to a local registry, see its digest in the Models view, promote it', () => {
+  let ws: string;
+  let api: LineageApi;
+  let runId: string;
+  let reg: TestRegistry;
+  let pushed: PushOutcome;
+  let savedRegistries: unknown;
+
+  /** What the registry itself says a tag points at (its Docker-Content-Digest), not what Lineage recorded. */
+  async function tagDigest(tag: string): Promise<string | null> {
+    const res = await fetch(`${reg.url}/v2/${REPO}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    return res.ok ? res.headers.get('docker-content-digest') : null;
+  }
+
+  async function pushRows(): Promise<Array<{ node: PushNode; item: vscode.TreeItem }> | undefined> {
+    const tree = api.modelsTree as vscode.TreeDataProvider<ModelNode | PushNode>;
+    const model = ((await tree.getChildren()) ?? []).find((n): n is ModelNode => n.kind === 'model' && n.runId === runId);
+    if (!model) return undefined;
+    const rows = ((await tree.getChildren(model)) ?? []).filter((n): n is PushNode => n.kind === 'push');
+    return rows.map((node) => ({ node, item: tree.getTreeItem(node) as vscode.TreeItem }));
+  }
+
+  before(async function () {
+    this.timeout(240_000);
+    ws = workspaceDir();
+    const ext = vscode.extensions.getExtension<LineageApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is loaded`);
+    api = await ext.activate();
+    const cli = path.join(ext.extensionPath, 'dist', 'cli.js');
+    const r = spawnSync(process.execPath, [cli, 'run', '--python', PYTHON, '--experiment', EXPERIMENT, 'train.py', '--n-estimators', '20'], {
+      cwd: ws,
+      encoding: 'utf8',
+      env: { ...process.env, LINEAGE_PYTHON: PYTHON, NO_COLOR: '1' },
+      timeout: 180_000,
+    });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    runId = /recording run (\S+) /.exec(`${r.stdout}${r.stderr}`)![1];
+    reg = await startRegistry();
+    const config = vscode.workspace.getConfiguration('lineage', vscode.Uri.file(ws));
+    savedRegistries = config.inspect('registries')?.workspaceValue;
+    await config.update('registries', [{ name: 'suite-local', kind: 'oci', url: reg.url }], vscode.ConfigurationTarget.Workspace);
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('lineage', vscode.Uri.file(ws)).update('registries', savedRegistries, vscode.ConfigurationTarget.Workspace);
+    await reg?.stop();
+  });
+
+  it('Push Model… sends the run’s model to the configured registry; the registry holds it under the tag', async function () {
+    this.timeout(120_000);
+    const out = await vscode.commands.executeCommand<PushOutcome | undefined>('lineage.pushModel', {
+      runId,
+      registry: 'suite-local',
+      repository: REPO,
+      tag: 'v1',
+    });
+    assert.ok(out, 'the push returned its outcome (an error would have been shown instead)');
+    pushed = out;
+    assert.match(pushed.result.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.equal(await tagDigest('v1'), pushed.result.digest, "the registry's v1 tag is the pushed manifest");
+    assert.equal(pushed.entry.runId, runId);
+    assert.ok(fs.readFileSync(path.join(ws, '.lineage/registry/history.jsonl'), 'utf8').includes(pushed.result.digest!));
+  });
+
+  it('the Models view shows the push under the model, with its digest, registry, reference and run', async function () {
+    this.timeout(60_000);
+    const rows = await waitFor('the push under the model in the Models view', 30_000, async () => {
+      const r = await pushRows();
+      return r?.length ? r : undefined;
+    });
+    const { node, item } = rows[0];
+    assert.equal(node.entry.digest, pushed.result.digest);
+    assert.match(item.label as string, /^suite-local · models\/house-suite:v1$/);
+    assert.ok(String(item.description).startsWith(pushed.result.digest!.slice(0, 19)), String(item.description));
+    assert.equal(item.contextValue, 'modelPush');
+    const tree = api.modelsTree;
+    const details = ((await tree.getChildren(node)) ?? []).map((d) => tree.getTreeItem(d) as vscode.TreeItem);
+    const detail = (label: string) => details.find((d) => d.label === label)?.description;
+    assert.equal(detail('Digest'), pushed.result.digest);
+    assert.equal(detail('Run'), runId);
+    assert.match(String(detail('Registry')), /^suite-local \(http:\/\/127\.0\.0\.1:\d+\)$/);
+    assert.equal(detail('Reference'), pushed.result.reference);
+  });
+
+  it('Promote Model… to production moves the registry’s tag, records the note, and the view shows the alias', async function () {
+    this.timeout(120_000);
+    // force: a flag (the suite's earlier work can leave the tree dirty) would otherwise ask in a modal dialog.
+    const entry = await vscode.commands.executeCommand<HistoryEntry | undefined>('lineage.promoteModel', {
+      runId,
+      alias: 'production',
+      note: 'promoted by the real-VS Code suite',
+      force: true,
+    });
+    assert.ok(entry, 'the promotion returned its history entry');
+    assert.equal(entry.type, 'promote');
+    assert.equal(entry.alias, 'production');
+    assert.equal(entry.digest, pushed.result.digest);
+    assert.equal(entry.note, 'promoted by the real-VS Code suite');
+    assert.equal(await tagDigest('production'), pushed.result.digest, "the registry's production tag holds the pushed digest");
+    const row = await waitFor('the production alias on the push row', 30_000, async () => {
+      const r = (await pushRows())?.[0];
+      return r && r.node.aliases.includes('production') ? r : undefined;
+    });
+    assert.match(String(row.item.description), /production/);
+  });
+});

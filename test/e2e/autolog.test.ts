@@ -70,6 +70,19 @@ test('lineage run of a grid search: the index links 6 child runs to the search r
   assert.equal(memory.length, 1, JSON.stringify(data));
   assert.equal(memory[0].role, 'train');
   assert.equal(memory[0].fingerprint, String(memory[0].path).slice('memory:sha256:'.length));
+  // The candidates name the same version (their datasets.json, written by the SDK), with the arrays' size.
+  const versions = await queryDbFile(
+    db,
+    `SELECT DISTINCT d.id, d.size, d.warnings FROM run_datasets rd JOIN datasets d ON d.id = rd.dataset_id WHERE rd.path = ?`,
+    [String(memory[0].path)],
+  );
+  assert.equal(versions.length, 1, JSON.stringify(versions));
+  assert.equal(versions[0].size, 200 * 5 * 8 + 200 * 8, 'X and y as float64');
+  assert.equal(versions[0].warnings, null);
+  const users = await queryDbFile(db, `SELECT count(DISTINCT run_id) AS n FROM run_datasets WHERE path = ? AND dataset_id IS NOT NULL`, [
+    String(memory[0].path),
+  ]);
+  assert.equal(users[0].n, CANDIDATES + 1);
 
   const plain = cli(['ls'], ws, env);
   assert.equal(plain.status, 0, plain.stderr);

@@ -108,6 +108,32 @@ def dataset_event(fp, role="train", source=None):
 
 def log_memory_dataset(fp, source):
     emit(line(dataset_event(fp, source=source)))
+    write_version_file(_state.run, fp)
+
+
+_versions_written = set()
+
+
+def write_version_file(run, fp):
+    """The dataset version's details, as the engine writes them for files (src/core/datasets/versionFiles.ts:
+    .lineage/fingerprints/<sha256>.json.gz), so the index knows the in-memory data's size without reading
+    anything; written once, never replaced."""
+    sha = fp["sha256"]
+    folder = os.path.join(os.path.dirname(os.path.dirname(run.dir)), "fingerprints")
+    path = os.path.join(folder, sha + ".json.gz")
+    if sha in _versions_written or os.path.exists(path):
+        return
+    import gzip
+    from . import _record
+    body = {"schema": 1, "sha256": sha, "kind": "file", "size": fp["bytes"], "fileCount": 1, "mtimeMs": 0,
+            "takenAt": _record.now_iso(), "warnings": []}
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with _capture.paused():
+        os.makedirs(folder, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(gzip.compress(json.dumps(body).encode("utf-8")))
+        os.replace(tmp, path)
+    _versions_written.add(sha)
 
 
 # --- params ------------------------------------------------------------------------------------------
@@ -229,6 +255,11 @@ def write_child_run(name, params, metrics, tags=(), events=(), started=None, end
             "exitCode": 0, "command": info.get("command") or list(sys.argv), "cwd": info.get("cwd") or os.getcwd(),
             "createdBy": "python-sdk-autolog", "pid": os.getpid(), "parentRunId": parent.id,
         }
+        links = [{"path": e["path"], "role": e["role"], "sha256": e["sha256"]} for e in events
+                 if e.get("type") == "dataset" and e.get("sha256")]
+        if links:  # the run is never finished by a launcher, which would write this after fingerprinting
+            with open(os.path.join(tmp, "datasets.json"), "w", encoding="utf-8") as f:
+                json.dump({"schema": 1, "datasets": links}, f, indent=2)
         _record.write_atomic(os.path.join(tmp, "run.json"), record)
         os.rename(tmp, os.path.join(runs, run_id))
     try:

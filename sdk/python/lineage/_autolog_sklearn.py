@@ -284,6 +284,8 @@ def _log_search(search, fp, started):
         tags += [("estimator_name", type(inner).__name__),
                  ("estimator_class", "%s.%s" % (type(inner).__module__, type(inner).__qualname__))]
     events = [rec.dataset_event(fp, source="%s.fit" % type(search).__name__)] if fp is not None else []
+    if fp is not None:
+        rec.write_version_file(_state.run, fp)
     for i, params in enumerate(candidates):
         values = {str(k): rec.param_value(v) for k, v in params.items()}
         label = ", ".join("%s=%s" % (k, v) for k, v in values.items())

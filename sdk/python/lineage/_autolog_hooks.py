@@ -20,6 +20,8 @@ def when_imported(prefix, callback):
     """Calls callback(module) for every module under `prefix` (the package and its submodules): now for
     those already imported, later right after each further import. A failing callback is ignored."""
     with _lock:
+        if (prefix, callback) in _watches:  # autolog() called again: already watched, already handed over
+            return
         _watches.append((prefix, callback))
         if not any(isinstance(f, _Finder) for f in sys.meta_path):
             sys.meta_path.insert(0, _Finder())

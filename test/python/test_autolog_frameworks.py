@@ -201,6 +201,19 @@ class SklearnFitTest(AutologCase):
         self.assertEqual(proc.stdout.split(), ["False", "False"], "autolog on still imports nothing until the script does")
         self.assertEqual(len(self.metric_values(self.events(), "fit_time")), 1)
 
+    def test_autolog_called_after_the_script_imported_sklearn(self):
+        proc = self.run_script("""
+            from sklearn.linear_model import Ridge
+            from sklearn.datasets import make_regression
+            import lineage
+            lineage.autolog(sklearn=True)
+            lineage.autolog(sklearn=True)   # twice: still one record per fit
+            X, y = make_regression(50, 3, random_state=0)
+            Ridge().fit(X, y)
+        """)
+        self.assertOk(proc)
+        self.assertEqual(len(self.metric_values(self.events(), "fit_time")), 1)
+
     def test_without_a_run_nothing_is_recorded_and_the_fit_works(self):
         proc = self.run_script(HEADER + "from sklearn.linear_model import Ridge\nprint(Ridge().fit(X, y).coef_.shape)\n",
                                launcher=False)

@@ -59,6 +59,11 @@ export async function pushModel(session: Session, repo: string, tag: string, req
   const scopes = [`repository:${repo}:pull,push`];
   const state = PushState.open(req.stateDir);
   const stats: TransferStats = { bytesSent: 0, bytesSkipped: 0, retries: 0, sessionsRestarted: 0, resumedFromOffset: [] };
+  const paths = new Set<string>();
+  for (const f of req.files) {
+    if (paths.has(f.path)) throw new RegistryError('protocol', `${f.path} is listed twice in the model`, 'Give each model file once.');
+    paths.add(f.path);
+  }
   const blobs: Array<FileBlob & { path: string }> = req.files.map((f) => {
     safeDestination('/model', f.path); // the same rule pull applies: a pushed title must be restorable
     const st = fs.statSync(f.absPath);

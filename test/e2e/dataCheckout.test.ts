@@ -34,6 +34,9 @@ test('lineage run keeps the CSV a script read; after an edit, data checkout refu
   assert.equal(of.status, 0, of.stderr);
   assert.match(of.stdout, /data\/train\.csv.*kept/);
   assert.match(of.stdout, /Data kept: kept 1 file/);
+  const show = cli(['show', 'first'], ws);
+  assert.match(show.stdout, /data kept: kept 1 file \(16 B, 16 B new\)/);
+  assert.equal(JSON.parse(cli(['show', 'first', '--json'], ws).stdout).kept.entries[0].state, 'kept');
 
   fs.appendFileSync(csv, '7,8\n');
   run(ws, 'second');

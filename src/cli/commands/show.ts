@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { getRun, getPackages } from '../../core/runs/queries';
 import { datasetsOfRun } from '../../core/datasets/datasetIndex';
+import { readKeptReport, summarizeKept } from '../../core/datasets/objects';
 import type { TableProfile } from '../../core/datasets/profile';
 import { parseArgs, UsageError } from '../args';
 import { clip, color, safe, table, when } from '../format';
@@ -35,6 +36,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     rows: (d.version?.profile as TableProfile | undefined)?.rows ?? null,
     note: d.note,
   }));
+  const kept = readKeptReport(ws.paths, r.id);
   const reproduction = reproductionLinkOf(path.join(ws.paths.runs, r.id));
   await saveQuietly(ws);
   ws.close();
@@ -55,7 +57,14 @@ export async function showCommand(argv: string[]): Promise<number> {
     );
     process.stdout.write(
       JSON.stringify(
-        { ...r, metrics, datasets, packages, ...(reproduction ? { reproduces: reproduction.reproduces, reproductionVerdict: reproduction.verdict } : {}) },
+        {
+          ...r,
+          metrics,
+          datasets,
+          kept: kept ?? null,
+          packages,
+          ...(reproduction ? { reproduces: reproduction.reproduces, reproductionVerdict: reproduction.verdict } : {}),
+        },
         null,
         2,
       ) + '\n',
@@ -112,6 +121,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     );
   }
   if (r.datasets.length) lines.push('', color.bold('Datasets'), ...r.datasets.map((d) => `  ${d.role.padEnd(10)} ${safe(d.path)}`));
+  if (r.datasets.length) lines.push(color.dim(`  data kept: ${safe(summarizeKept(kept))}`));
   if (r.warnings.count) {
     lines.push('', color.yellow(`${r.warnings.count} event line(s) skipped`));
     for (const w of r.warnings.first) lines.push(color.yellow(`  line ${w.line}: ${safe(w.message)}`));

@@ -102,7 +102,7 @@ async function keepOne(paths: LineagePaths, w: Wanted, cfg: KeepConfig, report: 
   }
   const alreadyCounted = ctx.counted.has(w.sha256);
   const wouldAdd = alreadyCounted ? 0 : w.size;
-  if (!alreadyCounted && report.copiedBytes + wouldAdd > cfg.keepMaxBytes && !fs.existsSync(path.join(paths.objects, w.sha256.slice(0, 2), w.sha256)))
+  if (!alreadyCounted && report.copiedBytes + wouldAdd > cfg.keepMaxBytes && !hasObject(paths, w.sha256))
     return entry(w, 'skipped', {
       ...base,
       reason: `over the cap: ${formatBytes(w.size)} (this run may add ${formatBytes(cfg.keepMaxBytes)}${report.copiedBytes ? `, ${formatBytes(report.copiedBytes)} already kept` : ''}; raise lineage.data.keepMaxBytes)`,

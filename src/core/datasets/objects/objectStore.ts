@@ -39,9 +39,12 @@ export function cleanDeadTemps(paths: LineagePaths): number {
     return 0;
   }
   let removed = 0;
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
   for (const name of names) {
     const pid = Number(name.split('-')[0]);
-    if (isProcessAlive(pid) && pid !== 0) continue;
+    // A day-old temporary file is debris even if its pid now belongs to some other live process.
+    const old = (fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0) < dayAgo;
+    if (isProcessAlive(pid) && !old) continue;
     try {
       fs.rmSync(path.join(dir, name), { force: true });
       removed++;

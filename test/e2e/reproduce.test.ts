@@ -246,3 +246,24 @@ test('Ctrl-C during a reproduction stops the script, removes the worktree and ex
   assert.equal(report.reproduction?.status, 'killed');
   assertWorktreeRemoved(ws, tmp);
 });
+
+test('a workspace in a subfolder of the repository, named by a relative --workspace from the repository top', () => {
+  const repo = tmpDir('lineage-repro-nested-');
+  const ws = path.join(repo, 'examples', 'hp');
+  fs.mkdirSync(ws, { recursive: true });
+  copyExample(ws);
+  fs.writeFileSync(path.join(repo, '.gitignore'), 'outputs/\n');
+  gitInit(repo);
+  const tmp = tmpDir('lineage-repro-tmp-');
+  const env = { TMPDIR: tmp };
+  // Its own .lineage, as scripts/demo.sh makes for the example inside this repository.
+  fs.mkdirSync(path.join(ws, '.lineage'));
+  const id = train(ws, env);
+  const r = reproduce(repo, env, id, '--workspace', 'examples/hp');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.report.verdict, 'identical', JSON.stringify(r.report, null, 2));
+  assert.equal(r.report.data.find((d) => d.path === 'data/prepared.csv')?.source, 'checkout', 'committed data is already in the checkout');
+  const reproDir = path.join(ws, '.lineage', 'runs', r.report.reproduction!.id);
+  assert.ok(fs.existsSync(path.join(reproDir, 'reproduction.md')), 'the reproduction is recorded in the original workspace');
+  assertWorktreeRemoved(repo, tmp);
+});

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs, UsageError } from '../args';
 import { color, safe } from '../format';
 import { openWorkspace, workspaceDirFrom } from '../context';
@@ -32,7 +33,7 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--tolerance takes a relative difference such as 1e-6 or 0.01 (got "${a.flags.tolerance}")`);
   }
   const json = !!a.flags.json;
-  const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
+  const ws = await openWorkspace(path.resolve(workspaceDirFrom(a.flags.workspace)), { create: false });
   const [{ reproduceRun }, { reportMarkdown, verdictSentence, exitCodeOf }, { packageDifferenceText }] = await Promise.all([
     import('../../core/reproduce/reproduce'),
     import('../../core/reproduce/report'),

@@ -201,7 +201,8 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
     opts.onPlan?.({ interpreter, packages, command: runCommand });
     progress(`Running ${runCommand.join(' ')}`);
     handle = await launchRun({
-      workspace: ws.paths.workspace,
+      // Absolute: the keeper runs in the checkout, where a relative workspace would name another folder.
+      workspace: path.resolve(ws.paths.workspace),
       dataRoot: wtWs,
       reproduces: orig.id,
       command: runCommand,

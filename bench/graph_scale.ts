@@ -130,7 +130,7 @@ async function main(): Promise<void> {
 
   const w = await LineageWorkspace.open(ws, { sync: false, create: false });
   const core = { chain: [] as number[], fan: [] as number[], ls: [] as number[] };
-  const parts: Record<string, number[]> = { indexMs: [], fingerprintMs: [], buildMs: [] };
+  const parts: Record<string, number[]> = { indexMs: [], walkMs: [], fingerprintMs: [], buildMs: [] };
   for (let i = 0; i < REPS; i++) {
     let t = now();
     const listed = listRuns(w.store, { limit: BRANCHES * STEPS });
@@ -157,9 +157,11 @@ async function main(): Promise<void> {
   console.log(row(`  lineageGraph(chain, both)`, m(core.chain), m(core.ls)));
   console.log(row(`  lineageGraph(raw data, down: every run)`, m(core.fan), m(core.ls)));
   console.log(
-    `  where the fan's time goes: index load ${m(parts.indexMs).toFixed(1)} ms, fingerprints of ${BRANCHES * STEPS + 1} files ${m(parts.fingerprintMs).toFixed(1)} ms, walk + staleness + layout ${m(parts.buildMs).toFixed(1)} ms`,
+    `  where the fan's time goes: index load ${m(parts.indexMs).toFixed(1)} ms, target and walk ${m(parts.walkMs).toFixed(1)} ms, current sha256 of ${BRANCHES * STEPS + 1} files ${m(parts.fingerprintMs).toFixed(1)} ms, staleness + layout ${m(parts.buildMs).toFixed(1)} ms`,
   );
+  console.log(`load average (1 min) at the end: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs (the machine is shared)`);
   const result = {
+    loadAvg1: os.loadavg()[0],
     runs: BRANCHES * STEPS,
     reps: REPS,
     process: { chainMs: m(proc.chain), fanMs: m(proc.fan), lsMs: m(proc.ls) },

@@ -1,12 +1,11 @@
 import type { GraphIndex } from './graphIndex';
 import { layoutLayers } from './layout';
-import { lineageOf, targetId, type Target } from './lineage';
+import { lineageOf, targetId, type RawGraph, type Target } from './lineage';
 import { stalenessOf, stalenessScope, type CurrentVersions, type RunStaleness } from './staleness';
 import type { Direction, LineageGraph } from './types';
 
 /** The runs of a target whose staleness and current files must be known before the graph is drawn. */
-export function runsOfGraph(index: GraphIndex, target: Target, direction: Direction): { runs: Set<string>; paths: Set<string> } {
-  const raw = lineageOf(index, target, direction);
+export function runsOfGraph(index: GraphIndex, raw: RawGraph): { runs: Set<string>; paths: Set<string> } {
   const runIds = [...raw.nodes.values()].filter((n) => n.kind === 'run').map((n) => n.runId!);
   const scope = stalenessScope(index, runIds);
   for (const n of raw.nodes.values()) if (n.kind === 'data' && n.path) scope.paths.add(n.path);
@@ -18,8 +17,15 @@ export function runsOfGraph(index: GraphIndex, target: Target, direction: Direct
  * panel draws. `current` holds the sha256 of each path now (currentVersions.ts), at least for
  * runsOfGraph's paths.
  */
-export function buildGraph(index: GraphIndex, target: Target, direction: Direction, current: CurrentVersions, notes: string[] = []): LineageGraph {
-  const raw = lineageOf(index, target, direction);
+export function buildGraph(
+  index: GraphIndex,
+  target: Target,
+  direction: Direction,
+  current: CurrentVersions,
+  notes: string[] = [],
+  // The walk, when the caller already made it (to know which files to fingerprint): done once, not twice.
+  raw: RawGraph = lineageOf(index, target, direction),
+): LineageGraph {
   const nodes = [...raw.nodes.values()];
   const stale = stalenessOf(
     index,

@@ -16,10 +16,14 @@ import type { CurrentVersions } from './staleness';
 export async function currentVersions(store: Store, workspace: string, paths: Iterable<string>, ignore?: string[]): Promise<CurrentVersions> {
   const out: CurrentVersions = new Map();
   const cache = new StatCache(store);
-  cache.load(path.resolve(workspace) + path.sep);
+  const list = [...paths];
+  // A few paths (one target file, a short chain): their own rows; many: the whole workspace's in one query.
+  const few = list.length <= 64;
+  if (!few) cache.load(path.resolve(workspace) + path.sep);
   const slow: string[] = [];
-  for (const p of paths) {
+  for (const p of list) {
     const abs = path.resolve(resolveDatasetPath(workspace, p));
+    if (few) cache.load(abs);
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(abs, { throwIfNoEntry: false });

@@ -35,10 +35,16 @@ export class GraphIndex {
       experiment: string;
     }>('SELECT r.id, r.name, r.status, r.started_at, r.command, r.cwd, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id'))
       g.runs.set(r.id, { id: r.id, name: r.name, status: r.status, startedAt: r.started_at, experiment: r.experiment, command: r.command, cwd: r.cwd });
-    for (const d of store.all<{ run_id: string; path: string; role: string; sha: string | null }>(
-      'SELECT rd.run_id, rd.path, rd.role, d.fingerprint AS sha FROM run_datasets rd LEFT JOIN datasets d ON d.id = rd.dataset_id',
-    ))
-      g.addUse(d.run_id, d.path, d.role === 'output' ? 'write' : 'read', d.sha);
+    // The biggest table (two rows or more per run): read as arrays, without a row object each.
+    const stmt = store.db.prepare('SELECT rd.run_id, rd.path, rd.role, d.fingerprint FROM run_datasets rd LEFT JOIN datasets d ON d.id = rd.dataset_id');
+    try {
+      while (stmt.step()) {
+        const [runId, p, role, sha] = stmt.get() as [string, string, string, string | null];
+        g.addUse(runId, p, role === 'output' ? 'write' : 'read', sha);
+      }
+    } finally {
+      stmt.free();
+    }
     for (const m of store.all<{ run_id: string; path: string }>("SELECT run_id, path FROM artifacts WHERE kind = 'model' ORDER BY run_id, path"))
       push(g.models, m.run_id, m.path);
     return g;

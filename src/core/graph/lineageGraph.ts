@@ -2,7 +2,7 @@ import type { Store } from '../store/store';
 import { buildGraph, runsOfGraph } from './buildGraph';
 import { currentVersions } from './currentVersions';
 import { GraphIndex } from './graphIndex';
-import type { Target } from './lineage';
+import { lineageOf, type Target } from './lineage';
 import { planRerun, upstreamRuns, type RerunPlan } from './plan';
 import { stalenessOf, stalenessScope } from './staleness';
 import { resolveTarget } from './target';
@@ -10,6 +10,8 @@ import type { Direction, LineageGraph } from './types';
 
 export interface GraphTimings {
   indexMs: number;
+  /** Resolving the target and walking the index. */
+  walkMs: number;
   fingerprintMs: number;
   buildMs: number;
 }
@@ -32,14 +34,16 @@ export async function lineageGraph(
     typeof ref === 'string'
       ? await resolveTarget(store, index, workspace, ref, opts)
       : { target: ref, notes: [] as string[], current: new Map<string, string | null>() };
-  const scope = runsOfGraph(index, resolved.target, direction);
+  const raw = lineageOf(index, resolved.target, direction);
+  const scope = runsOfGraph(index, raw);
   const missing = [...scope.paths].filter((p) => !resolved.current.has(p));
+  const t2 = performance.now();
   const current = await currentVersions(store, workspace, missing, opts.ignore);
   for (const [k, v] of resolved.current) current.set(k, v);
-  const t2 = performance.now();
-  const graph = buildGraph(index, resolved.target, direction, current, resolved.notes);
   const t3 = performance.now();
-  return { graph, timings: { indexMs: t1 - t0, fingerprintMs: t2 - t1, buildMs: t3 - t2 } };
+  const graph = buildGraph(index, resolved.target, direction, current, resolved.notes, raw);
+  const t4 = performance.now();
+  return { graph, timings: { indexMs: t1 - t0, walkMs: t2 - t1, fingerprintMs: t3 - t2, buildMs: t4 - t3 } };
 }
 
 /** What `lineage rerun-stale` would run for a target, with the target as resolved. */

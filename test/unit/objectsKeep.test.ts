@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineageWorkspace } from '../../src/core/workspace';
 import { fingerprintRunDatasets, type FingerprintRunOptions } from '../../src/core/datasets/runDatasets';
-import { hasObject, objectPath, readKeptReport, restoreRunInputs } from '../../src/core/datasets/objects';
+import { hasObject, keepRunData, objectPath, readKeptReport, restoreRunInputs } from '../../src/core/datasets/objects';
 import { makeRunFolder, tmpDir } from '../helpers/tmp';
 
 function dataset(p: string, role = 'train'): string {
@@ -212,4 +212,18 @@ test('excluded by glob, keeping off, DVC-tracked: recorded with their reasons, n
   assert.equal(report.enabled, false);
   assert.ok(report.entries.every((e) => e.state === 'skipped' && e.reason === 'data keeping is off (lineage.data.keep)'));
   off.lw.close();
+});
+
+test('a file edited between fingerprinting and keeping is not kept (its bytes are not the run’s), and the run says why', async () => {
+  const ws = tmpDir('lineage-keep-');
+  fs.writeFileSync(path.join(ws, 'in.csv'), 'a\n1\n');
+  const { lw, runId } = await recordRun(ws, [dataset('in.csv')], false);
+  fs.writeFileSync(path.join(ws, 'in.csv'), 'a\n2\n');
+  const report = await keepRunData(lw.store, lw.paths, runId);
+  const e = report.entries[0];
+  assert.equal(e.state, 'skipped');
+  assert.match(e.reason!, /^changed since the run was fingerprinted \(sha256 now [0-9a-f]{12}…\)/);
+  assert.ok(!hasObject(lw.paths, e.sha256!));
+  assert.deepEqual(fs.readdirSync(path.join(lw.paths.objects, '.tmp')), [], 'the mismatched copy is gone');
+  lw.close();
 });

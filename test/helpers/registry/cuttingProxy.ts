@@ -19,6 +19,12 @@ export interface CuttingProxy {
    * server (once): the connection drops between requests, so the server holds exactly what it acknowledged.
    */
   armBeforeRequest(method: string, nth: number): void;
+  /**
+   * Like armBeforeRequest, but the connection is held instead of cut: that request never reaches the server
+   * and never gets an answer (a network that stalls), until the client gives up or its process dies.
+   * `held` resolves when a request is being held.
+   */
+  holdBeforeRequest(method: string, nth: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,7 +32,7 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
   let bytesUp = 0;
   let cuts = 0;
   let cutAt: number | undefined = opts.cutAfterBytes;
-  let before: { pattern: Buffer; left: number } | undefined;
+  let before: { pattern: Buffer; left: number; hold?: () => void } | undefined;
   let tail = Buffer.alloc(0);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -39,16 +45,25 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
       sockets.delete(client);
       sockets.delete(upstream);
     };
+    let holding = false;
     client.on('data', (chunk: Buffer) => {
+      if (holding) return;
       if (before) {
         const window = Buffer.concat([tail, chunk]);
         for (let i = window.indexOf(before.pattern); i >= 0; i = window.indexOf(before.pattern, i + 1)) {
           if (i + before.pattern.length <= tail.length) continue; // counted with the previous chunk
           if (--before.left > 0) continue;
+          const hold = before.hold;
           before = undefined;
-          cuts++;
           const keep = Math.max(0, i - tail.length);
           bytesUp += keep;
+          if (hold) {
+            holding = true;
+            if (keep > 0) upstream.write(chunk.subarray(0, keep));
+            hold();
+            return;
+          }
+          cuts++;
           if (keep > 0) upstream.write(chunk.subarray(0, keep), () => close());
           else close();
           return;
@@ -96,6 +111,10 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
     },
     arm(n: number) {
       cutAt = bytesUp + n;
+    },
+    holdBeforeRequest(method: string, nth: number) {
+      tail = Buffer.alloc(0);
+      return new Promise<void>((resolve) => (before = { pattern: Buffer.from(`${method} /v2/`), left: nth, hold: resolve }));
     },
     armBeforeRequest(method: string, nth: number) {
       before = { pattern: Buffer.from(`${method} /v2/`), left: nth };

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HistoryEntry } from '../../core/registry/history';
 import type { Lineage } from '../lineage';
@@ -180,6 +182,7 @@ export async function pullCommand(lineage: Lineage, secrets: RegistrySecrets, ar
     const r = await withCredentials(secrets, model.registry, (credentials) =>
       withTransferProgress(`Lineage: pulling ${m.entry.reference}`, (signal, onProgress) => client.pull(target, dest, { credentials, signal, onProgress })),
     );
+    if (r.lineage) fs.writeFileSync(path.join(dest, 'lineage.json'), JSON.stringify(r.lineage, null, 2) + '\n');
     void vscode.window.showInformationMessage(`Lineage: pulled ${r.files.length} file${r.files.length === 1 ? '' : 's'} into ${dest}, every digest checked.`);
     return dest;
   } catch (err) {

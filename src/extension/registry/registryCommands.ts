@@ -9,6 +9,7 @@ import { pushModelCommand } from './pushFlow';
 import { copyReferenceCommand, exportModelCardCommand, openInRegistryCommand, promoteCommand, pullCommand, rollbackCommand } from './modelActions';
 import { registriesFor } from './registrySettings';
 import { RegistrySecrets } from './secrets';
+import { importRunsCommand, syncRunsCommand } from './syncCommands';
 
 /**
  * Push, pull, promote, roll back, copy a reference, open in the registry, export a model card, and the
@@ -26,15 +27,11 @@ export function registerRegistryCommands(lineage: Lineage): vscode.Disposable[] 
     registerCommand(COMMANDS.copyModelReference, (arg: unknown) => copyReferenceCommand(lineage, arg)),
     registerCommand(COMMANDS.openInRegistry, (arg: unknown) => openInRegistryCommand(lineage, arg)),
     registerCommand(COMMANDS.exportModelCard, (arg: unknown) => exportModelCardCommand(lineage, arg)),
-    registerCommand(COMMANDS.syncRuns, () => notYet('Sync Runs to MLflow', 'lineage sync --to mlflow://HOST/…')),
-    registerCommand(COMMANDS.importRuns, () => notYet('Import Runs from MLflow', 'lineage import --from mlflow://HOST/… --experiment E')),
+    registerCommand(COMMANDS.syncRuns, (arg: unknown, selected: unknown) => syncRunsCommand(lineage, secrets, arg, selected)),
+    registerCommand(COMMANDS.importRuns, (arg: unknown) => importRunsCommand(lineage, secrets, arg)),
     registerCommand(COMMANDS.signInToRegistry, () => setCredentials(lineage, secrets)),
     registerCommand(COMMANDS.forgetRegistryCredentials, () => forgetCredentials(secrets)),
   ];
-}
-
-function notYet(what: string, cli: string): void {
-  void vscode.window.showInformationMessage(`Lineage: "${what}" is not in the editor yet; in a terminal: ${cli}`);
 }
 
 /** The registries of every folder (configured, and any pushed to by URL), for the credential commands. */

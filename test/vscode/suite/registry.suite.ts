@@ -15,6 +15,9 @@ import type { ModelNode, PushNode } from '../../../src/extension/views/modelsTre
 import type { PushOutcome } from '../../../src/core/registry/push';
 import type { HistoryEntry } from '../../../src/core/registry/history';
 import { startRegistry, type TestRegistry } from '../../helpers/registry';
+import { startMlflowStandin } from '../../helpers/mlflowStandin/server';
+import type { SyncReport } from '../../../src/core/registry/mlflow/sync';
+import type { ImportReport } from '../../../src/core/registry/mlflow/importRuns';
 import { EXTENSION_ID, PYTHON, waitFor, workspaceDir } from './helpers';
 
 const EXPERIMENT = 'registry-suite';
@@ -124,5 +127,30 @@ describe('Model registries in a real VS Code: push the example model to a local 
       return r && r.node.aliases.includes('production') ? r : undefined;
     });
     assert.match(String(row.item.description), /production/);
+  });
+
+  it("Sync Runs to MLflow… mirrors the run to a tracking server (the stand-in); Import Runs from MLflow… finds it there (as this workspace's own run)", async function () {
+    this.timeout(120_000);
+    const ml = await startMlflowStandin();
+    try {
+      const remote = `mlflow://${new URL(ml.url).host}`;
+      const report = await vscode.commands.executeCommand<SyncReport | undefined>('lineage.syncRuns', { remote, runIds: [runId] });
+      assert.ok(report, 'the sync returned its report');
+      assert.deepEqual(
+        report.runs.map((r) => [r.runId, r.created]),
+        [[runId, true]],
+      );
+      assert.ok(report.pointsSent > 0);
+      const again = await vscode.commands.executeCommand<SyncReport | undefined>('lineage.syncRuns', { remote, runIds: [runId] });
+      assert.equal(again?.runs[0]?.created ?? false, false, 'synced twice is one MLflow run');
+      const imported = await vscode.commands.executeCommand<ImportReport | undefined>('lineage.importRuns', { remote, experiment: EXPERIMENT });
+      assert.ok(imported, 'the import returned its report');
+      // The one run on the server is this workspace's own, synced: found, and not imported as a copy of itself.
+      assert.deepEqual(imported.imported, [], JSON.stringify(imported));
+      assert.equal(imported.skipped.length, 1, JSON.stringify(imported));
+      assert.match(imported.skipped[0].why, new RegExp(`local run ${runId}`));
+    } finally {
+      await ml.close();
+    }
   });
 });

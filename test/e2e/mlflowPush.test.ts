@@ -196,3 +196,35 @@ test('an MLflow 2.x server (no logged models): the files go under the run as mod
     await server.close();
   }
 });
+
+test('a connection cut halfway through a model file: the file is sent again and the pushed model is whole', async () => {
+  const server = await startMlflowStandin({ cutUploadOver: 1_000_000 });
+  try {
+    const dir = tmpDir('lineage-mlflow-cut-');
+    const big = path.join(dir, 'weights.bin');
+    const bytes = Buffer.alloc(4_000_000);
+    for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
+    fs.writeFileSync(big, bytes);
+    const client = createMlflowClient(config(server.url));
+    const target: RegistryTarget = { kind: 'mlflow', url: server.url, modelName: 'big' };
+    const progress: number[] = [];
+    const res = await client.push({
+      target,
+      files: [{ path: 'weights.bin', absPath: big, size: bytes.length }],
+      lineage: { ...lineageFor('20261205-130000-dddddd', { points: 3 }), flavor: 'custom' },
+      onProgress: (p) => progress.push(p.bytesDone),
+    });
+    assert.equal(res.version, '1');
+    assert.equal(server.counts.get('PUT mlflow-artifacts'), 4, 'weights.bin twice, then MLmodel and lineage.json');
+    assert.ok(
+      progress.some((p, i) => i > 0 && p < progress[i - 1]),
+      'progress stepped back after the cut',
+    );
+    assert.equal(progress.at(-1), bytes.length);
+    const pulled = await client.pull(target, path.join(dir, 'pulled'));
+    assert.equal(pulled.files.find((f) => f.path === 'weights.bin')?.size, bytes.length);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'pulled', 'weights.bin')), bytes);
+  } finally {
+    await server.close();
+  }
+});

@@ -25,6 +25,8 @@ export interface StandinOptions {
   record?: boolean;
   /** Answer as an MLflow 2.x server: no logged models (their endpoints are unknown, HTML 404). */
   mlflow2?: boolean;
+  /** Cut the connection of the first artifact upload larger than this many bytes, once it has sent half. */
+  cutUploadOver?: number;
 }
 
 export interface RecordedRequest {
@@ -79,6 +81,7 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
   const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mlflow-standin-'));
   const requests: RecordedRequest[] = [];
   const counts = new Map<string, number>();
+  let cut = false;
 
   async function artifacts(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const rest = url.pathname.slice(ARTIFACTS.length);
@@ -101,6 +104,16 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
     if (!rel) return sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid path' });
     const file = path.join(root, rel);
     if (req.method === 'PUT') {
+      const size = Number(req.headers['content-length'] ?? 0);
+      if (opts.cutUploadOver !== undefined && !cut && size > opts.cutUploadOver) {
+        cut = true;
+        let got = 0;
+        req.on('data', (c: Buffer) => {
+          got += c.length;
+          if (got >= size / 2) req.socket.destroy();
+        });
+        return;
+      }
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
       await pipeline(req, fs.createWriteStream(file));
       return sendJson(res, 200, {});

@@ -34,28 +34,46 @@ function hashing(onChunk: (n: number) => void): { stream: Transform; digest: () 
   return { stream, digest: () => h.digest('hex') };
 }
 
+/**
+ * One file, streamed and hashed. MLflow's artifact proxy has no resumable uploads, so a connection cut
+ * mid-file sends that file again from its start (up to 3 tries, with backoff); the progress steps back by
+ * what the lost attempt had counted.
+ */
 export async function uploadFile(
   http: MlflowHttp,
   dirPath: string,
   file: ModelFile,
   progress: { done: number; total: number; report?: (p: TransferProgress) => void },
 ): Promise<void> {
-  const h = hashing((n) => {
-    progress.done += n;
-    progress.report?.({ bytesDone: progress.done, bytesTotal: progress.total, file: file.path });
-  });
-  const source = fs.createReadStream(file.absPath);
-  const body = source.pipe(h.stream);
-  source.on('error', (err) => h.stream.destroy(err));
-  await http.putArtifact(`${dirPath}/${file.path}`, body, file.size, `upload ${file.path}`);
-  const digest = h.digest();
-  if (file.sha256 && file.sha256 !== digest)
-    throw new RegistryError(
-      'protocol',
-      `${file.path} changed while it was being pushed (its sha256 differs from the one recorded).`,
-      'Push again once the file is settled.',
-    );
-  file.sha256 = digest;
+  for (let attempt = 0; ; attempt++) {
+    let sent = 0;
+    const h = hashing((n) => {
+      sent += n;
+      progress.done += n;
+      progress.report?.({ bytesDone: progress.done, bytesTotal: progress.total, file: file.path });
+    });
+    const source = fs.createReadStream(file.absPath);
+    const body = source.pipe(h.stream);
+    source.on('error', (err) => h.stream.destroy(err));
+    try {
+      await http.putArtifact(`${dirPath}/${file.path}`, body, file.size, `upload ${file.path}`);
+    } catch (err) {
+      source.destroy();
+      if (!(err instanceof RegistryError && err.kind === 'unreachable' && attempt < 2 && !/ECONNREFUSED|ENOTFOUND/.test(err.message))) throw err;
+      progress.done -= sent;
+      await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
+      continue;
+    }
+    const digest = h.digest();
+    if (file.sha256 && file.sha256 !== digest)
+      throw new RegistryError(
+        'protocol',
+        `${file.path} changed while it was being pushed (its sha256 differs from the one recorded).`,
+        'Push again once the file is settled.',
+      );
+    file.sha256 = digest;
+    return;
+  }
 }
 
 export async function uploadBuffer(http: MlflowHttp, dirPath: string, rel: string, content: Buffer): Promise<void> {

@@ -5,7 +5,7 @@ import type { LineageWorkspace } from '../workspace';
 import { getRun, getPackages, type RunDetail } from '../runs/queries';
 import { isCommitId, inspectRunFile } from '../runs/runPaths';
 import { isMasked } from '../launcher/secrets';
-import { launchRun, type RunHandle } from '../launcher/launch';
+import { launchRun, LaunchError, type RunHandle } from '../launcher/launch';
 import { capturePython } from '../launcher/capturePython';
 import { fingerprintRunDatasets } from '../datasets/runDatasets';
 import { restoreRunInputs } from '../datasets/objects';
@@ -256,6 +256,7 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
     return report;
   } catch (err) {
     if (err instanceof CannotReproduce) return fail(err.message);
+    if (err instanceof LaunchError) return fail(`the script could not be started: ${err.message}`);
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

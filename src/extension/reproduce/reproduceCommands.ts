@@ -54,33 +54,39 @@ export function registerReproduceCommands(lineage: Lineage): vscode.Disposable[]
       ]);
       output ??= vscode.window.createOutputChannel('Lineage Reproduce');
       output.appendLine(`— Reproducing ${run.name} (${run.id})`);
-      const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Lineage: reproducing ${run.name}`, cancellable: true },
-        async (progress, token) => {
-          const abort = new AbortController();
-          token.onCancellationRequested(() => abort.abort());
-          return reproduceRun(ws, {
-            run: run.id,
-            python,
-            signal: abort.signal,
-            createdBy: 'vscode',
-            onProgress: (message) => {
-              progress.report({ message });
-              output!.appendLine(message);
-            },
-            onPlan: (plan) => {
-              output!.appendLine(`interpreter ${plan.interpreter}`);
-              if (plan.packages.length) {
-                output!.appendLine(`${plan.packages.length} package(s) differ from the run's environment:`);
-                for (const p of plan.packages) output!.appendLine(`  ${packageDifferenceText(p)}`);
-                output!.show(true);
-              } else output!.appendLine("packages: the same versions as the run's");
-            },
-            onStarted: (id) => void lineage.sync(folder, [id]),
-            onOutput: (text) => output!.append(text),
-          });
-        },
-      );
+      let report: Awaited<ReturnType<typeof reproduceRun>>;
+      try {
+        report = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Lineage: reproducing ${run.name}`, cancellable: true },
+          async (progress, token) => {
+            const abort = new AbortController();
+            token.onCancellationRequested(() => abort.abort());
+            return reproduceRun(ws, {
+              run: run.id,
+              python,
+              signal: abort.signal,
+              createdBy: 'vscode',
+              onProgress: (message) => {
+                progress.report({ message });
+                output!.appendLine(message);
+              },
+              onPlan: (plan) => {
+                output!.appendLine(`interpreter ${plan.interpreter}`);
+                if (plan.packages.length) {
+                  output!.appendLine(`${plan.packages.length} package(s) differ from the run's environment:`);
+                  for (const p of plan.packages) output!.appendLine(`  ${packageDifferenceText(p)}`);
+                  output!.show(true);
+                } else output!.appendLine("packages: the same versions as the run's");
+              },
+              onStarted: (id) => void lineage.sync(folder, [id]),
+              onOutput: (text) => output!.append(text),
+            });
+          },
+        );
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Lineage: could not reproduce ${run.name}: ${(err as Error).message}`);
+        return undefined;
+      }
       if (report.reproduction) await lineage.sync(folder, [report.reproduction.id]);
       const file = report.reproduction ? path.join(ws.paths.runs, report.reproduction.id, 'reproduction.md') : undefined;
       let uri: vscode.Uri;

@@ -22,7 +22,7 @@ export function graphRefFrom(lineage: Lineage, arg: unknown): GraphRef | undefin
   }
   if (!arg || typeof arg !== 'object') return undefined;
   const n = arg as Record<string, unknown>;
-  const str = (k: string) => (typeof n[k] === 'string' ? (n[k]) : undefined);
+  const str = (k: string) => (typeof n[k] === 'string' ? n[k] : undefined);
   const folder = str('folder');
   if (str('ref')) return { target: { ref: str('ref')! }, folder: folder ?? lineage.folderOf() };
   if (typeof n.runId === 'string' && !n.kind) return { target: { ref: n.runId }, folder: folder ?? lineage.folderOfRun(n.runId) };

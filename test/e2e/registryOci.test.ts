@@ -171,3 +171,23 @@ test('TLS with a generated CA: trusted through the registry config caFile', asyn
     await reg.stop();
   }
 });
+
+test('a big file hashed while it uploaded is skipped by the next push through the digest kept in cacheDir (stateDir fresh each time)', async () => {
+  const reg = await startRegistry();
+  try {
+    const ws = tmpDir('lineage-oci-cache-');
+    const { files } = makeModel(path.join(ws, 'model'), 3 << 20);
+    const cacheDir = path.join(ws, 'cache');
+    // prehashLimit 0: no file is hashed before it is sent, as for files over 64 MiB by default.
+    const client = createOciClient({ name: 'c', kind: 'oci', url: reg.url }, { prehashLimit: 0 });
+    const target: RegistryTarget = { kind: 'oci', url: reg.url, repository: 'models/cached', tag: 'v1' };
+    const first = await client.push({ target, files, lineage: sampleLineage(), stateDir: path.join(ws, 's1'), cacheDir });
+    assert.equal(first.bytesSkipped, 0);
+    const fresh = files.map((f) => ({ path: f.path, absPath: f.absPath, size: f.size }));
+    const second = await client.push({ target: { ...target, tag: 'v2' }, files: fresh, lineage: sampleLineage(), stateDir: path.join(ws, 's2'), cacheDir });
+    assert.equal(second.bytesSkipped, files.reduce((s, f) => s + f.size, 0) + JSON.stringify(sampleLineage(), null, 2).length);
+    assert.ok(!fs.existsSync(path.join(ws, 's2', 'oci-cache.json')), 'what is kept goes to cacheDir, not the per-push stateDir');
+  } finally {
+    await reg.stop();
+  }
+});

@@ -77,6 +77,12 @@ export interface PushRequest {
   onProgress?: (p: TransferProgress) => void;
   /** Where the client may keep what it needs to resume an interrupted push (upload offsets). */
   stateDir?: string;
+  /**
+   * Where the client may keep what it learns across pushes and keeps after this one succeeds (OCI: file digests
+   * by path/size/mtime, so a later push can skip blobs without re-reading big files; repositories pushed to, for
+   * cross-repository mounts). Defaults to `stateDir`. No secrets.
+   */
+  cacheDir?: string;
 }
 
 export interface PushResult {

@@ -41,6 +41,8 @@ export interface OciPushOptions {
   retries?: number;
   backoffMs?: number;
   cancelGraceMs?: number;
+  /** Default for PushRequest.cacheDir (file digests and repositories pushed to, kept across pushes). */
+  cacheDir?: string;
   /** Files up to this size are hashed before upload (so HEAD can skip them); larger ones while they upload. */
   prehashLimit?: number;
 }
@@ -57,7 +59,7 @@ async function hashFile(absPath: string, signal?: AbortSignal): Promise<string> 
 
 export async function pushModel(session: Session, repo: string, tag: string, req: PushRequest, opts: OciPushOptions): Promise<OciPushResult> {
   const scopes = [`repository:${repo}:pull,push`];
-  const state = PushState.open(req.stateDir);
+  const state = new PushState(req.stateDir, req.cacheDir ?? opts.cacheDir);
   const stats: TransferStats = { bytesSent: 0, bytesSkipped: 0, retries: 0, sessionsRestarted: 0, resumedFromOffset: [] };
   const paths = new Set<string>();
   for (const f of req.files) {

@@ -71,6 +71,15 @@ test('lineage sync twice is one MLflow run per run and sends only new points; im
     assert.equal((server.counts.get('POST runs/log-batch') ?? 0) - batchesBefore, 1, 'one log-batch with the ten new points');
     assert.equal(mirrored?.history.get('loss')?.length, 60);
 
+    // A registry named in .lineage/config.json, with its own token variable, is the same server.
+    fs.writeFileSync(path.join(ws, '.lineage', 'config.json'), JSON.stringify({ registries: [{ name: 'team', kind: 'mlflow', url: server.url }] }));
+    const named = await run(['sync', '--to', 'team', '--json'], ws, { LINEAGE_REGISTRY_TEAM_TOKEN: 'team-token' });
+    assert.equal(named.status, 0, named.stderr);
+    assert.equal((JSON.parse(named.stdout) as typeof r1).pointsSent, 0);
+    const unknown = await run(['sync', '--to', 'nobody'], ws, env);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /"nobody" is not a configured registry \(MLflow registries: team\)/);
+
     // Without the sync state, the server's metric history says what it has: nothing is sent twice.
     fs.rmSync(path.join(ws, '.lineage', 'registry', 'sync'), { recursive: true });
     const third = await run(['sync', '--to', remote, '--json'], ws, env);

@@ -153,4 +153,49 @@ describe('Model registries in a real VS Code: push the example model to a local 
       await ml.close();
     }
   });
+
+  it('a registry that wants credentials: asked once (two input boxes), kept in SecretStorage for the next push, never written to the history; Forget asks again', async function () {
+    this.timeout(180_000);
+    const auth = await startRegistry({ auth: 'basic' });
+    const win = vscode.window as unknown as {
+      showInputBox: (...a: unknown[]) => Thenable<string | undefined>;
+      showQuickPick: (...a: unknown[]) => Thenable<unknown>;
+    };
+    const originalInput = win.showInputBox;
+    const originalPick = win.showQuickPick;
+    const asked: string[] = [];
+    win.showInputBox = (o: unknown) => {
+      const opts = o as vscode.InputBoxOptions;
+      asked.push(opts.password ? 'secret' : 'user');
+      return Promise.resolve(opts.password ? auth.password : auth.username);
+    };
+    const host = `127.0.0.1:${auth.port}`;
+    const push = (tag: string) =>
+      vscode.commands.executeCommand<PushOutcome | undefined>('lineage.pushModel', {
+        runId,
+        registry: `oci://${host}/models/house-auth:${tag}`,
+        plainHttp: true,
+      });
+    try {
+      const first = await push('v1');
+      assert.ok(first?.result.digest, 'the push went through once credentials were given');
+      assert.deepEqual(asked, ['user', 'secret'], 'asked once: a user name, then the password');
+      const second = await push('v2');
+      assert.ok(second?.result.digest);
+      assert.deepEqual(asked, ['user', 'secret'], 'the stored credentials were used: nothing asked again');
+      for (const f of ['.lineage/registry/history.jsonl', '.vscode/settings.json']) {
+        const file = path.join(ws, f);
+        if (fs.existsSync(file)) assert.ok(!fs.readFileSync(file, 'utf8').includes(auth.password!), `${f} holds no password`);
+      }
+      win.showQuickPick = () => Promise.resolve(host);
+      await vscode.commands.executeCommand('lineage.forgetRegistryCredentials');
+      win.showQuickPick = originalPick;
+      assert.ok((await push('v3'))?.result.digest);
+      assert.deepEqual(asked, ['user', 'secret', 'user', 'secret'], 'forgotten: asked again');
+    } finally {
+      win.showInputBox = originalInput;
+      win.showQuickPick = originalPick;
+      await auth.stop();
+    }
+  });
 });

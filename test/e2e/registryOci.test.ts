@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -8,7 +8,15 @@ import { promisify } from 'node:util';
 import { createOciClient } from '../../src/core/registry/oci';
 import type { RegistryTarget } from '../../src/core/registry/types';
 import { makeModel, sampleLineage, startRegistry, TestRegistry } from '../helpers/registry';
-import { tmpDir } from '../helpers/tmp';
+import { tmpDir as makeTmpDir } from '../helpers/tmp';
+
+const made: string[] = [];
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tmpDir(prefix: string): string {
+  const d = makeTmpDir(prefix);
+  made.push(d);
+  return d;
+}
 
 // Pushes to Debian's real docker-registry (open, Basic, token, TLS), reads the artifact back with skopeo and
 // with our pull, and checks every digest against the files on disk.

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -8,7 +8,15 @@ import * as path from 'node:path';
 import { createOciClient } from '../../src/core/registry/oci';
 import { RegistryError, RegistryTarget } from '../../src/core/registry/types';
 import { freePort, makeModel, sampleLineage, startRegistry } from '../helpers/registry';
-import { tmpDir } from '../helpers/tmp';
+import { tmpDir as makeTmpDir } from '../helpers/tmp';
+
+const made: string[] = [];
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tmpDir(prefix: string): string {
+  const d = makeTmpDir(prefix);
+  made.push(d);
+  return d;
+}
 
 // What the user sees when a push cannot work (against the real docker-registry), path traversal refused on pull,
 // and credentials never following a redirect to blob storage on another host.

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -6,7 +6,15 @@ import * as path from 'node:path';
 import { createOciClient } from '../../src/core/registry/oci';
 import type { ModelFile, RegistryTarget } from '../../src/core/registry/types';
 import { sampleLineage, startCuttingProxy, startRegistry, writeRandomFile } from '../helpers/registry';
-import { tmpDir } from '../helpers/tmp';
+import { tmpDir as makeTmpDir } from '../helpers/tmp';
+
+const made: string[] = [];
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tmpDir(prefix: string): string {
+  const d = makeTmpDir(prefix);
+  made.push(d);
+  return d;
+}
 
 // Interrupted pushes against the real docker-registry behind a TCP proxy that counts the bytes the registry
 // receives and cuts connections: the push resumes from the offset the registry acknowledged, never re-sends it,

@@ -14,7 +14,7 @@ import { recordedEnv } from './recordedEnv';
 
 export interface LaunchOptions {
   workspace: string;
-  /** A command line; a first word ending in .py runs with `python`. */
+  /** A command line; a first word ending in .py runs with `python`, one ending in .ipynb with `python -m lineage.notebook`. */
   command: string[];
   name?: string;
   experiment?: string;
@@ -88,10 +88,13 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   fs.mkdirSync(paths.runs, { recursive: true });
   const cwd = opts.cwd ?? opts.workspace;
   const python = opts.python || process.env.LINEAGE_PYTHON || 'python3';
-  const argv = opts.command[0].endsWith('.py') ? [python, ...opts.command] : [...opts.command];
+  // A notebook runs through the SDK's runner (sdk/python/lineage/notebook.py), which takes `-p name=value`.
+  const notebook = opts.command[0].endsWith('.ipynb');
+  const argv = opts.command[0].endsWith('.py') ? [python, ...opts.command] : notebook ? [python, '-m', 'lineage.notebook', ...opts.command] : [...opts.command];
   const isPython = argv[0] === python || /(^|\/)python[\d.]*$/.test(argv[0]);
-  const script = argv.find((a, i) => i > 0 && a.endsWith('.py')) ?? argv[0];
-  if (script.endsWith('.py') && !fs.existsSync(path.resolve(cwd, script))) throw new LaunchError(`The script ${script} does not exist (looked in ${cwd}).`);
+  const script = notebook ? opts.command[0] : (argv.find((a, i) => i > 0 && a.endsWith('.py')) ?? argv[0]);
+  if ((script.endsWith('.py') || notebook) && !fs.existsSync(path.resolve(cwd, script)))
+    throw new LaunchError(`The ${notebook ? 'notebook' : 'script'} ${script} does not exist (looked in ${cwd}).`);
 
   const now = new Date();
   const id = newRunId(now);
@@ -241,7 +244,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
 function defaultExperiment(workspace: string, cwd: string, script: string): string {
   const abs = path.resolve(cwd, script);
   const folder = path.basename(path.dirname(abs));
-  if (script.endsWith('.py') && path.dirname(abs) !== path.resolve(workspace) && folder) return folder;
+  if (/\.(py|ipynb)$/.test(script) && path.dirname(abs) !== path.resolve(workspace) && folder) return folder;
   return path.basename(path.resolve(workspace)) || 'default';
 }
 

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { formatBytes as bytes, relativeTime } from '../../core/util/format';
+import { hasObject } from '../../core/datasets/objects/objectStore';
+import { lineagePaths } from '../../core/util/lineagePaths';
 import { COMMANDS } from '../commands/ids';
 import { engine } from '../engine';
 import { folderItem, folderRoots, RunsRefreshedTree } from './folderLevel';
@@ -49,7 +51,9 @@ export class DatasetsTree extends RunsRefreshedTree<Node> implements vscode.Tree
       const item = new vscode.TreeItem(n.sha.slice(0, 12), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `dsv:${n.folder}:${n.id}`;
       item.description = `${bytes(n.size)}${n.rows !== null ? ` · ${n.rows.toLocaleString('en-US')} rows` : ''} · ${relativeTime(n.createdAt)}`;
-      item.tooltip = `sha256 ${n.sha}`;
+      // One stat: whether the bytes of this (file) version are in the kept data, so Restore This Version can write them back.
+      const kept = n.sha.length === 64 && hasObject(lineagePaths(n.folder), n.sha);
+      item.tooltip = `sha256 ${n.sha}${kept ? '\nKept: "Restore This Version" writes these bytes back.' : ''}`;
       item.iconPath = new vscode.ThemeIcon('fingerprint');
       item.contextValue = 'datasetVersion';
       return item;

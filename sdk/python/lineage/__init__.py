@@ -13,7 +13,9 @@ calls warn once and do nothing, so a script never fails because tracking is off.
 The public API, and where each part lives (this file only re-exports):
   * logging (_api):     log_param, log_params, log_metric, log_metrics, set_tag, log_artifact, log_model,
                         log_dataset, flush
-  * runs (_run):        start_run, end_run, active_run, Run
+  * runs (_run):        start_run, end_run, active_run, Run (in a Jupyter kernel start_run also records the
+                        executed cells, and `%load_ext lineage` starts a run: _notebook_live)
+  * notebooks:          `python -m lineage.notebook nb.ipynb -p k=v` runs a notebook as a run (notebook.py)
   * automatic (_autolog): autolog - argparse results as params, files read and written as datasets, and
                         scikit-learn / XGBoost fits (_autolog_sklearn, _autolog_xgboost; docs/autolog.md)
   * explanations (_explain): explain, log_explanation - attributions per row and input feature, stored as
@@ -25,7 +27,10 @@ from ._api import (flush, log_artifact, log_dataset, log_metric, log_metrics, lo
                    log_params, set_tag)
 from ._autolog import autolog
 from ._explain import explain, log_explanation
-from ._run import Run, end_run, start_run
+from ._run import Run
+# start_run/end_run as _run has them, plus the cells of a live Jupyter kernel; the IPython extension hooks
+# make `%load_ext lineage` start a run (docs/notebooks.md).
+from ._notebook_live import end_run, load_ipython_extension, start_run, unload_ipython_extension
 from ._state import active_run
 from . import _run
 

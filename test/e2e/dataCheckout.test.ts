@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, gitInit, PYTHON } from '../helpers/cli';
+import { cli, copyExample, gitInit, PYTHON } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
 const SCRIPT = `import csv, lineage
@@ -121,4 +121,34 @@ test('in a git repository a committed input is recorded by reference and restore
   const r = cli(['data', 'checkout', 'committed', '--force'], ws);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.deepEqual(fs.readFileSync(csv), original);
+});
+
+test('the house-prices example: prepare.py recorded, houses.csv edited and prepared again; checkout of the first run gives houses.csv back byte for byte', () => {
+  const ws = tmpDir('lineage-checkout-example-');
+  copyExample(ws);
+  const raw = path.join(ws, 'data', 'houses.csv');
+  const original = fs.readFileSync(raw);
+  const first = cli(['run', '--name', 'prepare-1', PYTHON, 'prepare.py'], ws);
+  assert.equal(first.status, 0, first.stderr + first.stdout);
+  // One byte changed in place, as a hand edit would.
+  const lines = original.toString('utf8').split('\n');
+  lines[1] = lines[1].replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+  fs.writeFileSync(raw, lines.join('\n'));
+  const second = cli(['run', '--name', 'prepare-2', PYTHON, 'prepare.py'], ws);
+  assert.equal(second.status, 0, second.stderr);
+  const of = JSON.parse(cli(['data', 'of', 'prepare-1', '--json'], ws).stdout);
+  assert.deepEqual(
+    of.kept.entries.map((e: { path: string; role: string; state: string }) => [e.path, e.role, e.state]),
+    [['data/houses.csv', 'input', 'kept']],
+    'inputs are kept, outputs (data/prepared.csv) are not by default',
+  );
+  const refused = cli(['data', 'checkout', 'prepare-1'], ws);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stdout, /refused\s+data\/houses\.csv: changed since the run/);
+  const r = cli(['data', 'checkout', 'prepare-1', '--force'], ws);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /restored\s+data\/houses\.csv/);
+  assert.deepEqual(fs.readFileSync(raw), original);
+  const status = cli(['data', 'status', 'prepare-1', '--check'], ws);
+  assert.match(status.stdout, /unchanged\s+input\s+data\/houses\.csv/);
 });

@@ -92,7 +92,7 @@ describe('Kept data in a real VS Code: Restore This Version from the Datasets vi
     const first = vs[1];
     const item = await (api.datasetsTree as vscode.TreeDataProvider<Node>).getTreeItem(first);
     assert.equal(item.contextValue, 'datasetVersion');
-    assert.match(String(item.tooltip), /Kept: "Restore This Version" writes these bytes back/);
+    assert.match(typeof item.tooltip === 'string' ? item.tooltip : '', /Kept: "Restore This Version" writes these bytes back/);
     const csv = path.join(ws, DIR, 'data', 'train.csv');
 
     answer = undefined;

@@ -14,6 +14,7 @@ interface Command {
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: () => import('./commands/run').then((m) => ({ run: m.runCommand, help: m.RUN_HELP })),
+  sweep: () => import('./commands/sweep').then((m) => ({ run: m.sweepCommand, help: m.SWEEP_HELP })),
   ls: () => import('./commands/ls').then((m) => ({ run: m.lsCommand, help: m.LS_HELP })),
   show: () => import('./commands/show').then((m) => ({ run: m.showCommand, help: m.SHOW_HELP })),
   compare: () => import('./commands/compare').then((m) => ({ run: m.compareCommand, help: m.COMPARE_HELP })),
@@ -41,6 +42,7 @@ const HELP = `lineage — record, list and compare training runs (local-first; d
 
 Usage:
   lineage run [--name N] [--experiment E] -- <command…>   record a run (or: lineage run train.py --lr 0.1)
+  lineage sweep train.py --grid lr=0.01,0.1 --objective m:min   run a grid, random or Optuna sweep of a script
   lineage ls [--json]                                      list runs with key metrics
   lineage show <run>                                       one run in full
   lineage compare <run> <run>…                             params and metrics side by side

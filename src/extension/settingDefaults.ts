@@ -11,6 +11,11 @@ export interface Settings {
   maskSecrets: boolean;
   registries: RegistryConfig[];
   'autolog.frameworks': boolean;
+  'data.keep': boolean;
+  'data.keepMaxBytes': number;
+  'data.keepInclude': string[];
+  'data.keepExclude': string[];
+  'data.keepOutputs': boolean;
 }
 
 export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
@@ -20,4 +25,9 @@ export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
   maskSecrets: true,
   registries: [],
   'autolog.frameworks': false,
+  'data.keep': true,
+  'data.keepMaxBytes': 1073741824,
+  'data.keepInclude': [],
+  'data.keepExclude': [],
+  'data.keepOutputs': false,
 });

@@ -24,6 +24,8 @@ export function run(): Promise<void> {
     require('./monitor.suite');
     // A two-step pipeline of its own: the graph panel, staleness after an edit, Re-run Stale Steps (issue 14).
     require('./graph.suite');
+    // A CSV read by two runs, edited between them: Restore This Version from the Datasets view (issue 14).
+    require('./restoreData.suite');
     // The example's run reproduced from its commit, data and params: the report in a preview (issue 14).
     require('./reproduce.suite');
     // The example's model pushed to a local docker-registry, shown with its digest, promoted to production (issue 15).

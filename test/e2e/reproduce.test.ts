@@ -228,6 +228,25 @@ test('the recorded environment: allowlisted variables are set again (PYTHONHASHS
   assertWorktreeRemoved(ws, tmp);
 });
 
+test('a run.json naming variables outside the allowlist (a run folder from someone else): only allowlisted ones are set again', () => {
+  const { ws, tmp, env } = workspace();
+  fs.writeFileSync(path.join(ws, 'envs.py'), 'import os, lineage\nlineage.log_metric("injected", 1 if os.environ.get("LINEAGE_PROBE_INJECTED") else 0)\n');
+  git(ws, 'add', 'envs.py');
+  git(ws, 'commit', '-qm', 'envs');
+  const r = cli(['run', '--quiet', 'envs.py'], ws, { ...env, PYTHONHASHSEED: '3' });
+  assert.equal(r.status, 0, r.stderr);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const file = path.join(ws, '.lineage', 'runs', id, 'run.json');
+  const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { env: Record<string, string> };
+  j.env = { ...j.env, LINEAGE_PROBE_INJECTED: '1', LD_PRELOAD: '/nonexistent/lineage-probe.so' };
+  fs.writeFileSync(file, JSON.stringify(j));
+  const again = reproduce(ws, env, id);
+  assert.equal(again.status, 0, again.stderr + JSON.stringify(again.report.metrics));
+  assert.doesNotMatch(again.stderr, /lineage-probe\.so/);
+  assert.deepEqual((again.report as unknown as { environment: { variables: unknown } }).environment.variables, { PYTHONHASHSEED: '3' });
+  assertWorktreeRemoved(ws, tmp);
+});
+
 test('Ctrl-C during a reproduction stops the script, removes the worktree and exits 1 (not "differs")', async () => {
   const { ws, tmp, env } = workspace();
   const id = train(ws, env, '--n-estimators', '10', '--sleep-per-stage', '0.3');

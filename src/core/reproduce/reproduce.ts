@@ -5,6 +5,7 @@ import type { LineageWorkspace } from '../workspace';
 import { getRun, getPackages, type RunDetail } from '../runs/queries';
 import { isCommitId, inspectRunFile } from '../runs/runPaths';
 import { isMasked } from '../launcher/secrets';
+import { RECORDED_ENV_NAMES } from '../launcher/recordedEnv';
 import { launchRun, LaunchError, type RunHandle } from '../launcher/launch';
 import { capturePython } from '../launcher/capturePython';
 import { fingerprintRunDatasets } from '../datasets/runDatasets';
@@ -49,9 +50,15 @@ interface RawRecord {
 function readRaw(runDir: string): RawRecord {
   try {
     const j = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    // Only the allowlisted names: a run folder may come from someone else, and a run.json naming LD_PRELOAD,
+    // PATH or NODE_OPTIONS must not reach the reproduction's (or its keeper's) environment.
     const env =
       j.env && typeof j.env === 'object' && !Array.isArray(j.env)
-        ? Object.fromEntries(Object.entries(j.env as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'))
+        ? Object.fromEntries(
+            Object.entries(j.env as Record<string, unknown>).filter(
+              (e): e is [string, string] => typeof e[1] === 'string' && RECORDED_ENV_NAMES.includes(e[0]),
+            ),
+          )
         : undefined;
     return { env, python: (j.python as RawRecord['python']) ?? undefined };
   } catch {

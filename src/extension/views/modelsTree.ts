@@ -1,9 +1,11 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelArtifact } from '../../core/runs/queries';
 import type { HistoryEntry } from '../../core/registry/history';
 import { formatBytes as bytes } from '../../core/util/format';
 import { lineagePaths, runDir } from '../../core/util/lineagePaths';
+import { watchPath, type PathWatch } from '../../core/util/watchFiles';
 import { COMMANDS } from '../commands/ids';
 import { engine } from '../engine';
 import { folderItem, folderRoots, RunsRefreshedTree } from './folderLevel';
@@ -32,6 +34,39 @@ type Node = { kind: 'folder'; folder: string } | ModelNode | PushNode | DetailNo
 export class ModelsTree extends RunsRefreshedTree<Node> implements vscode.TreeDataProvider<Node> {
   /** A warning for a model whose run's monitored newest batch drifted; set by activate(). */
   driftWarning: ((folder: string, runId: string) => string | undefined) | undefined;
+  /** Per folder: the watch on .lineage/registry (or on .lineage until that folder exists), so a push from a terminal shows. */
+  private readonly historyWatches = new Map<string, { watch: PathWatch; onRegistry: boolean }>();
+  private historyTimer: NodeJS.Timeout | undefined;
+
+  override dispose(): void {
+    for (const w of this.historyWatches.values()) w.watch.close();
+    this.historyWatches.clear();
+    clearTimeout(this.historyTimer);
+    super.dispose();
+  }
+
+  private watchHistory(folder: string): void {
+    const paths = lineagePaths(folder);
+    const onRegistry = fs.existsSync(paths.registry);
+    const have = this.historyWatches.get(folder);
+    if (have && (have.onRegistry || !onRegistry)) return;
+    have?.watch.close();
+    const target = onRegistry ? paths.registry : paths.root;
+    try {
+      const watch = watchPath(
+        target,
+        (name) => {
+          if (name !== null && name !== (onRegistry ? 'history.jsonl' : 'registry')) return;
+          clearTimeout(this.historyTimer);
+          this.historyTimer = setTimeout(() => this.refresh(), 300);
+        },
+        { pollMs: 2000, onFallback: (reason) => this.lineage.log(`Watching ${target} by polling (${reason}).`) },
+      );
+      this.historyWatches.set(folder, { watch, onRegistry });
+    } catch {
+      // .lineage went away meanwhile: the next refresh tries again.
+    }
+  }
 
   getTreeItem(m: Node): vscode.TreeItem {
     if (m.kind === 'folder') return folderItem(m.folder, 'models');
@@ -72,6 +107,7 @@ export class ModelsTree extends RunsRefreshedTree<Node> implements vscode.TreeDa
 
   private async models(folder: string): Promise<Node[]> {
     const ws = await this.lineage.workspace(folder);
+    this.watchHistory(folder);
     const { listModels } = await engine();
     const { readHistory } = await import('../../core/registry/history');
     const { aliasHolders } = await import('../../core/registry/promote');

@@ -198,4 +198,35 @@ describe('Model registries in a real VS Code: push the example model to a local 
       await auth.stop();
     }
   });
+
+  it('a push from a terminal (lineage push) shows in the Models view by itself: the view watches the history file', async function () {
+    this.timeout(120_000);
+    // The view has been shown (its rows read) before the terminal push, as a user's would be.
+    await pushRows();
+    const tree = api.modelsTree;
+    let changed = 0;
+    const sub = tree.onDidChangeTreeData!(() => changed++);
+    try {
+      const ext = vscode.extensions.getExtension<LineageApi>(EXTENSION_ID)!;
+      const r = spawnSync(
+        process.execPath,
+        [path.join(ext.extensionPath, 'dist', 'cli.js'), 'push', runId, '--to', `oci://127.0.0.1:${reg.port}/${REPO}:from-cli`, '--plain-http'],
+        {
+          cwd: ws,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+          timeout: 120_000,
+        },
+      );
+      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+      await waitFor('the Models view to change after the terminal push', 15_000, () => (changed > 0 ? true : undefined));
+      const rows = (await pushRows()) ?? [];
+      assert.ok(
+        rows.some((x) => x.node.entry.target.kind === 'oci' && x.node.entry.target.tag === 'from-cli'),
+        rows.map((x) => x.item.label as string).join(', '),
+      );
+    } finally {
+      sub.dispose();
+    }
+  });
 });

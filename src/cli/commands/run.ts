@@ -9,13 +9,16 @@ import { workspaceDirFrom } from '../context';
 
 export const RUN_HELP = `lineage run [options] -- <command…>
 lineage run [options] <script.py> [script args…]
+lineage run [options] <notebook.ipynb> [-p name=value …]
 
 Runs a command as a recorded run. Output streams to this terminal and to the run's console.log.
+A notebook runs top to bottom in a fresh kernel of the interpreter (nbclient and ipykernel needed); -p sets
+a parameter over the cell tagged "parameters", and the executed notebook is kept as an artifact.
 
 Options:
   --name N          run name (default: a generated one, e.g. brisk-harbor-7)
   --experiment E    experiment (default: the script's folder name)
-  --python P        interpreter for .py scripts (default: $LINEAGE_PYTHON, else python3)
+  --python P        interpreter for .py scripts and notebooks (default: $LINEAGE_PYTHON, else python3)
   --workspace DIR   the folder holding .lineage (default: nearest upward, else the git root)
   --quiet           do not echo the script's output
 
@@ -31,7 +34,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const command = a.rest;
-  if (command.length === 0) throw new UsageError('nothing to run. Example: lineage run train.py --lr 0.1');
+  if (command.length === 0) throw new UsageError('nothing to run. Example: lineage run train.py --lr 0.1, or lineage run analysis.ipynb -p lr=0.1');
   const workspace = path.resolve(workspaceDirFrom(a.flags.workspace));
   let handle;
   try {

@@ -9,7 +9,7 @@ import { historyOf } from './registryShared';
 
 export const PUSHES_HELP = `lineage pushes [--json]
 
-Where every model went: each push (when, which run, registry, reference, digest or version, by whom), then
+Where every model went: each push (when, which run, registry, repository:tag or model name, digest or version, by whom), then
 each alias moved by promote or rollback and what it points at now, from .lineage/registry/history.jsonl.
 --json prints every history entry (push, promote, rollback) as one JSON array.
 
@@ -33,8 +33,8 @@ export function pushesCommand(argv: string[]): Promise<number> {
   const when = (e: HistoryEntry) => e.at.replace('T', ' ').slice(0, 16);
   process.stdout.write(
     table(
-      ['when', 'run', 'registry', 'reference', 'digest / version', 'by'],
-      pushes.map((e) => [when(e), safe(e.runId.slice(0, 12)), safe(e.registry.name), safe(e.reference), safe(e.digest ?? e.version ?? ''), safe(e.by)]),
+      ['when', 'run', 'registry', 'pushed to', 'digest / version', 'by'],
+      pushes.map((e) => [when(e), safe(e.runId), safe(e.registry.name), safe(pushedTo(e)), safe(e.digest ?? e.version ?? ''), safe(e.by)]),
       { maxCell: 200 },
     ) + '\n',
   );
@@ -55,4 +55,8 @@ export function pushesCommand(argv: string[]): Promise<number> {
     process.stdout.write(table(['model', 'alias', 'points at', 'last move', 'note'], rows, { maxCell: 200 }) + '\n');
   }
   return Promise.resolve(0);
+}
+
+function pushedTo(e: HistoryEntry): string {
+  return e.target.kind === 'oci' ? `${e.target.repository}:${e.target.tag}` : `${e.target.modelName}${e.alias ? `@${e.alias}` : ''}`;
 }

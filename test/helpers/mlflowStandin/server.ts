@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -27,6 +28,8 @@ export interface StandinOptions {
   mlflow2?: boolean;
   /** Cut the connection of the first artifact upload larger than this many bytes, once it has sent half. */
   cutUploadOver?: number;
+  /** Serve HTTPS with this certificate (e.g. from test/helpers/registry/tls.ts); `url` is then https://. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface RecordedRequest {
@@ -135,7 +138,7 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const origin = req.headers.origin;
-    if (origin && origin !== `http://${req.headers.host}`)
+    if (origin && origin !== `${opts.tls ? 'https' : 'http'}://${req.headers.host}`)
       return sendJson(res, 403, { error_code: 'PERMISSION_DENIED', message: 'Cross-origin request blocked' });
     if (!authorized(req, opts)) {
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="mlflow"' });
@@ -179,17 +182,20 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) sendJson(res, 500, { error_code: 'INTERNAL_ERROR', message: err.message });
       else res.destroy();
     });
-  });
+  };
+  const server = opts.tls
+    ? https.createServer({ cert: fs.readFileSync(opts.tls.certFile), key: fs.readFileSync(opts.tls.keyFile) }, onRequest)
+    : http.createServer(onRequest);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     state,
     requests,

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegistryError, type ModelFile, type TransferProgress } from '../types';
 import type { MlflowHttp } from './http';
@@ -118,6 +118,6 @@ export async function downloadFile(
     size += n;
     onBytes(n);
   });
-  await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), h.stream, fs.createWriteStream(dest));
+  await pipeline(body, h.stream, fs.createWriteStream(dest));
   return { size, sha256: h.digest() };
 }

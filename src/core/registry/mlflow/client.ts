@@ -66,7 +66,7 @@ export function mlflowReference(base: string, name: string, version: string): st
 }
 
 export function createMlflowClient(config: RegistryConfig): RegistryClient {
-  const connect = (t: MlflowTarget, credentials?: Credentials, signal?: AbortSignal) => new MlflowHttp(t.url || config.url, credentials, signal);
+  const connect = (t: MlflowTarget, credentials?: Credentials, signal?: AbortSignal) => new MlflowHttp(t.url || config.url, credentials, signal, config.caFile);
 
   async function push(req: PushRequest): Promise<PushResult> {
     const target = mlflowTarget(req.target);

@@ -56,8 +56,9 @@ export function networkError(err: unknown, what: string, host: string, credentia
     return new RegistryError(
       'tls',
       `The TLS certificate of ${host} is not trusted (${code}).`,
-      // Node's fetch takes no per-call CA (that needs undici's Agent), so a caFile setting cannot reach it.
-      'Start Lineage (the CLI, or VS Code) with NODE_EXTRA_CA_CERTS=<your CA bundle (PEM)> so the MLflow client trusts it, or check the host name matches the certificate.',
+      /ALTNAME/.test(code)
+        ? 'The certificate does not name this host: use the host name it was issued for.'
+        : "Set the registry's CA file (a PEM bundle of the certificate authority that signed it) in the registry settings (caFile in .lineage/config.json).",
     );
   const detail = code || e?.cause?.message || e?.message || 'no answer';
   return new RegistryError(

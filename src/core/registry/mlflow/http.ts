@@ -1,11 +1,15 @@
 /**
- * One MLflow tracking server seen through Node's fetch: JSON calls under /api/2.0/mlflow/, and the artifact
- * proxy under /api/2.0/mlflow-artifacts/artifacts/ with streamed bodies. Credentials become one header here
- * and nowhere else. Calls that are safe to repeat are retried with backoff on a dropped connection or a 502–504.
+ * One MLflow tracking server: JSON calls under /api/2.0/mlflow/, and the artifact proxy under
+ * /api/2.0/mlflow-artifacts/artifacts/ with streamed bodies. Credentials become one header here and nowhere
+ * else. Calls that are safe to repeat are retried with backoff on a dropped connection or a 502–504.
+ * On the OCI client's node:http/https transport rather than the global fetch, because fetch takes no per-call
+ * CA: the registry's caFile must reach a tracking server behind a private CA. Redirects are followed for GETs
+ * only, never with the Authorization header to another origin.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Credentials } from '../types';
 import { RegistryError } from '../types';
+import { drain, readText, Transport, type HttpResponse } from '../oci/http';
 import { httpError, networkError, type MlflowErrorBody } from './errors';
 
 export const API = '/api/2.0/mlflow/';
@@ -36,13 +40,18 @@ export class MlflowHttp {
   /** Requests sent, for benchmarks and tests that count them. */
   requests = 0;
 
+  private readonly transport: Transport;
+
   constructor(
     url: string,
     private readonly credentials?: Credentials,
     private readonly signal?: AbortSignal,
+    /** PEM bundle of extra CAs to trust (the registry's caFile), added to Node's own roots. */
+    caFile?: string,
   ) {
     this.base = trackingBase(url);
     this.host = new URL(this.base).host;
+    this.transport = new Transport({ caFile });
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -53,12 +62,12 @@ export class MlflowHttp {
     return h;
   }
 
-  private async send(url: string, init: RequestInit, what: string, retry: boolean): Promise<Response> {
+  private async send(url: string, req: SendInit, what: string, retry: boolean): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
+      let res: HttpResponse;
       try {
         this.requests++;
-        res = await fetch(url, { ...init, signal: this.signal });
+        res = await this.transport.send({ ...req, url, signal: this.signal, followRedirects: req.method === 'GET' });
       } catch (err) {
         if (this.signal?.aborted)
           throw new RegistryError('cancelled', `Cancelled while trying to ${what}.`, 'Run the command again to finish; nothing half-done is registered.');
@@ -70,7 +79,7 @@ export class MlflowHttp {
         throw failure;
       }
       if (retry && attempt < 3 && res.status >= 502 && res.status <= 504) {
-        await res.body?.cancel();
+        drain(res);
         await delay(200 * 2 ** attempt);
         continue;
       }
@@ -78,23 +87,34 @@ export class MlflowHttp {
     }
   }
 
+  private async text(res: HttpResponse, what: string): Promise<string> {
+    try {
+      return await readText(res, TEXT_LIMIT);
+    } catch (err) {
+      if (this.signal?.aborted)
+        throw new RegistryError('cancelled', `Cancelled while trying to ${what}.`, 'Run the command again to finish; nothing half-done is registered.');
+      throw networkError(err, what, this.host, this.credentials);
+    }
+  }
+
   /** A JSON call; answers the parsed body, or throws MlflowHttpError (with the server's error_code). */
   async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string, opts: CallOptions): Promise<T> {
     const url = new URL(this.base + API + endpoint);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const init: RequestInit = { method, headers: this.headers(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) };
-    if (opts.body !== undefined) init.body = JSON.stringify(opts.body);
-    const res = await this.send(url.href, init, opts.what, opts.retry ?? method === 'GET');
-    const text = await res.text();
+    const body = opts.body !== undefined ? Buffer.from(JSON.stringify(opts.body)) : undefined;
+    const headers = this.headers(body ? { 'content-type': 'application/json' } : {});
+    const res = await this.send(url.href, { method, headers, body: body && (() => body) }, opts.what, opts.retry ?? method === 'GET');
+    const text = await this.text(res, opts.what);
+    const ok = res.status >= 200 && res.status < 300;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : {};
     } catch {
       parsed = undefined;
     }
-    if (!res.ok) {
-      const body = parsed as MlflowErrorBody | undefined;
-      throw new MlflowHttpError(httpError(res.status, body, opts.what, this.host, this.credentials), body?.error_code);
+    if (!ok) {
+      const err = parsed as MlflowErrorBody | undefined;
+      throw new MlflowHttpError(httpError(res.status, err, opts.what, this.host, this.credentials), err?.error_code);
     }
     if (parsed === undefined || typeof parsed !== 'object')
       throw new RegistryError(
@@ -109,38 +129,30 @@ export class MlflowHttp {
   async putArtifact(relPath: string, body: Readable | Buffer, size: number, what: string): Promise<void> {
     const url = this.base + ARTIFACTS + '/' + encodePath(relPath);
     const headers = this.headers({ 'content-type': contentTypeOf(relPath), 'content-length': String(size) });
-    const init: RequestInit & { duplex?: 'half' } = { method: 'PUT', headers };
-    if (Buffer.isBuffer(body)) init.body = Uint8Array.from(body);
-    else {
-      init.body = Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>;
-      init.duplex = 'half';
-    }
     // A streamed body cannot be sent twice, so only in-memory bodies are retried here; callers reopen files.
-    const res = await this.send(url, init, what, Buffer.isBuffer(body));
-    const text = await res.text();
-    if (!res.ok) throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
+    const res = await this.send(url, { method: 'PUT', headers, body: () => body }, what, Buffer.isBuffer(body));
+    const text = await this.text(res, what);
+    if (!isOk(res)) throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
   }
 
   /** Lists one folder of the artifact proxy. */
   async listArtifacts(relPath: string, what: string): Promise<Array<{ path: string; is_dir?: boolean; file_size?: number }>> {
     const url = new URL(this.base + ARTIFACTS);
     url.searchParams.set('path', relPath);
-    const res = await this.send(url.href, { headers: this.headers() }, what, true);
-    const text = await res.text();
-    if (!res.ok) throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
+    const res = await this.send(url.href, { method: 'GET', headers: this.headers() }, what, true);
+    const text = await this.text(res, what);
+    if (!isOk(res)) throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
     const parsed = safeJson(text) as { files?: Array<{ path: string; is_dir?: boolean; file_size?: number }> } | undefined;
     return parsed?.files ?? [];
   }
 
   /** Downloads one artifact as a stream of bytes. */
-  async getArtifact(relPath: string, what: string): Promise<ReadableStream<Uint8Array>> {
-    const res = await this.send(this.base + ARTIFACTS + '/' + encodePath(relPath), { headers: this.headers() }, what, true);
-    if (!res.ok) {
-      const text = await res.text();
+  async getArtifact(relPath: string, what: string): Promise<Readable> {
+    const res = await this.send(this.base + ARTIFACTS + '/' + encodePath(relPath), { method: 'GET', headers: this.headers() }, what, true);
+    if (!isOk(res)) {
+      const text = await this.text(res, what);
       throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
     }
-    if (!res.body)
-      throw new RegistryError('protocol', `MLflow at ${this.host} sent no body for ${relPath}.`, 'Try again; if it persists, check the artifact store.');
     return res.body;
   }
 }
@@ -182,6 +194,19 @@ function safeJson(text: string): MlflowErrorBody | undefined {
   } catch {
     return undefined;
   }
+}
+
+interface SendInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: () => Readable | Buffer | undefined;
+}
+
+/** JSON answers can be big (a metric's history of 25,000 points) but are still bounded. */
+const TEXT_LIMIT = 64 << 20;
+
+function isOk(res: HttpResponse): boolean {
+  return res.status >= 200 && res.status < 300;
 }
 
 function delay(ms: number): Promise<void> {

@@ -72,7 +72,7 @@ export async function importRuns(o: {
   signal?: AbortSignal;
   onRun?: (done: number, total: number) => void;
 }): Promise<ImportReport> {
-  const http = new MlflowHttp(o.registry.url, o.credentials, o.signal);
+  const http = new MlflowHttp(o.registry.url, o.credentials, o.signal, o.registry.caFile);
   const exp = await getExperimentByName(http, o.experiment);
   if (!exp)
     throw new RegistryError(

@@ -109,7 +109,7 @@ export async function syncRuns(o: {
   concurrency?: number;
   onRun?: (done: number, total: number) => void;
 }): Promise<SyncReport> {
-  const http = new MlflowHttp(o.registry.url, o.credentials, o.signal);
+  const http = new MlflowHttp(o.registry.url, o.credentials, o.signal, o.registry.caFile);
   const file = syncStateFile(o.paths, http.base);
   const state = readSyncState(file, http.base);
   const report: SyncReport = { server: http.base, runs: [], skipped: [], pointsSent: 0, requests: 0 };

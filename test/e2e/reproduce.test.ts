@@ -247,6 +247,38 @@ test('a run.json naming variables outside the allowlist (a run folder from someo
   assertWorktreeRemoved(ws, tmp);
 });
 
+test("a run that trained on in-memory arrays (autolog's memory:sha256: dataset) reproduces: nothing to restore, the arrays compared by sha256, fit_time not compared", () => {
+  const { ws, tmp, env } = workspace();
+  fs.writeFileSync(
+    path.join(ws, 'arrays.py'),
+    [
+      'import lineage',
+      'lineage.autolog()',
+      'import numpy as np',
+      'from sklearn.linear_model import LinearRegression',
+      'X = np.arange(40, dtype=float).reshape(20, 2)',
+      'LinearRegression().fit(X, X[:, 0] * 2 + 1)',
+      '',
+    ].join('\n'),
+  );
+  git(ws, 'add', 'arrays.py');
+  git(ws, 'commit', '-qm', 'arrays');
+  const r = cli(['run', '--quiet', 'arrays.py'], ws, env);
+  assert.equal(r.status, 0, r.stderr);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const again = reproduce(ws, env, id);
+  assert.equal(again.status, 0, again.stderr + JSON.stringify(again.report.problems));
+  const mem = again.report.data.filter((d) => d.path.startsWith('memory:sha256:'));
+  assert.equal(mem.length, 1, JSON.stringify(again.report.data));
+  assert.equal(mem[0].equal, true);
+  assert.equal(mem[0].source, 'in memory');
+  // autolog's fit_time is a wall-clock duration: shown, never what makes a run "differ".
+  const fit = again.report.metrics.find((m) => m.key === 'fit_time') as { timing?: boolean } | undefined;
+  assert.equal(fit?.timing, true, JSON.stringify(again.report.metrics));
+  assert.equal(again.report.verdict, 'identical');
+  assertWorktreeRemoved(ws, tmp);
+});
+
 test('Ctrl-C during a reproduction stops the script, removes the worktree and exits 1 (not "differs")', async () => {
   const { ws, tmp, env } = workspace();
   const id = train(ws, env, '--n-estimators', '10', '--sleep-per-stage', '0.3');

@@ -3,7 +3,7 @@ import type { LineageWorkspace } from '../workspace';
 import type { RunDetail } from '../runs/queries';
 import { inspectRunFile } from '../runs/runPaths';
 import { datasetsOfRun, resolveDatasetPath } from '../datasets/datasetIndex';
-import { fingerprint } from '../datasets/fingerprint';
+import { fingerprint, MEMORY_DATASET } from '../datasets/fingerprint';
 import type { RestoreResult } from '../datasets/objects';
 import { relativeDifference, type DataCheck, type MetricCheck, type ModelCheck, type ParamCheck } from './report';
 
@@ -19,6 +19,12 @@ async function shaOf(abs: string): Promise<string | null> {
   const fp = await fingerprint(abs).catch(() => undefined);
   return fp && fp.kind !== 'missing' ? fp.sha256 : null;
 }
+
+/**
+ * Metrics that measure wall-clock time (fit_time, mean_fit_time, std_score_time, epoch_seconds, duration): they
+ * never repeat exactly, and a model is no less reproducible for training faster, so they are not compared.
+ */
+const TIMING_METRIC = /(^|[._/-])(\w+_)?(time|seconds|secs|duration)$/i;
 
 /** A param as a comparable string, with the checkout's folder written as the repository's (an argparse path default). */
 function comparable(v: unknown, from: string, to: string): string {
@@ -40,11 +46,13 @@ export async function compareRuns(
     const mine = reproData.find((x) => x.path === d.path && x.role === d.role) ?? reproData.find((x) => x.path === d.path && x.role !== 'output');
     const original = d.version?.sha256 ?? null;
     const reproduction = mine?.version?.sha256 ?? null;
-    const source: DataCheck['source'] = ctx.restore.restored.includes(d.path)
-      ? 'kept copy'
-      : ctx.restore.unchanged.includes(d.path)
-        ? 'checkout'
-        : 'not restored';
+    const source: DataCheck['source'] = MEMORY_DATASET.test(d.path)
+      ? 'in memory'
+      : ctx.restore.restored.includes(d.path)
+        ? 'kept copy'
+        : ctx.restore.unchanged.includes(d.path)
+          ? 'checkout'
+          : 'not restored';
     const check: DataCheck = { path: d.path, role: d.role, original, reproduction, equal: original !== null && original === reproduction, source };
     if (!mine) check.note = 'the reproduction did not read it.';
     else if (original) {
@@ -77,7 +85,8 @@ export async function compareRuns(
     const a = orig.metrics.find((m) => m.key === key)?.last ?? null;
     const b = reproMetrics.get(key) ?? null;
     const rel = relativeDifference(a, b);
-    metrics.push({ key, original: a, reproduction: b, relativeDifference: rel, withinTolerance: rel !== null && rel <= ctx.tolerance });
+    if (TIMING_METRIC.test(key)) metrics.push({ key, original: a, reproduction: b, relativeDifference: rel, withinTolerance: true, timing: true });
+    else metrics.push({ key, original: a, reproduction: b, relativeDifference: rel, withinTolerance: rel !== null && rel <= ctx.tolerance });
   }
 
   const models: ModelCheck[] = [];

@@ -20,7 +20,7 @@ export interface DataCheck {
   reproduction: string | null;
   equal: boolean;
   /** Where the reproduction's copy came from: the checkout, or the kept copy in .lineage/objects. */
-  source: 'checkout' | 'kept copy' | 'not restored';
+  source: 'checkout' | 'kept copy' | 'not restored' | 'in memory';
   /** Said when the workspace's own copy changed since the run (the reproduction still used the run's bytes). */
   note?: string;
 }
@@ -39,6 +39,8 @@ export interface MetricCheck {
   /** |a − b| / max(|a|, |b|); 0 when both are 0 or both NaN; null when one side is missing. */
   relativeDifference: number | null;
   withinTolerance: boolean;
+  /** A wall-clock duration (autolog's fit_time, a search's mean_score_time): shown, never part of the verdict. */
+  timing?: boolean;
 }
 
 export interface ModelCheck {
@@ -96,7 +98,7 @@ export function verdictOf(r: Omit<ReproductionReport, 'verdict'>): Verdict {
   if (!r.reproduction) return 'could not run';
   if (r.reproduction.status !== 'finished') return 'differs';
   if (r.data.some((d) => !d.equal) || r.params.some((p) => !p.equal) || r.metrics.some((m) => !m.withinTolerance)) return 'differs';
-  const exact = r.metrics.every((m) => m.relativeDifference === 0) && r.models.every((m) => m.equal);
+  const exact = r.metrics.every((m) => m.timing || m.relativeDifference === 0) && r.models.every((m) => m.equal);
   return exact ? 'identical' : 'within tolerance';
 }
 
@@ -218,7 +220,9 @@ export function reportMarkdown(r: ReproductionReport): string {
       '|---|---|---|---|---|',
     );
     for (const m of r.metrics)
-      L.push(`| ${mdCell(m.key)} | ${num(m.original)} | ${num(m.reproduction)} | ${num(m.relativeDifference)} | ${m.withinTolerance ? 'yes' : '**no**'} |`);
+      L.push(
+        `| ${mdCell(m.key)} | ${num(m.original)} | ${num(m.reproduction)} | ${num(m.relativeDifference)} | ${m.timing ? 'not compared (a duration)' : m.withinTolerance ? 'yes' : '**no**'} |`,
+      );
     L.push('');
   }
   if (r.models.length) {

@@ -9,6 +9,7 @@ import { RECORDED_ENV_NAMES } from '../launcher/recordedEnv';
 import { launchRun, LaunchError, type RunHandle } from '../launcher/launch';
 import { capturePython } from '../launcher/capturePython';
 import { fingerprintRunDatasets } from '../datasets/runDatasets';
+import { MEMORY_DATASET } from '../datasets/fingerprint';
 import { restoreRunInputs } from '../datasets/objects';
 import { writeFileAtomicSync } from '../util/fsx';
 import { addWorktree, applyRecordedDiff, CannotReproduce, commitExists, diffSha256, repoTopOf, type Worktree } from './worktree';
@@ -198,8 +199,10 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
     const restore = roles.length
       ? await restoreRunInputs(ws.store, ws.paths, orig.id, { to: wtWs, force: true, roles })
       : { restored: [], unchanged: [], wouldChange: [], missing: [] };
+    // In-memory arrays (autolog's memory:sha256:…) are no file to restore: the script builds them again, and the
+    // comparison below says whether it built the same ones.
     const blocked = [
-      ...restore.missing.map((m) => `data not kept: ${m.path} (${m.reason})`),
+      ...restore.missing.filter((m) => !MEMORY_DATASET.test(m.path)).map((m) => `data not kept: ${m.path} (${m.reason})`),
       ...restore.wouldChange.map((m) => `data not restored: ${m.path} (${m.reason})`),
     ];
     if (blocked.length) return couldNotRun(orig, tolerance, [...blocked, ...problems], { code: codeOf(commit, diff, diffFiles) });

@@ -267,6 +267,7 @@ export class SweepRunner {
     if (rec.status === 'running' && !runAlive(rec)) {
       t.status = 'interrupted';
       requeue(this.state, t);
+      this.hooks.onWarning?.(`run ${t.runId} (#${t.n}) stopped without an end when the sweep's process died; its params are queued again.`);
       return;
     }
     const stop = () => {

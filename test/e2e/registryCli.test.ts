@@ -149,6 +149,9 @@ test('OCI: wrong reference, unknown run, a registry that is down: messages that 
   const norun = cli(['push', 'nope', '--to', 'oci://127.0.0.1:1/m:v1', '--plain-http'], ws);
   assert.notEqual(norun.status, 0);
   assert.match(norun.stderr, /No run "nope"/);
+  const nomodel = cli(['push', 'first', '--model', 'missing.bin', '--to', 'oci://127.0.0.1:1/m:v1', '--plain-http'], ws);
+  assert.equal(nomodel.status, 2, nomodel.stderr);
+  assert.match(nomodel.stderr, /--model missing\.bin: no such file or folder/);
   const down = cli(['push', 'first', '--to', 'oci://127.0.0.1:1/m:v1', '--plain-http'], ws);
   assert.equal(down.status, 1, down.stderr);
   assert.match(down.stderr, /refused the connection.*\. Is the registry running/, 'what happened, then what to do');

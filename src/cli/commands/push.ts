@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { clientFor } from '../../core/registry/clients';
 import { pushModel } from '../../core/registry/push';
 import { parseReference } from '../../core/registry/reference';
@@ -54,7 +56,7 @@ export async function pushCommand(argv: string[]): Promise<number> {
         store: ws.store,
         paths: ws.paths,
         runId: a.positional[0],
-        modelPath: typeof a.flags.model === 'string' ? a.flags.model : undefined,
+        modelPath: modelArg(a.flags.model),
         registry: parsed.registry,
         target,
         client,
@@ -75,4 +77,11 @@ export async function pushCommand(argv: string[]): Promise<number> {
     await saveQuietly(ws);
     ws.close();
   }
+}
+
+/** --model as the user means it: a file or folder from where they are, else a path in the run folder (artifacts/model.pkl). */
+function modelArg(flag: string | boolean | undefined): string | undefined {
+  if (typeof flag !== 'string') return undefined;
+  const fromHere = path.resolve(flag);
+  return fs.existsSync(fromHere) ? fromHere : flag;
 }

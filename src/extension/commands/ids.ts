@@ -9,6 +9,8 @@ export const COMMANDS = {
   stopRun: 'lineage.stopRun',
   rerun: 'lineage.rerun',
   rerunWithParams: 'lineage.rerunWithParams',
+  runNotebook: 'lineage.runNotebook',
+  runNotebookWithParams: 'lineage.runNotebookWithParams',
   compareRuns: 'lineage.compareRuns',
   compareRunsAsText: 'lineage.compareRunsAsText',
   showRun: 'lineage.showRun',

@@ -9,6 +9,7 @@ import { COMMANDS } from './ids';
 import { registerCommand } from './register';
 import { engine } from '../engine';
 import { lastArgsFor } from '../lenses/scriptArgs';
+import { inNotebookCell, registerNotebookCommands, runNotebook } from '../notebooks/notebookCommands';
 
 /** What is wrong with a typed argument line (an unclosed quote…), for an input box; undefined when fine. */
 function argsError(text: string): string | undefined {
@@ -23,6 +24,8 @@ function argsError(text: string): string | undefined {
 /** Run, rerun, stop: everything that starts or ends a process. */
 export function registerRunCommands(lineage: Lineage, runs: RunManager): vscode.Disposable[] {
   const runFile = async (uri: vscode.Uri | undefined, askArgs: boolean, presetArgs?: string) => {
+    // A notebook (from the explorer, or a cell of an open one) runs as a notebook, its params from its parameters cell.
+    if (uri?.fsPath.endsWith('.ipynb') || (!uri && inNotebookCell())) return runNotebook(lineage, runs, uri, askArgs);
     const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
     if (!doc || doc.languageId !== 'python') {
       void vscode.window.showErrorMessage('Lineage: open a Python training script first, then run "Lineage: Run Current File as Experiment".');
@@ -77,6 +80,7 @@ export function registerRunCommands(lineage: Lineage, runs: RunManager): vscode.
     registerCommand(COMMANDS.runWithParams, (uri?: vscode.Uri, preset?: string) =>
       runFile(uri instanceof vscode.Uri ? uri : undefined, true, typeof preset === 'string' ? preset : undefined),
     ),
+    ...registerNotebookCommands(lineage, runs),
     registerCommand(COMMANDS.rerun, (arg?: unknown) => rerun(arg, false)),
     registerCommand(COMMANDS.rerunWithParams, (arg?: unknown) => rerun(arg, true)),
     registerCommand(COMMANDS.stopRun, async (arg?: unknown) => {

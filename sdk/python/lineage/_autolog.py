@@ -14,7 +14,7 @@ _depth = threading.local()
 FRAMEWORKS_ENV = "LINEAGE_AUTOLOG_FRAMEWORKS"
 
 
-def autolog(args=None, data=None, sklearn=None, xgboost=None, training_metrics=None):
+def autolog(args=None, data=None, sklearn=None, xgboost=None, training_metrics=None, optuna=None):
     """Turns automatic logging on or off; an argument left out (None) keeps its setting, and autolog()
     turns all of them on. args and data are on by default under the launcher; sklearn and xgboost when
     LINEAGE_AUTOLOG_FRAMEWORKS=1 (the lineage.autolog.frameworks setting in the editor).
@@ -30,8 +30,8 @@ def autolog(args=None, data=None, sklearn=None, xgboost=None, training_metrics=N
     training_metrics: scikit-learn's training_* metrics: "auto" (the default) when a predict over the
     training data costs under 1 % of the fit, True always (as mlflow.sklearn.autolog), False never."""
     global _enabled
-    if args is None and data is None and sklearn is None and xgboost is None:
-        args = data = sklearn = xgboost = True
+    if args is None and data is None and sklearn is None and xgboost is None and optuna is None:
+        args = data = sklearn = xgboost = optuna = True
     if training_metrics is not None:
         if training_metrics not in (True, False, "auto"):
             raise ValueError("lineage.autolog: training_metrics must be True, False or 'auto', got %r" % (training_metrics,))
@@ -43,6 +43,9 @@ def autolog(args=None, data=None, sklearn=None, xgboost=None, training_metrics=N
     if xgboost is not None:
         from . import _autolog_xgboost
         _autolog_xgboost.enable(xgboost)
+    if optuna is not None:  # optuna: each trial of Study.optimize a child run, the best tagged
+        from . import _autolog_optuna
+        _autolog_optuna.enable(optuna)
     if args is not None:
         _enabled = bool(args)
         if _enabled:
@@ -55,7 +58,7 @@ def frameworks_from_env():
     """Under the launcher: framework autolog for every run when LINEAGE_AUTOLOG_FRAMEWORKS is 1."""
     import os
     if os.environ.get(FRAMEWORKS_ENV, "0").strip().lower() in ("1", "true", "yes", "on"):
-        autolog(sklearn=True, xgboost=True)
+        autolog(sklearn=True, xgboost=True, optuna=True)
 
 
 def _patch():

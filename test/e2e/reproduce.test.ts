@@ -279,6 +279,32 @@ test("a run that trained on in-memory arrays (autolog's memory:sha256: dataset) 
   assertWorktreeRemoved(ws, tmp);
 });
 
+test('a folder dataset edited after the run: its files come back from the kept copies, and the folder says so', () => {
+  const { ws, tmp, env } = workspace();
+  fs.appendFileSync(path.join(ws, '.gitignore'), 'shards/\n');
+  fs.writeFileSync(
+    path.join(ws, 'folder.py'),
+    'import os, lineage\nlineage.log_dataset("shards", role="train")\nlineage.log_metric("bytes", sum(len(open(os.path.join("shards", f)).read()) for f in sorted(os.listdir("shards"))))\n',
+  );
+  git(ws, 'add', 'folder.py', '.gitignore');
+  git(ws, 'commit', '-qm', 'folder');
+  fs.mkdirSync(path.join(ws, 'shards'));
+  fs.writeFileSync(path.join(ws, 'shards', 'a.txt'), 'abc\n');
+  fs.writeFileSync(path.join(ws, 'shards', 'b.txt'), 'defg\n');
+  const r = cli(['run', '--quiet', 'folder.py'], ws, env);
+  assert.equal(r.status, 0, r.stderr);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  fs.writeFileSync(path.join(ws, 'shards', 'a.txt'), 'changed\n');
+  const again = reproduce(ws, env, id);
+  assert.equal(again.status, 0, again.stderr + JSON.stringify(again.report.data));
+  const folder = again.report.data.find((d) => d.path === 'shards');
+  assert.ok(folder, JSON.stringify(again.report.data));
+  assert.equal(folder.equal, true);
+  assert.equal(folder.source, 'kept copy');
+  assert.doesNotMatch(folder.note ?? '', /from the not restored/);
+  assertWorktreeRemoved(ws, tmp);
+});
+
 test('Ctrl-C during a reproduction stops the script, removes the worktree and exits 1 (not "differs")', async () => {
   const { ws, tmp, env } = workspace();
   const id = train(ws, env, '--n-estimators', '10', '--sleep-per-stage', '0.3');

@@ -46,13 +46,16 @@ export async function compareRuns(
     const mine = reproData.find((x) => x.path === d.path && x.role === d.role) ?? reproData.find((x) => x.path === d.path && x.role !== 'output');
     const original = d.version?.sha256 ?? null;
     const reproduction = mine?.version?.sha256 ?? null;
+    // A folder dataset is restored file by file: its source is where its files came from.
+    const covers = (p: string) => p === d.path || p.startsWith(d.path.endsWith('/') ? d.path : `${d.path}/`);
     const source: DataCheck['source'] = MEMORY_DATASET.test(d.path)
       ? 'in memory'
-      : ctx.restore.restored.includes(d.path)
+      : ctx.restore.restored.some(covers)
         ? 'kept copy'
-        : ctx.restore.unchanged.includes(d.path)
+        : ctx.restore.unchanged.some(covers)
           ? 'checkout'
           : 'not restored';
+    const from = source === 'kept copy' || source === 'checkout' ? ` from the ${source}` : '';
     const check: DataCheck = { path: d.path, role: d.role, original, reproduction, equal: original !== null && original === reproduction, source };
     if (!mine) check.note = 'the reproduction did not read it.';
     else if (original) {
@@ -61,8 +64,8 @@ export async function compareRuns(
       if (now !== original)
         check.note =
           now === null
-            ? `gone from the workspace since the run; the reproduction used the run's bytes (sha256 ${original.slice(0, 12)}…) from the ${source}.`
-            : `changed in the workspace since the run (sha256 now ${now.slice(0, 12)}…); the reproduction used the run's original bytes (sha256 ${original.slice(0, 12)}…) from the ${source}.`;
+            ? `gone from the workspace since the run; the reproduction used the run's bytes (sha256 ${original.slice(0, 12)}…)${from}.`
+            : `changed in the workspace since the run (sha256 now ${now.slice(0, 12)}…); the reproduction used the run's original bytes (sha256 ${original.slice(0, 12)}…)${from}.`;
     }
     data.push(check);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HashPool, HashOutcome } from './hashPool';
+import type { KeepTarget, KeptWhileHashing } from './objects/hashAndKeepSource';
 import { StatCache } from './statCache';
 import { ignoreMatcher, DEFAULT_IGNORE } from './ignore';
 
@@ -33,6 +34,17 @@ export interface FingerprintOptions {
   ignore?: string[];
   pool?: HashPool;
   onProgress?: (phase: 'scan' | 'hash', done: number, total: number) => void;
+  /** Keep copies of the files hashed now (not those the stat cache answers) in the same read as their hash. */
+  keepWhileHashing?: KeepWhileHashing;
+}
+
+/** Supplied by the object store (objects/keepPlan.ts): which files to copy while hashing, and where. */
+export interface KeepWhileHashing {
+  target: KeepTarget;
+  /** Decided before any byte is read (the hash is not known yet); `rel` is relative to the fingerprinted target. */
+  select(files: Array<{ abs: string; rel: string; size: number }>): Promise<boolean[]>;
+  /** After hashing each selected file: its copy's fate, or undefined when none was made (an error, a change). */
+  settled(file: { abs: string; rel: string }, plannedSize: number, outcome: { sha256: string; size: number; kept?: KeptWhileHashing } | undefined): void;
 }
 
 interface Found {
@@ -157,11 +169,20 @@ async function hashEntries(
     } else misses.push(i);
   }
   const total = misses.length;
+  const keeper = opts.keepWhileHashing;
+  const chosen = keeper && total ? await keeper.select(misses.map((i) => ({ abs: found[i].abs, rel: found[i].rel, size: found[i].size }))) : [];
   opts.onProgress?.('hash', 0, total);
   const results: HashOutcome[] = await pool.hashAll(
     misses.map((i) => found[i].abs),
     (done) => opts.onProgress?.('hash', done, total),
+    chosen.some(Boolean) ? chosen.map((c) => (c ? keeper!.target : undefined)) : undefined,
   );
+  if (keeper)
+    for (let k = 0; k < misses.length; k++) {
+      if (!chosen[k]) continue;
+      const r = results[k];
+      keeper.settled(found[misses[k]], found[misses[k]].size, 'error' in r ? undefined : r);
+    }
   for (let k = 0; k < misses.length; k++) {
     const f = found[misses[k]];
     const r = results[k];

@@ -1,15 +1,18 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { hashFileSync, FileHash, describeReadError } from './hashFile';
+import { HASH_AND_KEEP_SOURCE, type KeepTarget, type KeptWhileHashing } from './objects/hashAndKeepSource';
 
-export type HashOutcome = FileHash | { error: string };
+/** A hash, and for a file hashed with a keep target, what became of its kept copy (or why there is none). */
+export type HashOutcome = (FileHash & { kept?: KeptWhileHashing; keepError?: string }) | { error: string };
 
 // The worker is inline source so it needs no separate bundle; it repeats hashFileSync's checks (regular files
 // only, opened without blocking, before/after fstat).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
-const { createHash } = require('node:crypto');
+const path = require('node:path');
+const { createHash, randomBytes } = require('node:crypto');
 const buf = Buffer.allocUnsafe(1024 * 1024);
 function hashOne(file) {
   for (let attempt = 0; ; attempt++) {
@@ -35,7 +38,12 @@ function describe(e, file) {
   if (e.code === 'EISDIR') return file + ' is a directory.';
   return file + ' cannot be read (' + (e.code || '') + ' ' + e.message + ').';
 }
-parentPort.on('message', (msg) => parentPort.postMessage({ id: msg.id, results: msg.files.map(hashOne) }));
+${HASH_AND_KEEP_SOURCE}
+parentPort.on('message', async (msg) => {
+  const results = [];
+  for (let i = 0; i < msg.files.length; i++) results.push(msg.keep && msg.keep[i] ? await hashAndKeep(msg.files[i], msg.keep[i]) : hashOne(msg.files[i]));
+  parentPort.postMessage({ id: msg.id, results });
+});
 `;
 
 /**
@@ -62,8 +70,12 @@ export class HashPool {
     }
   }
 
-  async hashAll(files: string[], onDone?: (done: number) => void): Promise<HashOutcome[]> {
-    if (files.length <= 2) {
+  /**
+   * `keep[i]`, when given, makes the worker also write file i's bytes to a kept object in the same read
+   * (objects/hashAndKeepSource.ts). Such files always go to a worker: a large copy never blocks the caller.
+   */
+  async hashAll(files: string[], onDone?: (done: number) => void, keep?: Array<KeepTarget | undefined>): Promise<HashOutcome[]> {
+    if (files.length <= 2 && !keep?.some(Boolean)) {
       return files.map((f) => {
         try {
           return hashFileSync(f);
@@ -84,7 +96,7 @@ export class HashPool {
         const id = this.nextId++;
         const results = await new Promise<HashOutcome[]>((resolve) => {
           this.pending.set(id, resolve);
-          w.postMessage({ id, files: files.slice(start, next) });
+          w.postMessage({ id, files: files.slice(start, next), keep: keep?.slice(start, next) });
         });
         for (let i = 0; i < results.length; i++) out[start + i] = results[i];
         done += results.length;

@@ -9,6 +9,7 @@ import { datasetKey, recordVersion, resolveDatasetPath } from './datasetIndex';
 import { readRunDatasets, readVersionFile, RunDatasetLink, writeRunDatasets, writeVersionFile } from './versionFiles';
 import { profileTable, tableFormatOf } from './profile';
 import { keepRunData, type KeepConfig, type KeptReport } from './objects';
+import { KeepPlan } from './objects/keepPlan';
 
 /** Tables above this size are fingerprinted but not profiled automatically (profile them on demand). */
 export const AUTO_PROFILE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
@@ -46,12 +47,15 @@ export async function fingerprintRunDatasets(
   if (rows.length === 0) return [];
   const cache = new StatCache(store);
   const pool = new HashPool();
+  // A file hashed now (new or changed) and to be kept is copied in the same read; the rest is kept after.
+  const plan = opts.keep === false ? undefined : new KeepPlan(paths, opts.keep);
   const out: FingerprintedDataset[] = [];
   try {
     for (const r of rows) {
       const key = datasetKey(paths.workspace, r.path);
       opts.onProgress?.(`Fingerprinting ${key}`);
-      const fp = await fingerprint(resolveDatasetPath(paths.workspace, key), { cache, pool, ignore: opts.ignore });
+      const abs = resolveDatasetPath(paths.workspace, key);
+      const fp = await fingerprint(abs, { cache, pool, ignore: opts.ignore, keepWhileHashing: plan?.forDataset(key, r.role, abs) });
       let note: string | undefined;
       if (fp.kind === 'missing') note = 'The file was gone when the run ended.';
       else if (fp.notRegular) note = 'Not a regular file (a device, FIFO or socket): it was not read, so it has no fingerprint.';
@@ -83,9 +87,14 @@ export async function fingerprintRunDatasets(
   writeRunDatasets(runDir, links);
   applyRunDatasets(store, paths, runId, runDir);
   if (opts.keep !== false) {
-    // After fingerprinting, so each kept copy can be checked against the sha256 the run recorded.
+    // After fingerprinting: what was not copied in the same read is copied now and checked against the
+    // sha256 the run recorded, and kept.json says file by file what was kept.
     try {
-      const report = await keepRunData(store, paths, runId, { config: opts.keep, onProgress: opts.onProgress });
+      const report = await keepRunData(store, paths, runId, {
+        config: opts.keep,
+        onProgress: opts.onProgress,
+        keptWhileFingerprinting: plan?.stored,
+      });
       opts.onKept?.(report);
     } catch (err) {
       opts.onKept?.(err as Error);

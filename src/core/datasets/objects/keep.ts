@@ -5,16 +5,22 @@ import type { LineagePaths } from '../../util/lineagePaths';
 import { runDir } from '../../util/lineagePaths';
 import { formatBytes } from '../../util/format';
 import { resolveDatasetPath } from '../datasetIndex';
+import { MEMORY_DATASET } from '../fingerprint';
 import { readRunDatasets, readVersionFile } from '../versionFiles';
 import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
 import { writeKeptReport, type KeptEntry, type KeptReport } from './keptReport';
 import { cleanDeadTemps, hasObject, putObject } from './objectStore';
-import { DvcPointers, gitBlobIdOf, gitBlobsAtHead } from './references';
+import { DvcPointers, gitBlobIdOf, gitBlobsAtHead, insideGit } from './references';
 
 export interface KeepOptions {
   /** Settings over `.lineage/config.json` (the editor passes those the user set). */
   config?: Partial<KeepConfig>;
   onProgress?: (message: string) => void;
+  /**
+   * Objects the run's fingerprinting wrote in the same read as their hash (KeepPlan.stored: sha256 → size):
+   * already verified by that hash, counted as copied by this run, not copied again.
+   */
+  keptWhileFingerprinting?: ReadonlyMap<string, number>;
 }
 
 /** A file a run used, before deciding how to keep it. */
@@ -58,11 +64,22 @@ export async function keepRunData(store: Store, paths: LineagePaths, runId: stri
   const excluded = globFilter(cfg);
   const dvc = new DvcPointers(paths.workspace);
   // git is asked only about files that would otherwise be copied: a second run over unchanged data spawns nothing.
-  const relatives = wanted.filter((w) => w.sha256 && !path.isAbsolute(w.path) && !hasObject(paths, w.sha256)).map((w) => w.path);
+  const relatives = wanted
+    .filter((w) => w.sha256 && !path.isAbsolute(w.path) && !MEMORY_DATASET.test(w.path) && !hasObject(paths, w.sha256))
+    .map((w) => w.path);
   const blobs = relatives.length && insideGit(paths.workspace) ? await gitBlobsAtHead(paths.workspace, [...new Set(relatives)]) : new Map<string, string>();
   const counted = new Set<string>();
+  // Written during fingerprinting: charged to the cap first, so what is copied below fits beside them.
+  const onePass = new Map<string, number>();
   for (const w of wanted) {
-    const e = await keepOne(paths, w, cfg, report, { excluded, dvc, blobs, counted }, opts);
+    const size = w.sha256 ? opts.keptWhileFingerprinting?.get(w.sha256) : undefined;
+    if (size !== undefined && !onePass.has(w.sha256!) && hasObject(paths, w.sha256!)) {
+      onePass.set(w.sha256!, size);
+      report.copiedBytes += size;
+    }
+  }
+  for (const w of wanted) {
+    const e = await keepOne(paths, w, cfg, report, { excluded, dvc, blobs, counted, onePass }, opts);
     report.entries.push(e);
     if (e.state === 'kept' && !counted.has(e.sha256!)) {
       counted.add(e.sha256!);
@@ -78,9 +95,12 @@ interface Ctx {
   dvc: DvcPointers;
   blobs: Map<string, string>;
   counted: Set<string>;
+  onePass: Map<string, number>;
 }
 
 async function keepOne(paths: LineagePaths, w: Wanted, cfg: KeepConfig, report: KeptReport, ctx: Ctx, opts: KeepOptions): Promise<KeptEntry> {
+  // Autolog's in-memory arrays (docs/autolog.md): the script builds them again, there is no file to copy.
+  if (MEMORY_DATASET.test(w.path)) return entry(w, 'skipped', { reason: 'in memory: nothing on disk to keep' });
   let link: string | undefined;
   try {
     if (fs.lstatSync(w.abs).isSymbolicLink()) link = fs.readlinkSync(w.abs);
@@ -100,6 +120,7 @@ async function keepOne(paths: LineagePaths, w: Wanted, cfg: KeepConfig, report: 
   } catch {
     /* unreadable now: the copy below says why */
   }
+  if (ctx.onePass.has(w.sha256)) return entry(w, 'kept', { ...base, how: 'copied' });
   const alreadyCounted = ctx.counted.has(w.sha256);
   const wouldAdd = alreadyCounted ? 0 : w.size;
   if (!alreadyCounted && report.copiedBytes + wouldAdd > cfg.keepMaxBytes && !hasObject(paths, w.sha256))
@@ -158,17 +179,10 @@ function wantedFiles(store: Store, paths: LineagePaths, runId: string, cfg: Keep
   return out;
 }
 
-function joinKey(dataset: string, rel: string): string {
+export function joinKey(dataset: string, rel: string): string {
   return path.isAbsolute(dataset) ? path.join(dataset, ...rel.split('/')) : `${dataset}/${rel}`;
 }
 
 function sizeOf(abs: string): number {
   return fs.statSync(abs, { throwIfNoEntry: false })?.size ?? 0;
-}
-
-function insideGit(dir: string): boolean {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return true;
-    if (path.dirname(d) === d) return false;
-  }
 }

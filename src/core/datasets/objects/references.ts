@@ -29,6 +29,34 @@ export function gitBlobsAtHead(workspace: string, rels: string[]): Promise<Map<s
   });
 }
 
+/**
+ * The files git tracks at HEAD under each of `rels` (files or folders, workspace-relative), one `git
+ * ls-tree -r` for all; empty outside a repository, before the first commit, or without git.
+ */
+export function gitTrackedAtHead(workspace: string, rels: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (rels.length === 0) return Promise.resolve(out);
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', ...rels.map((r) => `:(literal)${r}`)],
+      { cwd: workspace, env: GIT_ENV, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout) => {
+        if (!err) for (const rec of stdout.split('\0')) if (rec) out.add(rec);
+        resolve(out);
+      },
+    );
+  });
+}
+
+/** Whether `dir` is inside a git working tree (a `.git` in it or above it); no git is spawned. */
+export function insideGit(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return true;
+    if (path.dirname(d) === d) return false;
+  }
+}
+
 /** What `git hash-object` prints for a file's bytes (sha1, or sha256 in a sha256 repository). */
 export async function gitBlobIdOf(file: string, size: number, algo: 'sha1' | 'sha256'): Promise<string> {
   const h = createHash(algo);

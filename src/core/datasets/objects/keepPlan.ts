@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LineagePaths } from '../../util/lineagePaths';
+import type { KeepWhileHashing } from '../fingerprint';
+import { MEMORY_DATASET } from '../fingerprint';
+import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
+import { joinKey } from './keep';
+import { tempDir } from './objectStore';
+import { DvcPointers, gitTrackedAtHead, insideGit } from './references';
+import type { KeepTarget } from './hashAndKeepSource';
+
+/**
+ * Which files a run's fingerprinting copies into the store in the same read as their hash (docs/data-store.md,
+ * "One read"). Decided before a byte is read, from what is known then: keeping on, the role, include/exclude,
+ * DVC pointers, git tracking at HEAD and the cap. A file git tracks is left to `keepRunData`, which records
+ * it by reference when its blob matches; anything not chosen here is kept (or not) afterwards as before,
+ * with `keepRunData` making every final decision and writing kept.json.
+ */
+export class KeepPlan {
+  readonly config: KeepConfig;
+  readonly warnings: string[] = [];
+  /** sha256 → size of the objects this pass stored (new to the store); keepRunData counts them as copied. */
+  readonly stored = new Map<string, number>();
+  private budget: number;
+  private readonly excluded: (rel: string) => string | undefined;
+  private readonly dvc: DvcPointers;
+  private readonly target: KeepTarget;
+  private git: boolean | undefined;
+
+  constructor(
+    private readonly paths: LineagePaths,
+    overrides?: Partial<KeepConfig>,
+  ) {
+    this.config = readKeepConfig(paths, overrides, this.warnings);
+    this.budget = this.config.keepMaxBytes;
+    this.excluded = globFilter(this.config);
+    this.dvc = new DvcPointers(paths.workspace);
+    this.target = { tmpDir: tempDir(paths), objectsDir: paths.objects };
+  }
+
+  /**
+   * The cheap pre-check (no git, no reading): would `keepRunData` copy this file, were its content new?
+   * `key` is the workspace-relative path (absolute outside the workspace), as kept.json names it.
+   */
+  shouldKeep(key: string, size: number, role = 'input'): boolean {
+    const c = this.config;
+    if (!c.keep || (role === 'output' && !c.keepOutputs)) return false;
+    if (MEMORY_DATASET.test(key) || this.excluded(key) || this.dvc.pointerFor(key)) return false;
+    return size <= this.budget;
+  }
+
+  /** The hook for `fingerprint(…, { keepWhileHashing })` of dataset `key` (resolved to `abs`), or none. */
+  forDataset(key: string, role: string, abs: string): KeepWhileHashing | undefined {
+    if (!this.config.keep || (role === 'output' && !this.config.keepOutputs) || MEMORY_DATASET.test(key)) return undefined;
+    const target = path.resolve(abs);
+    return {
+      target: this.target,
+      select: async (files) => {
+        const keys = files.map((f) => (f.abs === target ? key : joinKey(key, f.rel)));
+        const chosen = files.map((f, i) => this.shouldKeep(keys[i], f.size, role));
+        if (chosen.some(Boolean) && !path.isAbsolute(key) && (this.git ??= insideGit(this.paths.workspace))) {
+          const tracked = await gitTrackedAtHead(this.paths.workspace, [key]);
+          keys.forEach((k, i) => tracked.has(k) && (chosen[i] = false));
+        }
+        // The cap in order, counting every chosen file as new; what turns out to be kept already is given back.
+        for (let i = 0; i < files.length; i++) {
+          if (!chosen[i]) continue;
+          if (files[i].size <= this.budget) this.budget -= files[i].size;
+          else chosen[i] = false;
+        }
+        if (chosen.some(Boolean)) fs.mkdirSync(this.target.tmpDir, { recursive: true });
+        return chosen;
+      },
+      settled: (_file, plannedSize, outcome) => {
+        if (outcome?.kept === 'stored' && !this.stored.has(outcome.sha256)) {
+          this.stored.set(outcome.sha256, outcome.size);
+          this.budget += plannedSize - outcome.size;
+        } else this.budget += plannedSize;
+      },
+    };
+  }
+}

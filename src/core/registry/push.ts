@@ -47,6 +47,9 @@ export async function pushModel(o: PushOptions): Promise<PushOutcome> {
     signal: o.signal,
     onProgress: o.onProgress,
     stateDir,
+    // Outlives the per-push state (removed below): file digests and recent repositories, so the next push of
+    // the same files can HEAD or mount them instead of sending them again.
+    cacheDir: path.join(o.paths.registry, 'cache'),
   });
   const entry = appendHistory(o.paths, {
     type: 'push',

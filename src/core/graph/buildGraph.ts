@@ -27,17 +27,18 @@ export function buildGraph(
   raw: RawGraph = lineageOf(index, target, direction),
 ): LineageGraph {
   const nodes = [...raw.nodes.values()];
-  const stale = stalenessOf(
-    index,
-    nodes.filter((n) => n.kind === 'run').map((n) => n.runId!),
-    current,
-  );
-  const runState = (id: string): RunStaleness => stale.get(id) ?? { stale: false, reasons: [] };
+  const runIds: string[] = [];
+  for (const n of nodes) if (n.kind === 'run') runIds.push(n.runId!);
+  const stale = stalenessOf(index, runIds, current);
+  const fresh: RunStaleness = { stale: false, reasons: [] };
+  const runState = (id: string): RunStaleness => stale.get(id) ?? fresh;
   for (const n of nodes) {
     if (n.kind === 'run') {
       const s = runState(n.runId!);
-      n.stale = s.stale;
-      n.reasons = s.reasons;
+      if (s.stale) {
+        n.stale = true;
+        n.reasons = s.reasons;
+      }
       if (s.supersededBy) n.supersededBy = s.supersededBy;
     } else if (n.kind === 'model') {
       const s = runState(n.runId!);
@@ -51,17 +52,14 @@ export function buildGraph(
     }
   }
   // A data version is stale when the run that wrote it (in this graph) is.
-  const byId = new Map(nodes.map((n) => [n.id, n]));
   for (const e of raw.edges) {
     if (e.kind !== 'write') continue;
-    const from = byId.get(e.from);
-    const to = byId.get(e.to);
+    const from = raw.nodes.get(e.from);
+    const to = raw.nodes.get(e.to);
     if (from?.kind === 'run' && to?.kind === 'data' && from.stale) {
       to.stale = true;
       to.reasons = [`written by run ${from.label}, which is stale`];
     }
   }
-  const { order, rows } = layoutLayers(nodes, raw.edges);
-  for (const n of order) n.row = rows.get(n.id) ?? 0;
-  return { target: targetId(target), direction, nodes: order, edges: raw.edges, notes };
+  return { target: targetId(target), direction, nodes: layoutLayers(nodes, raw.edges), edges: raw.edges, notes };
 }

@@ -1,9 +1,12 @@
 import type { Store } from '../store/store';
 import type { Io, RunRec } from './types';
 
-interface Use {
+/** One recorded read or write. The same object sits in every map that names it, so the index holds each once. */
+export interface Use extends Io {
   runId: string;
-  path: string;
+  role: 'read' | 'write';
+  /** A read's producer, worked out once (producerOfRead): undefined until asked, null for raw data. */
+  producer?: Use | null;
 }
 
 /**
@@ -12,39 +15,37 @@ interface Use {
  */
 export class GraphIndex {
   readonly runs = new Map<string, RunRec>();
-  readonly reads = new Map<string, Io[]>();
-  readonly writes = new Map<string, Io[]>();
+  readonly reads = new Map<string, Use[]>();
+  readonly writes = new Map<string, Use[]>();
   readonly models = new Map<string, string[]>();
   /** sha256 → the runs that wrote that content (and where). */
   readonly writersOf = new Map<string, Use[]>();
   /** sha256 → the runs that read that content (and where). */
   readonly readersOf = new Map<string, Use[]>();
   /** path → every recorded use, to find a path's versions. */
-  readonly usesOfPath = new Map<string, Array<Use & { sha256: string | null; role: 'read' | 'write' }>>();
+  readonly usesOfPath = new Map<string, Use[]>();
   private sameCommand?: Map<string, string[]>;
+  /** Bumped by addUse, so a producer remembered before a later addUse is worked out again. */
+  private generation = 0;
+  private producerGeneration = 0;
 
   static load(store: Store): GraphIndex {
     const g = new GraphIndex();
-    for (const r of store.all<{
-      id: string;
-      name: string;
-      status: string;
-      started_at: number | null;
-      command: string | null;
-      cwd: string | null;
-      experiment: string;
-    }>('SELECT r.id, r.name, r.status, r.started_at, r.command, r.cwd, e.name AS experiment FROM runs r JOIN experiments e ON e.id = r.experiment_id'))
-      g.runs.set(r.id, { id: r.id, name: r.name, status: r.status, startedAt: r.started_at, experiment: r.experiment, command: r.command, cwd: r.cwd });
-    // The biggest table (two rows or more per run): read as arrays, without a row object each.
-    const stmt = store.db.prepare('SELECT rd.run_id, rd.path, rd.role, d.fingerprint FROM run_datasets rd LEFT JOIN datasets d ON d.id = rd.dataset_id');
-    try {
-      while (stmt.step()) {
-        const [runId, p, role, sha] = stmt.get() as [string, string, string, string | null];
-        g.addUse(runId, p, role === 'output' ? 'write' : 'read', sha);
-      }
-    } finally {
-      stmt.free();
-    }
+    // Each table comes back as one JSON text built inside SQLite: sql.js hands a row over one column at a
+    // time through wasm calls, which cost more than the walk itself at 10,000 runs (JSON.parse is cheap).
+    // started_at is a REAL: printf %!.17g gives back the exact double, where JSON would round it to 15 digits.
+    const runs = jsonRows(
+      store,
+      `SELECT json_group_array(json_array(r.id, r.name, r.status, iif(r.started_at IS NULL, NULL, printf('%!.17g', r.started_at)), r.command, r.cwd, e.name))
+       FROM runs r JOIN experiments e ON e.id = r.experiment_id`,
+    ) as Array<[string, string, string, string | null, string | null, string | null, string]>;
+    for (const [id, name, status, started, command, cwd, experiment] of runs)
+      g.runs.set(id, { id, name, status, startedAt: started === null ? null : Number(started), experiment, command, cwd });
+    const uses = jsonRows(
+      store,
+      'SELECT json_group_array(json_array(rd.run_id, rd.path, rd.role, d.fingerprint)) FROM run_datasets rd LEFT JOIN datasets d ON d.id = rd.dataset_id',
+    ) as Array<[string, string, string, string | null]>;
+    for (const [runId, p, role, sha] of uses) g.addUse(runId, p, role === 'output' ? 'write' : 'read', sha);
     for (const m of store.all<{ run_id: string; path: string }>("SELECT run_id, path FROM artifacts WHERE kind = 'model' ORDER BY run_id, path"))
       push(g.models, m.run_id, m.path);
     return g;
@@ -52,9 +53,11 @@ export class GraphIndex {
 
   /** Also what tests and the benchmark use to build an index without a store. */
   addUse(runId: string, path: string, role: 'read' | 'write', sha256: string | null): void {
-    push(role === 'write' ? this.writes : this.reads, runId, { path, sha256 });
-    if (sha256) push(role === 'write' ? this.writersOf : this.readersOf, sha256, { runId, path });
-    push(this.usesOfPath, path, { runId, path, sha256, role });
+    const use: Use = { runId, path, sha256, role, producer: undefined };
+    this.generation++;
+    push(role === 'write' ? this.writes : this.reads, runId, use);
+    if (sha256) push(role === 'write' ? this.writersOf : this.readersOf, sha256, use);
+    push(this.usesOfPath, path, use);
   }
 
   /**
@@ -83,12 +86,22 @@ export class GraphIndex {
     return best;
   }
 
+  /** producerOf for a recorded read, remembered on it: the walk, the staleness scope and the staleness each ask. */
+  producerOfRead(read: Use): Use | undefined {
+    if (this.producerGeneration !== this.generation) {
+      for (const list of this.reads.values()) for (const u of list) u.producer = undefined;
+      this.producerGeneration = this.generation;
+    }
+    if (read.producer === undefined) read.producer = this.producerOf(read.runId, read.path, read.sha256) ?? null;
+    return read.producer ?? undefined;
+  }
+
   /** The runs that read this content and whose producer is `writerId` (or, for raw data, that read it at `path`). */
   consumersOf(path: string, sha256: string | null, writerId: string | undefined): Use[] {
     if (!sha256) return (this.usesOfPath.get(path) ?? []).filter((u) => u.role === 'read' && u.sha256 === null);
     const out: Use[] = [];
     for (const r of this.readersOf.get(sha256) ?? []) {
-      const p = this.producerOf(r.runId, r.path, sha256);
+      const p = this.producerOfRead(r);
       if (writerId ? p?.runId === writerId : !p && r.path === path) out.push(r);
     }
     return out;
@@ -114,6 +127,11 @@ export class GraphIndex {
     const r = this.runs.get(runId);
     return r?.command ? (this.sameCommand.get(`${r.cwd ?? ''}\u0000${r.command}`) ?? []) : [];
   }
+}
+
+function jsonRows(store: Store, sql: string): unknown[] {
+  const text = store.db.exec(sql)[0]?.values[0]?.[0];
+  return typeof text === 'string' ? (JSON.parse(text) as unknown[]) : [];
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

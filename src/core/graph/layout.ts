@@ -4,55 +4,105 @@ import type { GraphEdge, GraphNode } from './types';
  * Layered left-to-right layout: a node's depth is its longest path from a source (raw data at 0), found
  * in topological order (Kahn); its row orders it within its layer by the mean row of its parents, which
  * keeps the edges of a chain or a fan from crossing. Nodes on a cycle (a damaged index) go one layer
- * past the deepest so every node is placed. Returns the nodes in topological order.
+ * past the deepest so every node is placed. Sets each node's depth and row; returns the nodes in topological order.
+ *
+ * Worked on node numbers in typed arrays (edges as a compressed adjacency list): 20,000 nodes lay out in a
+ * few milliseconds, where maps of string ids cost a tenth of a second.
  */
-export function layoutLayers(nodes: GraphNode[], edges: GraphEdge[]): { order: GraphNode[]; rows: Map<string, number> } {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const indeg = new Map<string, number>(nodes.map((n) => [n.id, 0]));
-  const out = new Map<string, string[]>();
-  const parents = new Map<string, string[]>();
+export function layoutLayers(nodes: GraphNode[], edges: GraphEdge[]): GraphNode[] {
+  const n = nodes.length;
+  const num = new Map<string, number>();
+  for (let i = 0; i < n; i++) num.set(nodes[i].id, i);
+  const from = new Int32Array(edges.length);
+  const to = new Int32Array(edges.length);
+  const outCount = new Int32Array(n + 1);
+  const inCount = new Int32Array(n + 1);
+  let m = 0;
   for (const e of edges) {
-    if (!byId.has(e.from) || !byId.has(e.to)) continue;
-    indeg.set(e.to, (indeg.get(e.to) ?? 0) + 1);
-    (out.get(e.from) ?? out.set(e.from, []).get(e.from)!).push(e.to);
-    (parents.get(e.to) ?? parents.set(e.to, []).get(e.to)!).push(e.from);
+    const a = num.get(e.from);
+    const b = num.get(e.to);
+    if (a === undefined || b === undefined) continue;
+    from[m] = a;
+    to[m] = b;
+    outCount[a + 1]++;
+    inCount[b + 1]++;
+    m++;
   }
-  for (const n of nodes) n.depth = 0;
+  // Prefix sums: node i's children are kids[outStart[i] .. outStart[i+1]), its parents likewise in mums.
+  for (let i = 0; i < n; i++) {
+    outCount[i + 1] += outCount[i];
+    inCount[i + 1] += inCount[i];
+  }
+  const kids = new Int32Array(m);
+  const mums = new Int32Array(m);
+  const outFill = outCount.slice(0, n);
+  const inFill = inCount.slice(0, n);
+  for (let k = 0; k < m; k++) {
+    kids[outFill[from[k]]++] = to[k];
+    mums[inFill[to[k]]++] = from[k];
+  }
+  const indeg = new Int32Array(n);
+  for (let i = 0; i < n; i++) indeg[i] = inCount[i + 1] - inCount[i];
+  const depth = new Int32Array(n);
   // Stable: sources in the order given, so the same graph always draws the same way.
-  const queue = nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
-  const order: GraphNode[] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const n = byId.get(queue[i])!;
-    order.push(n);
-    for (const c of out.get(n.id) ?? []) {
-      const child = byId.get(c)!;
-      child.depth = Math.max(child.depth, n.depth + 1);
-      const d = indeg.get(c)! - 1;
-      indeg.set(c, d);
-      if (d === 0) queue.push(c);
+  const queue = new Int32Array(n);
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) queue[tail++] = i;
+  for (let h = 0; h < tail; h++) {
+    const v = queue[h];
+    for (let k = outCount[v]; k < outCount[v + 1]; k++) {
+      const c = kids[k];
+      if (depth[v] + 1 > depth[c]) depth[c] = depth[v] + 1;
+      if (--indeg[c] === 0) queue[tail++] = c;
     }
   }
-  if (order.length < nodes.length) {
-    const deepest = order.reduce((m, n) => Math.max(m, n.depth), 0);
-    const placed = new Set(order);
-    for (const n of nodes)
-      if (!placed.has(n)) {
-        n.depth = deepest + 1;
-        order.push(n);
+  const placed = tail;
+  if (tail < n) {
+    let deepest = 0;
+    for (let h = 0; h < tail; h++) if (depth[queue[h]] > deepest) deepest = depth[queue[h]];
+    const isPlaced = new Uint8Array(n);
+    for (let h = 0; h < placed; h++) isPlaced[queue[h]] = 1;
+    for (let i = 0; i < n; i++)
+      if (!isPlaced[i]) {
+        depth[i] = deepest + 1;
+        queue[tail++] = i;
       }
   }
-  const rows = new Map<string, number>();
-  const layers = new Map<number, GraphNode[]>();
-  for (const n of order) (layers.get(n.depth) ?? layers.set(n.depth, []).get(n.depth)!).push(n);
+  const order: GraphNode[] = new Array<GraphNode>(n);
+  for (let h = 0; h < n; h++) {
+    const node = nodes[queue[h]];
+    node.depth = depth[queue[h]];
+    order[h] = node;
+  }
+  // Layers in topological order already; rows are set layer by layer, shallowest first.
+  const layers = new Map<number, number[]>();
+  for (let h = 0; h < n; h++) {
+    const v = queue[h];
+    const list = layers.get(depth[v]);
+    if (list) list.push(v);
+    else layers.set(depth[v], [v]);
+  }
+  const row = new Float64Array(n).fill(-1);
+  const key = new Float64Array(n);
+  const pos = new Int32Array(n);
   for (const d of [...layers.keys()].sort((a, b) => a - b)) {
     const layer = layers.get(d)!;
-    const key = (n: GraphNode) => {
-      const ps = (parents.get(n.id) ?? []).map((p) => rows.get(p)).filter((r): r is number => r !== undefined);
-      return ps.length ? ps.reduce((a, b) => a + b, 0) / ps.length : Infinity;
-    };
-    const keyed = layer.map((n, i) => ({ n, k: key(n), i }));
-    keyed.sort((a, b) => (a.k === b.k ? a.i - b.i : a.k === Infinity ? 1 : b.k === Infinity ? -1 : a.k - b.k));
-    keyed.forEach((x, i) => rows.set(x.n.id, i));
+    layer.forEach((v, i) => {
+      let sum = 0;
+      let count = 0;
+      for (let k = inCount[v]; k < inCount[v + 1]; k++) {
+        const r = row[mums[k]];
+        if (r >= 0) {
+          sum += r;
+          count++;
+        }
+      }
+      key[v] = count ? sum / count : Infinity;
+      pos[v] = i;
+    });
+    layer.sort((a, b) => (key[a] === key[b] ? pos[a] - pos[b] : key[a] === Infinity ? 1 : key[b] === Infinity ? -1 : key[a] - key[b]));
+    layer.forEach((v, i) => (row[v] = i));
   }
-  return { order, rows };
+  for (let i = 0; i < n; i++) nodes[i].row = row[i];
+  return order;
 }

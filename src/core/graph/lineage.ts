@@ -1,4 +1,4 @@
-import type { GraphIndex } from './graphIndex';
+import type { GraphIndex, Use } from './graphIndex';
 import type { Direction, EdgeKind, GraphEdge, GraphNode } from './types';
 
 export type Target = { kind: 'run'; runId: string } | { kind: 'data'; path: string; sha256: string | null } | { kind: 'model'; runId: string; path: string };
@@ -24,11 +24,18 @@ export interface RawGraph {
  */
 export function lineageOf(index: GraphIndex, target: Target, direction: Direction): RawGraph {
   const nodes = new Map<string, GraphNode>();
-  const edgeKeys = new Set<string>();
+  // Each node gets a number as it is made, so an edge is deduplicated by a number pair, not a joined string.
+  const seq = new Map<string, number>();
+  const edgeKeys = new Set<number>();
   const edges: GraphEdge[] = [];
+  const add = (node: GraphNode) => {
+    seq.set(node.id, seq.size);
+    nodes.set(node.id, node);
+  };
   const edge = (from: string, to: string, kind: EdgeKind) => {
-    const k = `${from}\u0000${to}`;
-    if (from === to || edgeKeys.has(k)) return;
+    if (from === to) return;
+    const k = seq.get(from)! * 0x4000000 + seq.get(to)!;
+    if (edgeKeys.has(k)) return;
     edgeKeys.add(k);
     edges.push({ from, to, kind });
   };
@@ -36,7 +43,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
     const id = runNodeId(runId);
     if (!nodes.has(id)) {
       const r = index.runs.get(runId);
-      nodes.set(id, {
+      add({
         id,
         kind: 'run',
         label: r?.name ?? runId,
@@ -55,14 +62,14 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
   };
   const dataNode = (path: string, sha256: string | null): string => {
     const id = dataId(path, sha256);
-    if (!nodes.has(id)) nodes.set(id, { id, kind: 'data', label: path, path, sha256, stale: false, reasons: [], depth: 0, row: 0, state: 'unknown' });
+    if (!nodes.has(id)) add({ id, kind: 'data', label: path, path, sha256, stale: false, reasons: [], depth: 0, row: 0, state: 'unknown' });
     return id;
   };
   const modelNode = (runId: string, path: string): string => {
     const id = modelId(runId, path);
     if (!nodes.has(id)) {
       const r = index.runs.get(runId);
-      nodes.set(id, {
+      add({
         id,
         kind: 'model',
         label: path.split('/').pop() ?? path,
@@ -79,8 +86,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
   };
 
   /** Links a read version to the write it came from; returns the producing run, if any. */
-  const linkProducer = (readerId: string | undefined, path: string, sha256: string | null, readNode: string): string | undefined => {
-    const p = index.producerOf(readerId, path, sha256);
+  const linkProducer = (p: Use | undefined, path: string, sha256: string | null, readNode: string): string | undefined => {
     if (!p) return undefined;
     const w = runNode(p.runId);
     if (p.path === path) edge(w, readNode, 'write');
@@ -103,7 +109,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
       for (const r of index.reads.get(id) ?? []) {
         const d = dataNode(r.path, r.sha256);
         edge(d, me, 'read');
-        const w = linkProducer(id, r.path, r.sha256, d);
+        const w = linkProducer(index.producerOfRead(r), r.path, r.sha256, d);
         if (w) stack.push(w);
       }
     }
@@ -156,7 +162,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
   } else {
     const d = dataNode(target.path, target.sha256);
     if (wantUp) {
-      const w = linkProducer(undefined, target.path, target.sha256, d);
+      const w = linkProducer(index.producerOf(undefined, target.path, target.sha256), target.path, target.sha256, d);
       if (w) up(w);
     }
     if (wantDown) {

@@ -28,7 +28,7 @@ export function upstreamRuns(index: GraphIndex, target: Target): string[] {
     const reads = index.reads.get(top.id) ?? [];
     if (top.next < reads.length) {
       const r = reads[top.next++];
-      const p = index.producerOf(top.id, r.path, r.sha256)?.runId;
+      const p = index.producerOfRead(r)?.runId;
       if (p && !state.has(p)) {
         state.set(p, 'open');
         stack.push({ id: p, next: 0 });

@@ -25,7 +25,7 @@ export function stalenessScope(index: GraphIndex, runIds: Iterable<string>): { r
     runs.add(id);
     for (const r of index.reads.get(id) ?? []) {
       paths.add(r.path);
-      const p = index.producerOf(id, r.path, r.sha256);
+      const p = index.producerOfRead(r);
       if (p) stack.push(p.runId);
     }
     const same = index.runsWithSameCommand(id);
@@ -62,7 +62,7 @@ export function stalenessOf(index: GraphIndex, runIds: Iterable<string>, current
         const by = index.producerOf(undefined, r.path, now);
         reasons.push(`${r.path} changed since ${name} ran${by && by.runId !== id ? ` (run ${nameOf(by.runId)} wrote the new version)` : ''}`);
       }
-      const p = index.producerOf(id, r.path, r.sha256);
+      const p = index.producerOfRead(r);
       if (p && compute(p.runId).stale) {
         const why = `upstream step ${nameOf(p.runId)} is stale`;
         if (!reasons.includes(why)) reasons.push(why);

@@ -32,6 +32,8 @@ export function run(): Promise<void> {
     require('./registry.suite');
     // A grid search recorded by framework autolog: its candidates folded under its run, Compare on them (issue 16).
     require('./autolog.suite');
+    // A notebook run from the open notebook editor: the run in the tree, its executed notebook opened (issue 16).
+    require('./notebook.suite');
     // Last: it adds 2 M points to the workspace.
     require('./bigWorkspace.suite');
   });

@@ -2,7 +2,8 @@
 # The main job on the bundled example: install everything, record the two steps of examples/house-prices
 # (prepare.py cleans the data, train.py trains on it) with the lineage CLI, list and show the training run,
 # reproduce it from what was recorded (`lineage reproduce`: same model sha256), print why its model predicts what it
-# predicts (`lineage explain`, and one house's report in plain words), then open the example in a real VS Code
+# predicts (`lineage explain`, and one house's report in plain words), check live batches for drift, show the
+# lineage graph, push the model with its lineage to a local OCI registry and promote it, then open the example in a real VS Code
 # (code-server on 127.0.0.1, Lineage installed from the freshly built .vsix) and print the address.
 #   --no-editor   stop after the command-line part (CI, or no browser wanted)
 #   --port N      the editor's port (default 8123)
@@ -70,6 +71,32 @@ echo "==> lineage monitor: the batch folder watched for this model (the editor's
 lineage monitor rm demo-live >/dev/null 2>&1 || true
 lineage monitor add demo-live --run "$NEWEST" --batches 'monitoring/batches/*.jsonl' --actual price
 lineage monitor check demo-live
+echo
+echo "==> lineage graph (which data and runs made the model: prepare -> data/prepared.csv -> train)"
+lineage graph "$NEWEST"
+echo
+echo "==> lineage push: the model and its lineage to a real OCI registry (Debian's docker-registry on 127.0.0.1)"
+REG_DIR="$(mktemp -d)"
+REG_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+cat > "$REG_DIR/config.yml" <<YML
+version: 0.1
+storage: { filesystem: { rootdirectory: $REG_DIR/data }, delete: { enabled: true } }
+http: { addr: 127.0.0.1:$REG_PORT, secret: demo-only }
+YML
+env $(env | grep -o '^REGISTRY_[A-Z_]*' | sed 's/^/-u /') docker-registry serve "$REG_DIR/config.yml" > "$REG_DIR/log" 2>&1 &
+REG_PID=$!
+trap 'kill $REG_PID 2>/dev/null || true; rm -rf "$REG_DIR"' EXIT
+node -e 'const go=(n)=>fetch(process.argv[1]).then(()=>{},()=>n>0?new Promise(r=>setTimeout(r,100)).then(()=>go(n-1)):process.exit(1));go(50)' "http://127.0.0.1:$REG_PORT/v2/"
+lineage push "$NEWEST" --to "oci://127.0.0.1:$REG_PORT/models/house-prices:demo" --plain-http
+lineage promote "$NEWEST" production --note "demo: reproduced, no drift on batch 1" --force
+lineage pushes
+echo "    skopeo, an independent client, reads the same manifest:"
+skopeo inspect --tls-verify=false --raw "docker://127.0.0.1:$REG_PORT/models/house-prices:production" | head -c 300; echo " …"
+lineage model-card "$NEWEST" --out outputs/model-card.md
+echo "    model card: examples/house-prices/outputs/model-card.md"
+kill "$REG_PID" 2>/dev/null || true
+trap - EXIT
+rm -rf "$REG_DIR"
 cd "$REPO"
 
 [ "$EDITOR_TOO" = 1 ] || exit 0

@@ -305,6 +305,27 @@ test('a folder dataset edited after the run: its files come back from the kept c
   assertWorktreeRemoved(ws, tmp);
 });
 
+test('a command naming a file outside the repository (../ from the run\'s folder, or absolute): the same file is read, and the report says it was not kept', () => {
+  const { ws, tmp, env } = workspace();
+  const shared = path.join(tmpDir('lineage-repro-shared-'), 'ext.csv');
+  fs.writeFileSync(shared, 'a\n1\n2\n');
+  fs.writeFileSync(path.join(ws, 'ext.py'), 'import sys, lineage\nlineage.log_metric("chars", len(open(sys.argv[1]).read()))\n');
+  git(ws, 'add', 'ext.py');
+  git(ws, 'commit', '-qm', 'ext');
+  for (const arg of [path.relative(ws, shared), shared]) {
+    const r = cli(['run', '--quiet', 'ext.py', arg], ws, env);
+    assert.equal(r.status, 0, r.stderr);
+    const id = /recording run (\S+)/.exec(r.stderr)![1];
+    const again = reproduce(ws, env, id);
+    assert.equal(again.status, 0, again.stderr + JSON.stringify(again.report.problems));
+    assert.ok(
+      again.report.problems.some((p) => p.includes(arg) && /outside the repository/.test(p)),
+      JSON.stringify(again.report.problems),
+    );
+  }
+  assertWorktreeRemoved(ws, tmp);
+});
+
 test('Ctrl-C during a reproduction stops the script, removes the worktree and exits 1 (not "differs")', async () => {
   const { ws, tmp, env } = workspace();
   const id = train(ws, env, '--n-estimators', '10', '--sleep-per-stage', '0.3');

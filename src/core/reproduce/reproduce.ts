@@ -191,7 +191,17 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
     const wtCwd = path.join(wt.dir, relCwd);
     const wtWs = path.join(wt.dir, relWs);
     // Absolute paths into the repository (a script given by its full path) lead into the checkout instead.
-    const mapArg = (a: string) => (path.isAbsolute(a) && inside(repo, a) !== undefined ? path.join(wt.dir, inside(repo, a)!) : a);
+    // A path out of the repository (absolute, or ../ from the run's folder) has no place in the checkout: it is
+    // passed as the same absolute path, read as it is now, and the report says so.
+    const origCwd = real(orig.cwd ?? ws.paths.workspace);
+    const mapArg = (a: string) => {
+      if (path.isAbsolute(a) && inside(repo, a) !== undefined) return path.join(wt.dir, inside(repo, a)!);
+      const abs = path.resolve(origCwd, a);
+      if (a.startsWith('-') || !(path.isAbsolute(a) || a.split(/[\\/]/).includes('..')) || inside(repo, real(abs)) !== undefined) return a;
+      if (!fs.existsSync(abs)) return a;
+      problems.push(`${a} is outside the repository: the reproduction read it as it is now, which may not be what the run read (only workspace files are kept)`);
+      return abs;
+    };
     const runCommand = [command[0], ...command.slice(1).map(mapArg)];
 
     progress('Restoring the run’s data into the checkout');

@@ -305,7 +305,7 @@ test('a folder dataset edited after the run: its files come back from the kept c
   assertWorktreeRemoved(ws, tmp);
 });
 
-test('a command naming a file outside the repository (../ from the run\'s folder, or absolute): the same file is read, and the report says it was not kept', () => {
+test("a command naming a file outside the repository (../ from the run's folder, or absolute): the same file is read, and the report says it was not kept", () => {
   const { ws, tmp, env } = workspace();
   const shared = path.join(tmpDir('lineage-repro-shared-'), 'ext.csv');
   fs.writeFileSync(shared, 'a\n1\n2\n');

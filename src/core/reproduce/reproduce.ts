@@ -199,7 +199,9 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
       const abs = path.resolve(origCwd, a);
       if (a.startsWith('-') || !(path.isAbsolute(a) || a.split(/[\\/]/).includes('..')) || inside(repo, real(abs)) !== undefined) return a;
       if (!fs.existsSync(abs)) return a;
-      problems.push(`${a} is outside the repository: the reproduction read it as it is now, which may not be what the run read (only workspace files are kept)`);
+      problems.push(
+        `${a} is outside the repository: the reproduction read it as it is now, which may not be what the run read (only workspace files are kept)`,
+      );
       return abs;
     };
     const runCommand = [command[0], ...command.slice(1).map(mapArg)];

@@ -45,6 +45,7 @@ export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<Sy
   const known = new Set(states?.keys());
 
   const preps: PreparedRun[] = [];
+  const runsDir = path.join(store.paths.runs, path.sep);
   let i = 0;
   while (i < folders.length) {
     store.transaction(() => {
@@ -53,7 +54,7 @@ export async function syncRuns(store: Store, opts: SyncOptions = {}): Promise<Sy
         const id = folders[i];
         known.delete(id);
         try {
-          preps.push(prepareRun(store, path.join(store.paths.runs, id), states ? (states.get(id) ?? null) : undefined));
+          preps.push(prepareRun(store, runsDir + id, states ? (states.get(id) ?? null) : undefined));
         } catch (err) {
           report.problems.push(`${id}: ${(err as Error).message}`);
         }

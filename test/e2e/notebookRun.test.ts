@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, gitInit, PYTHON, REPO } from '../helpers/cli';
+import { cli, copyExample, gitInit, PYTHON, REPO } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
 interface Cell {
@@ -187,4 +187,24 @@ test('a live kernel: start_run … end_run records each executed cell, in order,
       [4, 5],
     ],
   );
+});
+
+test("the example's explore.ipynb runs as documented: its data read as the input, the metrics of the chosen location", () => {
+  const ws = tmpDir('lineage-notebook-example-');
+  copyExample(ws);
+  gitInit(ws);
+  const r = cli(['run', 'explore.ipynb', '-p', 'location=waterfront', '-p', 'min_bedrooms=3'], ws);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const { shown } = lastRun(ws);
+  assert.deepEqual(shown.params, { location: 'waterfront', min_bedrooms: 3 });
+  assert.equal(shown.datasets.find((d) => d.path === 'data/houses.csv')?.sha256, sha256(path.join(ws, 'data', 'houses.csv')));
+  const houses = fs
+    .readFileSync(path.join(ws, 'data', 'houses.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((f) => f[2] === 'waterfront' && Number(f[0]) >= 3);
+  assert.equal(shown.metrics.houses.last, houses.length);
+  assert.ok(houses.length > 0);
 });

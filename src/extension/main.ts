@@ -30,6 +30,7 @@ import { MonitorTree } from './views/monitorTree';
 import { registerReproduceCommands } from './reproduce/reproduceCommands';
 import { registerGraphCommands } from './graph/graphCommands';
 import { registerRegistryCommands } from './registry/registryCommands';
+import { registerSweepCommands } from './sweeps/sweepCommands';
 
 declare const __lineageLoadStart: number | undefined;
 /** Taken when every bundled module has been evaluated: the end of "loading the code". */
@@ -165,6 +166,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     ...registerReproduceCommands(lineage),
     ...registerGraphCommands(lineage),
     ...registerRegistryCommands(lineage),
+    ...registerSweepCommands(lineage),
     registerComparePanel(lineage),
     registerRunDetailPanel(lineage),
     registerExplainPanel(lineage),

@@ -11,6 +11,7 @@ export interface Settings {
   maskSecrets: boolean;
   registries: RegistryConfig[];
   'autolog.frameworks': boolean;
+  'sweeps.resume': 'ask' | 'always' | 'never';
   'data.keep': boolean;
   'data.keepMaxBytes': number;
   'data.keepInclude': string[];
@@ -25,6 +26,7 @@ export const SETTING_DEFAULTS: Readonly<Settings> = Object.freeze({
   maskSecrets: true,
   registries: [],
   'autolog.frameworks': false,
+  'sweeps.resume': 'ask',
   'data.keep': true,
   'data.keepMaxBytes': 1073741824,
   'data.keepInclude': [],

@@ -57,6 +57,8 @@ export const COMMANDS = {
   importRuns: 'lineage.importRuns',
   signInToRegistry: 'lineage.signInToRegistry',
   forgetRegistryCredentials: 'lineage.forgetRegistryCredentials',
+  runSweep: 'lineage.runSweep',
+  stopSweep: 'lineage.stopSweep',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -13,7 +13,7 @@ const IMPORTS_LINEAGE = /^\s*(import\s+lineage\b|from\s+lineage\s+import\b)/m;
 const DATA_LITERAL = /["']([^"'\n]+\.(?:csv|tsv|jsonl|ndjson|parquet|json|npy|npz|pkl|txt|feather|h5|hdf5|arrow))["']/g;
 
 /**
- * Lenses on training scripts: run, run with params, the last run's key metric (live), compare the last
+ * Lenses on training scripts: run, run with params, sweep, the last run's key metric (live), compare the last
  * five, and on lines that name a data file a run read, whether that data changed since.
  */
 export class TrainingLenses implements vscode.CodeLensProvider, vscode.Disposable {
@@ -52,6 +52,12 @@ export class TrainingLenses implements vscode.CodeLensProvider, vscode.Disposabl
         tooltip: 'Run this script and record it with Lineage',
       }),
       new vscode.CodeLens(top, { title: 'Run with params…', command: COMMANDS.runWithParams, arguments: [doc.uri], tooltip: 'Edit the arguments, then run' }),
+      new vscode.CodeLens(top, {
+        title: 'Sweep…',
+        command: COMMANDS.runSweep,
+        arguments: [doc.uri],
+        tooltip: 'Run the script over a grid, random samples or Optuna trials of its argparse options, grouped under one sweep',
+      }),
     ];
     const folder = this.lineage.folderOf(doc.uri);
     if (!folder || !this.lineage.hasLineage(folder)) return lenses;

@@ -1,0 +1,206 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Lineage } from '../lineage';
+import type { NewSweep, SweepRunner } from '../../core/sweep/runner';
+import type { SweepState } from '../../core/sweep/state';
+import { formatNumber } from '../../core/util/format';
+import { keepOverrides, setting } from '../config';
+import { engine } from '../engine';
+import { COMMANDS } from '../commands/ids';
+import { runCommand } from '../commands/register';
+import { pythonFor } from '../runs/python';
+
+interface Active {
+  folder: string;
+  /** Set once the engine has loaded; a Stop before that is remembered in `stopAsked`. */
+  runner?: SweepRunner;
+  stopAsked?: boolean;
+  state: SweepState;
+  done: Promise<SweepState | undefined>;
+}
+
+/**
+ * Sweeps run by this window: the core's SweepRunner (src/core/sweep) with the editor's launch (launchRun, as
+ * Run with params… starts a run, with the same settings) and the editor's index (the views hear about every
+ * trial). Progress shows in the status bar; a notification offers Compare and Stop.
+ */
+export class SweepService implements vscode.Disposable {
+  readonly active = new Map<string, Active>();
+
+  constructor(private readonly lineage: Lineage) {}
+
+  private trusted(): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window
+      .showWarningMessage('Lineage does not run scripts in an untrusted workspace. Trust this folder to run a sweep.', 'Manage Workspace Trust')
+      .then((pick) => pick && vscode.commands.executeCommand('workbench.trust.manage'));
+    return false;
+  }
+
+  /** Creates the sweep and runs it; resolves once it has started (the runs go on in the background). */
+  async start(folder: string, o: Omit<NewSweep, 'workspace' | 'createdBy' | 'python'>): Promise<SweepState | undefined> {
+    if (!this.trusted()) return undefined;
+    const python = await pythonFor(this.lineage, vscode.Uri.file(o.cwd));
+    if (!python) return undefined;
+    const { createSweep } = await import('../../core/sweep/runner');
+    const state = createSweep({ ...o, workspace: folder, python, createdBy: 'vscode' });
+    await this.lineage.sync(folder, [state.id]);
+    this.run(folder, state, false);
+    return state;
+  }
+
+  /** Goes on with a sweep whose window or terminal went away (its queue in .lineage/sweeps). */
+  async resume(folder: string, id: string): Promise<SweepState | undefined> {
+    if (!this.trusted()) return undefined;
+    if (this.active.has(id)) return this.active.get(id)!.state;
+    const { loadSweep } = await import('../../core/sweep/state');
+    const state = loadSweep(folder, id);
+    this.run(folder, state, true);
+    return state;
+  }
+
+  stop(id: string): boolean {
+    const a = this.active.get(id);
+    if (!a) return false;
+    if (a.runner) a.runner.stop();
+    else a.stopAsked = true;
+    this.lineage.log(`Stopping sweep ${id}`);
+    return true;
+  }
+
+  /** Resolves when the sweep run by this window ends (tests, and a second Run Sweep on the same id). */
+  whenDone(id: string): Promise<SweepState | undefined> {
+    return this.active.get(id)?.done ?? Promise.resolve(undefined);
+  }
+
+  private run(folder: string, state: SweepState, resume: boolean): void {
+    const resource = vscode.Uri.file(folder);
+    const status = vscode.window.createStatusBarItem(`lineage.sweep.${state.id}`, vscode.StatusBarAlignment.Left, 49);
+    status.name = 'Lineage sweep';
+    status.command = { command: COMMANDS.stopSweep, title: 'Stop Sweep', arguments: [state.id] };
+    const show = (s: SweepState, ended: number) => {
+      const total = s.strategy === 'optuna' ? s.samples : s.trials.length;
+      const best = s.best ? ` · best ${s.objective.metric} ${formatNumber(s.best.value)}` : '';
+      status.text = `$(sync~spin) Sweep ${s.name}: ${ended}/${total}${best}`;
+      status.tooltip = `Lineage sweep ${s.id}: ${ended} of ${total} runs ended, ${s.parallel} at a time. Click to stop it.`;
+      status.show();
+    };
+    const entry: Active = { folder, state, done: Promise.resolve(undefined) };
+    this.active.set(state.id, entry);
+    const done = (async () => {
+      const { launchRun } = await engine();
+      const { SweepRunner, ENDED } = await import('../../core/sweep/runner');
+      const { finalMetric } = await import('../../core/sweep/objective');
+      const { finishRun } = await engine();
+      const ws = await this.lineage.workspace(folder);
+      const runner = new SweepRunner(folder, state, {
+        launch: async (command, name) => {
+          const h = await launchRun({
+            workspace: folder,
+            command,
+            cwd: state.cwd,
+            python: state.python,
+            name,
+            experiment: state.experiment,
+            createdBy: 'vscode-sweep',
+            // The same switches as a run started with Run with params… (runs/runManager.ts).
+            env: {
+              ...(setting('captureData', resource) ? {} : { LINEAGE_CAPTURE_DATA: '0' }),
+              ...(setting('maskSecrets', resource) ? {} : { LINEAGE_MASK_SECRETS: '0' }),
+              ...(setting('autolog.frameworks', resource) ? { LINEAGE_AUTOLOG_FRAMEWORKS: '1' } : {}),
+            },
+          });
+          await this.lineage.sync(folder, [h.id]);
+          return h;
+        },
+        finish: async (runId) => {
+          const d = await finishRun(ws, runId, {
+            sync: () => this.lineage.sync(folder, [runId]),
+            onWarning: (m) => this.lineage.log(`Run ${runId}: ${m}`),
+            save: 'later',
+            keep: keepOverrides(resource),
+          });
+          this.lineage.fireChanged([runId], folder);
+          return { status: d.status, value: finalMetric(ws.store, runId, state.objective.metric) };
+        },
+        sweepRunChanged: () => this.lineage.sync(folder, [state.id]),
+        onTrialStarted: (t) => this.lineage.log(`Sweep ${state.id}: #${t.n} started as run ${t.runId}`),
+        onTrialEnded: (t, s, p) => {
+          this.lineage.log(`Sweep ${s.id}: #${t.n} ${t.status} (${s.objective.metric} ${t.value ?? 'none'})`);
+          show(s, p.ended);
+        },
+        onWarning: (m) => this.lineage.log(`Sweep ${state.id}: ${m}`),
+      });
+      entry.runner = runner;
+      if (entry.stopAsked) runner.stop();
+      show(state, state.trials.filter((t) => ENDED.has(t.status)).length);
+      void vscode.window
+        .showInformationMessage(
+          `Lineage: sweep ${state.name} ${resume ? 'resumed' : 'started'}: ${state.strategy}, ${state.parallel} at a time, objective ${state.objective.metric}:${state.objective.direction}.`,
+          'Compare',
+          'Stop',
+        )
+        .then((pick) => {
+          if (pick === 'Stop') void runCommand(COMMANDS.stopSweep, state.id);
+          else if (pick === 'Compare') void runCommand(COMMANDS.compareRuns, state.id);
+        });
+      const end = await runner.run({ resume });
+      return end;
+    })();
+    const settled = done.then(
+      (s) => {
+        const best = s.best ? ` Best ${s.objective.metric} ${formatNumber(s.best.value)} (#${s.best.n}).` : '';
+        const text = `Lineage: sweep ${s.name} ${s.status}.${best}`;
+        void (
+          s.status === 'finished' ? vscode.window.showInformationMessage(text, 'Show Best Run', 'Compare') : vscode.window.showWarningMessage(text, 'Compare')
+        ).then((pick) => {
+          if (pick === 'Show Best Run' && s.best) void runCommand(COMMANDS.openRun, s.best.runId);
+          else if (pick === 'Compare') void runCommand(COMMANDS.compareRuns, s.id);
+        });
+        return s;
+      },
+      (err: Error) => {
+        void vscode.window.showErrorMessage(`Lineage: sweep ${state.name}: ${err.message}`);
+        return undefined;
+      },
+    );
+    entry.done = settled;
+    void settled.finally(() => {
+      this.active.delete(state.id);
+      status.dispose();
+    });
+  }
+
+  /**
+   * After a reload: sweeps whose process is gone (a closed window, a killed terminal) are resumed, or
+   * offered, as lineage.sweeps.resume says.
+   */
+  async offerResume(): Promise<void> {
+    const { unfinishedSweeps } = await import('../../core/sweep/state');
+    for (const folder of this.lineage.folders()) {
+      const mode = setting('sweeps.resume', vscode.Uri.file(folder));
+      if (mode === 'never') continue;
+      for (const s of unfinishedSweeps(folder, os.hostname())) {
+        if (this.active.has(s.id)) continue;
+        if (mode === 'always') {
+          await this.resume(folder, s.id);
+          continue;
+        }
+        const ended = s.trials.filter((t) => ['finished', 'failed', 'killed'].includes(t.status)).length;
+        void vscode.window
+          .showInformationMessage(
+            `Lineage: the sweep ${s.name} (${path.basename(s.script)}) stopped with the window: ${ended} run(s) ended. Resume it?`,
+            'Resume',
+            'Not Now',
+          )
+          .then((pick) => (pick === 'Resume' ? this.resume(folder, s.id) : undefined));
+      }
+    }
+  }
+
+  dispose(): void {
+    // The runs go on under their keepers; the queue file says what is left for the next window.
+    this.active.clear();
+  }
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HashPool, HashOutcome } from './hashPool';
-import type { KeepTarget, KeptWhileHashing } from './objects/hashAndKeepSource';
+import type { KeepTarget, KeptWhileHashing } from './objects/hashAndKeep';
 import { StatCache } from './statCache';
 import { ignoreMatcher, DEFAULT_IGNORE } from './ignore';
 

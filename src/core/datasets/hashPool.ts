@@ -1,13 +1,17 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { hashFileSync, FileHash, describeReadError } from './hashFile';
-import { HASH_AND_KEEP_SOURCE, type KeepTarget, type KeptWhileHashing } from './objects/hashAndKeepSource';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { makeHashAndKeep, type KeepTarget, type KeptWhileHashing } from './objects/hashAndKeep';
 
 /** A hash, and for a file hashed with a keep target, what became of its kept copy (or why there is none). */
 export type HashOutcome = (FileHash & { kept?: KeptWhileHashing; keepError?: string }) | { error: string };
 
 // The worker is inline source so it needs no separate bundle; it repeats hashFileSync's checks (regular files
-// only, opened without blocking, before/after fstat).
+// only, opened without blocking, before/after fstat). hashAndKeep is the very function the calling thread
+// uses (objects/hashAndKeep.ts), as source text.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -38,13 +42,15 @@ function describe(e, file) {
   if (e.code === 'EISDIR') return file + ' is a directory.';
   return file + ' cannot be read (' + (e.code || '') + ' ' + e.message + ').';
 }
-${HASH_AND_KEEP_SOURCE}
+const hashAndKeep = (${makeHashAndKeep.toString()})({ fs, path, createHash, randomBytes, describe });
 parentPort.on('message', async (msg) => {
   const results = [];
   for (let i = 0; i < msg.files.length; i++) results.push(msg.keep && msg.keep[i] ? await hashAndKeep(msg.files[i], msg.keep[i]) : hashOne(msg.files[i]));
   parentPort.postMessage({ id: msg.id, results });
 });
 `;
+
+const hashAndKeepHere = makeHashAndKeep({ fs, path, createHash, randomBytes, describe: describeReadError });
 
 /**
  * Hashes many files on every core. Files go to the workers in batches so message passing stays cheap
@@ -71,18 +77,21 @@ export class HashPool {
   }
 
   /**
-   * `keep[i]`, when given, makes the worker also write file i's bytes to a kept object in the same read
-   * (objects/hashAndKeepSource.ts). Such files always go to a worker: a large copy never blocks the caller.
+   * `keep[i]`, when given, also writes file i's bytes to a kept object in the same read
+   * (objects/hashAndKeep.ts).
    */
   async hashAll(files: string[], onDone?: (done: number) => void, keep?: Array<KeepTarget | undefined>): Promise<HashOutcome[]> {
-    if (files.length <= 2 && !keep?.some(Boolean)) {
-      return files.map((f) => {
+    if (files.length <= 2) {
+      const out: HashOutcome[] = [];
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i];
         try {
-          return hashFileSync(f);
+          out.push(keep?.[i] ? await hashAndKeepHere(f, keep[i]!) : hashFileSync(f));
         } catch (err) {
-          return { error: describeReadError(err, f) };
+          out.push({ error: describeReadError(err, f) });
         }
-      });
+      }
+      return out;
     }
     this.ensureWorkers();
     const out = new Array<HashOutcome>(files.length);

@@ -7,7 +7,7 @@ import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
 import { joinKey } from './keep';
 import { tempDir } from './objectStore';
 import { DvcPointers, gitTrackedAtHead, insideGit } from './references';
-import type { KeepTarget } from './hashAndKeepSource';
+import type { KeepTarget } from './hashAndKeep';
 
 /**
  * Which files a run's fingerprinting copies into the store in the same read as their hash (docs/data-store.md,

@@ -169,3 +169,35 @@ test('a registry whose disk is full (a 4 MiB tmpfs under it) gives "full" at onc
     await reg.stop();
   }
 });
+
+test('an upload Location on another host (the registry behind a proxy, http.host set elsewhere) gets no credentials, and no tag is left', async () => {
+  const seenAuth: Array<string | undefined> = [];
+  // The other host answers as the registry would without credentials: 401 with a Basic challenge.
+  const other = http.createServer((req, res) => {
+    seenAuth.push(req.headers.authorization);
+    req.resume();
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="lineage-test"', 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+  });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+  const reg = await startRegistry({ auth: 'basic', publicUrl: otherUrl });
+  try {
+    const client = createOciClient({ name: 'r', kind: 'oci', url: reg.url }, { retries: 0, backoffMs: 10 });
+    const credentials = { username: reg.username, password: reg.password };
+    const { files } = makeModel(tmpDir('lineage-oci-location-'), 1 << 20);
+    await assert.rejects(
+      client.push({ target: target(reg.url, 'models/elsewhere'), files, lineage: sampleLineage(), credentials }),
+      isError('auth', (e) => e.message.includes(new URL(otherUrl).host) && /public URL/.test(e.hint) && !`${e.message} ${e.hint}`.includes(reg.password!)),
+    );
+    assert.ok(seenAuth.length >= 1, 'the upload went to the other host');
+    assert.deepEqual(
+      seenAuth.filter((a) => a !== undefined),
+      [],
+      'no Authorization header reached the other host',
+    );
+    assert.equal(await client.getAlias(target(reg.url, 'models/elsewhere'), 'v1', credentials), undefined);
+  } finally {
+    await reg.stop();
+    await new Promise((r) => other.close(r));
+  }
+});

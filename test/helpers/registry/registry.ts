@@ -24,6 +24,8 @@ export interface StartRegistryOptions {
    * `redirect` storage middleware, as registries backed by S3 or a CDN do); serve `rootDir` there.
    */
   redirectBlobsTo?: string;
+  /** The registry's public URL (`http.host`): the Locations it gives name this host, as behind a proxy or a misconfiguration. */
+  publicUrl?: string;
   /** Store blobs on a tmpfs of this size (mounted for the registry; needs root, as CI and these machines run): a real full disk. */
   storageLimitBytes?: number;
 }
@@ -92,6 +94,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     'http:',
     `  addr: 127.0.0.1:${port}`,
     `  secret: ${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`,
+    ...(opts.publicUrl ? [`  host: ${opts.publicUrl}`] : []),
   ];
   let caFile: string | undefined;
   if (opts.tls) {

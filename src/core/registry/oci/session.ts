@@ -25,9 +25,11 @@ export class Session {
   /** Sends `req` (a path or absolute URL on this registry) with auth for `scopes`; 401s are handled here. */
   async call(req: Omit<HttpRequest, 'url'> & { url: string }, scopes: string[], what: string): Promise<HttpResponse> {
     const url = /^https?:/.test(req.url) ? req.url : this.url(req.url);
-    if (req.body) await this.auth.ensure(scopes, req.signal);
+    // An upload Location may name another host (a proxy's internal name, storage): the registry's credentials stay here.
+    const ours = new URL(url).origin === new URL(this.baseUrl).origin;
+    if (req.body && ours) await this.auth.ensure(scopes, req.signal);
     for (let attempt = 0; ; attempt++) {
-      const authz = this.auth.header(scopes);
+      const authz = ours ? this.auth.header(scopes) : undefined;
       const headers = { ...(req.headers ?? {}), ...(authz ? { authorization: authz } : {}) };
       let res: HttpResponse;
       try {
@@ -36,6 +38,15 @@ export class Session {
         throw errorFromNetwork(err, what, this.where);
       }
       if (res.status !== 401) return res;
+      if (!ours) {
+        res.body.resume();
+        throw new RegistryError(
+          'auth',
+          `${this.where} named another host (${new URL(url).host}) for ${what}, and that host asked for credentials`,
+          "Lineage does not send a registry's credentials to another host: set the registry's public URL (Distribution: http.host) to the address you push to.",
+          401,
+        );
+      }
       const challenge: string | string[] | undefined = res.headers['www-authenticate'];
       res.body.resume();
       await this.auth.onUnauthorized(typeof challenge === 'string' ? challenge : challenge?.[0], scopes, attempt, req.signal);

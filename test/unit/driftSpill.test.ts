@@ -3,6 +3,7 @@
 // scipy's, through the fixtures), and no temporary file may be left, after success or after an error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -269,5 +270,31 @@ test('temp files are removed after an error: a bad row after columns spilled; a 
   assert.deepEqual(leftovers(), before, "the batch's temporary folder went with the error");
   reference.dispose();
   assert.deepEqual(leftovers(), []);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a check killed with SIGKILL left its spill folder and a half-written cache file: the next check removes them (a live process's are kept)", async () => {
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const deadSpill = path.join(spillRoot, `lineage-drift-${dead}-aB3xYz`);
+  const liveSpill = path.join(spillRoot, `lineage-drift-${process.ppid}-cD4wVu`);
+  for (const d of [deadSpill, liveSpill]) {
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'col-0.f64'), Buffer.alloc(4096));
+  }
+  const dir = tmpDir();
+  const root = path.join(dir, '.lineage');
+  const cache = path.join(root, 'cache', 'drift');
+  fs.mkdirSync(cache, { recursive: true });
+  const halfCache = path.join(cache, `${'0'.repeat(64)}.v1.${dead}.1764900000000.tmp`);
+  fs.writeFileSync(halfCache, Buffer.alloc(4096));
+  const { ref, cur } = tables(dir, 23, 3000);
+  const loaded = await loadReference(ref, root, undefined, TINY);
+  const report = await evaluateFile(loaded, cur, { memoryBudget: TINY });
+  assert.ok(!('error' in report), JSON.stringify(report));
+  loaded.dispose();
+  assert.equal(fs.existsSync(deadSpill), false, 'the dead process’s spill folder is removed');
+  assert.equal(fs.existsSync(halfCache), false, 'the dead process’s half-written cache file is removed');
+  assert.deepEqual(leftovers(), [path.basename(liveSpill)], 'a live process’s folder is left alone');
+  fs.rmSync(liveSpill, { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -5,11 +5,12 @@
  * with the same results. Default 256 MiB; LINEAGE_DRIFT_MEMORY_BUDGET (bytes, or with K/M/G) or the option
  * memoryBudget changes it. Temporary files go to LINEAGE_DRIFT_TMPDIR or the OS temp folder, one folder per
  * table, removed when the table is done with (also on error) and, as a last resort, when the process exits
- * (`lineage drift` also on Ctrl-C or SIGTERM).
+ * (`lineage drift` also on Ctrl-C or SIGTERM); a killed process's are removed by the next check (staleTemp.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { removeStaleTemps } from './staleTemp';
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 export const BUDGET_ENV = 'LINEAGE_DRIFT_MEMORY_BUDGET';
@@ -48,6 +49,13 @@ export class MemoryTracker {
 }
 
 const live = new Set<string>();
+const SPILL_PREFIX = 'lineage-drift-';
+
+/** The pid in a spill folder's name (lineage-drift-<pid>-XXXXXX), or undefined for any other name. */
+function spillFolderPid(name: string): number | undefined {
+  const m = /^lineage-drift-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
 let exitHooked = false;
 
 /** Removes every temporary folder of drift still in use in this process (on exit, or a signal the CLI catches). */
@@ -67,7 +75,8 @@ export class SpillSpace {
   file(what: string): string {
     if (this.dir === null) {
       fs.mkdirSync(this.root, { recursive: true });
-      this.dir = fs.mkdtempSync(path.join(this.root, 'lineage-drift-'));
+      removeStaleTemps(this.root, spillFolderPid);
+      this.dir = fs.mkdtempSync(path.join(this.root, `${SPILL_PREFIX}${process.pid}-`));
       live.add(this.dir);
       if (!exitHooked) {
         exitHooked = true;

@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from '../util/crc32';
+import { removeStaleTemps } from './staleTemp';
 import type { TableFormat } from '../datasets/profile/types';
 import { DiskSorted, SortedReader, type SortedValues } from './sortedFile';
 import type { ColumnSummary } from './summary';
@@ -74,6 +75,10 @@ export function writeCachedReference(lineageRoot: string, ref: CachedReference):
   json.copy(head, 12);
   const file = cacheFile(lineageRoot, ref.sha256);
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  removeStaleTemps(path.dirname(file), (name) => {
+    const m = /\.(\d+)(?:\.\d+)?\.tmp$/.exec(name);
+    return m ? Number(m[1]) : undefined;
+  });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   // Written in pieces (a column on disk is copied a block at a time), the CRC carried along.
   let fd: number | undefined;

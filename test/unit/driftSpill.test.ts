@@ -274,7 +274,7 @@ test('temp files are removed after an error: a bad row after columns spilled; a 
 });
 
 test("a check killed with SIGKILL left its spill folder and a half-written cache file: the next check removes them (a live process's are kept)", async () => {
-  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
   const deadSpill = path.join(spillRoot, `lineage-drift-${dead}-aB3xYz`);
   const liveSpill = path.join(spillRoot, `lineage-drift-${process.ppid}-cD4wVu`);
   for (const d of [deadSpill, liveSpill]) {

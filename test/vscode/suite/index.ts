@@ -34,6 +34,8 @@ export function run(): Promise<void> {
     require('./autolog.suite');
     // A notebook run from the open notebook editor: the run in the tree, its executed notebook opened (issue 16).
     require('./notebook.suite');
+    // A 2×2 sweep run from Run Sweep… with its runs folded under it in the tree, and one stopped (issue 16).
+    require('./sweep.suite');
     // Last: it adds 2 M points to the workspace.
     require('./bigWorkspace.suite');
   });

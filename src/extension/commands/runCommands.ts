@@ -6,6 +6,7 @@ import type { RunManager } from '../runs/runManager';
 import { argsAfterScript, runRefsFrom, splitArgs } from './runArgs';
 import { pickRun } from './pickRuns';
 import { COMMANDS } from './ids';
+import { IMPORTED_TAG } from '../views/runContext';
 import { registerCommand } from './register';
 import { engine } from '../engine';
 import { lastArgsFor } from '../lenses/scriptArgs';
@@ -56,6 +57,10 @@ export function registerRunCommands(lineage: Lineage, runs: RunManager): vscode.
     const ws = await lineage.workspace(folder);
     const { getRun } = await engine();
     const r = getRun(ws.store, ref.id);
+    if (r.tags[IMPORTED_TAG])
+      return void vscode.window.showInformationMessage(
+        `Lineage: ${r.name} was imported from ${r.tags[IMPORTED_TAG]} and is read-only here; rerun it where it was made.`,
+      );
     const { prefix, args } = argsAfterScript(r.command);
     let newArgs = args;
     if (askArgs) {

@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import type { Lineage } from '../lineage';
 import type { RunSummary } from '../../core/runs/queries';
+import type { Store } from '../../core/store/store';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { formatNumber, relativeTime, formatDuration } from '../../core/util/format';
 import { COMMANDS, CONTEXT_KEYS } from '../commands/ids';
 import { engine } from '../engine';
 import { paramText } from '../../core/events/paramValue';
 import { folderItem, folderRoots } from './folderLevel';
+import { IMPORTED_TAG, runContextValue } from './runContext';
 
 /** Runs per page: enough to scroll, few enough that 10,000 runs open instantly. */
 export const PAGE = 200;
@@ -52,6 +54,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   private readonly parents = new Map<string, Map<string, string>>();
   /** Per folder, the runs with an explanation (their rows offer "Explain"): read when runs are listed or change. */
   private readonly explained = new Map<string, Set<string>>();
+  /** Runs imported from MLflow, per folder: no Rerun or Reproduce on them. */
+  private readonly imported = new Map<string, Set<string>>();
 
   /** A warning for a run whose monitored newest batch drifted ("drift in newest batch"); set by activate(). */
   driftWarning: ((folder: string, runId: string) => string | undefined) | undefined;
@@ -110,6 +114,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     const { listRuns, runsWithExplanations } = await engine();
     const fresh = new Map(listRuns(ws.store, { ids: shown }).map((r) => [r.id, r]));
     this.explained.set(folder, runsWithExplanations(ws.store));
+    this.imported.set(folder, importedRuns(ws.store));
     const nodes: RunNode[] = [];
     for (const id of shown) {
       const node = this.runNodes.get(key(folder, id));
@@ -143,7 +148,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
         return item;
       }
       case 'run': {
-        const item = runItem(node.run, this.explained.get(node.folder)?.has(node.run.id) ?? false, this.driftWarning?.(node.folder, node.run.id));
+        const item = runItem(
+          node.run,
+          this.explained.get(node.folder)?.has(node.run.id) ?? false,
+          this.driftWarning?.(node.folder, node.run.id),
+          this.imported.get(node.folder)?.has(node.run.id) ?? false,
+        );
         if (node.children) {
           // A search's run: its candidates below it, folded; "Compare" on it opens them all.
           item.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
@@ -172,6 +182,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     const ws = await this.lineage.workspace(folder);
     const { listRuns, runsWithExplanations, parentLinks, childCounts } = await engine();
     this.explained.set(folder, runsWithExplanations(ws.store));
+    this.imported.set(folder, importedRuns(ws.store));
     const links = parentLinks(ws.store);
     this.parents.set(folder, links);
     const counts = childCounts(links);
@@ -253,14 +264,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
 
 /** `explained`: the run has an explanation (its context value ends in `.explained`, so the menu offers Explain). */
 /** `drift`: the newest batch a monitor of this run checked drifted: said first in the row, with a warning icon. */
-export function runItem(run: RunSummary, explained = false, drift?: string): vscode.TreeItem {
+/** `imported`: a run from `lineage import` (context value `.imported`: no Rerun, Reproduce or Re-run Stale Steps). */
+export function runItem(run: RunSummary, explained = false, drift?: string, imported = false): vscode.TreeItem {
   const item = new vscode.TreeItem(`${run.starred ? '★ ' : ''}${run.name}`, vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
   const metric = keyMetrics(run.metrics, 1)[0];
   item.description = [metric ? `${metric.key} ${formatNumber(metric.last)}` : '', relativeTime(run.startedAt)].filter(Boolean).join(' · ');
   const [icon, color] = STATUS_ICON[run.status] ?? ['circle-outline', undefined];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-  item.contextValue = `run.${run.status}${run.starred ? '.starred' : ''}${explained ? '.explained' : ''}`;
+  item.contextValue = runContextValue(run, { explained, imported });
   item.accessibilityInformation = { label: `${run.name}, ${run.status}${metric ? `, ${metric.key} ${formatNumber(metric.last)}` : ''}` };
   item.command = { command: COMMANDS.openRun, title: 'Open Run', arguments: [run.id] };
   if (drift) {
@@ -275,4 +287,8 @@ export function runItem(run: RunSummary, explained = false, drift?: string): vsc
 /** User text goes into markdown tooltips: escape everything markdown or HTML could act on. */
 function esc(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
+}
+
+function importedRuns(store: Store): Set<string> {
+  return new Set(store.all<{ run_id: string }>('SELECT DISTINCT run_id FROM tags WHERE key = ?', [IMPORTED_TAG]).map((r) => r.run_id));
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchRun } from '../../core/launcher/launch';
@@ -120,6 +121,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     if (a.flags.parallel !== undefined) state.parallel = positiveInt(a.flags.parallel, 'parallel', state.parallel);
   } else {
     if (!a.script) throw new UsageError('give the script to sweep, e.g. lineage sweep train.py --grid lr=0.01,0.1 --objective val_rmse:min');
+    if (!fs.existsSync(path.resolve(a.script))) throw new CliError(`The script ${safe(a.script)} does not exist (looked in ${process.cwd()}).`, 2);
     if (typeof a.flags.objective !== 'string') throw new UsageError('give the objective: --objective metric:min or metric:max (e.g. val_rmse:min)');
     let objective;
     let space: ParamSpec[];

@@ -123,3 +123,16 @@ test('--memory-budget: same report as in memory; a bad size is a usage error; Ct
   assert.equal(await closed, 130);
   assert.deepEqual(fs.readdirSync(spill), [], 'no temporary file left after Ctrl-C');
 });
+
+test('LINEAGE_DRIFT_MEMORY_BUDGET that is not a size is a usage error naming the variable, not silently the default', () => {
+  const ws = tmpDir('lineage-drift-envbudget-');
+  fs.writeFileSync(path.join(ws, 'ref.csv'), 'a\n1\n2\n3\n');
+  fs.writeFileSync(path.join(ws, 'cur.csv'), 'a\n1\n2\n4\n');
+  const bad = cli(['drift', 'ref.csv', 'cur.csv'], ws, { LINEAGE_DRIFT_MEMORY_BUDGET: '4 gigs' });
+  assert.equal(bad.status, 2, bad.stdout + bad.stderr);
+  assert.match(bad.stderr, /LINEAGE_DRIFT_MEMORY_BUDGET takes a size such as 512M or 2G; got "4 gigs"/);
+  const ok = cli(['drift', 'ref.csv', 'cur.csv'], ws, { LINEAGE_DRIFT_MEMORY_BUDGET: '512M' });
+  assert.equal(ok.status, 0, ok.stderr);
+  const flag = cli(['drift', 'ref.csv', 'cur.csv', '--memory-budget', '64M'], ws, { LINEAGE_DRIFT_MEMORY_BUDGET: '4 gigs' });
+  assert.equal(flag.status, 0, '--memory-budget wins over the variable: ' + flag.stderr);
+});

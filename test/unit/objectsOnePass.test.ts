@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -176,37 +176,52 @@ test('one read copies only what would be kept: over the cap, excluded, DVC-track
   lw.close();
 });
 
+/** A writer in another process (the one-pass copy of a single file runs on this thread, blocking it). */
+function writer(script: string, args: string[]): { ready: Promise<void>; done: Promise<string>; child: ChildProcess } {
+  const child = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let onReady: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('ready')) onReady();
+  });
+  const done = new Promise<string>((r) => child.on('exit', () => r(out)));
+  const failed = done.then((o) => {
+    if (!o.includes('ready')) throw new Error(`the writer process failed before it started: ${o}`);
+  });
+  return { ready: Promise.race([ready, failed]), done, child };
+}
+
 test('a file that grows once during the read is read and written again: the object is the final bytes, under their digest', async () => {
   const ws = tmpDir('lineage-onepass-');
   const file = path.join(ws, 'growing.bin');
   writeData(file, 128);
   const paths = lineagePaths(ws);
-  const plan = new KeepPlan(paths, { keepMaxBytes: 1024 ** 3 });
-  const pool = new HashPool();
-  try {
-    const running = fingerprint(file, { cache: new StatCache(undefined), pool, keepWhileHashing: plan.forDataset('growing.bin', 'input', file) });
-    // The worker reads and writes on its own thread; append once its copy has begun.
-    let appended = false;
-    for (let i = 0; i < 5000 && !appended; i++) {
-      await new Promise((r) => setTimeout(r, 1));
-      if (temps(paths.objects).some((n) => (fs.statSync(path.join(paths.objects, '.tmp', n), { throwIfNoEntry: false })?.size ?? 0) > 0)) {
-        fs.appendFileSync(file, Buffer.from('appended during the read\n'));
-        appended = true;
-      }
-    }
-    assert.ok(appended, 'the copy was seen under way');
-    const fp = await running;
-    const final = fs.readFileSync(file);
-    assert.equal(fp.stats.retried, 1, 'read again once');
-    assert.ok(fp.warnings.some((w) => /changed while it was being read; it was read again/.test(w)));
-    assert.equal(fp.sha256, sha(final), 'the fingerprint is of the final bytes');
-    assert.equal(fp.size, final.length);
-    assert.ok(fs.readFileSync(objectPath(paths, fp.sha256)).equals(final), 'the object is the final bytes');
-    assert.deepEqual(assertObjectsSound(paths.objects), [fp.sha256]);
-    assert.deepEqual(temps(paths.objects), [], 'the first, abandoned copy is gone');
-  } finally {
-    await pool.close();
-  }
+  const plan = new KeepPlan(paths);
+  // Appends once, as soon as the copy has begun (its temporary file has bytes).
+  const w = writer(
+    `const fs = require('fs'), path = require('path'); const [file, tmp] = process.argv.slice(1); console.log('ready');
+     const t0 = Date.now();
+     const tick = () => {
+       const names = fs.existsSync(tmp) ? fs.readdirSync(tmp) : [];
+       if (names.some((n) => (fs.statSync(path.join(tmp, n), { throwIfNoEntry: false })?.size ?? 0) > 0)) { fs.appendFileSync(file, 'appended during the read.'); console.log('appended'); return; }
+       if (Date.now() - t0 < 60000) setImmediate(tick);
+     };
+     tick();`,
+    [file, path.join(paths.objects, '.tmp')],
+  );
+  await w.ready;
+  const fp = await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: plan.forDataset('growing.bin', 'input', file) });
+  assert.match(await w.done, /appended/, 'the copy was seen under way');
+  const final = fs.readFileSync(file);
+  assert.equal(fp.stats.retried, 1, 'read again once');
+  assert.ok(fp.warnings.some((m) => /changed while it was being read; it was read again/.test(m)));
+  assert.equal(fp.sha256, sha(final), 'the fingerprint is of the final bytes');
+  assert.equal(fp.size, final.length);
+  assert.ok(fs.readFileSync(objectPath(paths, fp.sha256)).equals(final), 'the object is the final bytes');
+  assert.deepEqual(assertObjectsSound(paths.objects), [fp.sha256]);
+  assert.deepEqual(temps(paths.objects), [], 'the first, abandoned copy is gone');
 });
 
 test('a file that keeps growing during every read gets no fingerprint and no object, and leaves no temporary', async () => {
@@ -215,22 +230,25 @@ test('a file that keeps growing during every read gets no fingerprint and no obj
   writeData(file, 32);
   const paths = lineagePaths(ws);
   const plan = new KeepPlan(paths);
-  const pool = new HashPool();
-  const writer = setInterval(() => fs.appendFileSync(file, Buffer.alloc(4096, 1)), 1);
+  const w = writer(
+    `const fs = require('fs'); const block = Buffer.alloc(4096, 1); fs.appendFileSync(process.argv[1], block); console.log('ready');
+     setInterval(() => fs.appendFileSync(process.argv[1], block), 1);`,
+    [file],
+  );
   try {
-    const fp = await fingerprint(file, { cache: new StatCache(undefined), pool, keepWhileHashing: plan.forDataset('log.bin', 'input', file) });
-    clearInterval(writer);
+    await w.ready;
+    const fp = await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: plan.forDataset('log.bin', 'input', file) });
     assert.equal(fp.sha256, null);
     assert.ok(
-      fp.warnings.some((w) => /kept changing while it was being read/.test(w)),
+      fp.warnings.some((m) => /kept changing while it was being read/.test(m)),
       fp.warnings.join('\n'),
     );
     assert.equal(plan.stored.size, 0);
     assert.deepEqual(assertObjectsSound(paths.objects), []);
     assert.deepEqual(temps(paths.objects), []);
   } finally {
-    clearInterval(writer);
-    await pool.close();
+    w.child.kill();
+    await w.done;
   }
 });
 

@@ -43,11 +43,9 @@ function describe(e, file) {
   return file + ' cannot be read (' + (e.code || '') + ' ' + e.message + ').';
 }
 const hashAndKeep = (${makeHashAndKeep.toString()})({ fs, path, createHash, randomBytes, describe });
-parentPort.on('message', async (msg) => {
-  const results = [];
-  for (let i = 0; i < msg.files.length; i++) results.push(msg.keep && msg.keep[i] ? await hashAndKeep(msg.files[i], msg.keep[i]) : hashOne(msg.files[i]));
-  parentPort.postMessage({ id: msg.id, results });
-});
+parentPort.on('message', (msg) =>
+  parentPort.postMessage({ id: msg.id, results: msg.files.map((f, i) => (msg.keep && msg.keep[i] ? hashAndKeep(f, msg.keep[i]) : hashOne(f))) }),
+);
 `;
 
 const hashAndKeepHere = makeHashAndKeep({ fs, path, createHash, randomBytes, describe: describeReadError });
@@ -86,7 +84,7 @@ export class HashPool {
       for (let i = 0; i < files.length; i++) {
         const f = files[i];
         try {
-          out.push(keep?.[i] ? await hashAndKeepHere(f, keep[i]!) : hashFileSync(f));
+          out.push(keep?.[i] ? hashAndKeepHere(f, keep[i]!) : hashFileSync(f));
         } catch (err) {
           out.push({ error: describeReadError(err, f) });
         }

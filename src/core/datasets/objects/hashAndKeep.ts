@@ -23,40 +23,29 @@ export type HashAndKeepOutcome =
 
 /**
  * Makes `hashAndKeep(file, target)`. It refers to nothing but its parameters and JavaScript's globals, so
- * the hash workers run the same code from `makeHashAndKeep.toString()` (see hashPool.ts). One read
- * of each block feeds both the sha256 and a positioned write of the same bytes to the temporary copy; the
- * writes go to the thread pool while the next blocks are read and hashed, so on two cores the copy costs
- * little more than the hash. The bytes written are exactly the bytes hashed, so the digest verifies the
- * copy; only then is it renamed to objects/<2 hex>/<digest>.
+ * the hash workers run the same code from `makeHashAndKeep.toString()` (see hashPool.ts). One read of each
+ * block feeds both the sha256 and a positioned write of the same bytes to the temporary copy. The bytes
+ * written are exactly the bytes hashed, so the digest verifies the copy; only then is it renamed to
+ * objects/<2 hex>/<digest> (or dropped, when that content is kept already).
+ *
+ * Blocks of 64 KiB, written by the same thread right after hashing: the block is still in the CPU's cache
+ * for the write. Measured on the 2-core benchmark machine (bench/RESULTS.md), 1 MiB or 4 MiB blocks, or
+ * writes handed to the thread pool (another core, a cold cache), made the copy cost 2–10× more.
  *
  * No fsync: the object is a second copy of bytes still in the workspace when it is made, an object with
  * the wrong size is replaced by the next keep of that content, and a restore verifies every byte, so a
- * copy damaged by a power cut is reported, never used; an fsync would write the whole file out at once.
+ * copy damaged by a power cut is reported, never used; an fsync would wait for the whole file to reach the disk.
  *
  * A file that changes during the read (seen by fstat before/after, and by the path now naming another
  * file) is read and written again from the start, like any hash; after 3 retries it gets no hash and its
  * copy is deleted. Failing to write the copy (a full disk) never fails the hash: the result carries
- * `keepError` and no object.
+ * `keepError` and no object is made.
  */
-export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: KeepTarget) => Promise<HashAndKeepOutcome> {
+export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: KeepTarget) => HashAndKeepOutcome {
   const { fs, path, createHash, randomBytes, describe } = deps;
-  const BLOCK = 4 * 1024 * 1024;
-  const bufs: Buffer[] = [];
-  const writeAllAt = (fd: number, buf: Buffer, pos: number) =>
-    new Promise<void>((resolve, reject) => {
-      let off = 0;
-      const step = () =>
-        fs.write(fd, buf, off, buf.length - off, pos + off, (err, n) => {
-          if (err) return reject(err);
-          off += n;
-          if (off < buf.length) step();
-          else resolve();
-        });
-      step();
-    });
+  const buf = Buffer.allocUnsafe(64 * 1024);
   const codeOf = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-  return async function hashAndKeep(file, target) {
-    while (bufs.length < 4) bufs.push(Buffer.allocUnsafe(BLOCK));
+  return function hashAndKeep(file, target) {
     for (let attempt = 0; ; attempt++) {
       let fd: number;
       try {
@@ -67,7 +56,6 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
       let out = -1;
       let tmp: string | null = null;
       let keepError: string | null = null;
-      const pending: Array<Promise<void> | null> = bufs.map(() => null);
       try {
         const before = fs.fstatSync(fd);
         if (!before.isFile()) return { error: `${file} is not a regular file (a device, FIFO or socket); it was not read.` };
@@ -80,25 +68,20 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
         }
         const h = createHash('sha256');
         let pos = 0;
-        for (let i = 0; ; i++) {
-          const slot = i % bufs.length;
-          // A buffer is read into again only once its previous write has finished.
-          if (pending[slot]) {
-            await pending[slot];
-            pending[slot] = null;
-          }
-          const b = bufs[slot];
-          const n = fs.readSync(fd, b, 0, b.length, pos);
+        for (;;) {
+          const n = fs.readSync(fd, buf, 0, buf.length, pos);
           if (n <= 0) break;
-          const chunk = n === b.length ? b : b.subarray(0, n);
-          if (out >= 0 && keepError === null)
-            pending[slot] = writeAllAt(out, chunk, pos).catch((e) => {
-              keepError ??= codeOf(e);
-            });
+          const chunk = n === buf.length ? buf : buf.subarray(0, n);
           h.update(chunk);
+          if (out >= 0 && keepError === null) {
+            try {
+              for (let off = 0; off < n;) off += fs.writeSync(out, chunk, off, n - off, pos + off);
+            } catch (e) {
+              keepError = codeOf(e);
+            }
+          }
           pos += n;
         }
-        await Promise.all(pending.filter((p): p is Promise<void> => p !== null));
         const after = fs.fstatSync(fd);
         const now = fs.statSync(file, { throwIfNoEntry: false });
         const stable =
@@ -138,7 +121,6 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
           return { ...result, keepError: codeOf(e) };
         }
       } catch (e) {
-        await Promise.all(pending.filter((p): p is Promise<void> => p !== null));
         return { error: describe(e, file) };
       } finally {
         try {

@@ -13,16 +13,21 @@ import type { CurrentVersions } from './staleness';
  * last fingerprinted, and folders, go through fingerprint() and are read again. A path that cannot be
  * read counts as unknown (left out), never as changed.
  */
+/** A relative path that resolving would not change: no leading or doubled slash, no `.` or `..` part, no trailing slash. */
+const PLAIN = /^(?!\/)(?!.*\/\/)(?!(.*\/)?\.\.?(\/|$))(?!.*\/$).+$/;
+
 export async function currentVersions(store: Store, workspace: string, paths: Iterable<string>, ignore?: string[]): Promise<CurrentVersions> {
   const out: CurrentVersions = new Map();
   const cache = new StatCache(store);
   const list = [...paths];
   // A few paths (one target file, a short chain): their own rows; many: the whole workspace's in one query.
   const few = list.length <= 64;
-  if (!few) cache.load(path.resolve(workspace) + path.sep);
+  const root = path.resolve(workspace) + path.sep;
+  if (!few) cache.load(root);
   const slow: string[] = [];
   for (const p of list) {
-    const abs = path.resolve(resolveDatasetPath(workspace, p));
+    // A plain relative key joined by hand: resolving 10,000 paths was a tenth of this call.
+    const abs = path.sep === '/' && PLAIN.test(p) ? root + p : path.resolve(resolveDatasetPath(workspace, p));
     if (few) cache.load(abs);
     let st: fs.Stats | undefined;
     try {

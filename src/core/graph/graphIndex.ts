@@ -22,8 +22,10 @@ export class GraphIndex {
   readonly writersOf = new Map<string, Use[]>();
   /** sha256 → the runs that read that content (and where). */
   readonly readersOf = new Map<string, Use[]>();
-  /** path → every recorded use, to find a path's versions. */
-  readonly usesOfPath = new Map<string, Use[]>();
+  /** Every use in the order recorded; usesOfPath is built from it when first asked (only a path target needs it). */
+  private readonly allUses: Use[] = [];
+  private byPath?: Map<string, Use[]>;
+  /** run id → the runs with its command line in its folder, oldest first. */
   private sameCommand?: Map<string, string[]>;
   /** Bumped by addUse, so a producer remembered before a later addUse is worked out again. */
   private generation = 0;
@@ -57,7 +59,17 @@ export class GraphIndex {
     this.generation++;
     push(role === 'write' ? this.writes : this.reads, runId, use);
     if (sha256) push(role === 'write' ? this.writersOf : this.readersOf, sha256, use);
-    push(this.usesOfPath, path, use);
+    this.allUses.push(use);
+    this.byPath = undefined;
+  }
+
+  /** path → every recorded use, to find a path's versions. */
+  get usesOfPath(): Map<string, Use[]> {
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (const u of this.allUses) push(this.byPath, u.path, u);
+    }
+    return this.byPath;
   }
 
   /**
@@ -120,12 +132,20 @@ export class GraphIndex {
   /** Runs recorded with the same command line in the same folder, oldest first (built on first use). */
   runsWithSameCommand(runId: string): string[] {
     if (!this.sameCommand) {
-      this.sameCommand = new Map();
+      // Keyed by run once, so the staleness of 10,000 runs does not join 10,000 command lines twice over.
+      const byCommand = new Map<string, string[]>();
       const sorted = [...this.runs.values()].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
-      for (const r of sorted) if (r.command) push(this.sameCommand, `${r.cwd ?? ''}\u0000${r.command}`, r.id);
+      this.sameCommand = new Map();
+      for (const r of sorted)
+        if (r.command) {
+          const key = `${r.cwd ?? ''}\u0000${r.command}`;
+          let group = byCommand.get(key);
+          if (!group) byCommand.set(key, (group = []));
+          group.push(r.id);
+          this.sameCommand.set(r.id, group);
+        }
     }
-    const r = this.runs.get(runId);
-    return r?.command ? (this.sameCommand.get(`${r.cwd ?? ''}\u0000${r.command}`) ?? []) : [];
+    return this.sameCommand.get(runId) ?? [];
   }
 }
 

@@ -266,27 +266,34 @@ function readState(store: Store, runId: string): IngestState | undefined {
 
 /** Every run's ingest state, in one query (a sync of a thousand runs would otherwise make a thousand). */
 export function readAllStates(store: Store): Map<string, IngestState> {
-  // One JSON text built inside SQLite: sql.js hands rows over column by column through wasm calls, which at
-  // 10,000 runs cost more than the stats. The REAL mtimes go through printf %!.17g, which gives back the
-  // exact double (JSON would round to 15 digits, and a stamp that differs only means a needless re-read).
-  const text = store.db.exec(
-    `SELECT json_group_array(json_array(id, ${['run_json_mtime', 'events_offset', 'events_lines', 'status', 'script_status', 'datasets_mtime', 'user_stamp']
-      .map((c) => (c.endsWith('_mtime') ? `iif(${c} IS NULL, NULL, printf('%!.17g', ${c}))` : c))
-      .join(', ')})) FROM runs`,
-  )[0]?.values[0]?.[0];
-  const rows =
-    typeof text === 'string' ? (JSON.parse(text) as Array<[string, string | null, number, number, string, string | null, string | null, string | null]>) : [];
+  // Rows as arrays: an object per row, built column by column, was a tenth of the time of a 10,000-run sync.
   const out = new Map<string, IngestState>();
-  for (const [id, runJsonMtime, offset, lines, status, scriptStatus, datasetsMtime, userStamp] of rows)
-    out.set(id, {
-      run_json_mtime: runJsonMtime === null ? null : Number(runJsonMtime),
-      events_offset: offset,
-      events_lines: lines,
-      status,
-      script_status: scriptStatus,
-      datasets_mtime: datasetsMtime === null ? null : Number(datasetsMtime),
-      user_stamp: userStamp,
-    });
+  const stmt = store.db.prepare(`SELECT id, ${STATE_COLUMNS}, datasets_mtime, user_stamp FROM runs`);
+  try {
+    while (stmt.step()) {
+      const [id, runJsonMtime, offset, lines, status, scriptStatus, datasetsMtime, userStamp] = stmt.get() as [
+        string,
+        number | null,
+        number,
+        number,
+        string,
+        string | null,
+        number | null,
+        string | null,
+      ];
+      out.set(id, {
+        run_json_mtime: runJsonMtime,
+        events_offset: offset,
+        events_lines: lines,
+        status,
+        script_status: scriptStatus,
+        datasets_mtime: datasetsMtime,
+        user_stamp: userStamp,
+      });
+    }
+  } finally {
+    stmt.free();
+  }
   return out;
 }
 

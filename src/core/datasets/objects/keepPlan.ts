@@ -5,7 +5,7 @@ import type { KeepWhileHashing } from '../fingerprint';
 import { MEMORY_DATASET } from '../fingerprint';
 import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
 import { joinKey } from './keep';
-import { tempDir } from './objectStore';
+import { probeClone, tempDir } from './objectStore';
 import { DvcPointers, gitTrackedAtHead, insideGit } from './references';
 import type { KeepTarget } from './hashAndKeep';
 
@@ -68,7 +68,14 @@ export class KeepPlan {
           if (files[i].size <= this.budget) this.budget -= files[i].size;
           else chosen[i] = false;
         }
-        if (chosen.some(Boolean)) fs.mkdirSync(this.target.tmpDir, { recursive: true });
+        if (!chosen.some(Boolean)) return chosen;
+        fs.mkdirSync(this.target.tmpDir, { recursive: true });
+        // Where the file system clones, a clone after fingerprinting (plus a hash of it) is cheaper than
+        // writing every byte now: leave those files to keepRunData and give the budget back.
+        if (probeClone(this.target.tmpDir)) {
+          files.forEach((f, i) => chosen[i] && (this.budget += f.size));
+          return chosen.map(() => false);
+        }
         return chosen;
       },
       settled: (_file, plannedSize, outcome) => {

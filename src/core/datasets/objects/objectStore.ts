@@ -65,7 +65,8 @@ export interface CopyResult {
 /** Per folder: whether its file system makes copy-on-write clones (probed once per process). */
 const clonesIn = new Map<string, boolean>();
 
-function probeClone(dir: string): boolean {
+/** Whether files in `dir` can be copied as copy-on-write clones (probed once per folder per process). */
+export function probeClone(dir: string): boolean {
   let known = clonesIn.get(dir);
   if (known !== undefined) return known;
   const a = tempName(dir);

@@ -264,12 +264,6 @@ export class SweepRunner {
       t.status = 'pending';
       return;
     }
-    if (rec.status === 'running' && !runAlive(rec)) {
-      t.status = 'interrupted';
-      requeue(this.state, t);
-      this.hooks.onWarning?.(`run ${t.runId} (#${t.n}) stopped without an end when the sweep's process died; its params are queued again.`);
-      return;
-    }
     const stop = () => {
       const r = readRecord(runDir!);
       if (r?.childPid && r.status === 'running') signalTree(r.childPid, 'SIGTERM');
@@ -277,7 +271,17 @@ export class SweepRunner {
     this.track(
       t,
       stop,
-      waitForEnd(runDir!).then(() => this.ended(t)),
+      (async () => {
+        if (!(await startedOrEnded(runDir!))) {
+          t.status = 'interrupted';
+          requeue(this.state, t);
+          this.save();
+          this.hooks.onWarning?.(`run ${t.runId} (#${t.n}) stopped without an end when the sweep's process died; its params are queued again.`);
+          return;
+        }
+        await waitForEnd(runDir!);
+        await this.ended(t);
+      })(),
     );
   }
 
@@ -339,6 +343,22 @@ function readRecord(runDir: string): RunRecord | undefined {
 /** The keeper (run.json's pid once it started) or the script itself is still there. */
 function runAlive(r: RunRecord): boolean {
   return (r.pid !== undefined && isProcessAlive(r.pid)) || (r.childPid !== undefined && isProcessAlive(r.childPid));
+}
+
+/**
+ * Whether a run left 'running' by a dead launcher has a live process or an end. Just after a launch, run.json
+ * still names the launcher's pid until the keeper has started the script and saved its own (tens of ms, more
+ * on a loaded machine): a few seconds of grace before calling it lost.
+ */
+async function startedOrEnded(runDir: string, graceMs = 5000): Promise<boolean> {
+  const until = Date.now() + graceMs;
+  for (;;) {
+    const r = readRecord(runDir);
+    if (!r) return false;
+    if (r.status !== 'running' || runAlive(r)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((res) => setTimeout(res, 200));
+  }
 }
 
 /** Waits for a run started by an earlier process to end: its keeper writes the end into run.json. */

@@ -59,6 +59,7 @@ export const COMMANDS = {
   forgetRegistryCredentials: 'lineage.forgetRegistryCredentials',
   runSweep: 'lineage.runSweep',
   stopSweep: 'lineage.stopSweep',
+  resumeSweep: 'lineage.resumeSweep',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -11,7 +11,7 @@ import { isSweepArgs } from './sweepArgs';
 const RESUME_DELAY_MS = 1500;
 
 /**
- * Run Sweep… and Stop Sweep, and the offer to resume a sweep left unfinished by a closed window. The service
+ * Run Sweep…, Stop Sweep and Resume Sweep…, and the offer to resume a sweep left unfinished by a closed window. The service
  * and the pickers load on first use (nothing here is evaluated at activation beyond registering).
  */
 export function registerSweepCommands(lineage: Lineage): vscode.Disposable[] {
@@ -68,6 +68,36 @@ export function registerSweepCommands(lineage: Lineage): vscode.Disposable[] {
       void vscode.window.showWarningMessage(`Lineage: sweep ${id} is not running in this window; stop it where it was started (Ctrl-C in its terminal).`);
   };
 
+  /** A sweep left unfinished (its window closed, its terminal killed) or stopped: go on with it here. */
+  const resumeSweep = async (arg?: unknown): Promise<{ id: string } | undefined> => {
+    const { listSweeps } = await import('../../core/sweep/state');
+    const fs = await import('node:fs');
+    const candidates = lineage
+      .folders()
+      .flatMap((folder) => listSweeps(folder).map((st) => ({ folder, st })))
+      .filter(({ st }) => st.status === 'running' || st.status === 'stopped');
+    let [id] = runRefsFrom(arg).map((r) => r.id);
+    if (!id) {
+      if (!candidates.length) return void vscode.window.showInformationMessage('Lineage: no sweep is waiting to be resumed.');
+      const pick = await vscode.window.showQuickPick(
+        candidates.map(({ st }) => ({ label: st.name, description: `${st.status} · ${path.basename(st.script)}`, detail: st.id, id: st.id })),
+        { title: 'Lineage: resume which sweep?' },
+      );
+      id = pick?.id ?? '';
+    }
+    if (!id) return undefined;
+    const folder =
+      candidates.find((c) => c.st.id === id)?.folder ?? lineage.folders().find((f) => fs.existsSync(path.join(f, '.lineage', 'sweeps', `${id}.json`)));
+    if (!folder) return void vscode.window.showErrorMessage(`Lineage: no sweep ${id} in this workspace's .lineage/sweeps.`);
+    try {
+      const st = await (await svc()).resume(folder, id);
+      return st && { id: st.id };
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Lineage: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
   const timer = setTimeout(() => {
     if (!vscode.workspace.isTrusted) return;
     void svc()
@@ -78,6 +108,7 @@ export function registerSweepCommands(lineage: Lineage): vscode.Disposable[] {
   return [
     registerCommand(COMMANDS.runSweep, runSweep),
     registerCommand(COMMANDS.stopSweep, stopSweep),
+    registerCommand(COMMANDS.resumeSweep, resumeSweep),
     { dispose: () => clearTimeout(timer) },
     { dispose: () => void service?.then((s) => s.dispose()) },
   ];

@@ -56,6 +56,7 @@ export class SweepService implements vscode.Disposable {
     if (this.active.has(id)) return this.active.get(id)!.state;
     const { loadSweep } = await import('../../core/sweep/state');
     const state = loadSweep(folder, id);
+    if (state.status === 'finished' || state.status === 'failed') throw new Error(`The sweep ${state.name} has already ended (${state.status}).`);
     this.run(folder, state, true);
     return state;
   }

@@ -2,15 +2,17 @@
  * Sweeps in a real VS Code (issue 16 §3): Lineage: Run Sweep… with an argument object (the pickers skipped)
  * runs a 2×2 grid 2 at a time through the editor's launcher; the Experiments tree shows the sweep run with
  * its 4 runs folded under it, the best one tagged; Compare on the sweep opens its runs; Stop Sweep on a
- * second sweep stops its running run and cancels the rest.
+ * second sweep stops its running run and cancels the rest; a sweep whose process died mid-way (as a closed
+ * window's) is resumed with Resume Sweep…, which waits for the run left running and runs only the rest.
  */
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LineageApi } from '../../../src/extension/main';
 import type { ExperimentNode } from '../../../src/extension/views/experimentsTree';
-import { EXTENSION_ID, waitFor, workspaceDir } from './helpers';
+import { EXTENSION_ID, PYTHON, waitFor, workspaceDir } from './helpers';
 
 type RunNode = Extract<ExperimentNode, { kind: 'run' }>;
 
@@ -112,5 +114,59 @@ describe('Sweeps: Run Sweep… in the editor', () => {
     );
     const rec = JSON.parse(fs.readFileSync(path.join(ws, '.lineage', 'runs', started.id, 'run.json'), 'utf8')) as { status: string };
     assert.equal(rec.status, 'killed');
+  });
+
+  it('Resume Sweep… goes on with a sweep whose process was killed mid-way, without running a finished run again', async function () {
+    this.timeout(180_000);
+    const ws = workspaceDir();
+    const api = await vscode.extensions.getExtension<LineageApi>(EXTENSION_ID)!.activate();
+    const ext = vscode.extensions.getExtension<LineageApi>(EXTENSION_ID)!;
+    const script = path.join(ws, EXPERIMENT, 'sweep_train.py');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ext.extensionPath, 'dist', 'cli.js'),
+        'sweep',
+        script,
+        '--grid',
+        'depth=2,4,6',
+        '--parallel',
+        '1',
+        '--objective',
+        'val_rmse:min',
+        '--',
+        '--sleep',
+        '1',
+      ],
+      { cwd: path.join(ws, EXPERIMENT), env: { ...process.env, LINEAGE_PYTHON: PYTHON, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise((r) => child.once('exit', r));
+    await waitFor('the second run of the CLI sweep to start', 60_000, () => (/#2 depth=4 → run/.test(err) ? true : undefined), 20);
+    child.kill('SIGKILL');
+    await exited;
+    const id = /sweep (\d{8}-\d{6}-[0-9a-f]{6})/.exec(err)![1];
+    const runsBefore = fs.readdirSync(path.join(ws, '.lineage', 'runs')).length;
+
+    const resumed = await vscode.commands.executeCommand<{ id: string } | undefined>('lineage.resumeSweep', id);
+    assert.equal(resumed?.id, id);
+    const done = await waitFor('the resumed sweep to finish', 120_000, () => {
+      const s = sweepFile(ws, id);
+      return s && s.status !== 'running' ? s : undefined;
+    });
+    assert.equal(done.status, 'finished');
+    assert.deepEqual(
+      done.trials.map((t) => t.status),
+      ['finished', 'finished', 'finished'],
+    );
+    assert.equal(fs.readdirSync(path.join(ws, '.lineage', 'runs')).length, runsBefore + 1, 'only #3 was started by the resume');
+    assert.equal(done.best?.runId, done.trials[1].runId, 'depth=4 is the best');
+    await waitFor('the resumed sweep with its 3 runs in the tree', 60_000, async () => {
+      const exp = (await api.experimentsTree.getChildren()).find((n) => n.kind === 'experiment' && n.name === EXPERIMENT);
+      if (!exp) return undefined;
+      const row = (await api.experimentsTree.getChildren(exp)).find((n): n is RunNode => n.kind === 'run' && n.run.id === id);
+      return row && row.children === 3 && row.run.status === 'finished' ? true : undefined;
+    });
   });
 });

@@ -9,7 +9,7 @@ import { fingerprint } from '../../src/core/datasets/fingerprint';
 import { HashPool } from '../../src/core/datasets/hashPool';
 import { StatCache } from '../../src/core/datasets/statCache';
 import { fingerprintRunDatasets, type FingerprintRunOptions } from '../../src/core/datasets/runDatasets';
-import { hasObject, objectPath, readKeptReport } from '../../src/core/datasets/objects';
+import { hasObject, objectPath, readKeptReport, summarizeKept } from '../../src/core/datasets/objects';
 import { KeepPlan } from '../../src/core/datasets/objects/keepPlan';
 import { lineagePaths } from '../../src/core/util/lineagePaths';
 import { makeRunFolder, tmpDir } from '../helpers/tmp';
@@ -260,5 +260,6 @@ test('autolog in-memory datasets (memory:sha256:…) are skipped quietly: nothin
   const by = Object.fromEntries(readKeptReport(lw.paths, runId)!.entries.map((e) => [e.path, e]));
   assert.deepEqual([by[mem].state, by[mem].reason], ['skipped', 'in memory: nothing on disk to keep']);
   assert.equal(by['real.csv'].state, 'kept');
+  assert.doesNotMatch(summarizeKept(readKeptReport(lw.paths, runId)), /memory|not kept|deleted/, 'quietly: the summary does not list it');
   lw.close();
 });

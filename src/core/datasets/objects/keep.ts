@@ -8,7 +8,7 @@ import { resolveDatasetPath } from '../datasetIndex';
 import { MEMORY_DATASET } from '../fingerprint';
 import { readRunDatasets, readVersionFile } from '../versionFiles';
 import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
-import { writeKeptReport, type KeptEntry, type KeptReport } from './keptReport';
+import { IN_MEMORY_REASON, writeKeptReport, type KeptEntry, type KeptReport } from './keptReport';
 import { cleanDeadTemps, hasObject, putObject } from './objectStore';
 import { DvcPointers, gitBlobIdOf, gitBlobsAtHead, insideGit } from './references';
 
@@ -100,7 +100,7 @@ interface Ctx {
 
 async function keepOne(paths: LineagePaths, w: Wanted, cfg: KeepConfig, report: KeptReport, ctx: Ctx, opts: KeepOptions): Promise<KeptEntry> {
   // Autolog's in-memory arrays (docs/autolog.md): the script builds them again, there is no file to copy.
-  if (MEMORY_DATASET.test(w.path)) return entry(w, 'skipped', { reason: 'in memory: nothing on disk to keep' });
+  if (MEMORY_DATASET.test(w.path)) return entry(w, 'skipped', { reason: IN_MEMORY_REASON });
   let link: string | undefined;
   try {
     if (fs.lstatSync(w.abs).isSymbolicLink()) link = fs.readlinkSync(w.abs);

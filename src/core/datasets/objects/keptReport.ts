@@ -70,13 +70,17 @@ export function writeKeptReport(paths: LineagePaths, report: KeptReport): void {
   writeFileAtomicSync(refs, JSON.stringify({ schema: 1, runId: report.runId, objects }));
 }
 
+/** The reason kept.json gives for autolog's `memory:sha256:…` datasets. */
+export const IN_MEMORY_REASON = 'in memory: nothing on disk to keep';
+
 /** One line for a run: "kept 3 files (12.0 MiB); 1 by reference (git); not kept: data/big.bin (over the cap: 3.20 GiB)". */
 export function summarizeKept(report: KeptReport | undefined): string {
   if (!report) return 'no data kept (recorded before data keeping, or the run recorded no files)';
   if (!report.enabled) return 'not kept: data keeping is off (lineage.data.keep)';
   const kept = report.entries.filter((e) => e.state === 'kept');
   const refs = report.entries.filter((e) => e.state === 'reference');
-  const skipped = report.entries.filter((e) => e.state === 'skipped');
+  // In-memory arrays (autolog) have no file: nothing was lost by not keeping them, so the line leaves them out.
+  const skipped = report.entries.filter((e) => e.state === 'skipped' && e.reason !== IN_MEMORY_REASON);
   const parts: string[] = [];
   if (kept.length)
     parts.push(`kept ${kept.length} file${kept.length === 1 ? '' : 's'} (${formatBytes(report.keptBytes)}, ${formatBytes(report.copiedBytes)} new)`);

@@ -42,7 +42,7 @@ const HELP = `lineage — record, list and compare training runs (local-first; d
 
 Usage:
   lineage run [--name N] [--experiment E] -- <command…>   record a run (or: lineage run train.py --lr 0.1)
-  lineage sweep train.py --grid lr=0.01,0.1 --objective m:min   run a grid, random or Optuna sweep of a script
+  lineage sweep <script> --grid k=a,b --objective m:min    a grid, random or Optuna sweep, its runs under one
   lineage ls [--json]                                      list runs with key metrics
   lineage show <run>                                       one run in full
   lineage compare <run> <run>…                             params and metrics side by side

@@ -183,3 +183,46 @@ test('the reference is cached by sha256: the second load does not parse it, a da
   // a reference expected at another sha256 (a run's recorded input that changed since) is refused with what to do
   await assert.rejects(loadReference(f, root, { sha256: 'f'.repeat(64), what: 'data/ref.csv' }), /changed since.*lineage drift/);
 });
+
+test('long text cells (free text, blobs) are counted by a prefix and a digest: 1,000 of 20,000 characters keep little memory, and a change past the prefix is a new category', async () => {
+  const dir = tmpDir();
+  const long = (i: number, tail = 'z') => `${String(i).padStart(6, '0')}${'x'.repeat(20_000)}${tail}`;
+  const table = (tail: (i: number) => string) => 'text,n\n' + Array.from({ length: 1000 }, (_, i) => `${long(i, tail(i))},${i}`).join('\n') + '\n';
+  const refFile = write(
+    dir,
+    'ref.csv',
+    table(() => 'z'),
+  );
+  const t = await readTable(refFile);
+  const text = t.columns.find((c) => c.name === 'text')!;
+  assert.equal(text.categories.length, 1000, 'every distinct text is its own category');
+  const chars = text.categories.reduce((s, c) => s + c.length, 0);
+  assert.ok(chars < 1000 * 400, `categories hold ${chars} characters, not the cells' 20 million`);
+  t.dispose();
+  const ref = await loadReference(refFile, null);
+  const same = evaluateBatch(
+    ref,
+    await readTable(
+      write(
+        dir,
+        'same.csv',
+        table(() => 'z'),
+      ),
+    ),
+    {},
+  );
+  assert.equal(same.columns.find((c) => c.name === 'text')!.newCategories!.distinct, 0);
+  const changed = evaluateBatch(
+    ref,
+    await readTable(
+      write(
+        dir,
+        'changed.csv',
+        table((i) => (i === 7 ? 'Q' : 'z')),
+      ),
+    ),
+    {},
+  );
+  assert.equal(changed.columns.find((c) => c.name === 'text')!.newCategories!.distinct, 1, 'a text changed only at its end is new');
+  ref.dispose();
+});

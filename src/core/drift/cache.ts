@@ -20,7 +20,8 @@ import { DiskSorted, SortedReader, type SortedValues } from './sortedFile';
 import type { ColumnSummary } from './summary';
 import type { ColumnKind, DriftColumnType } from './types';
 
-export const CACHE_VERSION = 2;
+// 3: texts over LONG_CATEGORY characters are counted by categoryKey (columnData.ts), not whole.
+export const CACHE_VERSION = 3;
 const MAGIC = Buffer.from('LNDRIFT\0', 'latin1');
 
 export interface CachedReference {

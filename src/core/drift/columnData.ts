@@ -14,6 +14,7 @@
  * row order instead (a chunk) and starts again; summary.ts sorts and merges the chunks. Row order is kept so
  * that a column turning to text later counts its numbers in the same order as in memory.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as cells from '../datasets/profile/cells';
 import { K_BOOL, K_DATE, K_FLOAT, K_INF, K_INT, K_MISSING, K_STRING, type CellKind } from '../datasets/profile/cells';
@@ -22,6 +23,21 @@ import { readFloats, writeFloats } from './sortedFile';
 import type { DriftColumnType } from './types';
 
 export const CATEGORY_CAP = 10_000;
+/** Longer categories are kept by categoryKey as a prefix and a digest, so 10,000 of them stay small. */
+export const LONG_CATEGORY = 256;
+
+/**
+ * The category a text counts as: itself, or for a text longer than LONG_CATEGORY characters (free text, a
+ * serialized blob) its first 200 characters with its length and a digest of the whole. Without this a
+ * column's categories held up to CATEGORY_CAP whole texts in memory whatever the budget (10,000 cells of 1 MB
+ * are 10 GB); distinct long texts stay distinct, equal ones equal, in the reference and in every batch.
+ */
+export function categoryKey(text: string): string {
+  if (text.length <= LONG_CATEGORY) return text;
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // A fresh string: a slice would keep the whole cell alive.
+  return Buffer.from(`${text.slice(0, 200)}… (${text.length} characters, sha256 ${digest}…)`, 'utf8').toString('utf8');
+}
 export const MISSING_CODE = -1;
 export const OTHER_CODE = -2;
 
@@ -209,7 +225,8 @@ export class ColumnData {
     this.n++;
   }
 
-  private codeOf(text: string): number {
+  private codeOf(cell: string): number {
+    const text = categoryKey(cell);
     let code = this.index.get(text);
     if (code === undefined) {
       if (this.categories.length >= CATEGORY_CAP) {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegistryError, type ModelFile, type TransferProgress } from '../types';
+import { safeDestination } from '../oci/pull';
 import type { MlflowHttp } from './http';
 
 /** `mlflow-artifacts:/3/models/m-…/artifacts` → `3/models/m-…/artifacts`; other schemes are not proxied. */
@@ -97,6 +98,19 @@ export async function listTree(http: MlflowHttp, dirPath: string): Promise<Array
   return out;
 }
 
+/** Where a listed file goes under destDir, or a refusal (the OCI pull's rule: no `..`, absolute path, backslash or drive letter). */
+export function listedDestination(destDir: string, rel: string): string {
+  try {
+    return safeDestination(destDir, rel);
+  } catch {
+    throw new RegistryError(
+      'protocol',
+      `The server listed a file with an unsafe path: ${rel.slice(0, 200)}`,
+      'Check the model version on the server; Lineage will not write outside the destination folder.',
+    );
+  }
+}
+
 export async function downloadFile(
   http: MlflowHttp,
   dirPath: string,
@@ -104,13 +118,7 @@ export async function downloadFile(
   destDir: string,
   onBytes: (n: number) => void,
 ): Promise<{ size: number; sha256: string }> {
-  if (rel.split('/').some((p) => p === '..' || p === '') || path.isAbsolute(rel))
-    throw new RegistryError(
-      'protocol',
-      `The server listed a file with an unsafe path: ${rel}`,
-      'Check the model version on the server; Lineage will not write outside the destination folder.',
-    );
-  const dest = path.join(destDir, ...rel.split('/'));
+  const dest = listedDestination(destDir, rel);
   await fs.promises.mkdir(path.dirname(dest), { recursive: true });
   const body = await http.getArtifact(`${dirPath}/${rel}`, `download ${rel}`);
   let size = 0;

@@ -20,7 +20,7 @@ import {
   type RegistryTarget,
   type TransferProgress,
 } from '../types';
-import { downloadFile, listTree, proxiedPath, uploadBuffer, uploadFile } from './artifacts';
+import { downloadFile, listedDestination, listTree, proxiedPath, uploadBuffer, uploadFile } from './artifacts';
 import { tagValue, type KeyValue } from './batches';
 import { MlflowHttp, MlflowHttpError } from './http';
 import { RUN_ID_TAG, describeLineage, mlflowUser, runParams } from './lineageTags';
@@ -161,6 +161,7 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
       throw new RegistryError('not-found', `"${target.modelName}" has no versions on ${http.host}.`, 'Check the model name, or push a version first.');
     const dir = proxiedPath(await getDownloadUri(http, target.modelName, version));
     const listed = await listTree(http, dir);
+    for (const f of listed) listedDestination(destDir, f.path); // every name checked before the first byte is written
     const total = listed.reduce((n, f) => n + (f.size ?? 0), 0);
     let done = 0;
     await fs.promises.mkdir(destDir, { recursive: true });

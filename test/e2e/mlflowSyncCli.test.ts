@@ -184,3 +184,30 @@ test('lineage sync twice is one MLflow run per run and sends only new points; im
     await server.close();
   }
 });
+
+test('three lineage sync processes at once still make one MLflow run per run, each point once', async () => {
+  const server = await startMlflowStandin({ token: 'team-token' });
+  const env = { MLFLOW_TRACKING_TOKEN: 'team-token' };
+  const remote = `mlflow://127.0.0.1:${server.port}`;
+  try {
+    const ws = tmpDir('lineage-sync-race-');
+    for (const name of ['alpha', 'beta', 'gamma']) makeRunFolder(ws, { name, experiment: 'houses', events: events(40) });
+    // Index the workspace once, so the three processes race on the server, not on the first indexing.
+    const ls = await run(['ls'], ws, env);
+    assert.equal(ls.status, 0, ls.stderr);
+    const results = await Promise.all([1, 2, 3].map(() => run(['sync', '--to', remote, '--json'], ws, env)));
+    for (const r of results) assert.equal(r.status, 0, r.stderr);
+    const ids = [...server.state.runs.values()].map((r) => r.tags.get('lineage.run_id'));
+    assert.equal(ids.length, 3, `one MLflow run per Lineage run, got ${ids.length}: ${ids.join(', ')}`);
+    assert.equal(new Set(ids).size, 3);
+    for (const r of server.state.runs.values()) assert.equal(r.history.get('loss')?.length, 40);
+    const sent = results.map((r) => (JSON.parse(r.stdout) as { pointsSent: number }).pointsSent);
+    assert.equal(
+      sent.reduce((a, b) => a + b, 0),
+      3 * 41,
+      `points sent in all: ${sent.join(' + ')}`,
+    );
+  } finally {
+    await server.close();
+  }
+});

@@ -7,6 +7,8 @@ export interface Use extends Io {
   role: 'read' | 'write';
   /** A read's producer, worked out once (producerOfRead): undefined until asked, null for raw data. */
   producer?: Use | null;
+  /** Its data node's id in a lineage (`data:<path>@<sha256>`), made once. */
+  nodeId?: string;
 }
 
 /**

@@ -39,8 +39,11 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
     edgeKeys.add(k);
     edges.push({ from, to, kind });
   };
+  // Ids made once per run and per recorded use: a fresh joined string per visit must be hashed again each time.
+  const runIds = new Map<string, string>();
   const runNode = (runId: string): string => {
-    const id = runNodeId(runId);
+    let id = runIds.get(runId);
+    if (id === undefined) runIds.set(runId, (id = runNodeId(runId)));
     if (!nodes.has(id)) {
       const r = index.runs.get(runId);
       add({
@@ -60,8 +63,8 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
     }
     return id;
   };
-  const dataNode = (path: string, sha256: string | null): string => {
-    const id = dataId(path, sha256);
+  const dataNode = (path: string, sha256: string | null, use?: Use): string => {
+    const id = use ? (use.nodeId ??= dataId(path, sha256)) : dataId(path, sha256);
     if (!nodes.has(id)) add({ id, kind: 'data', label: path, path, sha256, stale: false, reasons: [], depth: 0, row: 0, state: 'unknown' });
     return id;
   };
@@ -91,7 +94,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
     const w = runNode(p.runId);
     if (p.path === path) edge(w, readNode, 'write');
     else {
-      const written = dataNode(p.path, sha256);
+      const written = dataNode(p.path, sha256, p);
       edge(w, written, 'write');
       edge(written, readNode, 'same-content');
     }
@@ -107,7 +110,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
       upDone.add(id);
       const me = runNode(id);
       for (const r of index.reads.get(id) ?? []) {
-        const d = dataNode(r.path, r.sha256);
+        const d = dataNode(r.path, r.sha256, r);
         edge(d, me, 'read');
         const w = linkProducer(index.producerOfRead(r), r.path, r.sha256, d);
         if (w) stack.push(w);
@@ -120,7 +123,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
     const me = runNode(runId);
     const out: string[] = [];
     for (const w of index.writes.get(runId) ?? []) {
-      const d = dataNode(w.path, w.sha256);
+      const d = dataNode(w.path, w.sha256, w);
       edge(me, d, 'write');
       out.push(d);
     }
@@ -129,10 +132,10 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
   };
 
   const downDone = new Set<string>();
-  const downFromData = (path: string, sha256: string | null, writerId: string | undefined, stack: string[]) => {
-    const d = dataNode(path, sha256);
+  const downFromData = (path: string, sha256: string | null, writerId: string | undefined, stack: string[], use?: Use) => {
+    const d = dataNode(path, sha256, use);
     for (const c of index.consumersOf(path, sha256, writerId)) {
-      const readNode = dataNode(c.path, sha256);
+      const readNode = dataNode(c.path, sha256, c);
       if (c.path !== path) edge(d, readNode, 'same-content');
       edge(readNode, runNode(c.runId), 'read');
       stack.push(c.runId);
@@ -145,7 +148,7 @@ export function lineageOf(index: GraphIndex, target: Target, direction: Directio
       if (downDone.has(id)) continue;
       downDone.add(id);
       outputs(id);
-      for (const w of index.writes.get(id) ?? []) downFromData(w.path, w.sha256, id, stack);
+      for (const w of index.writes.get(id) ?? []) downFromData(w.path, w.sha256, id, stack, w);
     }
   };
 

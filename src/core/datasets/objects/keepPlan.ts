@@ -59,8 +59,9 @@ export class KeepPlan {
         const keys = files.map((f) => (f.abs === target ? key : joinKey(key, f.rel)));
         const chosen = files.map((f, i) => this.shouldKeep(keys[i], f.size, role));
         if (chosen.some(Boolean) && !path.isAbsolute(key) && (this.git ??= insideGit(this.paths.workspace))) {
+          // Unsure (git failed, no commit yet): leave them all to keepRunData, which asks git again.
           const tracked = await gitTrackedAtHead(this.paths.workspace, [key]);
-          keys.forEach((k, i) => tracked.has(k) && (chosen[i] = false));
+          keys.forEach((k, i) => (!tracked || tracked.has(k)) && (chosen[i] = false));
         }
         // The cap in order, counting every chosen file as new; what turns out to be kept already is given back.
         for (let i = 0; i < files.length; i++) {

@@ -31,9 +31,9 @@ export function gitBlobsAtHead(workspace: string, rels: string[]): Promise<Map<s
 
 /**
  * The files git tracks at HEAD under each of `rels` (files or folders, workspace-relative), one `git
- * ls-tree -r` for all; empty outside a repository, before the first commit, or without git.
+ * ls-tree -r` for all; undefined when git could not say (before the first commit, no git, a failure).
  */
-export function gitTrackedAtHead(workspace: string, rels: string[]): Promise<Set<string>> {
+export function gitTrackedAtHead(workspace: string, rels: string[]): Promise<Set<string> | undefined> {
   const out = new Set<string>();
   if (rels.length === 0) return Promise.resolve(out);
   return new Promise((resolve) => {
@@ -42,7 +42,8 @@ export function gitTrackedAtHead(workspace: string, rels: string[]): Promise<Set
       ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', ...rels.map((r) => `:(literal)${r}`)],
       { cwd: workspace, env: GIT_ENV, maxBuffer: 256 * 1024 * 1024 },
       (err, stdout) => {
-        if (!err) for (const rec of stdout.split('\0')) if (rec) out.add(rec);
+        if (err) return resolve(undefined);
+        for (const rec of stdout.split('\0')) if (rec) out.add(rec);
         resolve(out);
       },
     );

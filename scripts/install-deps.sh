@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # docker-registry, skopeo, apache2-utils (htpasswd) and openssl: the registry tests push to a real registry on
 # 127.0.0.1 and read the result back with an independent client.
-APT_PACKAGES=(git python3 python3-sklearn python3-numpy python3-scipy python3-xgboost docker-registry skopeo apache2-utils openssl python3-nbclient python3-ipykernel python3-nbformat python3-optuna)
+APT_PACKAGES=(git python3 python3-sklearn python3-numpy python3-scipy python3-xgboost docker-registry skopeo apache2-utils openssl python3-nbclient python3-ipykernel python3-nbformat python3-optuna python3-torch)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -51,3 +51,29 @@ test('an imported run offers no Rerun, Reproduce or Re-run Stale Steps; a local 
     }
   }
 });
+
+/** Every `&&`/`||` term of every menu clause in a form VS Code's when-clause parser accepts. */
+const TERM_FORMS = [
+  /^!?[\w.:-]+$/, // a key, or its negation
+  /^[\w.:-]+ (==|!=|<=|>=|<|>) \S+$/,
+  /^[\w.:-]+ =~ \/.*\/[a-z]*$/,
+  /^[\w.:-]+ (not )?in [\w.:-]+$/,
+];
+
+test('every menu clause uses only operators VS Code parses (it has no "not =~": an unparsable clause hides the item)', () => {
+  const bad: string[] = [];
+  for (const [menu, entries] of Object.entries(pkg.contributes.menus))
+    for (const m of entries)
+      for (const t of (m.when ?? '').split(/&&|\|\|/).map((x) => x.trim().replace(/^\(+|\)+$/g, '')))
+        if (t && !TERM_FORMS.some((re) => re.test(t))) bad.push(`${menu} ${m.command}: ${t}`);
+  assert.deepEqual(bad, []);
+});
+
+test('Star Run is offered on a run that is not starred, Unstar Run on a starred one', () => {
+  for (const status of ['finished', 'failed', 'running'] as const) {
+    const plain = offered(runContextValue({ status, starred: false }, { explained: false }));
+    const starred = offered(runContextValue({ status, starred: true }, { explained: false }));
+    assert.ok(plain.has('lineage.starRun') && !plain.has('lineage.unstarRun'), `a ${status} run`);
+    assert.ok(starred.has('lineage.unstarRun') && !starred.has('lineage.starRun'), `a starred ${status} run`);
+  }
+});

@@ -1,6 +1,6 @@
 """Optuna autolog (issue 16 section 2) with Debian's real python3-optuna: a study of 20 trials in a script
 under the launcher's environment gives 20 child runs (params, value, state, duration) and the best trial
-tagged; the trials are the same without autolog.
+tagged; a pruned trial's run is `killed`, a failed one's `failed`; the trials are the same without autolog.
 
 Run from the repository root: /usr/bin/python3 -m unittest discover -s test/python -v"""
 import glob
@@ -27,11 +27,13 @@ def objective(trial):
     k = trial.suggest_categorical("k", ["a", "b"])
     if trial.number == 3:
         raise optuna.TrialPruned()
+    if trial.number == 5:
+        raise ValueError("trial 5 fails on purpose")
     return (x - 2) ** 2 + (1 if k == "b" else 0)
 def mine(study, trial):
     seen.append(trial.number)
 study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=7))
-study.optimize(objective, n_trials=20, callbacks=[mine])
+study.optimize(objective, n_trials=20, callbacks=[mine], catch=(ValueError,))
 print(json.dumps({"trials": [{"n": t.number, "params": t.params, "value": t.value, "state": t.state.name}
                              for t in study.trials], "best": study.best_trial.number, "mine": seen}))
 """
@@ -72,6 +74,12 @@ class OptunaAutologTest(SdkTestCase):
             metrics = {e["key"]: e["value"] for e in events if e["type"] == "metric"}
             self.assertEqual(params, t["params"])
             self.assertEqual(tags["optuna.state"], t["state"])
+            status = {"COMPLETE": "finished", "FAIL": "failed", "PRUNED": "killed"}[t["state"]]
+            self.assertEqual(record["status"], status)
+            ends = [e for e in events if e["type"] == "status"]
+            self.assertEqual([e["status"] for e in ends], [status])
+            self.assertEqual(record["exitCode"], 0 if status == "finished" else None)
+            self.assertEqual("error" in ends[0], status == "failed")
             if t["state"] == "COMPLETE":
                 self.assertAlmostEqual(metrics["value"], t["value"])
             else:
@@ -80,6 +88,9 @@ class OptunaAutologTest(SdkTestCase):
             self.assertTrue(record["name"].startswith("#%d " % t["n"]), record["name"])
             self.assertEqual(user.get("tags", {}).get("lineage.sweep_best"), "true" if t["n"] == truth["best"] else None)
         self.assertEqual(by_trial[3][3]["optuna.state"], "PRUNED")
+        self.assertEqual(by_trial[5][3]["optuna.state"], "FAIL")
+        self.assertEqual(by_trial[5][1]["status"], "failed")
+        self.assertEqual(by_trial[3][1]["status"], "killed")
         events = self.events()
         tags = {e["key"]: e["value"] for e in events if e["type"] == "tag"}
         params = {e["key"]: e["value"] for e in events if e["type"] == "param"}

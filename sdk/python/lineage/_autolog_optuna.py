@@ -1,9 +1,9 @@
-"""Optuna autolog: every trial of `Study.optimize` becomes a finished child run of the script's run (its
-params, its value, its state and duration), and the study's best trial is tagged `lineage.sweep_best` (the
-tag a `lineage sweep` gives its best run), so the tree folds the trials under the study's run and Compare
-opens on them. A callback is appended to the script's own callbacks; the objective, the sampler and the
-study are not touched, so the trials are the same with and without autolog. Patched when the script
-imports optuna."""
+"""Optuna autolog: every trial of `Study.optimize` becomes an ended child run of the script's run (its
+params, its value, its state and duration; status `failed` for a failed trial, `killed` for a pruned one),
+and the study's best trial is tagged `lineage.sweep_best` (the tag a `lineage sweep` gives its best run), so the
+tree folds the trials under the study's run and Compare opens on them. A callback is appended to the
+script's own callbacks; the objective, the sampler and the study are not touched, so the trials are the same
+with and without autolog. Patched when the script imports optuna."""
 import functools
 import json
 import os
@@ -14,6 +14,10 @@ from ._api import log_param, set_tag
 from ._writer import log_metric
 
 BEST_TAG = "lineage.sweep_best"
+# Optuna's end states as run statuses. A pruned trial was stopped early on purpose, before it ended on its
+# own: `killed` (the engine's status for a run stopped from outside) is the closest of the four the engine
+# knows, and the tag optuna.state keeps Optuna's exact word.
+STATUS = {"COMPLETE": "finished", "FAIL": "failed", "PRUNED": "killed"}
 
 _enabled = False
 # (study id, trial number) -> child run id, and each study's best child so far (to move the tag).
@@ -99,7 +103,14 @@ def _on_trial(study, trial):
         label = ", ".join("%s=%s" % (k, v) for k, v in params.items())
         tags = [("autolog.optuna_trial", str(trial.number)), ("optuna.state", trial.state.name),
                 ("optuna.study_name", study.study_name)]
-        run_id = rec.write_child_run(("#%d %s" % (trial.number, label))[:120], params, metrics, tags, (), started, ended)
+        state = trial.state.name
+        error = None
+        if state == "FAIL":  # Optuna before 3 kept the reason; later ones only log it
+            error = (getattr(trial, "system_attrs", None) or {}).get("fail_reason") or (
+                "Optuna marked the trial FAIL: the objective raised an exception or returned no valid value "
+                "(Optuna's warning on stderr says which)")
+        run_id = rec.write_child_run(("#%d %s" % (trial.number, label))[:120], params, metrics, tags, (), started, ended,
+                                     status=STATUS.get(state, "failed"), error=error)
         _children[(_key(study), trial.number)] = run_id
         set_tag("autolog.children", str(sum(1 for k in _children if k[0] == _key(study))))
     except Exception as e:

@@ -219,9 +219,13 @@ def parent_record(run):
         return {}
 
 
-def write_child_run(name, params, metrics, tags=(), events=(), started=None, ended=None):
-    """A finished run under the active run (run.json says parentRunId), written whole in a hidden folder of
-    the parent and renamed into .lineage/runs, so no reader sees it half made. Returns its id."""
+def write_child_run(name, params, metrics, tags=(), events=(), started=None, ended=None, status="finished", error=None):
+    """An ended run under the active run (run.json says parentRunId), written whole in a hidden folder of
+    the parent and renamed into .lineage/runs, so no reader sees it half made. status is one the engine
+    knows for an ended run (finished, failed, killed; src/core/runs/runRecord.ts); error, the failure's
+    text, goes on the status line as a script's traceback does. Returns its id."""
+    if status not in ("finished", "failed", "killed"):
+        raise ValueError("write_child_run: status must be finished, failed or killed, got %r" % (status,))
     parent = _state.run
     from . import _record
     info = parent_record(parent)
@@ -244,15 +248,18 @@ def write_child_run(name, params, metrics, tags=(), events=(), started=None, end
     for key, value in tags:
         lines.append(line({"type": "tag", "key": key, "value": str(value)}))
     lines.extend(line(e) for e in events)
-    lines.append(line({"type": "status", "status": "finished"}))
+    end = {"type": "status", "status": status}
+    if error and status != "finished":
+        end["error"] = str(error)[:4000]
+    lines.append(line(end))
     with _capture.paused():
         with open(os.path.join(tmp, "events.jsonl"), "w", encoding="utf-8") as f:
             f.write("".join(lines))
         record = {
             "schema": 1, "id": run_id, "name": name,
             "experiment": info.get("experiment") or _record.default_experiment(parent.workspace),
-            "status": "finished", "startedAt": _record.now_iso(started), "endedAt": _record.now_iso(ended),
-            "exitCode": 0, "command": info.get("command") or list(sys.argv), "cwd": info.get("cwd") or os.getcwd(),
+            "status": status, "startedAt": _record.now_iso(started), "endedAt": _record.now_iso(ended),
+            "exitCode": 0 if status == "finished" else None, "command": info.get("command") or list(sys.argv), "cwd": info.get("cwd") or os.getcwd(),
             "createdBy": "python-sdk-autolog", "pid": os.getpid(), "parentRunId": parent.id,
         }
         links = [{"path": e["path"], "role": e["role"], "sha256": e["sha256"]} for e in events

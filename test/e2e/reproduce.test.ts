@@ -326,6 +326,23 @@ test("a command naming a file outside the repository (../ from the run's folder,
   assertWorktreeRemoved(ws, tmp);
 });
 
+test('reproducing a reproduction (its worktree is gone) reproduces its original run', () => {
+  const { ws, tmp, env } = workspace();
+  fs.writeFileSync(path.join(ws, 'tiny.py'), 'import lineage\nlineage.log_metric("answer", 42)\n');
+  git(ws, 'add', 'tiny.py');
+  git(ws, 'commit', '-qm', 'tiny');
+  const r = cli(['run', '--quiet', 'tiny.py'], ws, env);
+  assert.equal(r.status, 0, r.stderr);
+  const id = /recording run (\S+)/.exec(r.stderr)![1];
+  const first = reproduce(ws, env, id);
+  assert.equal(first.status, 0, first.stderr);
+  const again = reproduce(ws, env, first.report.reproduction!.id);
+  assert.equal(again.status, 0, again.stderr + JSON.stringify(again.report.problems));
+  assert.equal(again.report.original.id, id);
+  assert.match(again.stderr, /is a reproduction of .*: reproducing that run/);
+  assertWorktreeRemoved(ws, tmp);
+});
+
 test('Ctrl-C during a reproduction stops the script, removes the worktree and exits 1 (not "differs")', async () => {
   const { ws, tmp, env } = workspace();
   const id = train(ws, env, '--n-estimators', '10', '--sleep-per-stage', '0.3');

@@ -46,6 +46,8 @@ export interface ReproduceOptions {
 interface RawRecord {
   env?: Record<string, string>;
   python?: { path?: string; version?: string };
+  /** Set on a reproduction: the run it reproduced. */
+  reproduces?: string;
 }
 
 function readRaw(runDir: string): RawRecord {
@@ -61,7 +63,7 @@ function readRaw(runDir: string): RawRecord {
             ),
           )
         : undefined;
-    return { env, python: (j.python as RawRecord['python']) ?? undefined };
+    return { env, python: (j.python as RawRecord['python']) ?? undefined, reproduces: typeof j.reproduces === 'string' ? j.reproduces : undefined };
   } catch {
     return {};
   }
@@ -117,9 +119,28 @@ function couldNotRun(orig: RunDetail, tolerance: number, problems: string[], ext
 export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions): Promise<ReproductionReport> {
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;
   const progress = opts.onProgress ?? (() => undefined);
-  const orig = getRun(ws.store, opts.run);
+  let orig = getRun(ws.store, opts.run);
+  let raw = readRaw(path.join(ws.paths.runs, orig.id));
+  // A reproduction ran in a worktree that is gone (its folder, paths and params name it): what it rebuilt is
+  // its original, so that is the run to reproduce again.
+  if (raw.reproduces) {
+    const first = raw.reproduces;
+    const source = (() => {
+      try {
+        return getRun(ws.store, first);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (!source)
+      return couldNotRun(orig, tolerance, [
+        `${orig.name} is a reproduction of run ${first}, which is no longer in this workspace; only that run can be reproduced.`,
+      ]);
+    progress(`${orig.name} is a reproduction of ${source.name} (${source.id}): reproducing that run`);
+    orig = source;
+    raw = readRaw(path.join(ws.paths.runs, orig.id));
+  }
   const origDir = path.join(ws.paths.runs, orig.id);
-  const raw = readRaw(origDir);
   const fail = (...problems: string[]) => couldNotRun(orig, tolerance, problems);
 
   if (orig.status === 'running') return fail(`${orig.name} is still running; reproduce it once it has ended.`);

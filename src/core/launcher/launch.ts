@@ -35,6 +35,11 @@ export interface LaunchOptions {
   dataRoot?: string;
   /** The run this one reproduces: written to run.json as `reproduces`. */
   reproduces?: string;
+  /**
+   * The run this one belongs under (a sweep's trial under the sweep run): in the first run.json, so the keeper,
+   * which reads that record once and writes it back at the end, keeps the link from the start.
+   */
+  parentRunId?: string;
 }
 
 /** What run.json holds beyond RunRecord: the recorded environment variables and a reproduction's origin. */
@@ -117,6 +122,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     // Written even when empty: no `env` at all means a run recorded before Lineage recorded these.
     env: env0,
     ...(opts.reproduces ? { reproduces: opts.reproduces } : {}),
+    ...(opts.parentRunId ? { parentRunId: opts.parentRunId } : {}),
   };
   try {
     fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });

@@ -13,8 +13,11 @@ import { bestTrial, runByOther, saveSweep, type Direction, type Strategy, type S
 
 /** What the adapter (CLI, editor) does for the sweep: start runs its way, and read them into its index. */
 export interface SweepHooks {
-  /** Starts one trial's run through launchRun, as `lineage run` (or Run with params…) would start it. */
-  launch(command: string[], name: string): Promise<RunHandle>;
+  /**
+   * Starts one trial's run through launchRun, as `lineage run` (or Run with params…) would start it, with
+   * `parentRunId` (the sweep's id) passed on to launchRun so the first run.json already names its parent.
+   */
+  launch(command: string[], name: string, parentRunId: string): Promise<RunHandle>;
   /** After a trial's run ended: index it (finishRun) and return its status and the objective's final value. */
   finish(runId: string): Promise<{ status: string; value: number | undefined }>;
   /** The sweep run's folder changed (a new best, its end): index it. */
@@ -232,7 +235,7 @@ export class SweepRunner {
     delete t.runId;
     let handle: RunHandle;
     try {
-      handle = await this.hooks.launch([s.script, ...s.scriptArgs, ...pointArgs(s.space, t.params)], `${s.name} #${t.n}`);
+      handle = await this.hooks.launch([s.script, ...s.scriptArgs, ...pointArgs(s.space, t.params)], `${s.name} #${t.n}`, s.id);
     } catch (err) {
       t.status = 'failed';
       t.value = null;
@@ -241,7 +244,8 @@ export class SweepRunner {
       this.hooks.onTrialEnded?.(t, s, { ended: s.trials.filter((x) => ENDED.has(x.status)).length, best: s.best });
       return;
     }
-    linkToSweep(handle.dir, s.id);
+    // An adapter that does not pass parentRunId on to launchRun: link it now (checked again at the end).
+    if (!hasParent(handle.dir, s.id)) linkToSweep(handle.dir, s.id);
     t.runId = handle.id;
     this.save();
     this.hooks.onTrialStarted?.(t, s);

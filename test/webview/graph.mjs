@@ -187,6 +187,13 @@ export default function register(test) {
     await p.page.waitForFunction(() => !document.querySelector('[data-focus="reproduce:"]'));
     assert.equal(await p.page.locator('[data-focus="pushModel:"]').count(), 0);
     assert.equal(await p.page.locator('[data-focus="showLineage:"]').count(), 1);
+    // A run imported from MLflow is a read-only copy: no Rerun, no Reproduce.
+    const imported = runDetailShow();
+    imported.run = { ...imported.run, tags: { ...imported.run.tags, 'lineage.imported_from': '127.0.0.1:5000/abc' } };
+    await p.send(encode(imported));
+    await p.page.waitForFunction(() => !document.querySelector('[data-focus="reproduce:"]') && !!document.querySelector('[data-focus="showLineage:"]'));
+    assert.equal(await p.page.locator('[data-focus="rerun:"]').count(), 0);
+    assert.equal(await p.page.locator('[data-focus="reproduce:"]').count(), 0);
     await p.close();
   });
 }

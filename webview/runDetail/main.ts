@@ -123,6 +123,7 @@ function render(r: RunDetailData): void {
   current = r;
   vscode.setState(folder ? { runId: r.id, folder } : { runId: r.id });
   const parts: Node[] = [];
+  const imported = Object.hasOwn(r.tags, 'lineage.imported_from');
   // Not a <header>: inside the shell's role=main it would be a banner landmark nested in main.
   parts.push(
     el(
@@ -139,11 +140,14 @@ function render(r: RunDetailData): void {
       el(
         'div',
         { class: 'actions' },
-        action('Rerun', { action: 'rerun' }),
+        // A run `lineage import` brought in is a read-only copy: its script is not here to run again.
+        imported ? null : action('Rerun', { action: 'rerun' }),
         action('Compare with previous', { action: 'compareWithPrevious' }),
         r.explanations.length ? action('Explain', { action: 'explain' }, 'Explain this run’s predictions') : null,
         action('Show Lineage', { action: 'showLineage' }, 'Show the lineage graph of this run'),
-        r.status !== 'running' ? action('Reproduce', { action: 'reproduce' }, 'Reproduce this run from its recorded code, data and environment') : null,
+        r.status !== 'running' && !imported
+          ? action('Reproduce', { action: 'reproduce' }, 'Reproduce this run from its recorded code, data and environment')
+          : null,
         r.artifacts.some((a) => a.kind === 'model') ? action('Push Model…', { action: 'pushModel' }, 'Push this run’s model to a registry') : null,
       ),
     ),

@@ -175,8 +175,8 @@ async function runIt(workspace: string, state: SweepState, json: boolean, resume
   };
   const total = plannedTotal(state);
   const runner = new SweepRunner(workspace, state, {
-    launch: (command, name) =>
-      launchRun({ workspace, command, cwd: state.cwd, python: state.python, experiment: state.experiment, name, createdBy: 'cli-sweep' }),
+    launch: (command, name, parentRunId) =>
+      launchRun({ workspace, command, cwd: state.cwd, python: state.python, experiment: state.experiment, name, createdBy: 'cli-sweep', parentRunId }),
     finish: (runId) =>
       serial(async () => {
         const detail = await finishRun(ws, runId, { sync: () => ws.sync({ only: [runId] }), onWarning: warn, save: 'now' });

@@ -96,7 +96,7 @@ export class SweepService implements vscode.Disposable {
       const { finishRun } = await engine();
       const ws = await this.lineage.workspace(folder);
       const runner = new SweepRunner(folder, state, {
-        launch: async (command, name) => {
+        launch: async (command, name, parentRunId) => {
           const h = await launchRun({
             workspace: folder,
             command,
@@ -105,6 +105,7 @@ export class SweepService implements vscode.Disposable {
             name,
             experiment: state.experiment,
             createdBy: 'vscode-sweep',
+            parentRunId,
             // The same switches as a run started with Run with params… (runs/runManager.ts).
             env: {
               ...(setting('captureData', resource) ? {} : { LINEAGE_CAPTURE_DATA: '0' }),

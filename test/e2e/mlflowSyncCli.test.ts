@@ -129,6 +129,10 @@ test('lineage sync twice is one MLflow run per run and sends only new points; im
       command: string[];
     };
     assert.equal(runJson.importedFrom, `127.0.0.1:${server.port}/${theirs.run_id}`);
+    // A read-only copy: reproduce says where it came from instead of "no command line".
+    const rep = await run(['reproduce', importedId], ws, env);
+    assert.equal(rep.status, 1, rep.stdout + rep.stderr);
+    assert.match(rep.stdout + rep.stderr, /imported from MLflow \(127\.0\.0\.1:\d+\/[0-9a-f]+\)/);
 
     const again = await run(['import', '--from', remote, '--experiment', 'team', '--json'], ws, env);
     assert.equal(again.status, 0, again.stderr);

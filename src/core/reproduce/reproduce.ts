@@ -48,6 +48,8 @@ interface RawRecord {
   python?: { path?: string; version?: string };
   /** Set on a reproduction: the run it reproduced. */
   reproduces?: string;
+  /** `<server>/<mlflow run id>` for a run `lineage import` brought in: its code and data are elsewhere. */
+  importedFrom?: string;
 }
 
 function readRaw(runDir: string): RawRecord {
@@ -63,7 +65,8 @@ function readRaw(runDir: string): RawRecord {
             ),
           )
         : undefined;
-    return { env, python: (j.python as RawRecord['python']) ?? undefined, reproduces: typeof j.reproduces === 'string' ? j.reproduces : undefined };
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return { env, python: (j.python as RawRecord['python']) ?? undefined, reproduces: text(j.reproduces), importedFrom: text(j.importedFrom) };
   } catch {
     return {};
   }
@@ -144,6 +147,10 @@ export async function reproduceRun(ws: LineageWorkspace, opts: ReproduceOptions)
   const fail = (...problems: string[]) => couldNotRun(orig, tolerance, problems);
 
   if (orig.status === 'running') return fail(`${orig.name} is still running; reproduce it once it has ended.`);
+  if (raw.importedFrom)
+    return fail(
+      `the run was imported from MLflow (${raw.importedFrom}): it is a read-only copy, and its code, data and environment are not in this workspace. Reproduce it where it was recorded.`,
+    );
   if (orig.command.length === 0) return fail('the run recorded no command line (it was not started by Lineage’s launcher), so there is nothing to run again.');
   const masked = orig.command.find((a) => isMasked(a) || a.endsWith(`=${'••••'}`));
   if (masked !== undefined)

@@ -1,12 +1,22 @@
 /**
- * The recorded MLflow 3.6 traffic (../shared/fixtures/mlflow-traffic, see its README): loading the
+ * The recorded MLflow 3.6 traffic (test/fixtures/mlflow-traffic, a copy of the team's shared recordings kept in
+ * the repository so a clean clone tests against it; see its README): loading the
  * exchanges, rebuilding bodies the recorder summarised, and the JSON "shape" (key structure and value types,
  * not values) that the stand-in's answers and Lineage's requests are compared by.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const TRAFFIC_DIR = process.env.LINEAGE_MLFLOW_TRAFFIC ?? path.resolve(__dirname, '../../../shared/fixtures/mlflow-traffic');
+/** The bundled test runs from dist-test/<folder>/, the source from test/helpers/mlflowStandin/: look upward. */
+function fixturesDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'test', 'fixtures', 'mlflow-traffic');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return candidate;
+  }
+}
+
+export const TRAFFIC_DIR = process.env.LINEAGE_MLFLOW_TRAFFIC ?? fixturesDir();
 
 export interface Body {
   bytes: number;

@@ -96,7 +96,9 @@ test('the stat cache reads only what changed', async () => {
 test('a file modified while it is hashed is read again, or reported, never hashed half-old', async () => {
   const dir = tmpDir('lineage-fp-');
   const f = path.join(dir, 'growing.bin');
-  fs.writeFileSync(f, Buffer.alloc(48 * 1024 * 1024, 1));
+  // Big enough that each read takes a good fraction of a second: on a loaded machine (CI with other tests on
+  // both cores) a 48 MiB read once fitted between two of the writer's time slices and was seen as stable.
+  fs.writeFileSync(f, Buffer.alloc(192 * 1024 * 1024, 1));
   // A writer that never stops: every attempt sees the file change, so hashing must give up with a message.
   const forever = spawn('bash', ['-c', `while true; do printf x >> ${f}; done`], { stdio: 'ignore' });
   try {

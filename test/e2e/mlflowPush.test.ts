@@ -130,6 +130,18 @@ test('push a real sklearn model: run, params, metric steps, MLmodel, logged mode
       client.pull({ ...target, alias: undefined, version: '2' }, path.join(dir, 'tampered'), { credentials: creds }),
       (e: RegistryError) => e.kind === 'protocol' && /model\.pkl does not match the sha256/.test(e.message),
     );
+    // Refused means nothing on disk that looks like the model: no file with the altered bytes, no temporary.
+    const left = fs.existsSync(path.join(dir, 'tampered')) ? fs.readdirSync(path.join(dir, 'tampered'), { recursive: true }).map(String) : [];
+    assert.deepEqual(
+      left.filter((f) => f.endsWith('.lineage-partial')),
+      [],
+      `temporaries left: ${left.join(', ')}`,
+    );
+    for (const f of left) {
+      const p = path.join(dir, 'tampered', f);
+      if (fs.statSync(p).isFile()) assert.notEqual(fs.readFileSync(p, 'utf8'), 'not the model', `${f} holds the refused bytes`);
+    }
+    assert.ok(!left.includes('model.pkl'), `the refused model.pkl was left in place (${left.join(', ')})`);
   } finally {
     await server.close();
   }

@@ -111,21 +111,32 @@ export function listedDestination(destDir: string, rel: string): string {
   }
 }
 
+/**
+ * One file streamed to `<dest>.lineage-partial` beside its destination (the OCI pull's rule): the caller
+ * renames it into place only once every check has passed, so a refused or cut pull never leaves bytes that
+ * look like the model.
+ */
 export async function downloadFile(
   http: MlflowHttp,
   dirPath: string,
   rel: string,
   destDir: string,
   onBytes: (n: number) => void,
-): Promise<{ size: number; sha256: string }> {
+): Promise<{ size: number; sha256: string; dest: string; partial: string }> {
   const dest = listedDestination(destDir, rel);
   await fs.promises.mkdir(path.dirname(dest), { recursive: true });
   const body = await http.getArtifact(`${dirPath}/${rel}`, `download ${rel}`);
+  const partial = `${dest}.lineage-partial`;
   let size = 0;
   const h = hashing((n) => {
     size += n;
     onBytes(n);
   });
-  await pipeline(body, h.stream, fs.createWriteStream(dest));
-  return { size, sha256: h.digest() };
+  try {
+    await pipeline(body, h.stream, fs.createWriteStream(partial));
+  } catch (err) {
+    fs.rmSync(partial, { force: true });
+    throw err;
+  }
+  return { size, sha256: h.digest(), dest, partial };
 }

@@ -166,51 +166,60 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
     let done = 0;
     await fs.promises.mkdir(destDir, { recursive: true });
     const got: PullResult['files'] = [];
-    for (const f of listed) {
-      if (opts?.signal?.aborted) throw new RegistryError('cancelled', 'The pull was cancelled.', 'Pull again to finish.');
-      const r = await downloadFile(http, dir, f.path, destDir, (n) => {
-        done += n;
-        opts?.onProgress?.({ bytesDone: done, bytesTotal: total, file: f.path });
-      });
-      if (f.size !== undefined && r.size !== f.size)
-        throw new RegistryError(
-          'protocol',
-          `${f.path} arrived with ${r.size} bytes, not the ${f.size} the server listed.`,
-          'Pull again; if it persists, the artifact store is damaged.',
-        );
-      got.push({ path: f.path, size: r.size, sha256: r.sha256 });
-    }
-    let lineage: LineageSummary | undefined;
-    const manifestPath = path.join(destDir, MANIFEST_FILE);
-    if (got.some((f) => f.path === MANIFEST_FILE)) {
-      let manifest: Manifest | undefined;
-      try {
-        manifest = JSON.parse(await fs.promises.readFile(manifestPath, 'utf8')) as Manifest;
-      } catch {
-        throw new RegistryError(
-          'protocol',
-          `${MANIFEST_FILE} of "${target.modelName}" version ${version} is not valid JSON.`,
-          'The model version was altered on the server; push it again.',
-        );
-      }
-      lineage = manifest.lineage;
-      for (const want of manifest.files ?? []) {
-        const have = got.find((g) => g.path === want.path);
-        if (!have)
+    const partials: Array<{ partial: string; dest: string }> = [];
+    try {
+      for (const f of listed) {
+        if (opts?.signal?.aborted) throw new RegistryError('cancelled', 'The pull was cancelled.', 'Pull again to finish.');
+        const r = await downloadFile(http, dir, f.path, destDir, (n) => {
+          done += n;
+          opts?.onProgress?.({ bytesDone: done, bytesTotal: total, file: f.path });
+        });
+        partials.push(r);
+        if (f.size !== undefined && r.size !== f.size)
           throw new RegistryError(
             'protocol',
-            `${want.path} is missing from "${target.modelName}" version ${version}.`,
-            'The model is incomplete on the server; push it again.',
+            `${f.path} arrived with ${r.size} bytes, not the ${f.size} the server listed.`,
+            'Pull again; if it persists, the artifact store is damaged.',
           );
-        if (have.size !== want.size || have.sha256 !== want.sha256)
+        got.push({ path: f.path, size: r.size, sha256: r.sha256 });
+      }
+      let lineage: LineageSummary | undefined;
+      const manifestPath = partials.find((p) => p.dest === path.join(destDir, MANIFEST_FILE))?.partial ?? path.join(destDir, MANIFEST_FILE);
+      if (got.some((f) => f.path === MANIFEST_FILE)) {
+        let manifest: Manifest | undefined;
+        try {
+          manifest = JSON.parse(await fs.promises.readFile(manifestPath, 'utf8')) as Manifest;
+        } catch {
           throw new RegistryError(
             'protocol',
-            `${want.path} does not match the sha256 recorded when it was pushed.`,
-            'The file was altered or damaged on the server; push the model again.',
+            `${MANIFEST_FILE} of "${target.modelName}" version ${version} is not valid JSON.`,
+            'The model version was altered on the server; push it again.',
           );
+        }
+        lineage = manifest.lineage;
+        for (const want of manifest.files ?? []) {
+          const have = got.find((g) => g.path === want.path);
+          if (!have)
+            throw new RegistryError(
+              'protocol',
+              `${want.path} is missing from "${target.modelName}" version ${version}.`,
+              'The model is incomplete on the server; push it again.',
+            );
+          if (have.size !== want.size || have.sha256 !== want.sha256)
+            throw new RegistryError(
+              'protocol',
+              `${want.path} does not match the sha256 recorded when it was pushed.`,
+              'The file was altered or damaged on the server; push the model again.',
+            );
+        }
       }
+      // Every file checked: only now do they take their real names.
+      for (const p of partials) await fs.promises.rename(p.partial, p.dest);
+      partials.length = 0;
+      return { files: got, lineage };
+    } finally {
+      for (const p of partials) fs.rmSync(p.partial, { force: true });
     }
-    return { files: got, lineage };
   }
 
   return {

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { cliAsync } from '../helpers/cli';
 import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
@@ -211,6 +212,39 @@ test('three lineage sync processes at once still make one MLflow run per run, ea
       3 * 41,
       `points sent in all: ${sent.join(' + ')}`,
     );
+  } finally {
+    await server.close();
+  }
+});
+
+test('two syncs at once against a slow server: the second waits for the first, one MLflow run per run', async () => {
+  // runs/search answered as of arrival but sent 1.5 s later: without a lock both processes see no run and
+  // each creates one.
+  const server = await startMlflowStandin({ token: 'team-token', delayMs: { 'POST runs/search': 1500 } });
+  const env = { MLFLOW_TRACKING_TOKEN: 'team-token' };
+  const remote = `mlflow://127.0.0.1:${server.port}`;
+  try {
+    const ws = tmpDir('lineage-sync-lock-');
+    for (const name of ['alpha', 'beta']) makeRunFolder(ws, { name, experiment: 'houses', events: events(20) });
+    const ls = await run(['ls'], ws, env);
+    assert.equal(ls.status, 0, ls.stderr);
+    const results = await Promise.all([1, 2].map(() => run(['sync', '--to', remote, '--json'], ws, env)));
+    for (const r of results) assert.equal(r.status, 0, r.stderr);
+    const ids = [...server.state.runs.values()].map((r) => r.tags.get('lineage.run_id'));
+    assert.equal(ids.length, 2, `one MLflow run per Lineage run, got ${ids.length}: ${ids.join(', ')}`);
+    assert.equal(new Set(ids).size, 2);
+    for (const r of server.state.runs.values()) assert.equal(r.history.get('loss')?.length, 20);
+    assert.ok(!fs.existsSync(path.join(ws, '.lineage', 'registry', 'sync', 'sync.lock')), 'the lock is released');
+
+    // A sync still holding the lock (a live pid: this test's own): the next one waits, then says so.
+    const lock = path.join(ws, '.lineage', 'registry', 'sync', 'sync.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), at: Date.now() }));
+    const before = server.counts.get('POST runs/create');
+    const busy = await run(['sync', '--to', remote], ws, { ...env, LINEAGE_SYNC_WAIT_MS: '400' });
+    assert.notEqual(busy.status, 0);
+    assert.match(busy.stderr, /Another sync of this workspace is running/);
+    assert.equal(server.counts.get('POST runs/create'), before);
+    assert.ok(fs.existsSync(lock), "another process's lock is left alone");
   } finally {
     await server.close();
   }

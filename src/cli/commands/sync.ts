@@ -4,7 +4,7 @@ import { credentialsFromEnv } from '../../core/registry/credentials';
 import { RegistryUsageError } from '../../core/registry/referenceError';
 import { RegistryError, type Credentials, type RegistryConfig } from '../../core/registry/types';
 import { trackingBase } from '../../core/registry/mlflow/http';
-import { syncRuns } from '../../core/registry/mlflow/sync';
+import { SyncBusyError, syncRuns } from '../../core/registry/mlflow/sync';
 import type { LineagePaths } from '../../core/util/lineagePaths';
 import { parseArgs, UsageError } from '../args';
 import { CliError } from '../errors';
@@ -23,7 +23,8 @@ Imported runs are never sent back.
                 mlflow+https://HOST, http(s)://HOST[:PORT]
   --since       runs started since a date (2026-12-01) or a duration ago (90m, 12h, 7d)
 Credentials from the environment: MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and _PASSWORD
-(or LINEAGE_REGISTRY_<NAME>_TOKEN …).`;
+(or LINEAGE_REGISTRY_<NAME>_TOKEN …).
+One sync of a workspace at a time: another waits up to 60 s (LINEAGE_SYNC_WAIT_MS) for it to finish.`;
 
 /** A configured MLflow registry by name, or one made from a URL. */
 export function resolveRemote(text: string, paths: LineagePaths): RegistryConfig {
@@ -109,7 +110,11 @@ export async function syncCommand(argv: string[]): Promise<number> {
       credentials: remoteCredentials(registry),
       runIds,
       onRun: progressPrinter(`Syncing to ${registry.name}`),
-    }).catch(registryFailure);
+      lockWaitMs: Number(process.env.LINEAGE_SYNC_WAIT_MS) > 0 ? Number(process.env.LINEAGE_SYNC_WAIT_MS) : undefined,
+    }).catch((err: unknown) => {
+      if (err instanceof SyncBusyError) throw new CliError(err.message);
+      return registryFailure(err);
+    });
     await saveQuietly(ws);
     if (a.flags.json) {
       console.log(JSON.stringify({ ...report, ms: Date.now() - started }, null, 2));

@@ -30,6 +30,8 @@ export interface StandinOptions {
   cutUploadOver?: number;
   /** Serve HTTPS with this certificate (e.g. from test/helpers/registry/tls.ts); `url` is then https://. */
   tls?: { certFile: string; keyFile: string };
+  /** Hold the answer to these routes (keys as in `counts`, e.g. 'POST runs/search') this many ms, to widen races. */
+  delayMs?: Record<string, number>;
 }
 
 export interface RecordedRequest {
@@ -174,8 +176,12 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
     if (opts.record)
       requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: raw.length ? body : undefined });
     const ctx: Ctx = { state, query: url.searchParams, body };
+    // Answered as of now, sent after the delay: a second client's request in between sees the same state.
+    const delay = opts.delayMs?.[key];
     try {
-      sendJson(res, 200, route(ctx));
+      const answer = route(ctx);
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      sendJson(res, 200, answer);
     } catch (err) {
       if (err instanceof ApiError) return sendJson(res, err.status, { error_code: err.code, message: err.message });
       throw err;

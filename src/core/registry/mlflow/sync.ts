@@ -4,6 +4,8 @@
  * have are sent, in log-batch requests of up to 1,000. What was sent is kept per server in
  * `.lineage/registry/sync/<host>.json` (MLflow run id, points sent per metric, status); without that file
  * the server's own metric history says what it has. Imported runs (lineage.imported_from) are never sent back.
+ * One sync at a time per workspace (`.lineage/registry/sync/sync.lock`): the find-by-tag-or-create of a run
+ * is two requests, so two syncs searching before either created would each make an MLflow run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +15,7 @@ import type { RunStatus } from '../../runs/runRecord';
 import { openSeries } from '../../metrics/repairSeries';
 import { readAllPoints } from '../../metrics/seriesFile';
 import { writeFileAtomicSync } from '../../util/fsx';
+import { LockTimeoutError, withWriterLock } from '../../store/writerLock';
 import type { LineagePaths } from '../../util/lineagePaths';
 import { lineageSummary } from '../lineageSummary';
 import { RegistryError, type Credentials, type LineageSummary, type RegistryConfig } from '../types';
@@ -98,7 +101,7 @@ export interface SyncReport {
   requests: number;
 }
 
-export async function syncRuns(o: {
+export interface SyncOptions {
   store: Store;
   paths: LineagePaths;
   registry: RegistryConfig;
@@ -108,7 +111,35 @@ export async function syncRuns(o: {
   /** Runs sent at once; each run's own requests stay in order. */
   concurrency?: number;
   onRun?: (done: number, total: number) => void;
-}): Promise<SyncReport> {
+  /** How long to wait for another sync of this workspace to finish (default 60 s). */
+  lockWaitMs?: number;
+}
+
+/** Another sync of the same workspace held the lock for longer than the wait. */
+export class SyncBusyError extends Error {}
+
+export function syncLockFile(paths: LineagePaths): string {
+  return path.join(paths.registry, 'sync', 'sync.lock');
+}
+
+export async function syncRuns(o: SyncOptions): Promise<SyncReport> {
+  const lock = syncLockFile(o.paths);
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const waitMs = o.lockWaitMs ?? 60_000;
+  try {
+    // A live sync may run for hours, so only a dead owner (same host, pid gone) makes the lock stale, or a day.
+    return await withWriterLock(lock, () => syncRunsLocked(o), waitMs, 24 * 3600_000);
+  } catch (err) {
+    if (err instanceof LockTimeoutError)
+      throw new SyncBusyError(
+        `Another sync of this workspace is running and did not finish within ${Math.round(waitMs / 1000)} s. ` +
+          `Wait for it and sync again; if none is running, delete ${lock}.`,
+      );
+    throw err;
+  }
+}
+
+async function syncRunsLocked(o: SyncOptions): Promise<SyncReport> {
   const http = new MlflowHttp(o.registry.url, o.credentials, o.signal, o.registry.caFile);
   const file = syncStateFile(o.paths, http.base);
   const state = readSyncState(file, http.base);

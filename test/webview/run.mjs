@@ -736,7 +736,8 @@ test('100 runs × pointsPerSeries(100): SVG on a software GPU, and scattergl (We
 });
 
 // Test modules of their own: each default-exports a function registering its tests with `test`.
-for (const m of ['./axe.mjs', './runDetail.mjs', './keyboard.mjs', './explain.mjs', './drift.mjs', './graph.mjs']) (await import(m)).default(test);
+for (const m of ['./axe.mjs', './runDetail.mjs', './keyboard.mjs', './explain.mjs', './drift.mjs', './graph.mjs', './compareFollow.mjs'])
+  (await import(m)).default(test);
 
 // ---------- run ----------
 

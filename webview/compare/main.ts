@@ -132,14 +132,21 @@ store.onChange((s, changed) => void onSettings(s, changed).catch(report));
 async function onAppend(m: CompareAppendParams): Promise<void> {
   if (!initialised) return;
   const before = model.metricKeys.length;
-  const { added, structural } = model.append(m);
-  if (model.metricKeys.length !== before) frame.sync();
+  const { added, structural, newRuns } = model.append(m);
+  // New runs are saved with the state, so a restored panel shows them too.
+  if (newRuns.length)
+    store.replace(
+      store.settings,
+      model.runs.map((r) => r.id),
+      undefined,
+    );
+  if (model.metricKeys.length !== before || newRuns.length) frame.sync();
   markAnalysisDirty();
   table.dirty = true;
   await curves.onAppend(added, structural);
   if (store.settings.tab === 'table') table.update();
   else if (store.settings.tab !== 'curves') await showActive();
-  ctx.emit('append-done', { series: m.series.length });
+  ctx.emit('append-done', { series: m.series.length, newRuns: newRuns.length });
 }
 
 ipc.on(CompareInit, onInit).on(CompareAppend, onAppend);

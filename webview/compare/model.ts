@@ -84,17 +84,27 @@ export class Model {
 
   /**
    * Adds live points. Returns, per metric, the points added to existing series (to extend traces) and
-   * whether a series or a run appeared that the charts have no trace for yet (they redraw then).
+   * whether a series or a run appeared that the charts have no trace for yet (they redraw then), and the
+   * runs new to the panel.
    */
-  append(m: CompareAppendParams): { added: Map<string, Array<{ runId: string; x: Float64Array; y: Float64Array }>>; structural: Set<string> } {
+  append(m: CompareAppendParams): {
+    added: Map<string, Array<{ runId: string; x: Float64Array; y: Float64Array }>>;
+    structural: Set<string>;
+    newRuns: string[];
+  } {
     const added = new Map<string, Array<{ runId: string; x: Float64Array; y: Float64Array }>>();
     const structural = new Set<string>();
+    const newRuns: string[] = [];
     for (const r of m.runs) {
       if (this.runById.has(r.id)) {
         const i = this.runs.findIndex((x) => x.id === r.id);
         this.runs[i] = r;
-        this.runById.set(r.id, r);
+      } else {
+        // A run the sweep the panel follows started since: it joins at the end, so the others keep their colours.
+        this.runs.push(r);
+        newRuns.push(r.id);
       }
+      this.runById.set(r.id, r);
       for (const k of Object.keys(r.metrics)) if (!this.metricKeys.includes(k)) this.metricKeys.push(k);
     }
     for (const s of m.series) {
@@ -120,7 +130,7 @@ export class Model {
       if (!list) added.set(s.metric, (list = []));
       list.push({ runId: s.runId, x, y });
     }
-    return { added, structural };
+    return { added, structural, newRuns };
   }
 }
 

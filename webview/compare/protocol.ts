@@ -63,7 +63,8 @@ export type CompareAppendParams = { series: Array<SeriesData & { replace?: boole
  * While runs train: points appended since the last update (not a redraw). A series with `replace` is
  * instead the whole series reduced afresh: the host sends one when the points appended since the last
  * reduction would double what the chart holds, so hours of live logging never grow a trace without bound
- * (only that run's chart is redrawn).
+ * (only that run's chart is redrawn). A run in `runs` the panel does not show yet joins it (at the end): a
+ * sweep the panel was opened on started it.
  */
 export const CompareAppend = notification<CompareAppendParams>('compare/append');
 

@@ -25,3 +25,12 @@ export function childCounts(links: Map<string, string>): Map<string, number> {
   for (const parent of links.values()) out.set(parent, (out.get(parent) ?? 0) + 1);
   return out;
 }
+
+/**
+ * The children of `parentId` not in `known`, oldest first: what a Compare panel opened on a sweep adds when
+ * the sweep starts another run, so the panel follows the sweep instead of the runs it opened with.
+ */
+export function newChildRunIds(store: Store, parentId: string, known: readonly string[]): string[] {
+  const have = new Set(known);
+  return childRunIds(store, parentId).filter((id) => !have.has(id));
+}

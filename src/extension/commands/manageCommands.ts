@@ -64,14 +64,16 @@ export function registerManageCommands(lineage: Lineage, tree: ExperimentsTree):
     }),
     registerCommand(COMMANDS.compareRuns, async (arg?: unknown, selected?: unknown) => {
       let ids = runRefsFrom(arg, selected).map((r) => r.id);
-      // A search's run (framework autolog) compares its candidates, its child runs.
-      if (ids.length === 1) ids = await childrenOrSelf(ids[0]);
+      // A search's run (framework autolog) compares its candidates, its child runs, and the panel follows it.
+      const parent = ids.length === 1 ? ids[0] : undefined;
+      if (parent) ids = await childrenOrSelf(parent);
+      const following = parent && !ids.includes(parent) ? parent : undefined;
       // One run from a context menu: offer the others, that one ticked; confirmed alone, it opens alone (its
       // curves, zoomable to every point, are worth a panel too).
       if (ids.length < 2) ids = ((await pickRuns(lineage, 'Lineage: compare which runs?', true, ids)) ?? []).map((r) => r.id);
       if (ids.length === 0) return;
       const { ComparePanel } = await import('../panels/comparePanel');
-      ComparePanel.show(lineage, ids);
+      ComparePanel.show(lineage, ids, undefined, following);
     }),
     registerCommand(COMMANDS.compareRunsAsText, async (arg?: unknown, selected?: unknown) => {
       const ids = runRefsFrom(arg, selected).map((r) => r.id);

@@ -22,6 +22,7 @@ import { engine } from '../engine';
 import { COMMANDS } from '../commands/ids';
 import { allowedRunIds, runIdsOf } from '../../core/runs/runPaths';
 import { compareSettingsOf, exportParamsOf, zoomParamsOf } from './panelMessages';
+import { newChildRunIds } from '../../core/runs/childRuns';
 
 export const COMPARE_VIEW_TYPE = 'lineage.compare';
 
@@ -37,9 +38,17 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
   private live?: LiveFeed;
   private prefetchToken = 0;
 
-  /** `folder`: the workspace folder of the runs, when the caller knows it (else the folder that holds them). */
-  static show(state: Lineage, runIds: string[], folder?: string): ComparePanel {
-    return new ComparePanel(state, PanelHost.create(state, COMPARE_VIEW_TYPE, title(runIds)), runIds, folder ?? folderOfRuns(state, runIds), undefined);
+  /** The sweep or search whose children this panel shows: children it starts later join the panel live. */
+  private parentId?: string;
+
+  /**
+   * `folder`: the workspace folder of the runs, when the caller knows it (else the folder that holds them).
+   * `parentId`: the run whose children `runIds` are, when Compare was asked on a parent.
+   */
+  static show(state: Lineage, runIds: string[], folder?: string, parentId?: string): ComparePanel {
+    const panel = new ComparePanel(state, PanelHost.create(state, COMPARE_VIEW_TYPE, title(runIds)), runIds, folder ?? folderOfRuns(state, runIds), undefined);
+    panel.parentId = parentId;
+    return panel;
   }
 
   static revive(state: Lineage, panel: vscode.WebviewPanel, saved: CompareState | undefined): ComparePanel {
@@ -179,9 +188,18 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
 
   /** Live runs: only the points logged since the last message go out, and the webview extends its traces. */
   private async onRunsChanged(ids: string[]): Promise<void> {
+    if (!this.panel.visible || !this.live) return;
     const mine = ids.filter((id) => this.runIds.includes(id));
-    if (mine.length === 0 || !this.panel.visible || !this.live) return;
     const ws = await this.workspace();
+    if (this.parentId) {
+      // A sweep's new runs join at the end (colours are indices, so the others keep theirs); their points go
+      // out as appends from the start, which the webview takes as a new run.
+      const fresh = newChildRunIds(ws.store, this.parentId, this.runIds);
+      this.runIds = [...this.runIds, ...fresh];
+      mine.push(...fresh);
+      if (fresh.length) this.panel.title = title(this.runIds);
+    }
+    if (mine.length === 0) return;
     const { runInfos } = await engine();
     const out = this.live.next(ws.store, mine, this.settings.metrics, this.settings.xAxis);
     // Colours are indices into the whole selection: ask for all runs, send the changed ones.

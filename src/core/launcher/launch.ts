@@ -11,6 +11,7 @@ import type { KeeperStart } from './keeperMain';
 import { findSdkDir, findKeeper } from './sdkDir';
 import { maskSecretArgs } from './secrets';
 import { recordedEnv } from './recordedEnv';
+import { startMlflowEndpoint, type MlflowEndpoint } from '../mlflowEndpoint/server';
 
 export interface LaunchOptions {
   workspace: string;
@@ -86,7 +87,6 @@ export class LaunchError extends Error {}
  * passes it on, captures git and the interpreter while the script runs, and writes the final status. The
  * script gets its own process group so Stop can end the whole tree.
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async so a LaunchError rejects the promise instead of throwing at the call site
 export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   if (opts.command.length === 0) throw new LaunchError('Nothing to run: give a script or a command, e.g. `lineage run train.py --lr 0.1`.');
   const paths = lineagePaths(opts.workspace);
@@ -138,6 +138,10 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   }
 
   const sdk = findSdkDir();
+  // MLflow code in the script logs into this run (docs/mlflow-endpoint.md), unless the user points it elsewhere.
+  const given = { ...process.env, ...opts.env };
+  let mlflow: MlflowEndpoint | undefined;
+  if (!given.MLFLOW_TRACKING_URI && given.LINEAGE_MLFLOW_ENDPOINT !== '0') mlflow = await startMlflowEndpoint(dir, id).catch(() => undefined);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...opts.env,
@@ -146,6 +150,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     LINEAGE_WORKSPACE: opts.dataRoot ?? opts.workspace,
     PYTHONPATH: [sdk, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
+    ...(mlflow ? { MLFLOW_TRACKING_URI: mlflow.url } : {}),
   };
   // The script's parent is a detached keeper, not this process: if the launcher dies (kill -9, a closed VS Code
   // window) the script keeps running, its output is still kept, and the keeper records how it ended.
@@ -233,6 +238,8 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
     keeper.stdin!.destroy();
   };
   done.then(release, release);
+  const stopMlflow = () => void mlflow?.close();
+  done.then(stopMlflow, stopMlflow);
 
   return {
     id,

@@ -13,14 +13,15 @@ import { makeRunFolder, tmpDir } from '../helpers/tmp';
 import { expandSummary, loadTraffic, shapeDiff, shapeOf, type Exchange } from '../helpers/mlflowStandin/traffic';
 import { startMlflowEndpoint, type MlflowEndpoint } from '../../src/core/mlflowEndpoint/server';
 
-const ID_FIELDS = new Set(['run_id', 'run_uuid', 'experiment_id']);
+const ID_FIELDS = new Set(['run_id', 'run_uuid', 'model_id', 'source_run_id', 'experiment_id']);
 
-/** Recorded ids → the ids the endpoint gave, learned from answers as the replay goes. */
+/** Recorded ids → the ids the endpoint gave, learned from answers as the replay goes (as test/e2e/mlflowStandin.test.ts does). */
 class IdMap {
   ids = new Map<string, string>();
+  experiments = new Map<string, string>();
   learn(recorded: unknown, actual: unknown, key?: string): void {
     if (typeof recorded === 'string' && typeof actual === 'string' && key && ID_FIELDS.has(key)) {
-      if (recorded !== actual && key !== 'experiment_id') this.ids.set(recorded, actual);
+      if (recorded !== actual) (key === 'experiment_id' ? this.experiments : this.ids).set(recorded, actual);
       return;
     }
     if (Array.isArray(recorded) && Array.isArray(actual)) recorded.forEach((r, i) => this.learn(r, actual[i], key));
@@ -30,19 +31,21 @@ class IdMap {
   str(s: string): string {
     let out = s;
     for (const [r, a] of this.ids) out = out.split(r).join(a);
-    return out;
+    out = out.replace(/^(\/api\/2\.0\/mlflow-artifacts\/artifacts\/)(\d+)\//, (_m, p: string, e: string) => p + (this.experiments.get(e) ?? e) + '/');
+    return out.replace(/^(\d+)\//, (_m, e: string) => (this.experiments.get(e) ?? e) + '/');
   }
-  deep(v: unknown): unknown {
-    if (typeof v === 'string') return this.str(v);
-    if (Array.isArray(v)) return v.map((x) => this.deep(x));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.deep(x)]));
+  deep(v: unknown, key?: string): unknown {
+    if (typeof v === 'string') return key === 'experiment_id' ? (this.experiments.get(v) ?? v) : this.str(v);
+    if (Array.isArray(v)) return v.map((x) => this.deep(x, key === 'experiment_ids' ? 'experiment_id' : key));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.deep(x, k)]));
     return v;
   }
 }
 
 async function replayOne(ep: MlflowEndpoint, ex: Exchange, ids: IdMap): Promise<string | undefined> {
   const url = new URL(ep.url + ids.str(ex.path));
-  for (const [k, v] of Object.entries(ex.query ?? {})) for (const one of Array.isArray(v) ? v : [v]) url.searchParams.append(k, ids.str(one));
+  for (const [k, v] of Object.entries(ex.query ?? {}))
+    for (const one of Array.isArray(v) ? v : [v]) url.searchParams.append(k, k === 'experiment_id' ? (ids.deep(one, 'experiment_id') as string) : ids.str(one));
   const rb = ex.req_body;
   let body: string | Buffer | undefined;
   if (rb.json !== undefined) body = JSON.stringify(ids.deep(rb.json));
@@ -93,16 +96,17 @@ function childrenOf(ws: string, parent: string): string[] {
     .sort();
 }
 
-test("the MLflow endpoint answers the real client's recorded tracking requests as MLflow did, and the data lands in the Lineage run", async () => {
+async function replayFile(file: string): Promise<{ ws: string; dir: string; id: string }> {
   const ws = tmpDir('lineage-mlflow-ep-');
   const dir = makeRunFolder(ws, { name: 'launched' });
   const id = path.basename(dir);
   const ep = await startMlflowEndpoint(dir, id);
   const ids = new IdMap();
   const failures: string[] = [];
+  // In the order the recorded server most likely handled them (see test/e2e/mlflowStandin.test.ts).
   const handledAt = (x: Exchange) => Math.max(x.t_ms, x.t_ms + x.dur_ms - 45);
   try {
-    for (const ex of loadTraffic('a_tracking.jsonl').sort((x, y) => handledAt(x) - handledAt(y) || x.seq - y.seq)) {
+    for (const ex of loadTraffic(file).sort((x, y) => handledAt(x) - handledAt(y) || x.seq - y.seq)) {
       const why = await replayOne(ep, ex, ids);
       if (why) failures.push(why);
     }
@@ -110,7 +114,11 @@ test("the MLflow endpoint answers the real client's recorded tracking requests a
     await ep.close();
   }
   assert.deepEqual(failures, [], failures.join('\n'));
+  return { ws, dir, id };
+}
 
+test("the MLflow endpoint answers the real client's recorded tracking requests as MLflow did, and the data lands in the Lineage run", async () => {
+  const { ws, dir, id } = await replayFile('a_tracking.jsonl');
   const run = show(ws, id);
   assert.deepEqual(
     Object.fromEntries(['alpha', 'l1_ratio', 'solver', 'async_param'].map((k) => [k, run.params[k]])),
@@ -213,4 +221,27 @@ test('lineage run: a Python script that speaks the MLflow REST API to $MLFLOW_TR
   assert.match(own.stdout, /uri=http:\/\/example\.invalid:5000/);
   const off = cli(['run', 'env.py'], ws, { LINEAGE_PYTHON: PYTHON, MLFLOW_TRACKING_URI: '', LINEAGE_MLFLOW_ENDPOINT: '0' });
   assert.match(off.stdout, /uri=\n|uri=-/);
+});
+
+test("the endpoint answers the real client's recorded sklearn autolog (grid search, logged models) as MLflow did, with child runs and model files in Lineage", async () => {
+  const { ws, dir, id } = await replayFile('b_autolog.jsonl');
+  const run = show(ws, id);
+  assert.equal(run.params.solver, 'auto', "the first top-level run's autologged params are the launched run's");
+  assert.ok(run.metrics.training_r2_score?.count >= 1, JSON.stringify(Object.keys(run.metrics)));
+  const kids = childrenOf(ws, id);
+  const search = kids.find((k) => show(ws, k).name === 'gridsearch-autolog');
+  assert.ok(search, 'the grid search (a later top-level run) is a child of the launched run');
+  const candidates = childrenOf(ws, search);
+  assert.ok(candidates.length >= 2, `the search's candidates are its children: ${candidates.length}`);
+  for (const c of candidates) assert.ok(Object.keys(show(ws, c).params).length > 0, 'each candidate has its params');
+  const indexed = await queryDbFile(path.join(ws, '.lineage', 'lineage.db'), 'SELECT id FROM runs WHERE parent_run_id = ? ORDER BY id', [search]);
+  assert.deepEqual(
+    indexed.map((r) => r.id),
+    candidates,
+  );
+  const modelFiles = fs.readdirSync(path.join(dir, 'artifacts', 'mlflow-models'), { recursive: true });
+  assert.ok(
+    modelFiles.some((f) => String(f).endsWith('MLmodel')),
+    'the logged model files are kept with the run that logged them',
+  );
 });

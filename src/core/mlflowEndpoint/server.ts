@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalid } from './errors';
+import { loggedModelRoute } from './loggedModels';
 import { TrackingState, trackingRoutes, type Body, type EndpointRun } from './tracking';
 
 export interface MlflowEndpoint {
@@ -60,6 +61,13 @@ function locate(state: TrackingState, rel: string): { run: EndpointRun | undefin
   if (run) {
     const rest = parts.slice(3).join('/');
     return { run, file: path.join(run.dir, 'artifacts', rest), eventPath: rest ? `artifacts/${rest}` : 'artifacts' };
+  }
+  // A logged model's files go with the run that logged it.
+  const model = parts.length >= 4 && parts[1] === 'models' && parts[3] === 'artifacts' ? state.models.get(parts[2]) : undefined;
+  const owner = model?.source_run_id ? state.runs.get(model.source_run_id) : undefined;
+  if (model && owner) {
+    const sub = ['mlflow-models', model.model_id, ...parts.slice(4)].join('/');
+    return { run: owner, file: path.join(owner.dir, 'artifacts', sub), eventPath: `artifacts/${sub}` };
   }
   return { run: undefined, file: path.join(state.runDir, 'artifacts', 'mlflow', rel), eventPath: `artifacts/mlflow/${rel}` };
 }
@@ -129,7 +137,7 @@ export async function startMlflowEndpoint(runDir: string, runId: string): Promis
       return sendJson(res, 403, { error_code: 'PERMISSION_DENIED', message: 'Cross-origin request blocked' });
     if (url.pathname === ARTIFACTS || url.pathname.startsWith(ARTIFACTS + '/')) return artifacts(req, res, url);
     const rest = url.pathname.startsWith(API) ? url.pathname.slice(API.length) : undefined;
-    const route = rest === undefined ? undefined : trackingRoutes[`${req.method} ${rest}`];
+    const route = rest === undefined ? undefined : (trackingRoutes[`${req.method} ${rest}`] ?? loggedModelRoute(req.method ?? 'GET', rest));
     const raw = await readBody(req);
     if (!route) return void res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(NOT_FOUND_HTML);
     let body: Body = {};

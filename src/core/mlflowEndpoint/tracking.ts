@@ -2,12 +2,14 @@
  * The MLflow tracking endpoints the client uses while a script logs (experiments get-by-name/get/create, runs
  * create/update/get, log-batch, log-metric, log-parameter, set-tag, log-inputs), answered with MLflow 3.6's
  * JSON shapes, status codes and limits, and written into the Lineage run: the first top-level MLflow run is
- * the launched run itself, every other one (nested or not) a child run under it.
+ * the launched run itself, a nested one a child run under its MLflow parent, a later top-level one a child run
+ * under the launched run.
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError, invalid, missing, notFound } from './errors';
 import { endChild, RunSink, startChild } from './runSink';
 import type { RunRecord, RunStatus } from '../runs/runRecord';
+import { createLoggedModel, type LoggedModel } from './loggedModels';
 
 export type Body = Record<string, unknown>;
 interface KV {
@@ -40,6 +42,7 @@ export interface EndpointRun {
   tags: Map<string, string>;
   latest: Map<string, Latest>;
   inputs: Array<{ tags: KV[]; dataset: Record<string, string> }>;
+  outputs: Array<{ model_id: string; step: number }>;
   dir: string;
   sink: RunSink;
   /** Set for child runs: run.json is ours to end. */
@@ -81,6 +84,7 @@ function metricValue(v: unknown): number {
 export class TrackingState {
   experiments = new Map<string, Experiment>();
   runs = new Map<string, EndpointRun>();
+  models = new Map<string, LoggedModel>();
   private nextExperiment = 1;
   private rootTaken = false;
 
@@ -107,12 +111,13 @@ export class TrackingState {
   }
 
   /** The launched run for the first top-level MLflow run, a child run folder for every other. */
-  place(name: string, startMs: number, nested: boolean): { id: string; dir: string; record?: RunRecord } {
-    if (!nested && !this.rootTaken) {
+  place(name: string, startMs: number, parentId: string | undefined): { id: string; dir: string; record?: RunRecord } {
+    if (parentId === undefined && !this.rootTaken) {
       this.rootTaken = true;
       return { id: this.runId, dir: this.runDir };
     }
-    return startChild(this.runDir, name, startMs);
+    // A nested run goes under its MLflow parent (a grid search's candidates under the search), else under the launched run.
+    return startChild((parentId && this.runs.get(parentId)?.dir) || this.runDir, name, startMs);
   }
 
   /** Child runs the script left running end as killed, as the script that owned them did. */
@@ -174,7 +179,7 @@ function runJson(r: EndpointRun, withOutputs = true): Body {
   const inputs: Body = {};
   if (r.inputs.length) inputs.dataset_inputs = r.inputs.map((i) => ({ tags: [...i.tags].sort((a, b) => a.key.localeCompare(b.key)), dataset: i.dataset }));
   const out: Body = { info: runInfoJson(r), data, inputs };
-  if (withOutputs) out.outputs = {};
+  if (withOutputs) out.outputs = r.outputs.length ? { model_outputs: r.outputs } : {};
   return out;
 }
 
@@ -255,8 +260,8 @@ export const trackingRoutes: Record<string, (c: Ctx) => unknown> = {
     const tags = kvs(c.body.tags);
     const runName = str(c.body, 'run_name') ?? tags.find((t) => t.key === 'mlflow.runName')?.value ?? `run-${randomBytes(3).toString('hex')}`;
     const start = Number(c.body.start_time ?? Date.now());
-    const nested = tags.some((t) => t.key === 'mlflow.parentRunId');
-    const placed = c.state.place(runName, start, nested);
+    const parent = tags.find((t) => t.key === 'mlflow.parentRunId')?.value;
+    const placed = c.state.place(runName, start, parent);
     const run: EndpointRun = {
       run_id: placed.id,
       experiment_id: expId,
@@ -269,6 +274,7 @@ export const trackingRoutes: Record<string, (c: Ctx) => unknown> = {
       tags: new Map(),
       latest: new Map(),
       inputs: [],
+      outputs: [],
       dir: placed.dir,
       sink: new RunSink(placed.dir),
       record: placed.record,
@@ -319,6 +325,16 @@ export const trackingRoutes: Record<string, (c: Ctx) => unknown> = {
     const m = metricEvents(r, metrics);
     const p = paramEvents(r, params);
     r.sink.append([...p, ...m, ...tagEvents(r, tags)]);
+    return {};
+  },
+  'POST logged-models': createLoggedModel,
+  'POST runs/outputs': (c) => {
+    const r = getRun(c);
+    for (const m of (c.body.models as Body[] | undefined) ?? []) {
+      const id = text(m.model_id);
+      if (!c.state.models.has(id)) throw notFound(`Logged model with ID '${id}' not found.`);
+      r.outputs.push({ model_id: id, step: Number(m.step ?? 0) });
+    }
     return {};
   },
   'POST runs/log-inputs': (c) => {

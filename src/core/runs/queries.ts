@@ -4,6 +4,7 @@ import type { RunStatus } from './runRecord';
 import { inspectRunFile } from './runPaths';
 import type { ParamValue } from '../events/paramValue';
 import type { ExplainMethod, ExplanationSummary } from '../explain/types';
+import { IMPORTED_TAG } from './importedTag';
 
 export interface MetricSummary {
   key: string;
@@ -315,4 +316,9 @@ export function listExplanations(store: Store, runId: string): ExplanationSummar
 /** The runs that have at least one explanation: one query for a whole tree or every code lens. */
 export function runsWithExplanations(store: Store): Set<string> {
   return new Set(store.all<{ run_id: string }>('SELECT DISTINCT run_id FROM explanations').map((r) => r.run_id));
+}
+
+/** The runs `lineage import` brought in (tag IMPORTED_TAG): one query for a whole tree. */
+export function importedRunIds(store: Store): Set<string> {
+  return new Set(store.all<{ run_id: string }>('SELECT DISTINCT run_id FROM tags WHERE key = ?', [IMPORTED_TAG]).map((r) => r.run_id));
 }

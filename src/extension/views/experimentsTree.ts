@@ -1,14 +1,13 @@
 import * as vscode from 'vscode';
 import type { Lineage } from '../lineage';
 import type { RunSummary } from '../../core/runs/queries';
-import type { Store } from '../../core/store/store';
 import { keyMetrics } from '../../core/runs/keyMetrics';
 import { formatNumber, relativeTime, formatDuration } from '../../core/util/format';
 import { COMMANDS, CONTEXT_KEYS } from '../commands/ids';
 import { engine } from '../engine';
 import { paramText } from '../../core/events/paramValue';
 import { folderItem, folderRoots } from './folderLevel';
-import { IMPORTED_TAG, runContextValue } from './runContext';
+import { runContextValue } from './runContext';
 
 /** Runs per page: enough to scroll, few enough that 10,000 runs open instantly. */
 export const PAGE = 200;
@@ -111,10 +110,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     if (shown.length === 0) return;
     if (!shown.every((id) => this.runNodes.has(key(folder, id)))) return this.refresh();
     const ws = await this.lineage.workspace(folder);
-    const { listRuns, runsWithExplanations } = await engine();
+    const { listRuns, runsWithExplanations, importedRunIds } = await engine();
     const fresh = new Map(listRuns(ws.store, { ids: shown }).map((r) => [r.id, r]));
     this.explained.set(folder, runsWithExplanations(ws.store));
-    this.imported.set(folder, importedRuns(ws.store));
+    this.imported.set(folder, importedRunIds(ws.store));
     const nodes: RunNode[] = [];
     for (const id of shown) {
       const node = this.runNodes.get(key(folder, id));
@@ -180,9 +179,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     if (node.kind !== 'experiment') return [];
     const folder = node.folder;
     const ws = await this.lineage.workspace(folder);
-    const { listRuns, runsWithExplanations, parentLinks, childCounts } = await engine();
+    const { listRuns, runsWithExplanations, importedRunIds, parentLinks, childCounts } = await engine();
     this.explained.set(folder, runsWithExplanations(ws.store));
-    this.imported.set(folder, importedRuns(ws.store));
+    this.imported.set(folder, importedRunIds(ws.store));
     const links = parentLinks(ws.store);
     this.parents.set(folder, links);
     const counts = childCounts(links);
@@ -287,8 +286,4 @@ export function runItem(run: RunSummary, explained = false, drift?: string, impo
 /** User text goes into markdown tooltips: escape everything markdown or HTML could act on. */
 function esc(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
-}
-
-function importedRuns(store: Store): Set<string> {
-  return new Set(store.all<{ run_id: string }>('SELECT DISTINCT run_id FROM tags WHERE key = ?', [IMPORTED_TAG]).map((r) => r.run_id));
 }

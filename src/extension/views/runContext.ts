@@ -5,8 +5,7 @@ import type { RunSummary } from '../../core/runs/queries';
  * offer actions. Kept free of `vscode` so a unit test can check those clauses against it.
  */
 
-/** Set by `lineage import` on a team member's MLflow run: read-only here (no script to rerun or reproduce). */
-export const IMPORTED_TAG = 'lineage.imported_from';
+export { IMPORTED_TAG } from '../../core/runs/importedTag';
 
 export function runContextValue(run: Pick<RunSummary, 'status' | 'starred'>, o: { explained?: boolean; imported?: boolean } = {}): string {
   return `run.${run.status}${run.starred ? '.starred' : ''}${o.explained ? '.explained' : ''}${o.imported ? '.imported' : ''}`;

@@ -24,7 +24,8 @@ import { MlflowHttp } from './http';
 import { mirrorRun, type MirrorResult, type MlflowStatus } from './mirrorRun';
 import { ensureExperiment } from './tracking';
 
-export const IMPORTED_TAG = 'lineage.imported_from';
+import { IMPORTED_TAG } from '../../runs/importedTag';
+export { IMPORTED_TAG };
 
 export interface SyncedRun {
   mlflowRunId: string;

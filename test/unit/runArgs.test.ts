@@ -1,7 +1,7 @@
 /** How commands read the runs they are given, in a window of one folder or several. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { byFolder, runIdsFrom, runRefsFrom } from '../../src/extension/commands/runArgs';
+import { argsAfterScript, byFolder, rerunCommand, runIdsFrom, runRefsFrom } from '../../src/extension/commands/runArgs';
 import { argsFromLastRun, declaredArgs } from '../../src/extension/lenses/scriptArgs';
 
 const node = (id: string, folder: string) => ({ kind: 'run', folder, run: { id } });
@@ -58,4 +58,20 @@ test('Run with params… offers an nargs list param as one word per item, as arg
     '--name',
     'b c',
   ]);
+});
+
+test('Rerun with params… on a notebook run starts from its -p params and reruns the notebook with the edited ones (issue 16 §1)', () => {
+  // As the launcher records `lineage run analysis.ipynb -p lr=0.1 -p name='big run'`.
+  const recorded = ['/usr/bin/python3', '-m', 'lineage.notebook', '/ws/analysis.ipynb', '-p', 'lr=0.1', '-p', 'name=big run'];
+  const { prefix, args } = argsAfterScript(recorded);
+  assert.equal(args, "-p lr=0.1 -p 'name=big run'");
+  assert.deepEqual(prefix, ['/usr/bin/python3', '-m', 'lineage.notebook', '/ws/analysis.ipynb']);
+  // The box's text, edited: the notebook is launched again (the runner comes from today's interpreter).
+  assert.deepEqual(rerunCommand(prefix, "-p lr=0.2 -p 'name=big run'"), ['/ws/analysis.ipynb', '-p', 'lr=0.2', '-p', 'name=big run']);
+  // A notebook run without params has an empty box, and a script run is read as before.
+  assert.deepEqual(argsAfterScript(['/usr/bin/python3', '-m', 'lineage.notebook', '/ws/a.ipynb']).args, '');
+  const script = argsAfterScript(['/usr/bin/python3', '/ws/train.py', '--lr', '0.1', '--data', 'x.ipynb']);
+  assert.equal(script.args, '--lr 0.1 --data x.ipynb');
+  assert.deepEqual(rerunCommand(script.prefix, script.args), ['/ws/train.py', '--lr', '0.1', '--data', 'x.ipynb']);
+  assert.deepEqual(rerunCommand(['make', 'train'], 'FAST=1'), ['make', 'train', 'FAST=1'], 'a command with no script is rerun as it was');
 });

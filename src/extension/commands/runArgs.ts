@@ -36,9 +36,17 @@ export function byFolder(refs: RunRef[], folderOf: (id: string) => string | unde
   return out;
 }
 
-/** The script arguments of a recorded command line, as one editable string. */
+/** The word of a recorded command line that is what the run executed: a script, or a notebook (`-m lineage.notebook x.ipynb`). */
+function isScript(word: string): boolean {
+  return word.endsWith('.py') || word.endsWith('.ipynb');
+}
+
+/**
+ * The script arguments of a recorded command line, as one editable string; for a notebook its parameters,
+ * `-p lr=0.1 -p name=x`.
+ */
 export function argsAfterScript(command: string[]): { prefix: string[]; args: string } {
-  const i = command.findIndex((a) => a.endsWith('.py'));
+  const i = command.findIndex(isScript);
   if (i < 0) return { prefix: command, args: '' };
   return {
     prefix: command.slice(0, i + 1),
@@ -47,6 +55,16 @@ export function argsAfterScript(command: string[]): { prefix: string[]; args: st
       .map(quoteArg)
       .join(' '),
   };
+}
+
+/**
+ * What a rerun launches: the run's script or notebook with `args`. The interpreter (and for a notebook the
+ * runner) come from today's settings, so the recorded words before the script are dropped; a command with
+ * no script is rerun as it was.
+ */
+export function rerunCommand(prefix: string[], args: string): string[] {
+  const i = prefix.findIndex(isScript);
+  return i >= 0 ? [prefix[i], ...splitArgs(args)] : [...prefix, ...splitArgs(args)];
 }
 
 export function quoteArg(a: string): string {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Lineage } from '../lineage';
 import type { RunManager } from '../runs/runManager';
-import { argsAfterScript, runRefsFrom, splitArgs } from './runArgs';
+import { argsAfterScript, rerunCommand, runRefsFrom, splitArgs } from './runArgs';
 import { pickRun } from './pickRuns';
 import { COMMANDS } from './ids';
 import { IMPORTED_TAG } from '../views/runContext';
@@ -74,8 +74,7 @@ export function registerRunCommands(lineage: Lineage, runs: RunManager): vscode.
       newArgs = text;
     }
     // The interpreter comes from today's settings; the script and its arguments from the run.
-    const scriptIdx = prefix.findIndex((a) => a.endsWith('.py'));
-    const command = scriptIdx >= 0 ? [prefix[scriptIdx], ...splitArgs(newArgs)] : [...prefix, ...splitArgs(newArgs)];
+    const command = rerunCommand(prefix, newArgs);
     const cwd = r.cwd && fs.existsSync(r.cwd) ? r.cwd : folder;
     return runs.start({ folder, command, cwd, title: path.basename(command[0]), experiment: r.experiment });
   };

@@ -11,6 +11,7 @@ import { StatCache } from '../../src/core/datasets/statCache';
 import { fingerprintRunDatasets, type FingerprintRunOptions } from '../../src/core/datasets/runDatasets';
 import { hasObject, objectPath, readKeptReport, summarizeKept } from '../../src/core/datasets/objects';
 import { KeepPlan } from '../../src/core/datasets/objects/keepPlan';
+import { RACY_MS } from '../../src/core/datasets/objects/hashAndKeep';
 import { lineagePaths } from '../../src/core/util/lineagePaths';
 import { makeRunFolder, tmpDir } from '../helpers/tmp';
 
@@ -193,15 +194,22 @@ function writer(script: string, args: string[]): { ready: Promise<void>; done: P
   return { ready: Promise.race([ready, failed]), done, child };
 }
 
-test('a file that grows once during the read is read and written again: the object is the final bytes, under their digest', async () => {
-  const ws = tmpDir('lineage-onepass-');
-  const file = path.join(ws, 'growing.bin');
-  writeData(file, 128);
-  const paths = lineagePaths(ws);
-  const plan = new KeepPlan(paths);
-  // Appends once, as soon as the copy has begun (its temporary file has bytes).
-  const w = writer(
-    `const fs = require('fs'), path = require('path'); const [file, tmp] = process.argv.slice(1); console.log('ready');
+// Both ways of keeping while fingerprinting: a file just written (racy: copied in the read that hashes it)
+// and, with no racy margin, one copied by the kernel after its hash and trusted by its identity.
+for (const [way, racyMs] of [
+  ['copied in the read', RACY_MS],
+  ['copied by the kernel', 0],
+] as const) {
+  test(`${way}: a file that grows once during the copy is read and copied again: the object is the final bytes, under their digest`, async () => {
+    const ws = tmpDir('lineage-onepass-');
+    const file = path.join(ws, 'growing.bin');
+    writeData(file, 128);
+    await new Promise((r) => setTimeout(r, 30));
+    const paths = lineagePaths(ws);
+    const plan = new KeepPlan(paths, undefined, racyMs);
+    // Appends once, as soon as the copy has begun (its temporary file has bytes).
+    const w = writer(
+      `const fs = require('fs'), path = require('path'); const [file, tmp] = process.argv.slice(1); console.log('ready');
      const t0 = Date.now();
      const tick = () => {
        const names = fs.existsSync(tmp) ? fs.readdirSync(tmp) : [];
@@ -209,48 +217,49 @@ test('a file that grows once during the read is read and written again: the obje
        if (Date.now() - t0 < 60000) setImmediate(tick);
      };
      tick();`,
-    [file, path.join(paths.objects, '.tmp')],
-  );
-  await w.ready;
-  const fp = await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: plan.forDataset('growing.bin', 'input', file) });
-  assert.match(await w.done, /appended/, 'the copy was seen under way');
-  const final = fs.readFileSync(file);
-  assert.equal(fp.stats.retried, 1, 'read again once');
-  assert.ok(fp.warnings.some((m) => /changed while it was being read; it was read again/.test(m)));
-  assert.equal(fp.sha256, sha(final), 'the fingerprint is of the final bytes');
-  assert.equal(fp.size, final.length);
-  assert.ok(fs.readFileSync(objectPath(paths, fp.sha256)).equals(final), 'the object is the final bytes');
-  assert.deepEqual(assertObjectsSound(paths.objects), [fp.sha256]);
-  assert.deepEqual(temps(paths.objects), [], 'the first, abandoned copy is gone');
-});
-
-test('a file that keeps growing during every read gets no fingerprint and no object, and leaves no temporary', async () => {
-  const ws = tmpDir('lineage-onepass-');
-  const file = path.join(ws, 'log.bin');
-  writeData(file, 32);
-  const paths = lineagePaths(ws);
-  const plan = new KeepPlan(paths);
-  const w = writer(
-    `const fs = require('fs'); const block = Buffer.alloc(4096, 1); fs.appendFileSync(process.argv[1], block); console.log('ready');
-     setInterval(() => fs.appendFileSync(process.argv[1], block), 1);`,
-    [file],
-  );
-  try {
-    await w.ready;
-    const fp = await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: plan.forDataset('log.bin', 'input', file) });
-    assert.equal(fp.sha256, null);
-    assert.ok(
-      fp.warnings.some((m) => /kept changing while it was being read/.test(m)),
-      fp.warnings.join('\n'),
+      [file, path.join(paths.objects, '.tmp')],
     );
-    assert.equal(plan.stored.size, 0);
-    assert.deepEqual(assertObjectsSound(paths.objects), []);
-    assert.deepEqual(temps(paths.objects), []);
-  } finally {
-    w.child.kill();
-    await w.done;
-  }
-});
+    await w.ready;
+    const fp = await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: plan.forDataset('growing.bin', 'input', file) });
+    assert.match(await w.done, /appended/, 'the copy was seen under way');
+    const final = fs.readFileSync(file);
+    assert.equal(fp.stats.retried, 1, 'read again once');
+    assert.ok(fp.warnings.some((m) => /changed while it was being read; it was read again/.test(m)));
+    assert.equal(fp.sha256, sha(final), 'the fingerprint is of the final bytes');
+    assert.equal(fp.size, final.length);
+    assert.ok(fs.readFileSync(objectPath(paths, fp.sha256)).equals(final), 'the object is the final bytes');
+    assert.deepEqual(assertObjectsSound(paths.objects), [fp.sha256]);
+    assert.deepEqual(temps(paths.objects), [], 'the first, abandoned copy is gone');
+  });
+
+  test(`${way}: a file that keeps growing during every read gets no fingerprint and no object, and leaves no temporary`, async () => {
+    const ws = tmpDir('lineage-onepass-');
+    const file = path.join(ws, 'log.bin');
+    writeData(file, 32);
+    const paths = lineagePaths(ws);
+    const plan = new KeepPlan(paths, undefined, racyMs);
+    const w = writer(
+      `const fs = require('fs'); const block = Buffer.alloc(4096, 1); fs.appendFileSync(process.argv[1], block); console.log('ready');
+     setInterval(() => fs.appendFileSync(process.argv[1], block), 1);`,
+      [file],
+    );
+    try {
+      await w.ready;
+      const fp = await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: plan.forDataset('log.bin', 'input', file) });
+      assert.equal(fp.sha256, null);
+      assert.ok(
+        fp.warnings.some((m) => /kept changing while it was being read/.test(m)),
+        fp.warnings.join('\n'),
+      );
+      assert.equal(plan.stored.size, 0);
+      assert.deepEqual(assertObjectsSound(paths.objects), []);
+      assert.deepEqual(temps(paths.objects), []);
+    } finally {
+      w.child.kill();
+      await w.done;
+    }
+  });
+}
 
 test('autolog in-memory datasets (memory:sha256:…) are skipped quietly: nothing on disk to keep', async () => {
   const ws = tmpDir('lineage-onepass-');

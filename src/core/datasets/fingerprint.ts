@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HashPool, HashOutcome } from './hashPool';
-import type { KeepTarget, KeptWhileHashing } from './objects/hashAndKeep';
+import type { KeepTarget, KeptWhileHashing, VerifiedBy } from './objects/hashAndKeep';
 import { StatCache } from './statCache';
 import { ignoreMatcher, DEFAULT_IGNORE } from './ignore';
 
@@ -34,7 +34,7 @@ export interface FingerprintOptions {
   ignore?: string[];
   pool?: HashPool;
   onProgress?: (phase: 'scan' | 'hash', done: number, total: number) => void;
-  /** Keep copies of the files hashed now (not those the stat cache answers) in the same read as their hash. */
+  /** Keep copies of the files hashed now (not those the stat cache answers), made right after their hash. */
   keepWhileHashing?: KeepWhileHashing;
 }
 
@@ -44,7 +44,11 @@ export interface KeepWhileHashing {
   /** Decided before any byte is read (the hash is not known yet); `rel` is relative to the fingerprinted target. */
   select(files: Array<{ abs: string; rel: string; size: number }>): Promise<boolean[]>;
   /** After hashing each selected file: its copy's fate, or undefined when none was made (an error, a change). */
-  settled(file: { abs: string; rel: string }, plannedSize: number, outcome: { sha256: string; size: number; kept?: KeptWhileHashing } | undefined): void;
+  settled(
+    file: { abs: string; rel: string },
+    plannedSize: number,
+    outcome: { sha256: string; size: number; kept?: KeptWhileHashing; verifiedBy?: VerifiedBy } | undefined,
+  ): void;
 }
 
 interface Found {

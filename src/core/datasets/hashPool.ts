@@ -4,10 +4,10 @@ import { hashFileSync, FileHash, describeReadError } from './hashFile';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { makeHashAndKeep, type KeepTarget, type KeptWhileHashing } from './objects/hashAndKeep';
+import { makeHashAndKeep, type KeepTarget, type KeptWhileHashing, type VerifiedBy } from './objects/hashAndKeep';
 
 /** A hash, and for a file hashed with a keep target, what became of its kept copy (or why there is none). */
-export type HashOutcome = (FileHash & { kept?: KeptWhileHashing; keepError?: string }) | { error: string };
+export type HashOutcome = (FileHash & { kept?: KeptWhileHashing; verifiedBy?: VerifiedBy; keepError?: string }) | { error: string };
 
 // The worker is inline source so it needs no separate bundle; it repeats hashFileSync's checks (regular files
 // only, opened without blocking, before/after fstat). hashAndKeep is the very function the calling thread
@@ -74,10 +74,7 @@ export class HashPool {
     }
   }
 
-  /**
-   * `keep[i]`, when given, also writes file i's bytes to a kept object in the same read
-   * (objects/hashAndKeep.ts).
-   */
+  /** `keep[i]`, when given, also keeps file i's bytes as an object once hashed (objects/hashAndKeep.ts). */
   async hashAll(files: string[], onDone?: (done: number) => void, keep?: Array<KeepTarget | undefined>): Promise<HashOutcome[]> {
     if (files.length <= 2) {
       const out: HashOutcome[] = [];

@@ -17,8 +17,8 @@ export interface KeepOptions {
   config?: Partial<KeepConfig>;
   onProgress?: (message: string) => void;
   /**
-   * Objects the run's fingerprinting wrote in the same read as their hash (KeepPlan.stored: sha256 → size):
-   * already verified by that hash, counted as copied by this run, not copied again.
+   * Objects the run's fingerprinting stored right after their hash (KeepPlan.stored: sha256 → size):
+   * already verified there (objects/hashAndKeep.ts), counted as copied by this run, not copied again.
    */
   keptWhileFingerprinting?: ReadonlyMap<string, number>;
 }
@@ -69,17 +69,17 @@ export async function keepRunData(store: Store, paths: LineagePaths, runId: stri
     .map((w) => w.path);
   const blobs = relatives.length && insideGit(paths.workspace) ? await gitBlobsAtHead(paths.workspace, [...new Set(relatives)]) : new Map<string, string>();
   const counted = new Set<string>();
-  // Written during fingerprinting: charged to the cap first, so what is copied below fits beside them.
-  const onePass = new Map<string, number>();
+  // Stored during fingerprinting: charged to the cap first, so what is copied below fits beside them.
+  const whileHashing = new Map<string, number>();
   for (const w of wanted) {
     const size = w.sha256 ? opts.keptWhileFingerprinting?.get(w.sha256) : undefined;
-    if (size !== undefined && !onePass.has(w.sha256!) && hasObject(paths, w.sha256!)) {
-      onePass.set(w.sha256!, size);
+    if (size !== undefined && !whileHashing.has(w.sha256!) && hasObject(paths, w.sha256!)) {
+      whileHashing.set(w.sha256!, size);
       report.copiedBytes += size;
     }
   }
   for (const w of wanted) {
-    const e = await keepOne(paths, w, cfg, report, { excluded, dvc, blobs, counted, onePass }, opts);
+    const e = await keepOne(paths, w, cfg, report, { excluded, dvc, blobs, counted, whileHashing }, opts);
     report.entries.push(e);
     if (e.state === 'kept' && !counted.has(e.sha256!)) {
       counted.add(e.sha256!);
@@ -95,7 +95,7 @@ interface Ctx {
   dvc: DvcPointers;
   blobs: Map<string, string>;
   counted: Set<string>;
-  onePass: Map<string, number>;
+  whileHashing: Map<string, number>;
 }
 
 async function keepOne(paths: LineagePaths, w: Wanted, cfg: KeepConfig, report: KeptReport, ctx: Ctx, opts: KeepOptions): Promise<KeptEntry> {
@@ -120,7 +120,7 @@ async function keepOne(paths: LineagePaths, w: Wanted, cfg: KeepConfig, report: 
   } catch {
     /* unreadable now: the copy below says why */
   }
-  if (ctx.onePass.has(w.sha256)) return entry(w, 'kept', { ...base, how: 'copied' });
+  if (ctx.whileHashing.has(w.sha256)) return entry(w, 'kept', { ...base, how: 'copied' });
   const alreadyCounted = ctx.counted.has(w.sha256);
   const wouldAdd = alreadyCounted ? 0 : w.size;
   if (!alreadyCounted && report.copiedBytes + wouldAdd > cfg.keepMaxBytes && !hasObject(paths, w.sha256))

@@ -5,13 +5,13 @@ import type { KeepWhileHashing } from '../fingerprint';
 import { MEMORY_DATASET } from '../fingerprint';
 import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
 import { joinKey } from './keep';
-import { probeClone, tempDir } from './objectStore';
+import { tempDir } from './objectStore';
 import { DvcPointers, gitTrackedAtHead, insideGit } from './references';
-import type { KeepTarget } from './hashAndKeep';
+import { RACY_MS, type KeepTarget, type VerifiedBy } from './hashAndKeep';
 
 /**
- * Which files a run's fingerprinting copies into the store in the same read as their hash (docs/data-store.md,
- * "One read"). Decided before a byte is read, from what is known then: keeping on, the role, include/exclude,
+ * Which files a run's fingerprinting copies into the store right after their hash, by the hash worker
+ * (docs/data-store.md, "While fingerprinting"). Decided before a byte is read, from what is known then: keeping on, the role, include/exclude,
  * DVC pointers, git tracking at HEAD and the cap. A file git tracks is left to `keepRunData`, which records
  * it by reference when its blob matches; anything not chosen here is kept (or not) afterwards as before,
  * with `keepRunData` making every final decision and writing kept.json.
@@ -21,21 +21,25 @@ export class KeepPlan {
   readonly warnings: string[] = [];
   /** sha256 → size of the objects this pass stored (new to the store); keepRunData counts them as copied. */
   readonly stored = new Map<string, number>();
+  /** How the objects this pass stored were shown to hold the bytes hashed (the benchmark reports it). */
+  readonly verifiedBy: Record<VerifiedBy, number> = { identity: 0, hash: 0 };
   private budget: number;
   private readonly excluded: (rel: string) => string | undefined;
   private readonly dvc: DvcPointers;
   private readonly target: KeepTarget;
   private git: boolean | undefined;
 
+  /** `racyMs`: see RACY_MS; tests pass 0 to have a file written a moment ago copied by the kernel. */
   constructor(
     private readonly paths: LineagePaths,
     overrides?: Partial<KeepConfig>,
+    racyMs = RACY_MS,
   ) {
     this.config = readKeepConfig(paths, overrides, this.warnings);
     this.budget = this.config.keepMaxBytes;
     this.excluded = globFilter(this.config);
     this.dvc = new DvcPointers(paths.workspace);
-    this.target = { tmpDir: tempDir(paths), objectsDir: paths.objects };
+    this.target = { tmpDir: tempDir(paths), objectsDir: paths.objects, racyMs };
   }
 
   /**
@@ -71,17 +75,12 @@ export class KeepPlan {
         }
         if (!chosen.some(Boolean)) return chosen;
         fs.mkdirSync(this.target.tmpDir, { recursive: true });
-        // Where the file system clones, a clone after fingerprinting (plus a hash of it) is cheaper than
-        // writing every byte now: leave those files to keepRunData and give the budget back.
-        if (probeClone(this.target.tmpDir)) {
-          files.forEach((f, i) => chosen[i] && (this.budget += f.size));
-          return chosen.map(() => false);
-        }
         return chosen;
       },
       settled: (_file, plannedSize, outcome) => {
         if (outcome?.kept === 'stored' && !this.stored.has(outcome.sha256)) {
           this.stored.set(outcome.sha256, outcome.size);
+          if (outcome.verifiedBy) this.verifiedBy[outcome.verifiedBy]++;
           this.budget += plannedSize - outcome.size;
         } else this.budget += plannedSize;
       },

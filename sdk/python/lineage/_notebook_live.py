@@ -16,7 +16,7 @@ import os
 import sys
 import time
 
-from . import _api, _capture, _run, _state
+from . import _api, _autolog, _capture, _run, _state
 from . import _writer as w
 
 CELLS_ARTIFACT = "cells.jsonl"
@@ -36,6 +36,18 @@ def start_run(name=None, experiment=None):
     except Exception as e:
         _state.warn("the notebook's cells are not recorded (%s: %s)" % (type(e).__name__, e))
     return run
+
+
+def _frameworks(run):
+    """A live kernel's run gets framework autolog as a launched script does: when LINEAGE_AUTOLOG_FRAMEWORKS
+    is 1 (the lineage.autolog.frameworks setting, passed to kernels started from VS Code's terminals). A
+    launched run had it applied when the kernel started (_notebook_kernel)."""
+    if run.launched:
+        return
+    try:
+        _autolog.frameworks_from_env()
+    except Exception as e:
+        _state.warn("framework autolog is off (%s: %s)" % (type(e).__name__, e))
 
 
 start_run.__doc__ = (_run.start_run.__doc__ or "") + "\n\n    In a Jupyter kernel, every cell executed from then on is recorded (artifacts/cells.jsonl)."
@@ -91,6 +103,8 @@ def _watch(run):
     if notebook and not run.launched:
         _api.set_tag("notebook", _api._workspace_relative(notebook, run.workspace))
     _api.set_tag("kernel", "ipykernel")
+    _frameworks(run)
+    w.flush()  # the editor tells a live kernel's run by this tag: it shows it in the status bar
 
 
 def _current_source(ip):

@@ -71,7 +71,7 @@ def _imports():
 def _client_class(NotebookClient):
     class StreamingClient(NotebookClient):
         """Echoes each output as the kernel sends it, remembers the cell that is running, and starts the
-        kernel with this interpreter whatever kernelspec the notebook names."""
+        kernel with this interpreter whatever kernelspec the notebook names (through _notebook_kernel)."""
 
         current = None  # (position, cell) of the cell being executed
 
@@ -79,7 +79,9 @@ def _client_class(NotebookClient):
             km = super().create_kernel_manager()
             spec = km.kernel_spec
             if spec is not None:
-                spec.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+                # Under the launcher (the SDK on PYTHONPATH) our start of ipykernel applies framework autolog.
+                entry = "lineage._notebook_kernel" if _state.run is not None else "ipykernel_launcher"
+                spec.argv = [sys.executable, "-m", entry, "-f", "{connection_file}"]
             return km
 
         async def async_execute_cell(self, cell, cell_index, *args, **kwargs):

@@ -169,8 +169,32 @@ class SklearnFitTest(AutologCase):
         self.assertEqual([s for s, _ in self.metric_values(events, "training_r2_score")], [0], "only Ridge's")
         self.assertEqual(len(self.metric_values(events, "fit_time")), 2)
         self.assertRegex(self.tags(events)["autolog.training_metrics"],
-                         r"^skipped: predicting the 300 training rows would take about .* s, .* % of the fit's .* s; "
+                         r"^skipped: predicting the 300 training rows would take about .* s of CPU time, .* % of the fit's .* s; "
                          r"lineage.autolog\(training_metrics=True\) records them anyway$")
+
+    def test_the_decision_weighs_the_predict_against_the_fits_cpu_time_not_its_wall_time(self):
+        # A fit that waits 1.5 s (I/O, a busy machine) but computes little: 1 % of its wall time would let a
+        # 12 ms predict through; in CPU time the budget is the 10 ms floor and the predict is skipped.
+        self.run_ok("""
+            import time
+            from sklearn.base import BaseEstimator, RegressorMixin
+            import lineage._autolog_sklearn as s
+            class Waits(RegressorMixin, BaseEstimator):
+                def fit(self, X, y):
+                    time.sleep(1.5)
+                    return self
+                def predict(self, X):
+                    end = time.process_time() + 0.002 + 10e-6 * len(X)
+                    while time.process_time() < end:
+                        pass
+                    return np.zeros(len(X))
+            s.patch_class(Waits)
+            Waits().fit(np.zeros((1000, 2)), np.zeros(1000))
+        """.replace("\n            ", "\n"))
+        events = self.events()
+        self.assertGreaterEqual(self.metric_values(events, "fit_time")[0][1], 1.5, "fit_time stays the wall time")
+        self.assertNotIn("training_r2_score", {e["key"] for e in events if e["type"] == "metric"})
+        self.assertRegex(self.tags(events)["autolog.training_metrics"], r"^skipped: predicting the 1000 training rows ")
 
     def test_large_training_sets_skip_the_training_metrics(self):
         self.run_ok("""
@@ -422,6 +446,59 @@ class FingerprintTest(unittest.TestCase):
         m2 = m.copy()
         m2.data[0] += 1
         self.assertNotEqual(fp(m2)["sha256"], s)
+
+
+def _spin(seconds):
+    """Burns this process's CPU time (the clock the decision reads), whatever the machine's load."""
+    import time
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+class _SlowFirstPredict(object):
+    """A model whose predict costs 2 ms per call plus 20 us per row, and 3 ms more on its first call after the
+    fit (a forest's cold caches, exaggerated): predicting 2,000 rows costs 42 ms."""
+
+    def __init__(self):
+        self.calls = []
+
+    def predict(self, X):
+        first = not self.calls
+        self.calls.append(len(X))
+        _spin(0.002 + 20e-6 * len(X) + (0.003 if first else 0.0))
+        return np.zeros(len(X))
+
+
+class TrainingMetricsDecisionTest(unittest.TestCase):
+    def setUp(self):
+        from lineage import _autolog_sklearn
+        self.s = _autolog_sklearn
+        self.X = np.zeros((2000, 3))
+
+    def test_a_slow_first_predict_errs_towards_skipping(self):
+        # Timed small-then-large, the first call's extra cost made the larger predict look no dearer per row,
+        # and a 42 ms predict passed as 5 ms under a 10 ms budget; the larger one now runs first.
+        model = _SlowFirstPredict()
+        reason = self.s._too_costly(model, self.X, 2000, 0.3)
+        self.assertIsNotNone(reason, "a 42 ms predict is over max(10 ms, 1 % of 0.3 s)")
+        self.assertEqual(model.calls, [40, 20], "2 % of the rows first, then 1 %")
+        self.assertRegex(reason, r"^skipped: predicting the 2000 training rows would take about .* s of CPU time, ")
+
+    def test_a_predict_cheap_even_with_no_fixed_cost_is_decided_in_one_call(self):
+        class Cheap(object):
+            calls = []
+
+            def predict(self, X):
+                self.calls.append(len(X))
+                return np.zeros(len(X))
+        model = Cheap()
+        self.assertIsNone(self.s._too_costly(model, self.X, 2000, 0.3))
+        self.assertEqual(model.calls, [40])
+
+    def test_the_budget_is_a_share_of_the_fits_cpu_time(self):
+        model = _SlowFirstPredict()
+        self.assertIsNone(self.s._too_costly(model, self.X, 2000, 100.0), "1 % of 100 s is 1 s: a 42 ms predict fits")
 
 
 def _data():

@@ -21,7 +21,8 @@ from ._writer import log_metric
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 MAX_SCORE_ROWS = 100000  # training metrics need a full predict; above this many rows they are skipped
 # Training metrics: True always (mlflow.sklearn.autolog's behaviour), False never, "auto" when their predict
-# is cheap: a predict on 1 % of the rows, scaled up, must cost under BUDGET of the fit's time (or MIN_COST).
+# is cheap: predicts on 2 % and 1 % of the rows, scaled up, must cost under BUDGET of the fit's CPU time (or
+# MIN_COST).
 # A forest's predict over its training data is 2-4 % of its fit, too much for the 2 % overhead goal.
 TRAINING_METRICS = "auto"
 BUDGET = 0.01
@@ -107,11 +108,12 @@ def _wrap(original, method, gate):
         if top:
             _local.top = self
         try:
-            before = _before(self, args, kwargs) if top else None
-            t0 = time.perf_counter()
+            if not top:  # nested (a forest's trees, a pipeline's steps): nothing else is done for it
+                return original(self, *args, **kwargs)
+            before = _before(self, args, kwargs)
+            c0, t0 = time.process_time(), time.perf_counter()
             result = original(self, *args, **kwargs)
-            if top:
-                _after(self, method, before, time.perf_counter() - t0, args, kwargs)
+            _after(self, method, before, time.perf_counter() - t0, args, kwargs, time.process_time() - c0)
             return result
         finally:
             s.pop()
@@ -141,7 +143,9 @@ def _before(est, args, kwargs):
     return {"fp": fp, "started": time.time()}
 
 
-def _after(est, method, before, seconds, args, kwargs):
+def _after(est, method, before, seconds, args, kwargs, cpu_seconds=None):
+    """seconds: the fit's wall time (the fit_time metric); cpu_seconds: this process's CPU time during it, which
+    the training-metrics decision compares a predict's CPU time with (a busy machine moves both alike)."""
     name = type(est).__name__
     X, y = _xy(args, kwargs)
     try:
@@ -164,7 +168,7 @@ def _after(est, method, before, seconds, args, kwargs):
             rec.warn("recording the candidates of %s" % name, e)
     if y is not None and X is not None and TRAINING_METRICS:
         try:
-            _training_metrics(est, X, y, seconds)
+            _training_metrics(est, X, y, seconds if cpu_seconds is None else cpu_seconds)
         except Exception as e:
             rec.warn("computing the training metrics of %s" % name, e)
     if not type(est).__module__.startswith("xgboost"):  # XGBoost's booster is saved by the train hook
@@ -199,24 +203,35 @@ def _head(X, k):
 
 def _too_costly(est, X, n, fit_seconds):
     """In "auto" mode: the reason to skip, when a predict over all n rows would cost more than the budget.
-    Predicts on k and 2k rows (k = 1 % of them) give the per-call and the per-row cost, so a model with a
-    large fixed cost per call (a forest's trees, XGBoost's DMatrix) is not judged by its first rows alone."""
+    Predicts on 2k and then k rows (k = 1 % of them) give the per-call and the per-row cost, so a model with a
+    large fixed cost per call (a forest's trees, XGBoost's DMatrix) is not judged by its first rows alone.
+
+    Both are timed in this process's CPU time, as fit_seconds is: wall time on a busy machine moved the estimate
+    by several times either way. The larger predict runs first, so the first call's extra cost after the fit
+    (cold caches, about 0.5 ms for a forest) adds to it and errs towards skipping; the other way round it lowered
+    the per-row cost to nothing and let a predict of twice the budget through."""
     k = max(20, n // 100)
     if 2 * k >= n:
         return None
 
     def timed(rows):
-        t0 = time.perf_counter()
+        c0 = time.process_time()
         est.predict(_head(X, rows))
-        return time.perf_counter() - t0
+        return time.process_time() - c0
 
-    t1, t2 = timed(k), timed(2 * k)
-    per_row = max(t2 - t1, 0.0) / k
-    cost = (max(t1 - per_row * k, 0.0) + per_row * n) * (2 if hasattr(est, "predict_proba") else 1)
-    if cost <= max(MIN_COST, BUDGET * fit_seconds):
+    proba = 2 if hasattr(est, "predict_proba") else 1
+    limit = max(MIN_COST, BUDGET * fit_seconds)
+    t2 = timed(2 * k)
+    if t2 * n / (2 * k) * proba <= limit:  # even with no fixed cost per call (the most it could be): cheap
         return None
-    return ("skipped: predicting the %d training rows would take about %.2g s, %.1f %% of the fit's %.2g s; "
-            "lineage.autolog(training_metrics=True) records them anyway" % (n, cost, cost / fit_seconds * 100, fit_seconds))
+    t1 = timed(k)
+    per_row = max(t2 - t1, 0.0) / k
+    cost = (max(t1 - per_row * k, 0.0) + per_row * n) * proba
+    if cost <= limit:
+        return None
+    return ("skipped: predicting the %d training rows would take about %.2g s of CPU time, %.1f %% of the fit's "
+            "%.2g s; lineage.autolog(training_metrics=True) records them anyway"
+            % (n, cost, cost / max(fit_seconds, 1e-9) * 100, fit_seconds))
 
 
 def _training_metrics(est, X, y, fit_seconds):

@@ -11,7 +11,11 @@ import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalid } from './errors';
 import { loggedModelRoute } from './loggedModels';
-import { TrackingState, trackingRoutes, type Body, type EndpointRun } from './tracking';
+import { readRoutes } from './reads';
+import { registryRoutes } from './registry';
+import { TrackingState, trackingRoutes, type Body, type Ctx, type EndpointRun } from './tracking';
+
+const routes: Record<string, (c: Ctx) => unknown> = { ...trackingRoutes, ...readRoutes, ...registryRoutes };
 
 export interface MlflowEndpoint {
   url: string;
@@ -137,7 +141,7 @@ export async function startMlflowEndpoint(runDir: string, runId: string): Promis
       return sendJson(res, 403, { error_code: 'PERMISSION_DENIED', message: 'Cross-origin request blocked' });
     if (url.pathname === ARTIFACTS || url.pathname.startsWith(ARTIFACTS + '/')) return artifacts(req, res, url);
     const rest = url.pathname.startsWith(API) ? url.pathname.slice(API.length) : undefined;
-    const route = rest === undefined ? undefined : (trackingRoutes[`${req.method} ${rest}`] ?? loggedModelRoute(req.method ?? 'GET', rest));
+    const route = rest === undefined ? undefined : (routes[`${req.method} ${rest}`] ?? loggedModelRoute(req.method ?? 'GET', rest));
     const raw = await readBody(req);
     if (!route) return void res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(NOT_FOUND_HTML);
     let body: Body = {};

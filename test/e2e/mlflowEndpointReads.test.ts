@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { answerTo, eventLines, openSession, replayInto, type Session } from './mlflowEndpointReplay';
 import type { Exchange } from '../helpers/mlflowStandin/traffic';
+import { makeRunFolder, metricLine, tmpDir } from '../helpers/tmp';
+import { startMlflowEndpoint } from '../../src/core/mlflowEndpoint/server';
 
 /** The registry endpoints the endpoint answers 501 (src/core/mlflowEndpoint/registry.ts). */
 const isRegistry = (ex: Exchange) => /^\/api\/2\.0\/mlflow\/(registered-models|model-versions)\//.test(ex.path);
@@ -181,4 +183,66 @@ test('e_limits: batch limits, validation and error codes are answered as MLflow 
     [0, 1],
   );
   assert.equal(typeof history.next_page_token, 'string');
+});
+
+test("MLflow reads also see the launched run's other run folders: the launched run before MLflow claims it, and child runs Lineage made", async () => {
+  const ws = tmpDir('lineage-mlflow-ep-');
+  const dir = makeRunFolder(ws, {
+    name: 'launched',
+    status: 'running',
+    events: ['{"type":"param","key":"lr","value":0.1}', metricLine('loss', 0.9, 0, 1796440600)],
+  });
+  const id = path.basename(dir);
+  // A child run Lineage's own autolog made (run.json parentRunId), with steps left to their default, and a run that is not this launch's.
+  const child = makeRunFolder(ws, {
+    name: 'fold-1',
+    events: ['{"type":"param","key":"fold","value":[1,2]}', metricLine('rmse', 3), metricLine('rmse', 2), '{"type":"metric","key":"rm'],
+  });
+  const rec = JSON.parse(fs.readFileSync(path.join(child, 'run.json'), 'utf8')) as Json;
+  fs.writeFileSync(path.join(child, 'run.json'), JSON.stringify({ ...rec, parentRunId: id }));
+  makeRunFolder(ws, { name: 'someone-else' });
+  const ep = await startMlflowEndpoint(dir, id);
+  const call = async (method: string, endpoint: string, body?: unknown) => {
+    const r = await fetch(`${ep.url}/api/2.0/mlflow/${endpoint}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, json: (await r.json()) as Json };
+  };
+  try {
+    const before = await call('POST', 'runs/search', { experiment_ids: ['0'] });
+    assert.deepEqual(names(before.json.runs).sort(), ['fold-1', 'launched']);
+    const runs = before.json.runs as Array<{ info: Json; data: { params?: Json[]; metrics?: Json[]; tags?: Json[] } }>;
+    const kid = runs.find((r) => r.info.run_name === 'fold-1')!;
+    assert.deepEqual(kid.data.params, [{ key: 'fold', value: '[1,2]' }]);
+    assert.deepEqual(
+      kid.data.metrics?.map((m) => [m.key, m.value, m.step]),
+      [['rmse', 2, 1]],
+      'the latest point; the half-written last line is not read',
+    );
+    assert.ok(kid.data.tags?.some((t) => t.key === 'mlflow.parentRunId' && t.value === id));
+    assert.equal(kid.info.status, 'FINISHED');
+    const launched = runs.find((r) => r.info.run_name === 'launched')!;
+    assert.equal(launched.info.run_id, id);
+    assert.deepEqual(launched.data.params, [{ key: 'lr', value: '0.1' }]);
+    const hist = await call('GET', `metrics/get-history?run_id=${path.basename(child)}&metric_key=rmse`);
+    assert.deepEqual(
+      (hist.json.metrics as Json[]).map((m) => [m.step, m.value]),
+      [
+        [0, 3],
+        [1, 2],
+      ],
+    );
+    assert.equal((await call('GET', `runs/get?run_id=${path.basename(child)}`)).status, 200);
+
+    // Once MLflow claims the launched run it is that MLflow run, in its experiment.
+    const exp = await call('POST', 'experiments/create', { name: 'mine' });
+    const created = await call('POST', 'runs/create', { experiment_id: exp.json.experiment_id, start_time: Date.now() });
+    assert.equal(((created.json.run as Json).info as Json).run_id, id);
+    assert.deepEqual(names((await call('POST', 'runs/search', { experiment_ids: ['0'] })).json.runs), ['fold-1']);
+    const mine = (await call('POST', 'runs/search', { experiment_ids: [exp.json.experiment_id] })).json.runs as Array<{ info: Json }>;
+    assert.deepEqual(
+      mine.map((r) => r.info.run_id),
+      [id],
+    );
+  } finally {
+    await ep.close();
+  }
 });

@@ -5,8 +5,7 @@
  * a metric's history is read from the run folder's events.jsonl, so points the script logged with Lineage's
  * own SDK into the same run are in it too.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readableRun, readableRuns, readRunEvents } from './folderRuns';
 import { invalid, missing, notFound } from './errors';
 import { loggedModelJson, type LoggedModel } from './loggedModels';
 import { maxResults, matches, page, parseFilter, parseOrderBy, sortBy, type Entity, type OrderKey, type Value } from './search';
@@ -52,7 +51,7 @@ function searchRuns(c: Ctx): Body {
   const order = parseOrderBy(c.body.order_by);
   const max = maxResults(c.body.max_results, 1000);
   const visible = viewType(c.body.run_view_type);
-  const found = [...c.state.runs.values()].filter((r) => visible && experiments.has(r.experiment_id) && matches(clauses, (e, k) => runValue(r, e, k)));
+  const found = readableRuns(c.state).filter((r) => visible && experiments.has(r.experiment_id) && matches(clauses, (e, k) => runValue(r, e, k)));
   // MLflow's default order: newest start first, then run id.
   const sorted = sortBy(found, order, runValue, (x, y) => y.start_time - x.start_time || x.run_id.localeCompare(y.run_id));
   const p = page(sorted, max, c.body.page_token);
@@ -117,61 +116,33 @@ function searchLoggedModels(c: Ctx): Body {
   return withToken('models', p.items.map(loggedModelJson), p.next);
 }
 
-interface Point {
-  key: string;
-  value: number | string;
-  timestamp: number;
-  step: number;
-}
-
-/** A metric's points from the run folder's events.jsonl, in step order (then time, then as written). */
-function history(dir: string, key: string): Point[] {
-  let raw: string;
-  try {
-    raw = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
-  } catch {
-    return [];
-  }
-  const points: Point[] = [];
-  for (const line of raw.split('\n')) {
-    if (!line.includes('"metric"')) continue;
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue; // a line still being written, or not ours: readers skip bad lines (docs/events-format.md)
-    }
-    if (e.type !== 'metric' || e.key !== key) continue;
-    const v = e.value;
-    const value = typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : undefined;
-    if (value === undefined) continue;
-    points.push({
-      key,
-      value: jsonDouble(value),
-      timestamp: typeof e.ts === 'number' ? Math.round(e.ts * 1000) : 0,
-      step: typeof e.step === 'number' ? e.step : 0,
-    });
-  }
-  return points
-    .map((p, i) => ({ p, i }))
-    .sort((a, b) => a.p.step - b.p.step || a.p.timestamp - b.p.timestamp || a.i - b.i)
-    .map((x) => x.p);
-}
-
 function metricHistory(c: Ctx): Body {
   const id = c.query.get('run_id') || c.query.get('run_uuid');
   if (!id) throw missing('run_id');
   const key = c.query.get('metric_key');
   if (!key) throw missing('metric_key');
-  const r = c.state.runs.get(id);
+  const r = readableRun(c.state, id);
   if (!r) throw notFound(`Run with id=${id} not found`);
-  const all = history(r.dir, key);
+  // In step order, then time, then as written (the sort is stable).
+  const all = readRunEvents(r.dir)
+    .points.filter((p) => p.key === key)
+    .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
+    .map((p) => ({ ...p, value: jsonDouble(p.value) }));
   const q = c.query.get('max_results');
   const p = page(all, q === null ? Math.max(all.length, 1) : maxResults(q, 25_000), c.query.get('page_token') ?? undefined);
-  return withToken('metrics', p.items as unknown as Body[], p.next);
+  return withToken('metrics', p.items, p.next);
+}
+
+function getRun(c: Ctx): Body {
+  const id = text(c.query.get('run_id') || c.query.get('run_uuid') || '');
+  if (!id) throw missing('run_id');
+  const r = readableRun(c.state, id);
+  if (!r) throw notFound(`Run with id=${id} not found`);
+  return { run: runJson(r) };
 }
 
 export const readRoutes: Record<string, (c: Ctx) => unknown> = {
+  'GET runs/get': getRun,
   'POST runs/search': searchRuns,
   'POST experiments/search': searchExperiments,
   'POST logged-models/search': searchLoggedModels,

@@ -1,6 +1,6 @@
 /**
  * The MLflow tracking endpoints the client uses while a script logs (experiments get-by-name/get/create, runs
- * create/update/get, log-batch, log-metric, log-parameter, set-tag, log-inputs), answered with MLflow 3.6's
+ * create/update, log-batch, log-metric, log-parameter, set-tag, log-inputs), answered with MLflow 3.6's
  * JSON shapes, status codes and limits, and written into the Lineage run: the first top-level MLflow run is
  * the launched run itself, a nested one a child run under its MLflow parent, a later top-level one a child run
  * under the launched run.
@@ -286,7 +286,6 @@ export const trackingRoutes: Record<string, (c: Ctx) => unknown> = {
     c.state.runs.set(run.run_id, run);
     return { run: runJson(run, false) };
   },
-  'GET runs/get': (c) => ({ run: runJson(getRun(c)) }),
   'POST runs/update': (c) => {
     const r = getRun(c);
     if (c.body.end_time !== undefined) r.end_time = Number(c.body.end_time);

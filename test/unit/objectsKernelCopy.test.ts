@@ -40,7 +40,7 @@ function target(ws: string, racyMs: number): KeepTarget {
 
 /** hashAndKeep on this thread over the real file system, with `over` in place of some `fs` calls. */
 function hashAndKeepWith(over: Partial<typeof fs>) {
-  return makeHashAndKeep({ fs: { ...fs, ...over } as typeof fs, path, createHash, randomBytes, describe: describeReadError });
+  return makeHashAndKeep({ fs: { ...fs, ...over }, path, createHash, randomBytes, describe: describeReadError });
 }
 
 test('a file not written to lately is copied by the kernel after its hash and trusted by its identity: whole, read-only, no temporary', async () => {

@@ -102,7 +102,8 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
         const before = fs.fstatSync(fd, { bigint: true });
         if (!before.isFile()) return { error: `${file} is not a regular file (a device, FIFO or socket); it was not read.` };
         const size = Number(before.size);
-        const racy = msOf(before.ctimeNs) > startMs - target.racyMs || msOf(before.mtimeNs) > startMs - target.racyMs;
+        // A file system that reports no ctime (0) gives no identity to trust.
+        const racy = before.ctimeNs === 0n || msOf(before.ctimeNs) > startMs - target.racyMs || msOf(before.mtimeNs) > startMs - target.racyMs;
         tmp = path.join(target.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
         if (racy)
           try {

@@ -11,8 +11,8 @@ import { RACY_MS, type KeepTarget, type VerifiedBy } from './hashAndKeep';
 
 /**
  * Which files a run's fingerprinting copies into the store right after their hash, by the hash worker
- * (docs/data-store.md, "While fingerprinting"). Decided before a byte is read, from what is known then: keeping on, the role, include/exclude,
- * DVC pointers, git tracking at HEAD and the cap. A file git tracks is left to `keepRunData`, which records
+ * (docs/data-store.md, "While fingerprinting"). Decided before a byte is read, from what is known then:
+ * keeping on, the role, include/exclude, DVC pointers, git tracking at HEAD and the cap. A file git tracks is left to `keepRunData`, which records
  * it by reference when its blob matches; anything not chosen here is kept (or not) afterwards as before,
  * with `keepRunData` making every final decision and writing kept.json.
  */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { cli, copyExample, gitInit, PYTHON } from '../helpers/cli';
 import { tmpDir } from '../helpers/tmp';
 
@@ -128,6 +129,26 @@ test('in a git repository a committed input is recorded by reference and restore
       .map((id) => `${f}: ${fs.existsSync(path.join(runsDir, id, f)) ? fs.readFileSync(path.join(runsDir, id, f), 'utf8') : '(none)'}`);
   });
   assert.equal(fs.readFileSync(csv, 'utf8'), original.toString('utf8'), `checkout said:\n${r.stdout}${r.stderr}\n${recorded.flat().join('\n')}`);
+});
+
+test('a committed input is restored from git even when git is seen to exit only after its output was written (CI under load)', () => {
+  const ws = workspace();
+  gitInit(ws);
+  const csv = path.join(ws, 'data', 'train.csv');
+  const original = fs.readFileSync(csv);
+  run(ws, 'committed');
+  fs.writeFileSync(csv, 'x,y\n0,0\n');
+  // The real git, whose exit is reported half a second after its output closed, as on a busy machine: the
+  // blob is all written before the process is reaped. Checkout used to wait for the file to close only
+  // once git had exited, missed that event, never finished, and exited 0 with the file as edited.
+  const bin = tmpDir('lineage-slow-git-');
+  const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+  fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\n"${real}" "$@"\nrc=$?\nexec 1>&- 2>&-\nsleep 0.5\nexit $rc\n`, { mode: 0o755 });
+  const r = cli(['data', 'checkout', 'committed', '--force'], ws, { PATH: `${bin}${path.delimiter}${process.env.PATH}` });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /restored\s+data\/train\.csv/);
+  assert.deepEqual(fs.readFileSync(csv), original);
+  assert.deepEqual(fs.readdirSync(path.join(ws, 'data')), ['train.csv'], 'no temporary file is left beside it');
 });
 
 test('the house-prices example: prepare.py recorded, houses.csv edited and prepared again; checkout of the first run gives houses.csv back byte for byte', () => {

@@ -25,7 +25,9 @@ export const DATA_HELP = `lineage data <subcommand>
   checkout <run> [--to DIR] [--force] [--dry-run]
                               restore the exact files the run read, from the kept data (.lineage/objects),
                               each verified by sha256; a file changed since the run is overwritten only with
-                              --force (else listed, exit 1). --to writes them below DIR instead of the workspace.
+                              --force (else listed, exit 1). A folder is made the run's version: files added
+                              since are removed only with --force (else listed as "would remove", exit 1).
+                              --to writes them below DIR instead of the workspace, and touches nothing else.
 
 All take --json and --workspace DIR.`;
 
@@ -287,25 +289,32 @@ function keptOf(entries: KeptEntry[] | undefined, dataset: string, role: string)
 async function checkout(ws: LineageWorkspace, ref: string, json: boolean, opts: { to?: string; force: boolean; dryRun: boolean }): Promise<number> {
   const runId = resolveRun(ws.store, ref);
   const r = await restoreRunInputs(ws.store, ws.paths, runId, opts);
-  const failed = !opts.dryRun && (r.wouldChange.length > 0 || r.missing.length > 0);
+  const failed = !opts.dryRun && (r.wouldChange.length > 0 || r.missing.length > 0 || r.wouldRemove.length > 0);
   if (json) {
     process.stdout.write(JSON.stringify({ run: runId, to: opts.to ?? ws.paths.workspace, dryRun: opts.dryRun, ...r }, null, 2) + '\n');
     return failed ? 1 : 0;
   }
   const where = opts.to ? ` into ${safe(opts.to)}` : '';
-  if (r.restored.length + r.unchanged.length + r.wouldChange.length + r.missing.length === 0) {
+  if (r.restored.length + r.unchanged.length + r.wouldChange.length + r.missing.length + r.removed.length + r.wouldRemove.length === 0) {
     console.log(`Run ${runId} recorded no input files to restore.`);
     return 0;
   }
   for (const p of r.restored) console.log(`${color.green('restored ')} ${safe(p)}`);
   for (const p of r.unchanged) console.log(`${color.dim('unchanged')} ${safe(p)}`);
   for (const w of r.wouldChange) console.log(`${color.yellow(opts.dryRun ? 'would    ' : 'refused  ')} ${safe(w.path)}: ${safe(w.reason)}`);
+  for (const p of r.removed) console.log(`${color.green('removed  ')} ${safe(p)}`);
+  for (const w of r.wouldRemove) console.log(`${color.yellow('would remove')} ${safe(w.path)}: ${safe(w.reason)}`);
   for (const m of r.missing) console.log(`${color.red('missing  ')} ${safe(m.path)}: ${safe(m.reason)}`);
   const verb = opts.dryRun ? 'would restore' : 'restored';
   const n = opts.dryRun ? r.wouldChange.length : r.restored.length;
-  console.log(color.dim(`\nRun ${runId}: ${verb} ${n}, unchanged ${r.unchanged.length}${where}.`));
+  const removals = opts.dryRun ? `, would remove ${r.wouldRemove.length}` : r.removed.length ? `, removed ${r.removed.length}` : '';
+  console.log(color.dim(`\nRun ${runId}: ${verb} ${n}, unchanged ${r.unchanged.length}${removals}${where}.`));
   if (!opts.dryRun && r.wouldChange.length)
     process.stderr.write(`lineage: ${r.wouldChange.length} file(s) changed since the run were left as they are; add --force to overwrite them.\n`);
+  if (!opts.dryRun && r.wouldRemove.length)
+    process.stderr.write(
+      `lineage: ${r.wouldRemove.length} file(s) or folder(s) not in the run's version were left in place (listed above); add --force to remove them.\n`,
+    );
   if (r.missing.length) process.stderr.write(`lineage: ${r.missing.length} file(s) could not be restored from the kept data (see above).\n`);
   return failed ? 1 : 0;
 }

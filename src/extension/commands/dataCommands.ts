@@ -116,14 +116,20 @@ async function restoreDatasetVersion(lineage: Lineage, node?: DatasetVersionNode
   if (!run) return void vscode.window.showInformationMessage(`Lineage: no run used version ${short} of ${node.path}, so none kept its bytes.`);
   const scope = { only: [node.path], roles: [run.role] };
   const plan = await restoreRunInputs(ws.store, ws.paths, run.id, { ...scope, dryRun: true, force: true });
-  if (plan.wouldChange.length === 0 && plan.missing.length === 0)
+  if (plan.wouldChange.length === 0 && plan.wouldRemove.length === 0 && plan.missing.length === 0)
     return void vscode.window.showInformationMessage(`Lineage: ${node.path} already is version ${short}.`);
-  if (plan.wouldChange.length === 0)
+  if (plan.wouldChange.length === 0 && plan.wouldRemove.length === 0)
     return void vscode.window.showErrorMessage(
       `Lineage: version ${short} of ${node.path} cannot be restored: ${plan.missing[0].reason}${plan.missing.length > 1 ? ` (and ${plan.missing.length - 1} more files)` : ''}`,
     );
+  // A folder is made that version: what it holds now that the version did not goes, and the modal says so.
   const detail =
-    `It will change:\n${listed(plan.wouldChange.map((w) => `${w.path}: ${w.reason}`))}` +
+    [
+      plan.wouldChange.length && `It will change:\n${listed(plan.wouldChange.map((w) => `${w.path}: ${w.reason}`))}`,
+      plan.wouldRemove.length && `It will remove:\n${listed(plan.wouldRemove.map((w) => `${w.path}: ${w.reason}`))}`,
+    ]
+      .filter(Boolean)
+      .join('\n\n') +
     (plan.missing.length ? `\n\nCannot be restored:\n${listed(plan.missing.map((m) => `${m.path}: ${m.reason}`))}` : '') +
     '\n\nEach file is verified by sha256 before it replaces the current one.';
   const ok = await vscode.window.showWarningMessage(
@@ -141,7 +147,10 @@ async function restoreDatasetVersion(lineage: Lineage, node?: DatasetVersionNode
     void vscode.window.showWarningMessage(
       `Lineage: restored ${r.restored.length} file(s) of ${node.path}; ${r.missing.length} could not be (${r.missing[0].reason}). See the Lineage output.`,
     );
-  else void vscode.window.showInformationMessage(`Lineage: restored ${node.path} to version ${short} (${r.restored.length} file(s), verified by sha256).`);
+  else
+    void vscode.window.showInformationMessage(
+      `Lineage: restored ${node.path} to version ${short} (${r.restored.length} file(s), verified by sha256${r.removed.length ? `; removed ${r.removed.length} not in that version` : ''}).`,
+    );
 }
 
 /** "Free Kept Data No Run Needs…": lineage gc, after saying what it would free. */

@@ -1,17 +1,19 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Store } from '../../store/store';
 import type { LineagePaths } from '../../util/lineagePaths';
 import { runDir } from '../../util/lineagePaths';
+import { DEFAULT_IGNORE, ignoreMatcher } from '../ignore';
 import { readRunDatasets, readVersionFile } from '../versionFiles';
 import { readKeptReport, type KeptEntry } from './keptReport';
 import { copyVerifying, hashFileAsync, hasObject, objectPath, tempName } from './objectStore';
-import { gitCatBlob } from './references';
 
 export interface RestoreOptions {
   /** Where to write the files (their workspace-relative paths below it). Default: the workspace itself. */
   to?: string;
-  /** Overwrite files that changed since the run. */
+  /** Overwrite files that changed since the run, and remove files a folder holds that the run's version did not. */
   force?: boolean;
   /** Write nothing; say what would be written in `wouldChange`. */
   dryRun?: boolean;
@@ -30,22 +32,45 @@ export interface RestoreResult {
   wouldChange: Array<{ path: string; reason: string }>;
   /** Bytes that cannot be had from here (not kept, freed, DVC-tracked, damaged). */
   missing: Array<{ path: string; sha256: string | null; reason: string }>;
+  /**
+   * In a folder dataset, files (and folders, ending in "/") not in the run's version, removed (force).
+   * Always set by restoreRunInputs; optional so that an empty result made by hand (nothing to restore) holds.
+   */
+  removed?: string[];
+  /** The same, refused (no force) or with dryRun what would be removed. */
+  wouldRemove?: Array<{ path: string; reason: string }>;
 }
 
 /**
  * Gives back the exact files a run read: from the object store, from git for files recorded by
  * reference, and for DVC-tracked ones says to run `dvc checkout`. Each write goes to a temporary name
  * beside the target, is verified against the run's sha256, then renamed over it. A file that changed
- * since the run is overwritten only with `force`; otherwise it is listed in `wouldChange`. Never throws
- * for a file it cannot restore: it says so in the result.
+ * since the run is overwritten only with `force`; otherwise it is listed in `wouldChange`. A folder
+ * dataset is made the run's version: what it holds now that the version did not (a file added since, a
+ * new sub-folder) is removed only with `force`, else listed in `wouldRemove`. Never throws for a file it
+ * cannot restore: it says so in the result.
  */
-export async function restoreRunInputs(store: Store, paths: LineagePaths, runId: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreRunInputs(store: Store, paths: LineagePaths, runId: string, opts: RestoreOptions = {}): Promise<Required<RestoreResult>> {
   const wantRole = opts.roles ? (r: string) => opts.roles!.includes(r) : (r: string) => r !== 'output';
   const to = path.resolve(opts.to ?? paths.workspace);
   const inPlace = to === path.resolve(paths.workspace);
-  const result: RestoreResult = { restored: [], unchanged: [], wouldChange: [], missing: [] };
+  const result: Required<RestoreResult> = { restored: [], unchanged: [], wouldChange: [], missing: [], removed: [], wouldRemove: [] };
+  const { entries, folders } = plan(store, paths, runId);
+  // Every file the run recorded, in any role: none of them is ever removed as "not in the version".
+  const recorded = new Set(entries.map((e) => e.path));
+  const done = new Set<string>();
+  // Removed first: a folder standing where the run had a file is then out of the way of its restore.
+  for (const f of folders) {
+    if (!wantRole(f.role) || done.has(f.dataset) || (opts.only && !opts.only.includes(f.dataset))) continue;
+    done.add(f.dataset);
+    if (path.isAbsolute(f.dataset) && !inPlace) continue;
+    const root = path.isAbsolute(f.dataset) ? f.dataset : path.join(to, ...f.dataset.split('/'));
+    // A folder dataset that holds the workspace (or is it) would have the scripts and .lineage removed.
+    if (inPlace && !path.relative(root, paths.workspace).startsWith('..')) continue;
+    removeExtras(root, f.dataset, recorded, opts, result);
+  }
   const seen = new Set<string>();
-  for (const e of plan(store, paths, runId)) {
+  for (const e of entries) {
     if (!wantRole(e.role) || seen.has(e.path) || (opts.only && !opts.only.includes(e.dataset))) continue;
     seen.add(e.path);
     if (!e.sha256) {
@@ -121,7 +146,7 @@ async function restoreOne(
       if (got.sha256 !== e.sha256) got = await hashFileAsync(tmp);
     } else if (e.ref?.kind === 'git') {
       try {
-        await gitCatBlob(paths.workspace, e.ref.blob, tmp);
+        await gitBlobTo(paths.workspace, e.ref.blob, tmp);
         got = await hashFileAsync(tmp);
       } catch (err) {
         result.missing.push({ path: e.path, sha256: e.sha256, reason: `recorded by reference to git, but ${(err as Error).message}` });
@@ -148,6 +173,120 @@ async function restoreOne(
   }
 }
 
+/**
+ * Streams a git blob into `dst` (a new file). It waits for both the file to be closed and git to have
+ * exited, whichever comes first: on a loaded machine git's exit can be seen after the file closed, and
+ * waiting for the close only from the exit handler then waited for an event already past — the promise
+ * never settled, and the CLI exited 0 having restored nothing.
+ */
+function gitBlobTo(workspace: string, blob: string, dst: string): Promise<void> {
+  const child = spawn('git', ['cat-file', 'blob', blob], {
+    cwd: workspace,
+    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`git cat-file ${blob} failed: ${stderr.trim() || (signal ? `killed by ${signal}` : `exit ${code}`)}`)),
+    );
+  });
+  const written = pipeline(child.stdout, fs.createWriteStream(dst, { flags: 'wx', mode: 0o644 }));
+  // Both settle; the first failure is the one reported.
+  return Promise.allSettled([exited, written]).then(([e, w]) => {
+    if (e.status === 'rejected') throw e.reason;
+    if (w.status === 'rejected') throw w.reason;
+  });
+}
+
+/**
+ * What `root` (the folder dataset `dataset`, as the user sees it) holds that the run's version did not,
+ * walked as the fingerprint walks it: the names it ignores (.git, __pycache__, .lineage, …) are left
+ * alone, and so are broken symlinks and sockets or devices, which are never part of a version. Symlinks
+ * are never followed here: one not in the version is removed itself, its target left as it is, so
+ * nothing outside `root` is touched. A folder holding no recorded file is listed once, with its count.
+ */
+function removeExtras(root: string, dataset: string, recorded: Set<string>, opts: RestoreOptions, result: Required<RestoreResult>): void {
+  const st = fs.lstatSync(root, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return;
+  const ignored = ignoreMatcher(DEFAULT_IGNORE);
+  const shown = (rel: string) => (path.isAbsolute(dataset) ? path.join(dataset, rel) : `${dataset}/${rel}`);
+  // Recorded paths below the folder, relative to it, and every folder on the way to one.
+  const prefix = path.isAbsolute(dataset) ? dataset + path.sep : `${dataset}/`;
+  const keep = new Set<string>();
+  const onTheWay = new Set<string>();
+  for (const p of recorded) {
+    if (!p.startsWith(prefix)) continue;
+    const rel = p.slice(prefix.length).split(path.sep).join('/');
+    keep.add(rel);
+    for (let i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) onTheWay.add(rel.slice(0, i));
+  }
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const listed: Array<{ rel: string; what: string }> = [];
+  const walk = (dir: string, relDir: string): number => {
+    let count = 0;
+    let dirents: fs.Dirent[];
+    try {
+      dirents = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return 0;
+    }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dirents) {
+      if (ignored(d.name)) continue;
+      const rel = relDir ? `${relDir}/${d.name}` : d.name;
+      const abs = path.join(dir, d.name);
+      if (keep.has(rel)) continue;
+      if (d.isDirectory()) {
+        const whole = !onTheWay.has(rel);
+        const mark = listed.length;
+        const n = walk(abs, rel);
+        dirs.push(abs);
+        if (whole) {
+          // One line for a folder the version has nothing in, instead of one per file below it.
+          listed.splice(mark);
+          listed.push({
+            rel: `${rel}/`,
+            what: n ? `a folder not in the run's version (${n} file${n === 1 ? '' : 's'})` : "an empty folder not in the run's version",
+          });
+        }
+        count += n;
+      } else if (d.isSymbolicLink()) {
+        // Through a recorded folder link the run read its files: leave it. A link to nothing readable was never in a version.
+        const target = onTheWay.has(rel) ? undefined : fs.statSync(abs, { throwIfNoEntry: false });
+        if (!target || !(target.isFile() || target.isDirectory())) continue;
+        files.push(abs);
+        listed.push({ rel, what: "a symlink not in the run's version (only the link goes)" });
+        count++;
+      } else if (d.isFile()) {
+        files.push(abs);
+        listed.push({ rel, what: "not in the run's version" });
+        count++;
+      }
+    }
+    return count;
+  };
+  walk(root, '');
+  if (!listed.length) return;
+  if (!opts.force || opts.dryRun) {
+    const then = opts.dryRun ? (opts.force ? 'would be removed' : 'would be removed with --force') : '--force removes it';
+    for (const l of listed) result.wouldRemove.push({ path: shown(l.rel), reason: `${l.what} of ${dataset}; ${then}` });
+    return;
+  }
+  for (const f of files) fs.rmSync(f, { force: true });
+  // Deepest first; a folder still holding an ignored name (.DS_Store, __pycache__) stays, as the fingerprint ignores it.
+  for (const d of dirs.reverse())
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      // Not empty: it holds a recorded file or an ignored name.
+    }
+  for (const l of listed) result.removed.push(shown(l.rel));
+}
+
 function missingReason(e: KeptEntry): string {
   if (e.ref?.kind === 'dvc') return `tracked by DVC: run \`dvc checkout ${e.ref.pointer}\``;
   if (e.state === 'skipped') return e.reason === NOT_KEPT ? NOT_KEPT : `not kept: ${e.reason ?? 'no reason recorded'}`;
@@ -157,8 +296,16 @@ function missingReason(e: KeptEntry): string {
 
 const NOT_KEPT = 'not kept (the run was recorded before data keeping, or with it off)';
 
-/** The run's files: kept.json when the run has one, else what datasets.json and the version files say. */
-function plan(store: Store, paths: LineagePaths, runId: string): KeptEntry[] {
+interface FolderDataset {
+  dataset: string;
+  role: string;
+}
+
+/**
+ * The run's files: kept.json when the run has one, else what datasets.json and the version files say;
+ * and its folder datasets whose version lists their files (what may be removed from them).
+ */
+function plan(store: Store, paths: LineagePaths, runId: string): { entries: KeptEntry[]; folders: FolderDataset[] } {
   const report = readKeptReport(paths, runId);
   const fromReport = new Map((report?.entries ?? []).map((e) => [`${e.role}\0${e.path}`, e]));
   const links =
@@ -168,8 +315,10 @@ function plan(store: Store, paths: LineagePaths, runId: string): KeptEntry[] {
       [runId],
     );
   const out: KeptEntry[] = [];
+  const folders: FolderDataset[] = [];
   for (const l of links) {
     const v = l.sha256 ? readVersionFile(paths, l.sha256) : undefined;
+    if (v?.kind === 'folder' && v.files) folders.push({ dataset: l.path, role: l.role });
     const files: Array<[string, number, string | null]> = v?.kind === 'folder' ? (v.files ?? []) : [['', v?.size ?? 0, l.sha256]];
     for (const [rel, size, sha256] of files) {
       const p = rel ? (path.isAbsolute(l.path) ? path.join(l.path, rel) : `${l.path}/${rel}`) : l.path;
@@ -179,5 +328,5 @@ function plan(store: Store, paths: LineagePaths, runId: string): KeptEntry[] {
   }
   // A run whose datasets.json is gone still has its kept.json.
   out.push(...fromReport.values());
-  return out;
+  return { entries: out, folders };
 }

@@ -206,12 +206,16 @@ test('a run reading its own output, and identical content written by a later run
 });
 
 test('a cycle in a damaged index (equal start times) still ends: layout places every node, staleness does not recurse for ever', () => {
-  const index = new GraphIndex();
-  for (const id of ['a', 'b']) index.runs.set(id, { id, name: id, status: 'finished', startedAt: null, experiment: 'e', command: null, cwd: null });
-  index.addUse('a', 'x', 'read', 'X');
-  index.addUse('a', 'y', 'write', 'Y');
-  index.addUse('b', 'y', 'read', 'Y');
-  index.addUse('b', 'x', 'write', 'X');
+  const index = GraphIndex.fromRecords({
+    runs: ['a', 'b'].map((id) => ({ id, name: id, status: 'finished', startedAt: null, experiment: 'e', command: null, cwd: null })),
+    uses: [
+      ['a', 'x', 'read', 'X'],
+      ['a', 'y', 'write', 'Y'],
+      ['b', 'y', 'read', 'Y'],
+      ['b', 'x', 'write', 'X'],
+    ],
+    models: [],
+  });
   const g = buildGraph(
     index,
     { kind: 'run', runId: 'a' },

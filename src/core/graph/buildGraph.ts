@@ -1,14 +1,15 @@
 import type { GraphIndex } from './graphIndex';
-import { layoutLayers } from './layout';
+import { layoutNumbered } from './layout';
 import { lineageOf, targetId, type RawGraph, type Target } from './lineage';
-import { stalenessOf, stalenessScope, type CurrentVersions, type RunStaleness } from './staleness';
+import { stalenessByRun, stalenessScope, type CurrentVersions, type RunStaleness } from './staleness';
 import type { Direction, LineageGraph } from './types';
 
 /** The runs of a target whose staleness and current files must be known before the graph is drawn. */
-export function runsOfGraph(index: GraphIndex, raw: RawGraph): { runs: Set<string>; paths: Set<string> } {
-  const runIds = [...raw.nodes.values()].filter((n) => n.kind === 'run').map((n) => n.runId!);
-  const scope = stalenessScope(index, runIds);
-  for (const n of raw.nodes.values()) if (n.kind === 'data' && n.path) scope.paths.add(n.path);
+export function runsOfGraph(index: GraphIndex, raw: RawGraph): { runs: Set<number>; paths: Set<string> } {
+  const runs: number[] = [];
+  raw.nodes.forEach((n, i) => n.kind === 'run' && runs.push(raw.nodeRun[i]));
+  const scope = stalenessScope(index, runs);
+  for (const n of raw.nodes) if (n.kind === 'data' && n.path) scope.paths.add(n.path);
   return scope;
 }
 
@@ -26,23 +27,22 @@ export function buildGraph(
   // The walk, when the caller already made it (to know which files to fingerprint): done once, not twice.
   raw: RawGraph = lineageOf(index, target, direction),
 ): LineageGraph {
-  const nodes = [...raw.nodes.values()];
-  const runIds: string[] = [];
-  for (const n of nodes) if (n.kind === 'run') runIds.push(n.runId!);
-  const stale = stalenessOf(index, runIds, current);
+  const { nodes, nodeRun } = raw;
+  const runs: number[] = [];
+  nodes.forEach((n, i) => n.kind === 'run' && runs.push(nodeRun[i]));
+  const stale = stalenessByRun(index, runs, current);
   const fresh: RunStaleness = { stale: false, reasons: [] };
-  const runState = (id: string): RunStaleness => stale.get(id) ?? fresh;
-  for (const n of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
     if (n.kind === 'run') {
-      const s = runState(n.runId!);
+      const s = stale[nodeRun[i]] ?? fresh;
       if (s.stale) {
         n.stale = true;
         n.reasons = s.reasons;
       }
       if (s.supersededBy) n.supersededBy = s.supersededBy;
     } else if (n.kind === 'model') {
-      const s = runState(n.runId!);
-      if (s.stale) {
+      if (stale[nodeRun[i]]?.stale) {
         n.stale = true;
         n.reasons = [`made by run ${n.runName}, which is stale`];
       }
@@ -52,14 +52,14 @@ export function buildGraph(
     }
   }
   // A data version is stale when the run that wrote it (in this graph) is.
-  for (const e of raw.edges) {
-    if (e.kind !== 'write') continue;
-    const from = raw.nodes.get(e.from);
-    const to = raw.nodes.get(e.to);
-    if (from?.kind === 'run' && to?.kind === 'data' && from.stale) {
+  for (let k = 0; k < raw.edges.length; k++) {
+    if (raw.edges[k].kind !== 'write') continue;
+    const from = nodes[raw.edgeFrom[k]];
+    const to = nodes[raw.edgeTo[k]];
+    if (from.kind === 'run' && to.kind === 'data' && from.stale) {
       to.stale = true;
       to.reasons = [`written by run ${from.label}, which is stale`];
     }
   }
-  return { target: targetId(target), direction, nodes: layoutLayers(nodes, raw.edges), edges: raw.edges, notes };
+  return { target: targetId(target), direction, nodes: layoutNumbered(nodes, raw.edgeFrom, raw.edgeTo), edges: raw.edges, notes };
 }

@@ -10,23 +10,29 @@ import type { GraphEdge, GraphNode } from './types';
  * few milliseconds, where maps of string ids cost a tenth of a second.
  */
 export function layoutLayers(nodes: GraphNode[], edges: GraphEdge[]): GraphNode[] {
-  const n = nodes.length;
   const num = new Map<string, number>();
-  for (let i = 0; i < n; i++) num.set(nodes[i].id, i);
-  const from = new Int32Array(edges.length);
-  const to = new Int32Array(edges.length);
-  const outCount = new Int32Array(n + 1);
-  const inCount = new Int32Array(n + 1);
-  let m = 0;
+  for (let i = 0; i < nodes.length; i++) num.set(nodes[i].id, i);
+  const from: number[] = [];
+  const to: number[] = [];
   for (const e of edges) {
     const a = num.get(e.from);
     const b = num.get(e.to);
     if (a === undefined || b === undefined) continue;
-    from[m] = a;
-    to[m] = b;
-    outCount[a + 1]++;
-    inCount[b + 1]++;
-    m++;
+    from.push(a);
+    to.push(b);
+  }
+  return layoutNumbered(nodes, from, to);
+}
+
+/** layoutLayers with the edges already as node numbers (edge k from node from[k] to node to[k]), as the walk makes them. */
+export function layoutNumbered(nodes: GraphNode[], from: ArrayLike<number>, to: ArrayLike<number>): GraphNode[] {
+  const n = nodes.length;
+  const m = from.length;
+  const outCount = new Int32Array(n + 1);
+  const inCount = new Int32Array(n + 1);
+  for (let k = 0; k < m; k++) {
+    outCount[from[k] + 1]++;
+    inCount[to[k] + 1]++;
   }
   // Prefix sums: node i's children are kids[outStart[i] .. outStart[i+1]), its parents likewise in mums.
   for (let i = 0; i < n; i++) {

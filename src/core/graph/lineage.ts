@@ -1,4 +1,4 @@
-import type { GraphIndex, Use } from './graphIndex';
+import type { GraphIndex } from './graphIndex';
 import type { Direction, EdgeKind, GraphEdge, GraphNode } from './types';
 
 export type Target = { kind: 'run'; runId: string } | { kind: 'data'; path: string; sha256: string | null } | { kind: 'model'; runId: string; path: string };
@@ -11,169 +11,219 @@ export function targetId(t: Target): string {
   return t.kind === 'run' ? runNodeId(t.runId) : t.kind === 'model' ? modelId(t.runId, t.path) : dataId(t.path, t.sha256);
 }
 
-/** The nodes and edges of a lineage, before staleness and layout (staleness.ts, layout.ts). */
+/**
+ * The nodes and edges of a lineage, before staleness and layout (staleness.ts, layout.ts), each node also by
+ * number: `nodeRun[i]` is node i's run number in the index (runs and models; -1 for data), and edge k goes
+ * from node `edgeFrom[k]` to node `edgeTo[k]`, so the steps after the walk need no lookup by string id.
+ */
 export interface RawGraph {
-  nodes: Map<string, GraphNode>;
+  nodes: GraphNode[];
+  nodeRun: number[];
   edges: GraphEdge[];
+  edgeFrom: number[];
+  edgeTo: number[];
 }
 
 /**
  * Walks the index from the target: up through what each run read to the runs that wrote it and on to raw
  * data, down through what each run wrote to the runs that read it. Each node is visited once, so shared
- * inputs (a diamond) appear once and a repeated content can never loop.
+ * inputs (a diamond) appear once and a repeated content can never loop. The walk follows the index's numbers
+ * (runs, paths, contents, recorded uses); a node's object and id are made once, when it is first met.
  */
 export function lineageOf(index: GraphIndex, target: Target, direction: Direction): RawGraph {
-  const nodes = new Map<string, GraphNode>();
-  // Each node gets a number as it is made, so an edge is deduplicated by a number pair, not a joined string.
-  const seq = new Map<string, number>();
+  const raw: RawGraph = { nodes: [], nodeRun: [], edges: [], edgeFrom: [], edgeTo: [] };
+  const { nodes, nodeRun, edges, edgeFrom, edgeTo } = raw;
+  const g = index;
   const edgeKeys = new Set<number>();
-  const edges: GraphEdge[] = [];
-  const add = (node: GraphNode) => {
-    seq.set(node.id, seq.size);
-    nodes.set(node.id, node);
-  };
-  const edge = (from: string, to: string, kind: EdgeKind) => {
+  const edge = (from: number, to: number, kind: EdgeKind) => {
     if (from === to) return;
-    const k = seq.get(from)! * 0x4000000 + seq.get(to)!;
+    const k = from * 0x4000000 + to;
     if (edgeKeys.has(k)) return;
     edgeKeys.add(k);
-    edges.push({ from, to, kind });
+    edges.push({ from: nodes[from].id, to: nodes[to].id, kind });
+    edgeFrom.push(from);
+    edgeTo.push(to);
   };
-  // Ids made once per run and per recorded use: a fresh joined string per visit must be hashed again each time.
-  const runIds = new Map<string, string>();
-  const runNode = (runId: string): string => {
-    let id = runIds.get(runId);
-    if (id === undefined) runIds.set(runId, (id = runNodeId(runId)));
-    if (!nodes.has(id)) {
-      const r = index.runs.get(runId);
-      add({
-        id,
-        kind: 'run',
-        label: r?.name ?? runId,
-        runId,
-        runName: r?.name ?? runId,
-        status: r?.status ?? 'unknown',
-        experiment: r?.experiment,
-        startedAt: r?.startedAt ?? null,
-        stale: false,
-        reasons: [],
-        depth: 0,
-        row: 0,
-      });
-    }
-    return id;
-  };
-  const dataNode = (path: string, sha256: string | null, use?: Use): string => {
-    const id = use ? (use.nodeId ??= dataId(path, sha256)) : dataId(path, sha256);
-    if (!nodes.has(id)) add({ id, kind: 'data', label: path, path, sha256, stale: false, reasons: [], depth: 0, row: 0, state: 'unknown' });
-    return id;
-  };
-  const modelNode = (runId: string, path: string): string => {
-    const id = modelId(runId, path);
-    if (!nodes.has(id)) {
-      const r = index.runs.get(runId);
-      add({
-        id,
-        kind: 'model',
-        label: path.split('/').pop() ?? path,
-        path,
-        runId,
-        runName: r?.name ?? runId,
-        stale: false,
-        reasons: [],
-        depth: 0,
-        row: 0,
-      });
-    }
-    return id;
+  const add = (node: GraphNode, run: number): number => {
+    nodes.push(node);
+    nodeRun.push(run);
+    return nodes.length - 1;
   };
 
-  /** Links a read version to the write it came from; returns the producing run, if any. */
-  const linkProducer = (p: Use | undefined, path: string, sha256: string | null, readNode: string): string | undefined => {
-    if (!p) return undefined;
-    const w = runNode(p.runId);
-    if (p.path === path) edge(w, readNode, 'write');
+  const runNodes = new Int32Array(g.runCount).fill(-1);
+  const runNode = (r: number): number => {
+    let n = runNodes[r];
+    if (n < 0) {
+      const runId = g.runId[r];
+      const started = g.runStarted[r];
+      runNodes[r] = n = add(
+        {
+          id: runNodeId(runId),
+          kind: 'run',
+          label: g.runName[r],
+          runId,
+          runName: g.runName[r],
+          status: g.runStatus[r],
+          experiment: g.runExperiment[r] ?? undefined,
+          startedAt: Number.isNaN(started) ? null : started,
+          stale: false,
+          reasons: [],
+          depth: 0,
+          row: 0,
+        },
+        r,
+      );
+    }
+    return n;
+  };
+
+  // A target's path or content no run recorded gets a number past the index's own (it has no uses).
+  const extraPaths: string[] = [];
+  const extraShas: string[] = [];
+  const pathOf = (pn: number) => (pn < g.paths.length ? g.paths[pn] : extraPaths[pn - g.paths.length]);
+  const shaOf = (sn: number) => (sn < 0 ? null : sn < g.shas.length ? g.shas[sn] : extraShas[sn - g.shas.length]);
+  const shaSlots = g.shas.length + 2;
+  const dataNodes = new Map<number, number>();
+  const dataNode = (pn: number, sn: number): number => {
+    const key = pn * shaSlots + sn + 1;
+    let n = dataNodes.get(key);
+    if (n === undefined) {
+      const path = pathOf(pn);
+      const sha256 = shaOf(sn);
+      dataNodes.set(
+        key,
+        (n = add({ id: dataId(path, sha256), kind: 'data', label: path, path, sha256, stale: false, reasons: [], depth: 0, row: 0, state: 'unknown' }, -1)),
+      );
+    }
+    return n;
+  };
+  const modelNodes = new Map<string, number>();
+  const modelNode = (r: number, path: string): number => {
+    const runId = g.runId[r];
+    const id = modelId(runId, path);
+    let n = modelNodes.get(id);
+    if (n === undefined)
+      modelNodes.set(
+        id,
+        (n = add(
+          { id, kind: 'model', label: path.split('/').pop() ?? path, path, runId, runName: g.runName[r], stale: false, reasons: [], depth: 0, row: 0 },
+          r,
+        )),
+      );
+    return n;
+  };
+
+  /** Links a read version to the write `p` it came from. */
+  const linkProducer = (p: number, pn: number, sn: number, readNode: number) => {
+    const w = runNode(g.useRun[p]);
+    if (g.usePath[p] === pn) edge(w, readNode, 'write');
     else {
-      const written = dataNode(p.path, sha256, p);
+      const written = dataNode(g.usePath[p], sn);
       edge(w, written, 'write');
       edge(written, readNode, 'same-content');
     }
-    return p.runId;
   };
 
-  const upDone = new Set<string>();
-  const up = (runId: string) => {
-    const stack = [runId];
+  const upDone = new Uint8Array(g.runCount);
+  const up = (start: number) => {
+    const stack = [start];
     while (stack.length) {
-      const id = stack.pop()!;
-      if (upDone.has(id)) continue;
-      upDone.add(id);
-      const me = runNode(id);
-      for (const r of index.reads.get(id) ?? []) {
-        const d = dataNode(r.path, r.sha256, r);
+      const r = stack.pop()!;
+      if (upDone[r]) continue;
+      upDone[r] = 1;
+      const me = runNode(r);
+      for (let k = g.runReadsAt[r]; k < g.runReadsAt[r + 1]; k++) {
+        const u = g.runReads[k];
+        const d = dataNode(g.usePath[u], g.useSha[u]);
         edge(d, me, 'read');
-        const w = linkProducer(index.producerOfRead(r), r.path, r.sha256, d);
-        if (w) stack.push(w);
+        const p = g.useProducer[u];
+        if (p >= 0) {
+          linkProducer(p, g.usePath[u], g.useSha[u], d);
+          stack.push(g.useRun[p]);
+        }
       }
     }
   };
 
   /** A run's outputs: its written versions and its models. */
-  const outputs = (runId: string): string[] => {
-    const me = runNode(runId);
-    const out: string[] = [];
-    for (const w of index.writes.get(runId) ?? []) {
-      const d = dataNode(w.path, w.sha256, w);
-      edge(me, d, 'write');
-      out.push(d);
+  const outputs = (r: number) => {
+    const me = runNode(r);
+    for (let k = g.runWritesAt[r]; k < g.runWritesAt[r + 1]; k++) {
+      const w = g.runWrites[k];
+      edge(me, dataNode(g.usePath[w], g.useSha[w]), 'write');
     }
-    for (const m of index.models.get(runId) ?? []) edge(me, modelNode(runId, m), 'write');
-    return out;
+    for (let k = g.runModelsAt[r]; k < g.runModelsAt[r + 1]; k++) edge(me, modelNode(r, g.modelPath[k]), 'write');
   };
 
-  const downDone = new Set<string>();
-  const downFromData = (path: string, sha256: string | null, writerId: string | undefined, stack: string[], use?: Use) => {
-    const d = dataNode(path, sha256, use);
-    for (const c of index.consumersOf(path, sha256, writerId)) {
-      const readNode = dataNode(c.path, sha256, c);
-      if (c.path !== path) edge(d, readNode, 'same-content');
-      edge(readNode, runNode(c.runId), 'read');
-      stack.push(c.runId);
+  /** The runs that read this content and whose producer is run `writer` (or, for raw data, that read it at this path). */
+  const downFromData = (pn: number, sn: number, writer: number, stack: number[]) => {
+    const d = dataNode(pn, sn);
+    const reach = (c: number) => {
+      const readNode = dataNode(g.usePath[c], sn);
+      if (g.usePath[c] !== pn) edge(d, readNode, 'same-content');
+      edge(readNode, runNode(g.useRun[c]), 'read');
+      stack.push(g.useRun[c]);
+    };
+    if (sn < 0) {
+      if (pn < g.paths.length)
+        for (let k = g.pathUsesAt[pn]; k < g.pathUsesAt[pn + 1]; k++) {
+          const u = g.pathUses[k];
+          if (!g.useWrite[u] && g.useSha[u] < 0) reach(u);
+        }
+      return;
+    }
+    if (sn >= g.shas.length) return;
+    for (let k = g.shaReadersAt[sn]; k < g.shaReadersAt[sn + 1]; k++) {
+      const c = g.shaReaders[k];
+      const p = g.useProducer[c];
+      if (writer >= 0 ? p >= 0 && g.useRun[p] === writer : p < 0 && g.usePath[c] === pn) reach(c);
     }
   };
-  const down = (runId: string) => {
-    const stack = [runId];
+  const downDone = new Uint8Array(g.runCount);
+  const down = (start: number) => {
+    const stack = [start];
     while (stack.length) {
-      const id = stack.pop()!;
-      if (downDone.has(id)) continue;
-      downDone.add(id);
-      outputs(id);
-      for (const w of index.writes.get(id) ?? []) downFromData(w.path, w.sha256, id, stack, w);
+      const r = stack.pop()!;
+      if (downDone[r]) continue;
+      downDone[r] = 1;
+      outputs(r);
+      for (let k = g.runWritesAt[r]; k < g.runWritesAt[r + 1]; k++) {
+        const w = g.runWrites[k];
+        downFromData(g.usePath[w], g.useSha[w], r, stack);
+      }
     }
   };
 
   const wantUp = direction !== 'down';
   const wantDown = direction !== 'up';
+  let targetNode: number;
   if (target.kind === 'run' || target.kind === 'model') {
-    if (!index.runs.has(target.runId)) throw new Error(`run ${target.runId} is not in the index`);
-    if (target.kind === 'model') modelNode(target.runId, target.path);
-    if (wantUp) up(target.runId);
+    if (!g.isKnownRun(target.runId)) throw new Error(`run ${target.runId} is not in the index`);
+    const r = g.runNum(target.runId);
+    const model = target.kind === 'model' ? modelNode(r, target.path) : -1;
+    if (wantUp) up(r);
     // A run's own outputs are part of its picture whichever way one looks.
-    if (target.kind === 'run') outputs(target.runId);
-    else edge(runNode(target.runId), modelId(target.runId, target.path), 'write');
-    if (wantDown && target.kind === 'run') down(target.runId);
+    if (target.kind === 'run') outputs(r);
+    else edge(runNode(r), model, 'write');
+    if (wantDown && target.kind === 'run') down(r);
+    targetNode = target.kind === 'run' ? runNode(r) : model;
   } else {
-    const d = dataNode(target.path, target.sha256);
-    if (wantUp) {
-      const w = linkProducer(index.producerOf(undefined, target.path, target.sha256), target.path, target.sha256, d);
-      if (w) up(w);
+    let pn = g.pathNum(target.path);
+    if (pn < 0) pn = g.paths.length + extraPaths.push(target.path) - 1;
+    let sn = g.shaNum(target.sha256);
+    if (sn < 0 && target.sha256) sn = g.shas.length + extraShas.push(target.sha256) - 1;
+    targetNode = dataNode(pn, sn);
+    const p = g.producerUseOf(target.path, target.sha256);
+    if (wantUp && p >= 0) {
+      linkProducer(p, pn, sn, targetNode);
+      up(g.useRun[p]);
     }
     if (wantDown) {
-      const stack: string[] = [];
-      downFromData(target.path, target.sha256, index.producerOf(undefined, target.path, target.sha256)?.runId, stack);
-      for (const id of stack) down(id);
+      const stack: number[] = [];
+      downFromData(pn, sn, p >= 0 ? g.useRun[p] : -1, stack);
+      for (const r of stack) down(r);
     }
   }
-  nodes.get(targetId(target))!.target = true;
-  return { nodes, edges };
+  nodes[targetNode].target = true;
+  return raw;
 }

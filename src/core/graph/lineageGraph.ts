@@ -56,7 +56,10 @@ export async function rerunPlanFor(
   const index = GraphIndex.load(store);
   const resolved = await resolveTarget(store, index, workspace, ref, opts);
   const upstream = upstreamRuns(index, resolved.target);
-  const scope = stalenessScope(index, upstream);
+  const scope = stalenessScope(
+    index,
+    upstream.map((id) => index.runNum(id)).filter((r) => r >= 0),
+  );
   const current = await currentVersions(
     store,
     workspace,
@@ -64,5 +67,18 @@ export async function rerunPlanFor(
     opts.ignore,
   );
   for (const [k, v] of resolved.current) current.set(k, v);
-  return { plan: planRerun(index, resolved.target, stalenessOf(index, scope.runs, current)), target: resolved.target, index, notes: resolved.notes };
+  return {
+    plan: planRerun(
+      index,
+      resolved.target,
+      stalenessOf(
+        index,
+        Array.from(scope.runs, (r) => index.runId[r]),
+        current,
+      ),
+    ),
+    target: resolved.target,
+    index,
+    notes: resolved.notes,
+  };
 }

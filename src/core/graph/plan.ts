@@ -16,27 +16,27 @@ export interface RerunPlan {
 
 /** The runs upstream of (and including) the target's run, producers before the runs that read their output. */
 export function upstreamRuns(index: GraphIndex, target: Target): string[] {
+  const g = index;
   const start = target.kind === 'data' ? index.producerOf(undefined, target.path, target.sha256)?.runId : target.runId;
-  if (!start) return [];
+  const first = start === undefined ? -1 : g.runNum(start);
+  if (first < 0) return start === undefined ? [] : [start];
   const order: string[] = [];
-  const state = new Map<string, 'open' | 'done'>();
+  const seen = new Uint8Array(g.runCount);
   // Iterative post-order DFS: a 10,000-step chain must not overflow the stack.
-  const stack: Array<{ id: string; next: number }> = [{ id: start, next: 0 }];
-  state.set(start, 'open');
+  const stack: Array<{ r: number; next: number }> = [{ r: first, next: g.runReadsAt[first] }];
+  seen[first] = 1;
   while (stack.length) {
     const top = stack[stack.length - 1];
-    const reads = index.reads.get(top.id) ?? [];
-    if (top.next < reads.length) {
-      const r = reads[top.next++];
-      const p = index.producerOfRead(r)?.runId;
-      if (p && !state.has(p)) {
-        state.set(p, 'open');
-        stack.push({ id: p, next: 0 });
+    if (top.next < g.runReadsAt[top.r + 1]) {
+      const p = g.useProducer[g.runReads[top.next++]];
+      const pr = p < 0 ? -1 : g.useRun[p];
+      if (pr >= 0 && !seen[pr]) {
+        seen[pr] = 1;
+        stack.push({ r: pr, next: g.runReadsAt[pr] });
       }
       continue;
     }
-    state.set(top.id, 'done');
-    order.push(top.id);
+    order.push(g.runId[top.r]);
     stack.pop();
   }
   return order;
@@ -51,7 +51,8 @@ export function planRerun(index: GraphIndex, target: Target, staleness: Map<stri
   for (const id of upstreamRuns(index, target)) {
     const s = staleness.get(id);
     if (!s?.stale) continue;
-    const name = index.runs.get(id)?.name ?? id;
+    const r = index.runNum(id);
+    const name = r >= 0 ? index.runName[r] : id;
     if (s.supersededBy) plan.superseded.push({ runId: id, name, by: s.supersededBy });
     else plan.steps.push({ runId: id, name, reasons: s.reasons });
   }

@@ -11,73 +11,105 @@ export interface RunStaleness {
 export type CurrentVersions = Map<string, string | null>;
 
 /**
- * The runs whose staleness decides the given runs': each one's producers all the way up, plus the newest
- * run with the same command (which may have brought it up to date). The paths they read are what must be
- * fingerprinted.
+ * The runs whose staleness decides the given runs' (by number): each one's producers all the way up, plus the
+ * newest run with the same command (which may have brought it up to date). The paths they read are what
+ * must be fingerprinted.
  */
-export function stalenessScope(index: GraphIndex, runIds: Iterable<string>): { runs: Set<string>; paths: Set<string> } {
-  const runs = new Set<string>();
+export function stalenessScope(index: GraphIndex, runs: Iterable<number>): { runs: Set<number>; paths: Set<string> } {
+  const g = index;
+  const seen = new Uint8Array(g.runCount);
+  const inScope = new Set<number>();
+  const pathSeen = new Uint8Array(g.paths.length);
   const paths = new Set<string>();
-  const stack = [...runIds];
+  const stack = [...runs];
   while (stack.length) {
-    const id = stack.pop()!;
-    if (runs.has(id) || !index.runs.has(id)) continue;
-    runs.add(id);
-    for (const r of index.reads.get(id) ?? []) {
-      paths.add(r.path);
-      const p = index.producerOfRead(r);
-      if (p) stack.push(p.runId);
+    const r = stack.pop()!;
+    if (seen[r] || r >= g.knownRuns) continue;
+    seen[r] = 1;
+    inScope.add(r);
+    for (let k = g.runReadsAt[r]; k < g.runReadsAt[r + 1]; k++) {
+      const u = g.runReads[k];
+      const pn = g.usePath[u];
+      if (!pathSeen[pn]) {
+        pathSeen[pn] = 1;
+        paths.add(g.paths[pn]);
+      }
+      const p = g.useProducer[u];
+      if (p >= 0) stack.push(g.useRun[p]);
     }
-    const same = index.runsWithSameCommand(id);
-    const newest = same[same.length - 1];
-    if (newest && newest !== id) stack.push(newest);
+    const newest = g.sameNewest[r];
+    if (newest >= 0 && newest !== r) stack.push(newest);
   }
-  return { runs, paths };
+  return { runs: inScope, paths };
 }
 
 /**
  * Like `dvc status`, from what was recorded: a run is stale when a file it read holds other content now,
  * or when the run that wrote one of its inputs is stale (re-running that would write a new version).
- * Every reason is a sentence naming the file and the run.
+ * Every reason is a sentence naming the file and the run. Indexed by run number; runs not asked about
+ * (nor upstream of one) are left undefined.
  */
-export function stalenessOf(index: GraphIndex, runIds: Iterable<string>, current: CurrentVersions): Map<string, RunStaleness> {
-  const memo = new Map<string, RunStaleness>();
-  const inProgress = new Set<string>();
-  const nameOf = (id: string) => index.runs.get(id)?.name ?? id;
+export function stalenessByRun(index: GraphIndex, runs: Iterable<number>, current: CurrentVersions): Array<RunStaleness | undefined> {
+  const g = index;
+  const memo = new Array<RunStaleness | undefined>(g.runCount);
+  const inProgress = new Uint8Array(g.runCount);
+  // The current content by path number, looked up once per path rather than once per read.
+  const now = new Array<string | null | undefined>(g.paths.length);
+  for (const [p, sha] of current) {
+    const pn = g.pathNum(p);
+    if (pn >= 0) now[pn] = sha;
+  }
 
-  const compute = (id: string): RunStaleness => {
-    const known = memo.get(id);
+  const compute = (r: number): RunStaleness => {
+    const known = memo[r];
     if (known) return known;
     // Content cannot form a cycle (a producer started before its reader), but a damaged index could: a run
     // met again on its own path counts as fresh there instead of recursing for ever.
-    if (inProgress.has(id)) return { stale: false, reasons: [] };
-    inProgress.add(id);
-    const name = nameOf(id);
-    const reasons: string[] = [];
-    for (const r of index.reads.get(id) ?? []) {
-      if (!r.sha256) continue;
-      const now = current.get(r.path);
-      if (now === null) reasons.push(`${r.path} is gone since ${name} ran`);
-      else if (now !== undefined && now !== r.sha256) {
-        const by = index.producerOf(undefined, r.path, now);
-        reasons.push(`${r.path} changed since ${name} ran${by && by.runId !== id ? ` (run ${nameOf(by.runId)} wrote the new version)` : ''}`);
+    if (inProgress[r]) return { stale: false, reasons: [] };
+    inProgress[r] = 1;
+    const name = g.runName[r];
+    let reasons: string[] | undefined;
+    for (let k = g.runReadsAt[r]; k < g.runReadsAt[r + 1]; k++) {
+      const u = g.runReads[k];
+      const sn = g.useSha[u];
+      if (sn < 0) continue;
+      const pn = g.usePath[u];
+      const cur = now[pn];
+      if (cur === null) (reasons ??= []).push(`${g.paths[pn]} is gone since ${name} ran`);
+      else if (cur !== undefined && cur !== g.shas[sn]) {
+        const by = g.producerOf(undefined, g.paths[pn], cur);
+        (reasons ??= []).push(
+          `${g.paths[pn]} changed since ${name} ran${by && by.runId !== g.runId[r] ? ` (run ${g.runName[g.runNum(by.runId)]} wrote the new version)` : ''}`,
+        );
       }
-      const p = index.producerOfRead(r);
-      if (p && compute(p.runId).stale) {
-        const why = `upstream step ${nameOf(p.runId)} is stale`;
-        if (!reasons.includes(why)) reasons.push(why);
+      const p = g.useProducer[u];
+      if (p >= 0 && compute(g.useRun[p]).stale) {
+        const why = `upstream step ${g.runName[g.useRun[p]]} is stale`;
+        if (!reasons?.includes(why)) (reasons ??= []).push(why);
       }
     }
-    inProgress.delete(id);
-    const result: RunStaleness = { stale: reasons.length > 0, reasons };
-    memo.set(id, result);
+    inProgress[r] = 0;
+    const result: RunStaleness = reasons ? { stale: true, reasons } : { stale: false, reasons: [] };
+    memo[r] = result;
     if (result.stale) {
-      const same = index.runsWithSameCommand(id);
-      const newest = same[same.length - 1];
-      if (newest && newest !== id && !compute(newest).stale) result.supersededBy = { runId: newest, runName: nameOf(newest) };
+      const newest = g.sameNewest[r];
+      if (newest >= 0 && newest !== r && !compute(newest).stale) result.supersededBy = { runId: g.runId[newest], runName: g.runName[newest] };
     }
     return result;
   };
-  for (const id of runIds) compute(id);
+  for (const r of runs) compute(r);
   return memo;
+}
+
+/** stalenessByRun by run id, for the given runs and every run their staleness was worked out from. */
+export function stalenessOf(index: GraphIndex, runIds: Iterable<string>, current: CurrentVersions): Map<string, RunStaleness> {
+  const nums: number[] = [];
+  for (const id of runIds) {
+    const r = index.runNum(id);
+    if (r >= 0) nums.push(r);
+  }
+  const byRun = stalenessByRun(index, nums, current);
+  const out = new Map<string, RunStaleness>();
+  byRun.forEach((s, r) => s && out.set(index.runId[r], s));
+  return out;
 }

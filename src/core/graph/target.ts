@@ -38,7 +38,7 @@ export async function resolveTarget(
     }
     if (runId) {
       const want = ref.slice(colon + 1).replace(/^artifacts\//, '');
-      const models = index.models.get(runId) ?? [];
+      const models = index.modelsOf(runId);
       const found = models.filter((m) => m === want || m.replace(/^artifacts\//, '') === want || m.split('/').pop() === want);
       if (found.length === 1) return { target: { kind: 'model', runId, path: found[0] }, notes: [], current };
       throw new GraphTargetError(
@@ -49,7 +49,7 @@ export async function resolveTarget(
     }
   }
   const key = datasetKey(workspace, ref);
-  if (!index.usesOfPath.has(key))
+  if (!index.hasPath(key))
     throw new GraphTargetError(
       `"${ref}" is neither a run, a model (<run>:<model file>) nor a file a run read or wrote. ${runErr?.message.startsWith('"') ? runErr.message : ''}`.trim(),
     );
@@ -57,8 +57,7 @@ export async function resolveTarget(
   for (const [k, v] of now) current.set(k, v);
   const sha = now.get(key);
   const notes: string[] = [];
-  if (sha && [...(index.readersOf.get(sha) ?? []), ...(index.writersOf.get(sha) ?? [])].some((u) => u.path === key))
-    return { target: { kind: 'data', path: key, sha256: sha }, notes, current };
+  if (sha && index.recordedAt(key, sha)) return { target: { kind: 'data', path: key, sha256: sha }, notes, current };
   const newest = index.newestVersionOf(key) ?? null;
   notes.push(
     sha === null || sha === undefined

@@ -3,7 +3,8 @@
  * edited in between); in the Datasets view the first version's item carries "Restore This Version"
  * (its contextValue matches the package.json menu entry); the command, given that very tree node, asks
  * in a modal that lists the file it would change (cancel: nothing written), then writes the first run's
- * bytes back, verified; "Free Kept Data" finds nothing to free while both runs need their versions.
+ * bytes back, verified; "Free Kept Data" finds nothing to free while both runs need their versions. A
+ * folder's version is restored whole: the modal lists what was added to the folder since, as removals.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,8 @@ import type { LineageApi } from '../../../src/extension/main';
 import { EXTENSION_ID, PYTHON, waitFor, workspaceDir } from './helpers';
 
 const DIR = 'restore-data';
+const FOLDER_DIR = 'restore-folder';
+const FOLDER_KEY = `${FOLDER_DIR}/imgs`;
 const KEY = `${DIR}/data/train.csv`;
 const FIRST = 'x,y\n1,2\n3,4\n';
 const SECOND = 'x,y\n1,2\n3,4\n5,6\n';
@@ -70,14 +73,26 @@ describe('Kept data in a real VS Code: Restore This Version from the Datasets vi
     window.showWarningMessage = originals.warn;
     window.showInformationMessage = originals.info;
     fs.rmSync(path.join(ws, DIR), { recursive: true, force: true });
+    fs.rmSync(path.join(ws, FOLDER_DIR), { recursive: true, force: true });
   });
 
-  const versions = async (): Promise<Node[] | undefined> => {
+  const lineageRun = (cwd: string, name: string, script: string) => {
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const r = spawnSync(process.execPath, [cli, 'run', '--workspace', ws, '--name', name, PYTHON, script], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, LINEAGE_PYTHON: PYTHON, NO_COLOR: '1' },
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  };
+
+  const versions = async (key = KEY): Promise<Node[] | undefined> => {
     const tree = api.datasetsTree as vscode.TreeDataProvider<Node>;
     const roots = (await tree.getChildren()) ?? [];
     // One level per workspace folder when several have a .lineage; a single folder lists datasets at once.
     const datasets = roots.some((n) => n.kind === 'folder') ? (await Promise.all(roots.map(async (r) => (await tree.getChildren(r)) ?? []))).flat() : roots;
-    const ds = datasets.find((n) => n.kind === 'dataset' && n.path === KEY);
+    const ds = datasets.find((n) => n.kind === 'dataset' && n.path === key);
     if (!ds) return undefined;
     const vs = (await tree.getChildren(ds)) ?? [];
     return vs.length >= 2 ? vs : undefined;
@@ -117,6 +132,49 @@ describe('Kept data in a real VS Code: Restore This Version from the Datasets vi
     await vscode.commands.executeCommand('lineage.restoreDatasetVersion', first);
     assert.equal(asked.length, 0);
     assert.ok(told.some((t) => t === `Lineage: ${KEY} already is version ${first.sha!.slice(0, 12)}.`));
+  });
+
+  it('a folder version: the modal lists the files added since as removals; Restore makes the folder that version again', async function () {
+    this.timeout(180_000);
+    const dir = path.join(ws, FOLDER_DIR);
+    const imgs = path.join(dir, 'imgs');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(imgs, { recursive: true });
+    fs.writeFileSync(path.join(imgs, 'a.txt'), 'alpha\n');
+    fs.writeFileSync(path.join(imgs, 'b.txt'), 'beta\n');
+    fs.writeFileSync(path.join(dir, 'glob_read.py'), `import glob, lineage\nlineage.log_dataset("imgs")\nprint(len(glob.glob("imgs/*")))\n`);
+    lineageRun(dir, 'folder-1', 'glob_read.py');
+    fs.writeFileSync(path.join(imgs, 'extra.txt'), 'added after the first run\n');
+    fs.mkdirSync(path.join(imgs, 'empty'));
+    lineageRun(dir, 'folder-2', 'glob_read.py');
+    const vs = await waitFor('both versions of the folder in the Datasets view', 60_000, async () => {
+      await vscode.commands.executeCommand('lineage.refresh');
+      return versions(FOLDER_KEY);
+    });
+    const first = vs[1];
+    asked.length = 0;
+    told.length = 0;
+
+    answer = undefined;
+    await vscode.commands.executeCommand('lineage.restoreDatasetVersion', first);
+    assert.equal(asked.length, 1, 'one confirmation');
+    const [message, options] = asked[0] as [string, { modal: boolean; detail: string }];
+    assert.equal(message, `Restore ${FOLDER_KEY} to version ${first.sha!.slice(0, 12)}, as run "folder-1" read it?`);
+    assert.match(options.detail, /^It will remove:\n/);
+    assert.match(options.detail, new RegExp(`${FOLDER_KEY}/empty/: an empty folder not in the run's version of ${FOLDER_KEY}; would be removed`));
+    assert.match(options.detail, new RegExp(`${FOLDER_KEY}/extra\\.txt: not in the run's version of ${FOLDER_KEY}; would be removed`));
+    assert.deepEqual(fs.readdirSync(imgs).sort(), ['a.txt', 'b.txt', 'empty', 'extra.txt'], 'cancelled: nothing removed');
+
+    answer = 'Restore';
+    await vscode.commands.executeCommand('lineage.restoreDatasetVersion', first);
+    assert.deepEqual(fs.readdirSync(imgs).sort(), ['a.txt', 'b.txt'], 'the folder is the first version again');
+    assert.equal(fs.readFileSync(path.join(imgs, 'a.txt'), 'utf8'), 'alpha\n');
+    assert.ok(
+      told.some((t) =>
+        t.startsWith(`Lineage: restored ${FOLDER_KEY} to version ${first.sha!.slice(0, 12)} (0 file(s), verified by sha256; removed 2 not in that version)`),
+      ),
+      told.join(' | '),
+    );
   });
 
   it('Free Kept Data finds nothing to free while the runs need their versions', async () => {

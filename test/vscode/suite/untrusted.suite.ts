@@ -2,7 +2,9 @@
  * Issue 11, security item 3, in a real VS Code in Restricted Mode: a folder the user has not trusted (a
  * repository someone else shipped, with its own `.vscode/settings.json` and a recorded run) still shows its
  * runs, but nothing in it runs a script or git — not the run command, not the Run panel's Rerun or diff — and
- * its settings cannot choose the interpreter (`lineage.pythonPath` is a restricted configuration).
+ * its settings cannot choose the interpreter (`lineage.pythonPath` is a restricted configuration). Reproduce
+ * Run and Re-run Stale Steps (which check out the run's commit and run its scripts) say how to trust the
+ * folder and start nothing.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ describe('Restricted Mode: an untrusted folder shows its runs and runs nothing (
   let warnings: string[] = [];
   let restoreWarning: (() => void) | undefined;
   const runFolders = () => fs.readdirSync(path.join(ws, '.lineage', 'runs')).sort();
+  const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ws, encoding: 'utf8' });
 
   /** Starts `action` (not awaited: a warning with a button waits for the user) and waits for its warning. */
   async function expectWarning(what: string, pattern: RegExp, action: () => Thenable<unknown>): Promise<void> {
@@ -129,4 +132,75 @@ describe('Restricted Mode: an untrusted folder shows its runs and runs nothing (
       'no diff was opened',
     );
   });
+
+  it('Reproduce Run and Re-run Stale Steps say how to trust the folder, and start no script, worktree or terminal', async () => {
+    const before = { runs: runFolders(), worktrees: worktrees(), terminals: vscode.window.terminals.length };
+    const seen = watchChildren(ws);
+    try {
+      for (const [command, pattern] of [
+        ['lineage.reproduceRun', /does not run scripts in an untrusted workspace\. Trust this folder to reproduce runs/],
+        ['lineage.rerunStale', /does not run scripts in an untrusted workspace\. Trust this folder to re-run steps/],
+      ] as const) {
+        const from = warnings.length;
+        const result = Promise.resolve(vscode.commands.executeCommand(command, RUN_ID)).catch((err: unknown) => err);
+        const said = await waitFor(`${command}: a warning that says how to trust the folder`, 15_000, () => warnings.slice(from).find((w) => pattern.test(w)));
+        assert.match(said, pattern);
+        await vscode.commands.executeCommand('notifications.clearAll');
+        const returned = await Promise.race([result, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+        assert.equal(returned, undefined, `${command} returns nothing when refused (it returned ${String(returned)})`);
+      }
+      // A started reproduction or re-run makes its run folder, worktree or terminal within this time.
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      seen.stop();
+    }
+    assert.deepEqual(runFolders(), before.runs, 'no run folder was made');
+    assert.equal(worktrees(), before.worktrees, 'no git worktree was added');
+    assert.equal(vscode.window.terminals.length, before.terminals, 'no terminal was opened');
+    assert.deepEqual(seen.started, [], 'no process was started by the extension host for this folder');
+  });
 });
+
+/**
+ * Samples the extension host's new descendant processes every 50 ms (from /proc) and keeps those whose
+ * command line names the folder, a Python or the CLI: a script, git worktree or rerun-stale started for it.
+ */
+function watchChildren(ws: string): { started: string[]; stop(): void } {
+  const ppidOf = (pid: string): number | undefined => {
+    try {
+      // The command name (2nd field) is in parentheses and may hold spaces: the ppid follows the last ")".
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return undefined;
+    }
+  };
+  const descendants = (): Map<string, string> => {
+    const parent = new Map<string, number>();
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      const pp = ppidOf(pid);
+      if (pp !== undefined) parent.set(pid, pp);
+    }
+    const out = new Map<string, string>();
+    for (const pid of parent.keys()) {
+      for (let p: number | undefined = Number(pid), hops = 0; p && hops < 64; p = parent.get(String(p)), hops++) {
+        if (p === process.pid && pid !== String(process.pid)) {
+          try {
+            out.set(pid, fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
+          } catch {
+            // Gone already.
+          }
+          break;
+        }
+      }
+    }
+    return out;
+  };
+  const baseline = new Set(descendants().keys());
+  const started: string[] = [];
+  const timer = setInterval(() => {
+    for (const [pid, cmd] of descendants())
+      if (!baseline.has(pid) && (cmd.includes(ws) || /python|cli\.js|rerun-stale|worktree|train\.py/.test(cmd)) && !started.includes(cmd)) started.push(cmd);
+  }, 50);
+  return { started, stop: () => clearInterval(timer) };
+}

@@ -76,7 +76,9 @@ export type HashAndKeepOutcome =
  */
 export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: KeepTarget) => HashAndKeepOutcome {
   const { fs, path, createHash, randomBytes, describe } = deps;
-  const buf = Buffer.allocUnsafe(64 * 1024);
+  // 64 KiB for a racy file's copy in the read (see above); 1 MiB, as a plain hash reads, when the kernel copies.
+  const small = Buffer.allocUnsafe(64 * 1024);
+  const large = Buffer.allocUnsafe(1024 * 1024);
   const codeOf = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   // What a plain (non-bigint) stat says: the stat cache compares these with the walk's numbers.
   const msOf = (ns: bigint) => Number(ns / 1000000000n) * 1e3 + Number(ns % 1000000000n) / 1e6;
@@ -112,6 +114,7 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
             keepError = codeOf(e);
             tmp = null;
           }
+        const buf = racy ? small : large;
         const h = createHash('sha256');
         let pos = 0;
         for (;;) {

@@ -6,6 +6,7 @@ import { registerDataCommands } from './commands/dataCommands';
 import { registerExplainCommands } from './commands/explainCommands';
 import { registerDriftCommands } from './commands/driftCommands';
 import { RunManager } from './runs/runManager';
+import { KernelRunStatus, type KernelRunStatusShown } from './notebooks/kernelRunStatus';
 import { RunsWatcher } from './runs/runsWatch';
 import { ExperimentsTree, ExperimentNode } from './views/experimentsTree';
 import { DatasetsTree } from './views/datasetsTree';
@@ -76,6 +77,11 @@ export interface LineageApi {
       ref: string,
     ): { readonly panel: vscode.WebviewPanel; readonly shownGraph: LineageGraph | undefined; receive(message: unknown): Promise<void> } | undefined;
   };
+  /** For the real-VS Code tests only (test/vscode/suite/notebook.suite.ts): what a status bar item of Lineage shows. */
+  testStatusBar: {
+    /** The item of live notebook kernels' runs (notebooks/kernelRunStatus.ts). */
+    kernelRuns(): KernelRunStatusShown;
+  };
 }
 
 /**
@@ -93,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   if (eventLoopProbe) context.subscriptions.push(eventLoopProbe);
   const lineage = new Lineage(context);
   const runs = new RunManager(lineage);
+  const kernelRuns = new KernelRunStatus(lineage);
   const tree = new ExperimentsTree(lineage);
   const treeView = vscode.window.createTreeView<ExperimentNode>(VIEWS.experiments, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   lineage.treeView = Promise.resolve(treeView as vscode.TreeView<unknown>);
@@ -114,6 +121,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   context.subscriptions.push(
     lineage,
     runs,
+    kernelRuns,
     { dispose: () => (clearImmediate(startWatch), watcher?.dispose()) },
     tree,
     treeView,
@@ -194,6 +202,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
       drift: (reference, batches) => DriftPanel.opened(reference, batches),
       graph: (ref) => GraphPanel.opened(ref),
     },
+    testStatusBar: { kernelRuns: () => kernelRuns.shown() },
   };
 }
 

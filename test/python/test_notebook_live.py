@@ -69,6 +69,8 @@ class LiveKernelTest(unittest.TestCase):
         nb, record, events, cells = self.execute(sources)
         self.assertEqual(record["status"], "finished")
         self.assertEqual(record["name"], "live")
+        # The kernel's folder, as a script's run is its script's folder (not ipykernel_launcher's "dist-packages").
+        self.assertEqual(record["experiment"], os.path.basename(self.ws))
         self.assertEqual([c["sha256"] for c in cells], [sha(s) for s in sources[1:6]])
         self.assertEqual([c["order"] for c in cells], [1, 2, 3, 4, 5])
         self.assertEqual([c["execution_count"] for c in cells], [2, 3, 4, 5, 6])

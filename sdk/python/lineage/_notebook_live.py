@@ -30,12 +30,32 @@ _count = 0
 
 def start_run(name=None, experiment=None):
     """lineage.start_run: as _run.start_run, and in a Jupyter kernel the executed cells are recorded too."""
+    if experiment is None and not os.environ.get("LINEAGE_RUN_DIR"):
+        experiment = _kernel_experiment()
     run = _run.start_run(name=name, experiment=experiment)
     try:
         _watch(run)
     except Exception as e:
         _state.warn("the notebook's cells are not recorded (%s: %s)" % (type(e).__name__, e))
     return run
+
+
+def _kernel_experiment():
+    """A kernel's run belongs to its notebook's folder, as a script's run to its script's folder. The default
+    for scripts reads sys.argv[0], which in a kernel is ipykernel_launcher.py (experiment "dist-packages")."""
+    ip = _ipython()
+    if ip is None:
+        return None
+    try:
+        from . import _record
+        notebook = getattr(ip, "user_ns", {}).get("__vsc_ipynb_file__")  # set by VS Code's Jupyter extension
+        folder = os.path.dirname(os.path.abspath(notebook)) if notebook else os.getcwd()
+        workspace = os.path.abspath(_record.find_workspace(os.getcwd()))
+        if os.path.abspath(folder) != workspace and os.path.basename(folder):
+            return os.path.basename(folder)
+        return os.path.basename(workspace) or "default"
+    except Exception:
+        return None
 
 
 def _frameworks(run):

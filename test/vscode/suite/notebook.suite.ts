@@ -2,16 +2,18 @@
  * Notebooks in a real VS Code (issue 16 section 1): a .ipynb open in VS Code's notebook editor, run with
  * "Lineage: Run Notebook as Experiment" as its toolbar button does (the command on the active notebook), is
  * recorded like a script run: the run appears in the Experiments tree with the notebook's params and a cell's
- * metric, and its executed notebook is listed with the run's artifacts and opens in the notebook editor.
+ * metric, and its executed notebook is listed with the run's artifacts and opens in the notebook editor. A live
+ * kernel (a real ipykernel this suite starts) that calls lineage.start_run() shows in the status bar as a
+ * launched run does, until lineage.end_run() or the kernel's death.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LineageApi } from '../../../src/extension/main';
 import type { ExperimentNode } from '../../../src/extension/views/experimentsTree';
-import { EXTENSION_ID, startCommand, waitFor, workspaceDir } from './helpers';
+import { EXTENSION_ID, PYTHON, startCommand, waitFor, workspaceDir } from './helpers';
 
 type RunNode = Extract<ExperimentNode, { kind: 'run' }>;
 
@@ -80,5 +82,114 @@ describe('Notebooks: Run Notebook as Experiment', () => {
       JSON.stringify(outputs),
     );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
+
+/**
+ * A real ipykernel of /usr/bin/python3 driven by jupyter_client, as a notebook editor drives its kernel: each
+ * line on stdin is a cell to execute, each line on stdout the cell's outcome.
+ */
+const KERNEL_DRIVER = `
+import json, sys
+from jupyter_client.manager import KernelManager
+km = KernelManager(kernel_name="python3")
+km.start_kernel(cwd=sys.argv[1])
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    out = []
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            out.append(msg["content"]["ename"] + ": " + msg["content"]["evalue"])
+    reply = kc.execute_interactive(json.loads(line), timeout=60, output_hook=hook)
+    print(json.dumps({"status": reply["content"]["status"], "out": "".join(out)}), flush=True)
+kc.stop_channels()
+km.shutdown_kernel(now=True)
+`;
+
+function startKernel(cwd: string, sdk: string) {
+  // The kernel a user's notebook editor starts: the SDK importable, no launcher's variables.
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: sdk, PYDEVD_DISABLE_FILE_VALIDATION: '1' };
+  for (const k of Object.keys(env)) if (k.startsWith('LINEAGE_') || k.startsWith('ELECTRON_')) delete env[k];
+  const p = spawn(PYTHON, ['-c', KERNEL_DRIVER, cwd], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buf = '';
+  let stderr = '';
+  p.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const next = (what: string) =>
+    waitFor(
+      `${what} (kernel stderr: ${stderr.slice(-500)})`,
+      90_000,
+      () => (lines.length ? (JSON.parse(lines.shift()!) as { status?: string; out?: string }) : undefined),
+      50,
+    );
+  return {
+    ready: () => next('the kernel to start'),
+    async execute(code: string) {
+      p.stdin.write(JSON.stringify(code) + '\n');
+      const r = await next(`the cell ${JSON.stringify(code.slice(0, 40))}`);
+      assert.equal(r.status, 'ok', r.out);
+      return r.out ?? '';
+    },
+    stop: () => p.kill('SIGKILL'),
+  };
+}
+
+describe('Notebooks: a live kernel in the status bar', () => {
+  it("a kernel's lineage.start_run() shows in the status bar (name, time, latest metric; click opens the run) until end_run, and until the kernel dies", async function () {
+    this.timeout(180_000);
+    const ws = workspaceDir();
+    const ext = vscode.extensions.getExtension<LineageApi>(EXTENSION_ID)!;
+    const api = await ext.activate();
+    const cwd = path.join(ws, FOLDER);
+    fs.mkdirSync(cwd, { recursive: true });
+    fs.mkdirSync(path.join(ws, '.lineage', 'runs'), { recursive: true });
+    const kernel = startKernel(cwd, path.join(ext.extensionPath, 'sdk', 'python'));
+    try {
+      await kernel.ready();
+      const started = await kernel.execute('import lineage, os\nrun = lineage.start_run(name="kernel-live")\nprint(run.id, os.getpid())');
+      const [runId] = started.trim().split(' ');
+      await kernel.execute('lineage.log_metric("loss", 0.25)');
+      const shown = await waitFor('the kernel run with its metric in the status bar', 30_000, () => {
+        const s = api.testStatusBar.kernelRuns();
+        return s.visible && s.text.includes('loss 0.25') ? s : undefined;
+      });
+      assert.match(shown.text, /^\$\(sync~spin\) kernel-live · \d+:\d\d · loss 0\.25$/);
+      assert.equal(shown.command, 'lineage.openRun');
+      assert.deepEqual(shown.arguments, [runId]);
+      assert.match(shown.tooltip, /lineage\.end_run\(\)/);
+      // The elapsed time ticks while the kernel idles.
+      const first = shown.text;
+      await waitFor('the elapsed time to move on', 5_000, () => (api.testStatusBar.kernelRuns().text !== first ? true : undefined));
+
+      await kernel.execute('lineage.end_run()');
+      await waitFor('the status bar item to clear after end_run', 30_000, () => (api.testStatusBar.kernelRuns().visible ? undefined : true));
+
+      // A kernel that dies writes no end: its pid, recorded in run.json, tells.
+      const again = await kernel.execute('run = lineage.start_run(name="kernel-dies")\nprint(run.id, os.getpid())');
+      const [deadId, pid] = again.trim().split(' ');
+      await waitFor('the second kernel run in the status bar', 30_000, () => (api.testStatusBar.kernelRuns().text.includes('kernel-dies') ? true : undefined));
+      process.kill(Number(pid), 'SIGKILL');
+      await waitFor('the status bar item to clear when the kernel dies', 30_000, () => (api.testStatusBar.kernelRuns().visible ? undefined : true));
+      const record = await waitFor('the dead kernel run, killed, in the Experiments tree', 30_000, async () => {
+        const exp = (await api.experimentsTree.getChildren()).find((n) => n.kind === 'experiment' && n.name === FOLDER);
+        const rows = exp ? (await api.experimentsTree.getChildren(exp)).filter((n): n is RunNode => n.kind === 'run') : [];
+        return rows.find((r) => r.run.id === deadId && r.run.status === 'killed');
+      });
+      assert.equal(record.run.name, 'kernel-dies');
+    } finally {
+      kernel.stop();
+    }
   });
 });

@@ -6,7 +6,9 @@
 //      with a changed parameter from the tree's context menu, stop from the status bar, screenshot; then the
 //      Compare panel (test/vscode/ui/compare.mjs): 50 runs from the tree, live updates, a spike at every zoom;
 //      then the keyboard-only pass (test/vscode/ui/keyboard.mjs): activity bar, tree, Compare, run detail; then
-//      the Explain panel (test/vscode/ui/explain.mjs): from the tree's context menu, its plots, a row, what-if.
+//      the Explain panel (test/vscode/ui/explain.mjs): from the tree's context menu, its plots, a row, what-if;
+//      then a sweep of 8 runs from Run Sweep…'s pickers, Compare following it, a window reload mid-sweep
+//      (test/vscode/ui/sweep.mjs).
 // Expects `node scripts/build.mjs` to have run (dist/extension.js). Prints `N passed, N failed` per phase and
 // exits non-zero on any failure. code-server and Chromium are always stopped at the end.
 import * as fs from 'node:fs';
@@ -32,6 +34,7 @@ import { newUserSteps } from '../../test/vscode/ui/newUser.mjs';
 import { compareSteps } from '../../test/vscode/ui/compare.mjs';
 import { keyboardSteps } from '../../test/vscode/ui/keyboard.mjs';
 import { explainSteps } from '../../test/vscode/ui/explain.mjs';
+import { sweepSteps } from '../../test/vscode/ui/sweep.mjs';
 
 const SUITE = path.join(ROOT, 'out', 'test', 'suite', 'index.js');
 const MULTI_ROOT_SUITE = path.join(ROOT, 'out', 'test', 'suite', 'multiRoot.js');
@@ -267,24 +270,27 @@ async function uiPhase(tmp) {
   try {
     const page = await openPage(context, consoleLog);
     const h = helpers(page, ws);
-    // LINEAGE_VSCODE_UI=keyboard (or explain) runs only that pass (it then opens the workbench itself) while working on it.
+    // LINEAGE_VSCODE_UI=keyboard (or explain, or sweep) runs only that pass (it then opens the workbench itself) while working on it.
     const only = process.env.LINEAGE_VSCODE_UI;
     const keyboardOnly = only === 'keyboard';
     const explainOnly = only === 'explain';
+    const sweepOnly = only === 'sweep';
     const steps = [
-      ...(keyboardOnly || explainOnly
+      ...(keyboardOnly || explainOnly || sweepOnly
         ? []
         : [
             ...newUserSteps({ page, h, url: workbenchUrl(server, ws), resultsDir: RESULTS, log: uiLog }),
             ...compareSteps({ page, h, root: ROOT, workspace: ws, workDir: tmp, log: uiLog }),
           ]),
-      ...(explainOnly
+      ...(explainOnly || sweepOnly
         ? []
         : keyboardSteps({ page, h, root: ROOT, workspace: ws, workDir: tmp, url: keyboardOnly ? workbenchUrl(server, ws) : undefined, log: uiLog })),
       // The Explain panel: from the tree's context menu, its plots, a row, what-if with the run's own model.
-      ...(keyboardOnly
+      ...(keyboardOnly || sweepOnly
         ? []
         : explainSteps({ page, h, root: ROOT, workspace: ws, workDir: tmp, url: explainOnly ? workbenchUrl(server, ws) : undefined, log: uiLog })),
+      // A sweep from Run Sweep…'s pickers, Compare following it, and a window reload in the middle of it.
+      ...(keyboardOnly || explainOnly ? [] : sweepSteps({ page, h, workspace: ws, url: sweepOnly ? workbenchUrl(server, ws) : undefined, log: uiLog })),
     ];
     r = await runSteps(page, steps, { workspace: ws, resultsDir: RESULTS, log: uiLog, consoleLog });
   } catch (err) {

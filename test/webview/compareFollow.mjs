@@ -1,5 +1,7 @@
 // Compare on a sweep follows the sweep: an append naming a run the panel does not show yet (the sweep just
 // started it) adds that run to the curves, the table and the saved state; the other runs keep their colours.
+// The sweep the panel follows is saved with its state, so the panel restored after a window reload hands it
+// back to the host in compare/ready and goes on following the sweep.
 // Registered by run.mjs; run alone with `node test/webview/run.mjs "new run"`.
 import assert from 'node:assert/strict';
 import { importTs } from './tsModule.mjs';
@@ -46,5 +48,25 @@ export default function register(test) {
     );
     assert.equal(n2, 45);
     await p.close();
+  });
+
+  test('the followed sweep is kept in the saved state and handed back in compare/ready after a reload', async ({ browser, server }) => {
+    const SWEEP = '20261205-151500-abc123';
+    const init = loadFixture('basic-init.json');
+    const p = await openPanel(browser, server);
+    await p.init({ ...init, parentId: SWEEP });
+    assert.equal((await p.state()).parentId, SWEEP, 'saved with the state');
+    // A later init (new metrics) without it keeps it.
+    await p.init(init);
+    const saved = await p.state();
+    assert.equal(saved.parentId, SWEEP, 'kept across inits');
+    await p.close();
+    // The restored webview (the serializer gives it the saved state) tells the host which sweep to follow.
+    const q = await openPanel(browser, server, { state: saved });
+    const [ready] = await q.posted(Compare.CompareReady.type);
+    assert.equal(ready.state?.parentId, SWEEP, 'compare/ready carries the followed sweep');
+    await q.init(init);
+    assert.equal((await q.state()).parentId, SWEEP, 'still saved after the restored panel was initialised');
+    await q.close();
   });
 }

@@ -93,11 +93,11 @@ async function onInit(m: CompareInitParams): Promise<void> {
   const first = !initialised;
   model.init(m);
   const runIds = m.runs.map((r) => r.id);
-  if (first) store.replace(m.settings, runIds, m.folder);
+  if (first) store.replace(m.settings, runIds, m.folder, m.parentId);
   else {
     // Later inits answer our own settings; keep what changed here since, but take the host's metric choice when we had none.
     const local = store.settings;
-    store.replace({ ...local, metrics: local.metrics.length ? local.metrics : m.settings.metrics }, runIds, m.folder);
+    store.replace({ ...local, metrics: local.metrics.length ? local.metrics : m.settings.metrics }, runIds, m.folder, m.parentId);
   }
   initialised = true;
   frame.sync();

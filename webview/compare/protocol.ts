@@ -27,6 +27,11 @@ export interface CompareState {
   settings: CompareSettings;
   /** The workspace folder the runs belong to (absent in states saved before multi-root support). */
   folder?: string;
+  /**
+   * The sweep or search the panel follows (its children join live), so a restored panel follows it again
+   * (absent in states saved before, and on panels not opened on a parent).
+   */
+  parentId?: string;
 }
 
 export const DEFAULT_SETTINGS: CompareSettings = {
@@ -52,6 +57,8 @@ export type CompareInitParams = {
   theme: 'light' | 'dark' | 'high-contrast';
   /** Saved with the state, so a restored panel reads the same folder's runs. */
   folder?: string;
+  /** The run whose children the panel follows, saved with the state so a restored panel still follows it. */
+  parentId?: string;
 };
 
 /** Once after `compare/ready` and whenever the selection changes: the runs and what to draw. */

@@ -39,12 +39,15 @@ export class SettingsStore {
   runIds: string[] = [];
   /** The workspace folder of the runs, as the host said: saved so a restored panel reads the same folder. */
   private folder: string | undefined;
+  /** The sweep the panel follows, as the host said: saved so a restored panel follows it again. */
+  private parentId: string | undefined;
 
   constructor(private readonly ipc: Endpoint) {
     const saved = this.api.getState();
     this.settings = normalizeSettings(saved?.settings);
     this.runIds = Array.isArray(saved?.runIds) ? saved.runIds : [];
     this.folder = typeof saved?.folder === 'string' ? saved.folder : undefined;
+    this.parentId = typeof saved?.parentId === 'string' ? saved.parentId : undefined;
   }
 
   /** What was saved before the reload, for `compare/ready` (null on a fresh panel). */
@@ -57,10 +60,11 @@ export class SettingsStore {
   }
 
   /** The host's settings (on `compare/init`): taken without sending them back. */
-  replace(settings: CompareSettings, runIds: string[], folder: string | undefined): void {
+  replace(settings: CompareSettings, runIds: string[], folder: string | undefined, parentId?: string): void {
     this.settings = normalizeSettings(settings);
     this.runIds = runIds;
     this.folder = folder ?? this.folder;
+    this.parentId = parentId ?? this.parentId;
     this.save();
   }
 
@@ -83,6 +87,7 @@ export class SettingsStore {
   private save(): void {
     const state: CompareState = { runIds: this.runIds, settings: this.settings };
     if (this.folder) state.folder = this.folder;
+    if (this.parentId) state.parentId = this.parentId;
     this.api.setState(state);
   }
 }

@@ -54,7 +54,16 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
   static revive(state: Lineage, panel: vscode.WebviewPanel, saved: CompareState | undefined): ComparePanel {
     const runIds = runIdsOf(saved?.runIds);
     const folder = typeof saved?.folder === 'string' ? saved.folder : undefined;
-    return new ComparePanel(state, panel, runIds, openFolder(folder) ?? folderOfRuns(state, runIds), saved?.settings && compareSettingsOf(saved.settings));
+    const revived = new ComparePanel(
+      state,
+      panel,
+      runIds,
+      openFolder(folder) ?? folderOfRuns(state, runIds),
+      saved?.settings && compareSettingsOf(saved.settings),
+    );
+    // A panel on a sweep goes on following it after a reload (the sweep resumes with the new window).
+    revived.parentId = parentIdOf(saved);
+    return revived;
   }
 
   private constructor(
@@ -108,6 +117,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
       if (this.runIds.length === 0) this.runIds = runIdsOf(m.state.runIds);
       this.folder ??= openFolder(typeof m.state.folder === 'string' ? m.state.folder : undefined) ?? folderOfRuns(this.state, this.runIds);
       this.settings = compareSettingsOf(m.state.settings);
+      this.parentId ??= parentIdOf(m.state);
     }
     return this.sendInit();
   }
@@ -144,6 +154,8 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
     const ws = await this.workspace();
     const { runInfos, metricKeysOf, seriesFor, chartMetrics, listRuns, hasRun } = await engine();
     this.runIds = this.runIds.filter((id) => hasRun(ws.store, id));
+    // Runs the followed sweep started while the panel was away (a window reload) join now, at the end.
+    if (this.parentId) this.runIds = [...this.runIds, ...newChildRunIds(ws.store, this.parentId, this.runIds)];
     const runs = runInfos(ws.store, this.runIds);
     const metricKeys = metricKeysOf(ws.store, this.runIds);
     if (this.settings.metrics.length === 0 || this.settings.metrics.every((k) => !metricKeys.includes(k))) {
@@ -163,7 +175,7 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
         : kind === vscode.ColorThemeKind.HighContrast
           ? 'high-contrast'
           : 'dark';
-    this.ipc.notify(CompareInit, { runs, metricKeys, settings: this.settings, series, theme, folder: ws.paths.workspace });
+    this.ipc.notify(CompareInit, { runs, metricKeys, settings: this.settings, series, theme, folder: ws.paths.workspace, parentId: this.parentId });
     this.panel.title = title(this.runIds);
     void this.prefetch().catch((err) => this.log(`reading series ahead: ${(err as Error).message}`));
   }
@@ -211,6 +223,11 @@ export class ComparePanel extends PanelHost<{ state: CompareState | null }> {
     ComparePanel.panels.delete(this);
     if (ComparePanel.panels.size === 0) void engine().then((m) => m.clearSeriesCache());
   }
+}
+
+/** The followed parent from a saved state (it comes from the webview: a well-formed run id or nothing). */
+function parentIdOf(saved: CompareState | null | undefined): string | undefined {
+  return runIdsOf([saved?.parentId])[0];
 }
 
 function title(runIds: string[]): string {

@@ -10,6 +10,10 @@ import { engine } from '../engine';
 import { COMMANDS } from '../commands/ids';
 import { runCommand } from '../commands/register';
 import { pythonFor } from '../runs/python';
+import { WindowSweeps } from './windowSweeps';
+
+/** How long a reloaded window waits for the previous extension host (still shutting down) to let go of its sweep. */
+const HANDOVER_TIMEOUT_MS = 60_000;
 
 interface Active {
   folder: string;
@@ -27,8 +31,13 @@ interface Active {
  */
 export class SweepService implements vscode.Disposable {
   readonly active = new Map<string, Active>();
+  private readonly ranHere: WindowSweeps;
+  /** Set when the window closes or reloads: no new trial is launched by this (dying) extension host. */
+  private disposed = false;
 
-  constructor(private readonly lineage: Lineage) {}
+  constructor(private readonly lineage: Lineage) {
+    this.ranHere = new WindowSweeps(lineage.context.workspaceState);
+  }
 
   private trusted(): boolean {
     if (vscode.workspace.isTrusted) return true;
@@ -89,6 +98,7 @@ export class SweepService implements vscode.Disposable {
     };
     const entry: Active = { folder, state, done: Promise.resolve(undefined) };
     this.active.set(state.id, entry);
+    void this.ranHere.add(state.id);
     const done = (async () => {
       const { launchRun } = await engine();
       const { SweepRunner, ENDED } = await import('../../core/sweep/runner');
@@ -97,6 +107,9 @@ export class SweepService implements vscode.Disposable {
       const ws = await this.lineage.workspace(folder);
       const runner = new SweepRunner(folder, state, {
         launch: async (command, name, parentRunId) => {
+          // The window is going away: the trial is left queued (it was not saved as started) for the next
+          // window, which resumes the sweep once this extension host has exited.
+          if (this.disposed) return new Promise<never>(() => {});
           const h = await launchRun({
             workspace: folder,
             command,
@@ -136,10 +149,12 @@ export class SweepService implements vscode.Disposable {
       });
       entry.runner = runner;
       if (entry.stopAsked) runner.stop();
-      show(state, state.trials.filter((t) => ENDED.has(t.status)).length);
+      const ended = state.trials.filter((t) => ENDED.has(t.status)).length;
+      show(state, ended);
+      const how = resume ? `resumed (${ended} of ${state.strategy === 'optuna' ? state.samples : state.trials.length} runs had ended)` : 'started';
       void vscode.window
         .showInformationMessage(
-          `Lineage: sweep ${state.name} ${resume ? 'resumed' : 'started'}: ${state.strategy}, ${state.parallel} at a time, objective ${state.objective.metric}:${state.objective.direction}.`,
+          `Lineage: sweep ${state.name} ${how}: ${state.strategy}, ${state.parallel} at a time, objective ${state.objective.metric}:${state.objective.direction}.`,
           'Compare',
           'Stop',
         )
@@ -153,6 +168,7 @@ export class SweepService implements vscode.Disposable {
     const settled = done.then(
       (s) => {
         const best = s.best ? ` Best ${s.objective.metric} ${formatNumber(s.best.value)} (#${s.best.n}).` : '';
+        void this.ranHere.remove([s.id]);
         const text = `Lineage: sweep ${s.name} ${s.status}.${best}`;
         void (
           s.status === 'finished' ? vscode.window.showInformationMessage(text, 'Show Best Run', 'Compare') : vscode.window.showWarningMessage(text, 'Compare')
@@ -163,6 +179,7 @@ export class SweepService implements vscode.Disposable {
         return s;
       },
       (err: Error) => {
+        void this.ranHere.remove([state.id]);
         void vscode.window.showErrorMessage(`Lineage: sweep ${state.name}: ${err.message}`);
         return undefined;
       },
@@ -175,16 +192,25 @@ export class SweepService implements vscode.Disposable {
   }
 
   /**
-   * After a reload: sweeps whose process is gone (a closed window, a killed terminal) are resumed, or
-   * offered, as lineage.sweeps.resume says.
+   * After a reload: a sweep this window was running goes on by itself (a reload or a closed window does not
+   * stop a sweep; Stop Sweep does) once the previous extension host has let go of it; other sweeps whose
+   * process is gone (a killed terminal) are resumed, or offered, as lineage.sweeps.resume says.
    */
   async offerResume(): Promise<void> {
-    const { unfinishedSweeps } = await import('../../core/sweep/state');
+    const { listSweeps, runByOther } = await import('../../core/sweep/state');
+    const host = os.hostname();
+    const mine = new Set(this.ranHere.ids());
+    const running = new Set<string>();
     for (const folder of this.lineage.folders()) {
       const mode = setting('sweeps.resume', vscode.Uri.file(folder));
-      if (mode === 'never') continue;
-      for (const s of unfinishedSweeps(folder, os.hostname())) {
-        if (this.active.has(s.id)) continue;
+      for (const s of listSweeps(folder)) {
+        if (s.status === 'running') running.add(s.id);
+        if (s.status !== 'running' || this.active.has(s.id) || mode === 'never') continue;
+        if (mine.has(s.id)) {
+          void this.takeOver(folder, s.id).catch((err: Error) => this.lineage.log(`Resuming sweep ${s.id}: ${err.message}`));
+          continue;
+        }
+        if (runByOther(s, host)) continue;
         if (mode === 'always') {
           await this.resume(folder, s.id);
           continue;
@@ -199,10 +225,36 @@ export class SweepService implements vscode.Disposable {
           .then((pick) => (pick === 'Resume' ? this.resume(folder, s.id) : undefined));
       }
     }
+    // Sweeps that ended (a terminal resumed them) or were deleted while no window of this workspace ran them.
+    const gone = [...mine].filter((id) => !running.has(id));
+    if (gone.length) await this.ranHere.remove(gone);
+  }
+
+  /**
+   * Goes on with a sweep this window ran before it reloaded. The previous extension host may still be
+   * shutting down (its pid is the sweep's owner): wait for it to exit, so that one process writes the queue.
+   */
+  private async takeOver(folder: string, id: string): Promise<void> {
+    const { loadSweep, runByOther } = await import('../../core/sweep/state');
+    const host = os.hostname();
+    const until = Date.now() + HANDOVER_TIMEOUT_MS;
+    let s = loadSweep(folder, id);
+    while (s.status === 'running' && runByOther(s, host)) {
+      if (Date.now() > until) {
+        this.lineage.log(`Sweep ${id} is still run by process ${s.owner?.pid} (another window?); not resuming it here.`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      s = loadSweep(folder, id);
+    }
+    if (s.status !== 'running' || this.active.has(id) || this.disposed) return;
+    this.lineage.log(`Sweep ${id}: resuming it after the window reloaded (its previous process ${s.owner?.pid ?? '?'} is gone)`);
+    await this.resume(folder, id);
   }
 
   dispose(): void {
     // The runs go on under their keepers; the queue file says what is left for the next window.
+    this.disposed = true;
     this.active.clear();
   }
 }

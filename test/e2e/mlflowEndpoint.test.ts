@@ -2,7 +2,7 @@
  * The MLflow endpoint that `lineage run` serves (src/core/mlflowEndpoint): the real MLflow 3.6 client's recorded
  * requests (test/fixtures/mlflow-traffic/a_tracking.jsonl) replayed against it get the recorded status codes and
  * response shapes, and what they logged is in the Lineage run (`lineage show --json`); and a real Python script
- * under `lineage run` that speaks MLflow's REST API to $MLFLOW_TRACKING_URI loses none of 10,000 points.
+ * under `lineage run` that speaks MLflow's REST API to $MLFLOW_TRACKING_URI loses none of 10,000 points and reads them back.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -124,7 +124,7 @@ test('the endpoint refuses artifact paths that leave the run, and bad batches, w
 });
 
 const SCRIPT = String.raw`
-import json, os, time, urllib.request
+import json, os, time, urllib.parse, urllib.request
 base = os.environ["MLFLOW_TRACKING_URI"] + "/api/2.0/mlflow/"
 def call(ep, body):
     req = urllib.request.Request(base + ep, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST")
@@ -138,9 +138,21 @@ for b in range(10):
 call("runs/log-parameter", {"run_id": rid, "key": "lr", "value": "0.01"})
 call("runs/update", {"run_id": rid, "status": "FINISHED", "end_time": int(time.time() * 1000)})
 print("logged into", rid)
+# Reads, as mlflow.get_metric_history / search_runs page through them.
+hist, tok = [], None
+while True:
+    q = "metrics/get-history?run_id=%s&metric_key=loss&max_results=2500" % rid + ("&page_token=" + urllib.parse.quote(tok) if tok else "")
+    with urllib.request.urlopen(base + q) as r:
+        page = json.loads(r.read())
+    hist += page.get("metrics", [])
+    tok = page.get("next_page_token")
+    if not tok:
+        break
+found = call("runs/search", {"experiment_ids": ["0"], "filter": "params.lr = '0.01' and metrics.loss < 0.001"})
+print("history", len(hist), "last step", hist[-1]["step"], "found", ",".join(r["info"]["run_id"] for r in found["runs"]))
 `;
 
-test('lineage run: a Python script that speaks the MLflow REST API to $MLFLOW_TRACKING_URI keeps all 10,000 points in the run', () => {
+test('lineage run: a Python script that speaks the MLflow REST API to $MLFLOW_TRACKING_URI keeps all 10,000 points in the run and reads them back', () => {
   const ws = tmpDir('lineage-mlflow-run-');
   fs.writeFileSync(path.join(ws, 'train.py'), SCRIPT);
   const r = cli(['run', 'train.py'], ws, { LINEAGE_PYTHON: PYTHON, MLFLOW_TRACKING_URI: '' });
@@ -152,6 +164,7 @@ test('lineage run: a Python script that speaks the MLflow REST API to $MLFLOW_TR
   assert.equal(run.metrics.loss.lastStep, 9_999);
   assert.equal(run.params.lr, '0.01');
   assert.equal(run.status, 'finished');
+  assert.match(r.stdout, new RegExp(`history 10000 last step 9999 found ${id}\n`), 'the script read back, page by page, what it logged');
 
   // A user's own tracking URI is left alone, and LINEAGE_MLFLOW_ENDPOINT=0 turns the endpoint off.
   fs.writeFileSync(path.join(ws, 'env.py'), 'import os\nprint("uri=" + os.environ.get("MLFLOW_TRACKING_URI", "-"))\n');

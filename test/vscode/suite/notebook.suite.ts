@@ -85,6 +85,46 @@ describe('Notebooks: Run Notebook as Experiment', () => {
   });
 });
 
+describe('Notebooks: the lineage.autolog.frameworks setting', () => {
+  it('reaches the kernel of a notebook run from the editor: a scikit-learn fit in a cell records its params and model', async function () {
+    this.timeout(180_000);
+    const ws = workspaceDir();
+    const ext = vscode.extensions.getExtension<LineageApi>(EXTENSION_ID)!;
+    const api = await ext.activate();
+    const folder = path.join(ws, 'notebook-autolog');
+    fs.mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, 'fit.ipynb');
+    const fit =
+      'from sklearn.datasets import make_regression\nfrom sklearn.linear_model import Ridge\nX, y = make_regression(n_samples=60, n_features=3, random_state=0)\nmodel = Ridge(alpha=strength).fit(X, y)';
+    fs.writeFileSync(file, JSON.stringify({ ...NOTEBOOK, cells: [code('strength = 0.25\n', ['parameters']), code(fit)] }));
+    const config = vscode.workspace.getConfiguration('lineage', vscode.Uri.file(ws));
+    await config.update('autolog.frameworks', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      const cmd = startCommand('lineage.runNotebook', vscode.Uri.file(file));
+      const row = await waitFor('the notebook run, finished, in the Experiments tree', 120_000, async () => {
+        if (cmd.error()) throw cmd.error();
+        const exp = (await api.experimentsTree.getChildren()).find((n) => n.kind === 'experiment' && n.name === 'notebook-autolog');
+        const rows = exp ? (await api.experimentsTree.getChildren(exp)).filter((n): n is RunNode => n.kind === 'run') : [];
+        return rows.length === 1 && rows[0].run.status !== 'running' ? rows[0] : undefined;
+      });
+      assert.equal(row.run.status, 'finished');
+      const show = spawnSync(process.execPath, [path.join(ext.extensionPath, 'dist', 'cli.js'), 'show', row.run.id, '--json'], { cwd: ws, encoding: 'utf8' });
+      assert.equal(show.status, 0, show.stderr);
+      const detail = JSON.parse(show.stdout) as { params: Record<string, unknown>; tags: Record<string, string>; artifacts: Array<{ path: string }> };
+      assert.equal(detail.params.strength, 0.25);
+      assert.equal(detail.params.alpha, 0.25, `the Ridge's params, logged by framework autolog in the kernel: ${JSON.stringify(detail.params)}`);
+      assert.equal(detail.tags.estimator_name, 'Ridge');
+      assert.ok(
+        detail.artifacts.some((a) => a.path === 'artifacts/models/Ridge.pkl'),
+        JSON.stringify(detail.artifacts),
+      );
+    } finally {
+      await config.update('autolog.frameworks', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+});
+
 /**
  * A real ipykernel of /usr/bin/python3 driven by jupyter_client, as a notebook editor drives its kernel: each
  * line on stdin is a cell to execute, each line on stdout the cell's outcome.

@@ -91,9 +91,12 @@ export function layoutNumbered(nodes: GraphNode[], from: ArrayLike<number>, to: 
   const row = new Float64Array(n).fill(-1);
   const key = new Float64Array(n);
   const pos = new Int32Array(n);
+  // By the mean row of the parents, then the order met; nodes without a placed parent last.
+  const before = (a: number, b: number) => (key[a] === key[b] ? pos[a] - pos[b] : key[a] === Infinity ? 1 : key[b] === Infinity ? -1 : key[a] - key[b]);
   for (const d of [...layers.keys()].sort((a, b) => a - b)) {
     const layer = layers.get(d)!;
-    layer.forEach((v, i) => {
+    for (let i = 0; i < layer.length; i++) {
+      const v = layer[i];
       let sum = 0;
       let count = 0;
       for (let k = inCount[v]; k < inCount[v + 1]; k++) {
@@ -105,9 +108,13 @@ export function layoutNumbered(nodes: GraphNode[], from: ArrayLike<number>, to: 
       }
       key[v] = count ? sum / count : Infinity;
       pos[v] = i;
-    });
-    layer.sort((a, b) => (key[a] === key[b] ? pos[a] - pos[b] : key[a] === Infinity ? 1 : key[b] === Infinity ? -1 : key[a] - key[b]));
-    layer.forEach((v, i) => (row[v] = i));
+    }
+    // A chain or a fan is mostly in order already: checked in one pass, sorted only when not (the order is
+    // total, so skipping the sort changes nothing).
+    let inOrder = true;
+    for (let i = 1; i < layer.length && inOrder; i++) inOrder = before(layer[i - 1], layer[i]) < 0;
+    if (!inOrder) layer.sort(before);
+    for (let i = 0; i < layer.length; i++) row[layer[i]] = i;
   }
   for (let i = 0; i < n; i++) nodes[i].row = row[i];
   return order;

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineageWorkspace } from '../../src/core/workspace';
 import { hasRun, listExperiments, listModels, recentRunsOfScript, runLabel, runningRuns, runProcesses } from '../../src/core/runs/queries';
-import { datasetVersions, lastReadOf, listDatasets, runsOfVersion } from '../../src/core/datasets/datasetIndex';
+import { datasetVersions, lastReadOf, listDatasets, recordVersion, runsOfVersion, runsUsingDataset } from '../../src/core/datasets/datasetIndex';
 import { fingerprintRunDatasets } from '../../src/core/datasets/runDatasets';
 import { makeRunFolder, tmpDir } from '../helpers/tmp';
 
@@ -92,6 +92,43 @@ test('datasets, their versions, the runs that used each, the last read; models',
     assert.deepEqual(
       listModels(lw.store).map((m) => [m.name, m.path, m.flavor]),
       [['writer', 'artifacts/model.pkl', 'sklearn']],
+    );
+  } finally {
+    lw.close();
+  }
+});
+
+test('dataset versions are newest first by the runs that used them, even when indexed in another order or in the same millisecond', async () => {
+  // A rebuild or one sync of several finished runs inserts their versions in whatever order it meets the
+  // run folders, often within one millisecond; "newest" must follow the runs, or "the first run's version"
+  // is not the second item (the real-VS Code restore suite once asked no confirmation for this reason).
+  const ws = tmpDir('lineage-adapter-');
+  run(ws, '20250101-000001-000001', { name: 'first', startedAt: '2025-01-01T00:00:01Z' });
+  run(ws, '20250101-000002-000002', { name: 'second', startedAt: '2025-01-01T00:00:02Z' });
+  const lw = await LineageWorkspace.open(ws);
+  try {
+    const fp = (sha: string) => ({
+      absPath: path.join(ws, 'data.csv'),
+      kind: 'file' as const,
+      sha256: sha,
+      size: 1,
+      fileCount: 1,
+      mtimeMs: 0,
+      warnings: [],
+      stats: { hashed: 1, cached: 0, bytesHashed: 1, retried: 0 },
+    });
+    const newer = recordVersion(lw.store, 'data.csv', fp('b'.repeat(64)));
+    const older = recordVersion(lw.store, 'data.csv', fp('a'.repeat(64)));
+    lw.store.run('UPDATE datasets SET created_at = 1000');
+    lw.store.run("INSERT INTO run_datasets (run_id, path, role, dataset_id) VALUES ('20250101-000002-000002', 'data.csv', 'input', ?)", [newer]);
+    lw.store.run("INSERT INTO run_datasets (run_id, path, role, dataset_id) VALUES ('20250101-000001-000001', 'data.csv', 'input', ?)", [older]);
+    assert.deepEqual(
+      datasetVersions(lw.store, 'data.csv').map((v) => v.sha[0]),
+      ['b', 'a'],
+    );
+    assert.deepEqual(
+      runsUsingDataset(lw.store, 'data.csv').map((u) => u.runs.map((r) => r.name)),
+      [['second'], ['first']],
     );
   } finally {
     lw.close();

@@ -24,6 +24,14 @@ export function datasetKey(workspace: string, p: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs;
 }
 
+/**
+ * Versions of one path, newest first: by the start of the first run that used each (when the version entered
+ * the work), then by when the index met it. The index's own time alone is not enough: a rebuild, or one sync
+ * of several finished runs, records their versions in whatever order it meets the run folders, often in the
+ * same millisecond.
+ */
+const NEWEST_FIRST = `coalesce((SELECT min(r.started_at) FROM run_datasets rd JOIN runs r ON r.id = rd.run_id WHERE rd.path = datasets.path AND rd.dataset_id = datasets.id), created_at) DESC, created_at DESC, id DESC`;
+
 export function resolveDatasetPath(workspace: string, key: string): string {
   return path.isAbsolute(key) ? key : path.join(workspace, key);
 }
@@ -131,7 +139,7 @@ export interface VersionUse {
 export function runsUsingDataset(store: Store, key: string): VersionUse[] {
   const versions = store
     .all<Row>(
-      'SELECT id, path, kind, fingerprint, size, file_count, mtime, created_at, profile, warnings FROM datasets WHERE path = ? ORDER BY created_at DESC',
+      `SELECT id, path, kind, fingerprint, size, file_count, mtime, created_at, profile, warnings FROM datasets WHERE path = ? ORDER BY ${NEWEST_FIRST}`,
       [key],
     )
     .map(toVersion);
@@ -164,7 +172,7 @@ export interface VersionRow {
 export function datasetVersions(store: Store, key: string): VersionRow[] {
   return store
     .all<{ id: number; fingerprint: string | null; size: number | null; created_at: number; rows: number | null }>(
-      "SELECT id, fingerprint, size, created_at, json_extract(profile, '$.rows') AS rows FROM datasets WHERE path = ? ORDER BY created_at DESC",
+      `SELECT id, fingerprint, size, created_at, json_extract(profile, '$.rows') AS rows FROM datasets WHERE path = ? ORDER BY ${NEWEST_FIRST}`,
       [key],
     )
     .map((r) => ({ id: r.id, sha: r.fingerprint ?? '', size: r.size ?? 0, createdAt: r.created_at, rows: r.rows }));

@@ -88,7 +88,8 @@ export function layoutNumbered(nodes: GraphNode[], from: ArrayLike<number>, to: 
     if (list) list.push(v);
     else layers.set(depth[v], [v]);
   }
-  const row = new Float64Array(n).fill(-1);
+  // Whole numbers: a node's row field stays a small integer (a double there would change the shape of every node object).
+  const row = new Int32Array(n).fill(-1);
   const key = new Float64Array(n);
   const pos = new Int32Array(n);
   // By the mean row of the parents, then the order met; nodes without a placed parent last.

@@ -4,6 +4,8 @@
  * its 4 runs folded under it, the best one tagged; Compare on the sweep opens its runs; Stop Sweep on a
  * second sweep stops its running run and cancels the rest; a sweep whose process died mid-way (as a closed
  * window's) is resumed with Resume Sweep…, which waits for the run left running and runs only the rest.
+ * A real window reload cannot happen inside this suite (it would end the test runner with the extension
+ * host): the UI pass does it, test/vscode/ui/sweep.mjs (8 runs, Compare following them, resumed on its own).
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

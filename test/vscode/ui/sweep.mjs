@@ -282,12 +282,14 @@ export function sweepSteps({ page, h, workspace, url, log }) {
       'sweep-ends-with-8-runs-under-it',
       async () => {
         // The restored Compare panel still follows the sweep: the runs started after the reload join it.
+        const restored = await poll('the Compare panel restored after the reload', comparedCount, 60_000);
         await poll(
           `the restored Compare panel following the sweep to ${RUNS} runs`,
           async () => ((await compareTab(RUNS).isVisible()) && (await drawnRuns()).length === RUNS ? true : undefined),
           120_000,
           { lastSeen: () => `tab Compare ${comparedAtReload}→?, ${summary(sweepState())}` },
         );
+        log(`  Compare: ${comparedAtReload} runs before the reload, ${restored} when restored, ${RUNS} as the sweep went on`);
         const done = await poll(
           'the sweep to end',
           () => {

@@ -134,3 +134,17 @@ test('a damaged or foreign copy is ignored and replaced', async () => {
   assert.deepEqual(fs.readFileSync(file), good);
   store.close();
 });
+
+test('a model logged replaces the copy; any other artifact (a plot) leaves it as it is', async () => {
+  const { store, file } = await cachedStore();
+  const before = stamp(file);
+  store.run("INSERT INTO artifacts (run_id, path, kind, flavor, size) VALUES ('p1', 'plot.png', 'file', NULL, 1)");
+  GraphIndex.load(store);
+  assert.equal(stamp(file), before, 'a plot is not in the graph: the copy stays');
+  store.run("INSERT INTO artifacts (run_id, path, kind, flavor, size) VALUES ('p1', 'scaler.pkl', 'model', 'pickle', 1)");
+  assert.deepEqual(GraphIndex.load(store).modelsOf('p1'), ['scaler.pkl']);
+  assert.notEqual(stamp(file), before);
+  store.run("DELETE FROM artifacts WHERE path = 'scaler.pkl'");
+  assert.deepEqual(GraphIndex.load(store).modelsOf('p1'), []);
+  store.close();
+});

@@ -37,9 +37,11 @@ export function graphGeneration(store: Store): string {
       `DROP TRIGGER IF EXISTS ${PREFIX}${table}_update`,
       `DROP TRIGGER IF EXISTS ${PREFIX}${table}_delete`,
     );
-    sql.push(`CREATE TRIGGER ${PREFIX}${table}_insert AFTER INSERT ON ${table} BEGIN ${BUMP} END`);
+    // The graph reads only the models among the artifacts: a run logging plots or files keeps the token.
+    const only = (row: 'NEW' | 'OLD') => (table === 'artifacts' ? ` WHEN ${row}.kind = 'model'` : '');
+    sql.push(`CREATE TRIGGER ${PREFIX}${table}_insert AFTER INSERT ON ${table}${only('NEW')} BEGIN ${BUMP} END`);
     sql.push(`CREATE TRIGGER ${PREFIX}${table}_update AFTER UPDATE OF ${columns} ON ${table} BEGIN ${BUMP} END`);
-    sql.push(`CREATE TRIGGER ${PREFIX}${table}_delete AFTER DELETE ON ${table} BEGIN ${BUMP} END`);
+    sql.push(`CREATE TRIGGER ${PREFIX}${table}_delete AFTER DELETE ON ${table}${only('OLD')} BEGIN ${BUMP} END`);
   }
   sql.push(`INSERT OR REPLACE INTO ${TABLE} (id, token) VALUES (1, lower(hex(randomblob(8))))`);
   store.transaction(() => db.exec(sql.join(';\n')));

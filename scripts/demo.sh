@@ -66,6 +66,8 @@ status=0
 lineage drift "$NEWEST" monitoring/batches/batch-04.jsonl --actual price --fail-on drift --html outputs/drift-batch-04.html || status=$?
 [ "$status" = 3 ] || { echo "expected exit 3 (drift) from batch 4, got $status"; exit 1; }
 echo "    exit 3: a pipeline step would stop the rollout here; report in examples/house-prices/outputs/drift-batch-04.html"
+echo "    (the shipped batches carry no predictions, hence the hint about --prediction: examples/house-prices/README.md"
+echo "    says how simulate_live.py --model outputs/model.pkl adds them)"
 echo
 echo "==> lineage monitor: the batch folder watched for this model (the editor's Monitors view shows the same)"
 lineage monitor rm demo-live >/dev/null 2>&1 || true
@@ -98,6 +100,12 @@ kill "$REG_PID" 2>/dev/null || true
 trap - EXIT
 rm -rf "$REG_DIR"
 cd "$REPO"
+# The hints above say `lineage …`, which is not on the PATH yet, and the runs live in the example's own
+# .lineage: say how to reach them, or a user at the repository root is told "No Lineage runs here".
+echo
+echo "==> done. The runs are in examples/house-prices/.lineage; to look at them yourself:"
+echo "    cd examples/house-prices && node ../../dist/cli.js ls     (npm link once: then just lineage ls)"
+echo "    export LINEAGE_PYTHON=/usr/bin/python3 before lineage run train.py (the interpreter that sees scikit-learn)"
 
 [ "$EDITOR_TOO" = 1 ] || exit 0
 
@@ -108,13 +116,36 @@ npm run --silent package >/dev/null
 node scripts/build.mjs >/dev/null
 DATA="$REPO/.code-server/demo"
 mkdir -p "$DATA/user/User" "$DATA/exts"
+# git.openRepositoryInParentFolders: the example sits inside this repository; without it the editor opens on
+# a "git repository found in the parent folders" question.
 cat > "$DATA/user/User/settings.json" <<JSON
-{ "workbench.startupEditor": "none", "lineage.pythonPath": "$LINEAGE_PYTHON", "security.workspace.trust.enabled": false }
+{ "workbench.startupEditor": "none", "lineage.pythonPath": "$LINEAGE_PYTHON", "security.workspace.trust.enabled": false,
+  "git.openRepositoryInParentFolders": "always" }
 JSON
 CS="$REPO/.code-server/node_modules/.bin/code-server"
 export XDG_DATA_HOME="$DATA/xdg-data" XDG_CONFIG_HOME="$DATA/xdg-config"
 "$CS" --user-data-dir "$DATA/user" --extensions-dir "$DATA/exts" --install-extension "$REPO/lineage.vsix" --force >/dev/null
+# Its own log goes to a file: its lines (a missing vsda.js, the extension gallery it cannot reach offline) would
+# otherwise fill the terminal under the address and read like failures.
+LOG="$DATA/code-server.log"
+"$CS" --auth none --bind-addr "127.0.0.1:$PORT" --user-data-dir "$DATA/user" --extensions-dir "$DATA/exts" \
+  --disable-telemetry --disable-update-check --disable-getting-started-override "$REPO/examples/house-prices" \
+  >"$LOG" 2>&1 &
+CS_PID=$!
+trap 'kill "$CS_PID" 2>/dev/null || true; wait "$CS_PID" 2>/dev/null || true' EXIT
+trap 'echo; echo "==> editor stopped"; exit 0' INT TERM
+# The address is printed once the editor answers; if it ends first (a port in use), say why.
+if ! node -e '
+  const [url, pid] = [process.argv[1], Number(process.argv[2])];
+  const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  const go = (n) => fetch(url).then((r) => process.exit(r.ok ? 0 : 1), () =>
+    n > 0 && alive() ? setTimeout(() => go(n - 1), 250) : process.exit(1));
+  go(240);' "http://127.0.0.1:$PORT/healthz" "$CS_PID"; then
+  echo "code-server did not start on 127.0.0.1:$PORT (another program on that port? try --port N); the end of $LOG:"
+  tail -n 15 "$LOG"
+  exit 1
+fi
 echo "==> open http://127.0.0.1:$PORT/?folder=$REPO/examples/house-prices  (Ctrl-C stops the editor)"
 echo "    its model's explanation: Lineage view → right-click the run → Explain Run… (or the lens above lineage.explain( in train.py)"
-exec "$CS" --auth none --bind-addr "127.0.0.1:$PORT" --user-data-dir "$DATA/user" --extensions-dir "$DATA/exts" \
-  --disable-telemetry --disable-update-check --disable-getting-started-override "$REPO/examples/house-prices"
+echo "    the editor's own log: $LOG"
+wait "$CS_PID"

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { clientFor } from '../../core/registry/clients';
 import { pushModel } from '../../core/registry/push';
 import { parseReference } from '../../core/registry/reference';
+import { SyncBusyError } from '../../core/registry/mlflow/sync';
+import { CliError } from '../errors';
 import { noMoreThan, parseArgs, UsageError } from '../args';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { color, safe } from '../format';
@@ -28,7 +30,8 @@ Options:
 
 Credentials come from the environment: LINEAGE_REGISTRY_<NAME>_TOKEN, or _USERNAME and _PASSWORD (NAME the
 configured name, or HOST_PORT for a URL, upper-cased, other characters as _); for MLflow also
-MLFLOW_TRACKING_TOKEN / _USERNAME / _PASSWORD. An interrupted push resumes when run again. See docs/registry.md.
+MLFLOW_TRACKING_TOKEN / _USERNAME / _PASSWORD. An interrupted push resumes when run again. A push to MLflow
+waits up to 60 s (LINEAGE_SYNC_WAIT_MS) for a sync or another push of the workspace to finish. See docs/registry.md.
 
 ${REGISTRY_EXIT_CODES}`;
 
@@ -63,6 +66,11 @@ export async function pushCommand(argv: string[]): Promise<number> {
         credentials: credentialsFor(parsed.registry),
         signal: stop.signal,
         onProgress: progress.update,
+        lockWaitMs: Number(process.env.LINEAGE_SYNC_WAIT_MS) > 0 ? Number(process.env.LINEAGE_SYNC_WAIT_MS) : undefined,
+        onLockWait: () => process.stderr.write('Waiting for another sync or push to MLflow from this workspace to finish…\n'),
+      }).catch((err: unknown) => {
+        if (err instanceof SyncBusyError) throw new CliError(err.message);
+        throw err;
       }),
     ).finally(progress.end);
     const r = out.result;

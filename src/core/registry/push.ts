@@ -8,6 +8,7 @@ import type { Credentials, PushResult, RegistryClient, RegistryConfig, RegistryT
 import { appendHistory, type HistoryEntry } from './history';
 import { lineageSummary } from './lineageSummary';
 import { chooseModel } from './modelFiles';
+import { withSyncLock } from './mlflow/sync';
 
 export interface PushOptions {
   store: Store;
@@ -21,6 +22,9 @@ export interface PushOptions {
   credentials?: Credentials;
   signal?: AbortSignal;
   onProgress?: (p: TransferProgress) => void;
+  /** MLflow: how long to wait for a sync or another push of this workspace (default 60 s), and a word when waiting. */
+  lockWaitMs?: number;
+  onLockWait?: () => void;
 }
 
 export interface PushOutcome {
@@ -32,8 +36,15 @@ export interface PushOutcome {
  * Pushes a run's model with its lineage and records where it went. What the client needs to resume (upload
  * offsets) lives in `.lineage/registry/state/<key>`, one key per (run, model, destination): running the same
  * push again after a crash or a cut connection finishes it there, and the folder goes once it succeeded.
+ * A push to MLflow holds the workspace's sync lock (mlflow/sync.ts): it mirrors the run as sync does, so a
+ * push and a sync, or two pushes (the editor and the CLI), of one run at once would each create an MLflow run.
  */
 export async function pushModel(o: PushOptions): Promise<PushOutcome> {
+  if (o.target.kind !== 'mlflow') return pushUnlocked(o);
+  return withSyncLock(o.paths, () => pushUnlocked(o), { waitMs: o.lockWaitMs, onWait: o.onLockWait, again: 'push again' });
+}
+
+async function pushUnlocked(o: PushOptions): Promise<PushOutcome> {
   const runId = resolveRun(o.store, o.runId);
   const model = chooseModel(o.store, o.paths, runId, o.modelPath);
   const lineage = await lineageSummary(o.store, o.paths, runId, { withSeries: o.target.kind === 'mlflow', flavor: model.flavor });

@@ -32,6 +32,8 @@ export interface StandinOptions {
   tls?: { certFile: string; keyFile: string };
   /** Hold the answer to these routes (keys as in `counts`, e.g. 'POST runs/search') this many ms, to widen races. */
   delayMs?: Record<string, number>;
+  /** Called as each artifact upload (PUT) arrives, before its body is read; the answer waits for it (to hold an upload). */
+  onArtifactPut?: (relPath: string) => void | Promise<void>;
 }
 
 export interface RecordedRequest {
@@ -109,6 +111,7 @@ export async function startMlflowStandin(opts: StandinOptions = {}): Promise<Mlf
     if (!rel) return sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid path' });
     const file = path.join(root, rel);
     if (req.method === 'PUT') {
+      await opts.onArtifactPut?.(rel);
       const size = Number(req.headers['content-length'] ?? 0);
       if (opts.cutUploadOver !== undefined && !cut && size > opts.cutUploadOver) {
         cut = true;

@@ -32,6 +32,7 @@ import {
   ensureRegisteredModel,
   finalizeLoggedModel,
   getAliasVersion,
+  getLoggedModel,
   getDownloadUri,
   latestVersion,
   linkModelToRun,
@@ -40,6 +41,7 @@ import {
   type LoggedModelInfo,
 } from './modelRegistry';
 import { ensureExperiment, getRun } from './tracking';
+import { MlflowPushState } from './pushState';
 
 /** Written next to the model files: what `pull` verifies, and the lineage that travelled with the model. */
 export const MANIFEST_FILE = 'lineage.json';
@@ -83,24 +85,49 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
       { key: 'mlflow.user', value: mlflowUser() },
     ];
     if (l.gitCommit) modelTags.push({ key: 'mlflow.source.git.commit', value: l.gitCommit });
+    // A push re-run after a crash fills the logged model the earlier attempt left PENDING, where its files are.
+    const resume = new MlflowPushState(req.stateDir);
+    const earlier = resume.earlier(http.base, runId);
     let model: LoggedModelInfo | undefined;
-    try {
-      model = await createLoggedModel(http, { experimentId, name: 'model', runId, params: runParams(l), tags: modelTags });
-    } catch (err) {
-      if (!(err instanceof MlflowHttpError && err.status === 404)) throw err;
+    let created = false;
+    if (earlier?.modelId) {
+      const found = await getLoggedModel(http, earlier.modelId);
+      if (found?.status === 'LOGGED_MODEL_PENDING' && found.artifact_uri === earlier.artifactUri) model = found;
+    }
+    if (!model) {
+      try {
+        model = await createLoggedModel(http, { experimentId, name: 'model', runId, params: runParams(l), tags: modelTags });
+        created = true;
+      } catch (err) {
+        if (!(err instanceof MlflowHttpError && err.status === 404)) throw err;
+      }
     }
     // An MLflow 2.x server has no logged models (404): the files go under the run's artifacts, as `model/`,
     // and the version's source is runs:/<run id>/model, as mlflow 2's log_model did.
     const modelId = model?.model_id ?? randomBytes(16).toString('hex');
     const artifactUri = model ? model.artifact_uri : `${mirrored.run.artifact_uri ?? (await getRun(http, runId)).info.artifact_uri}/model`;
-    if (model) await linkModelToRun(http, runId, model.model_id);
+    if (model && created) await linkModelToRun(http, runId, model.model_id);
+    resume.begin(http.base, runId, model?.model_id, artifactUri);
     const dir = proxiedPath(artifactUri);
 
     const total = req.files.reduce((n, f) => n + f.size, 0);
     const progress = { done: 0, total, report: req.onProgress };
+    // What an earlier attempt recorded counts only if the server still lists it at its size (and the local file is unchanged).
+    const listed = resume.hasUploads() ? new Map((await listTree(http, dir)).map((f) => [f.path, f.size])) : undefined;
+    let skipped = 0;
     for (const f of req.files) {
       if (req.signal?.aborted) throw new RegistryError('cancelled', 'The push was cancelled.', 'Push again to finish; no version was registered.');
+      const mtimeMs = fs.statSync(f.absPath).mtimeMs;
+      const before = resume.uploaded(f.path);
+      if (before && before.size === f.size && before.mtimeMs === mtimeMs && listed?.get(f.path) === f.size && (!f.sha256 || f.sha256 === before.sha256)) {
+        f.sha256 = before.sha256;
+        skipped += f.size;
+        progress.done += f.size;
+        progress.report?.({ bytesDone: progress.done, bytesTotal: total, file: f.path });
+        continue;
+      }
       await uploadFile(http, dir, f, progress);
+      resume.recordUpload(f.path, { size: f.size, mtimeMs, sha256: f.sha256 as string });
     }
     const manifestFiles = req.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 as string }));
     let extraBytes = 0;
@@ -138,8 +165,8 @@ export function createMlflowClient(config: RegistryConfig): RegistryClient {
       reference: mlflowReference(http.base, target.modelName, mv.version),
       version: mv.version,
       webUrl: `${http.base}/#/models/${encodeURIComponent(target.modelName)}/versions/${mv.version}`,
-      bytesSent: total + extraBytes + manifestBytes.length,
-      bytesSkipped: 0,
+      bytesSent: total - skipped + extraBytes + manifestBytes.length,
+      bytesSkipped: skipped,
     };
   }
 

@@ -34,6 +34,20 @@ export async function createLoggedModel(
   return r.model.info;
 }
 
+/** A logged model by id, or undefined when the server has none by that id (deleted, or another server). */
+export async function getLoggedModel(http: MlflowHttp, modelId: string): Promise<LoggedModelInfo | undefined> {
+  try {
+    const r = await http.call<{ model: { info: LoggedModelInfo } }>('GET', `logged-models/${encodeURIComponent(modelId)}`, {
+      what: 'read the logged model',
+      retry: true,
+    });
+    return r.model.info;
+  } catch (err) {
+    if (err instanceof MlflowHttpError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
 export async function linkModelToRun(http: MlflowHttp, runId: string, modelId: string): Promise<void> {
   await http.call('POST', 'runs/outputs', {
     body: { run_id: runId, models: [{ model_id: modelId, step: 0 }] },

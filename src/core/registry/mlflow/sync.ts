@@ -4,8 +4,8 @@
  * have are sent, in log-batch requests of up to 1,000. What was sent is kept per server in
  * `.lineage/registry/sync/<host>.json` (MLflow run id, points sent per metric, status); without that file
  * the server's own metric history says what it has. Imported runs (lineage.imported_from) are never sent back.
- * One sync at a time per workspace (`.lineage/registry/sync/sync.lock`): the find-by-tag-or-create of a run
- * is two requests, so two syncs searching before either created would each make an MLflow run.
+ * One sync at a time per workspace (`.lineage/registry/sync/sync.lock`, also taken by pushes to MLflow): the
+ * find-by-tag-or-create of a run is two requests, so two searching before either created would each make an MLflow run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -124,17 +124,27 @@ export function syncLockFile(paths: LineagePaths): string {
 }
 
 export async function syncRuns(o: SyncOptions): Promise<SyncReport> {
-  const lock = syncLockFile(o.paths);
+  return withSyncLock(o.paths, () => syncRunsLocked(o), { waitMs: o.lockWaitMs, again: 'sync again' });
+}
+
+/**
+ * Runs `fn` holding the workspace's sync lock: `lineage sync` and every push to MLflow take it, since both
+ * find-by-tag-or-create the MLflow run of a Lineage run (two at once would each make one, and log twice).
+ * Waits up to `waitMs` (default 60 s) for another holder, calling `onWait` once if it has to wait at all.
+ */
+export async function withSyncLock<T>(paths: LineagePaths, fn: () => Promise<T>, o: { waitMs?: number; onWait?: () => void; again: string }): Promise<T> {
+  const lock = syncLockFile(paths);
   fs.mkdirSync(path.dirname(lock), { recursive: true });
-  const waitMs = o.lockWaitMs ?? 60_000;
+  const waitMs = o.waitMs ?? 60_000;
+  if (fs.existsSync(lock)) o.onWait?.();
   try {
     // A live sync may run for hours, so only a dead owner (same host, pid gone) makes the lock stale, or a day.
-    return await withWriterLock(lock, () => syncRunsLocked(o), waitMs, 24 * 3600_000);
+    return await withWriterLock(lock, fn, waitMs, 24 * 3600_000);
   } catch (err) {
     if (err instanceof LockTimeoutError)
       throw new SyncBusyError(
-        `Another sync of this workspace is running and did not finish within ${Math.round(waitMs / 1000)} s. ` +
-          `Wait for it and sync again; if none is running, delete ${lock}.`,
+        `Another sync of this workspace is running (or a push to MLflow) and did not finish within ${Math.round(waitMs / 1000)} s. ` +
+          `Wait for it and ${o.again}; if none is running, delete ${lock}.`,
       );
     throw err;
   }

@@ -125,6 +125,8 @@ export function sweepSteps({ page, h, workspace, url, log }) {
           await page.goto(url);
           await waitFor(page.locator('.monaco-workbench'), 'the workbench (.monaco-workbench)');
         }
+        const sweepFiles = () => (fs.existsSync(sweepsDir) ? fs.readdirSync(sweepsDir).filter((f) => f.endsWith('.json')) : []);
+        const earlier = new Set(sweepFiles());
         fs.mkdirSync(path.join(workspace, EXPERIMENT), { recursive: true });
         fs.writeFileSync(path.join(workspace, EXPERIMENT, SCRIPT), SCRIPT_TEXT);
         await quickOpen(SCRIPT);
@@ -170,8 +172,9 @@ export function sweepSteps({ page, h, workspace, url, log }) {
         await picker(/is a lower or a higher val_rmse better/, 'direction');
         await quickRow('Lower is better').click();
 
-        const s = await poll('the sweep queue in .lineage/sweeps', () => {
-          const files = fs.existsSync(sweepsDir) ? fs.readdirSync(sweepsDir).filter((f) => f.endsWith('.json')) : [];
+        const s = await poll('the new sweep queue in .lineage/sweeps', () => {
+          const files = sweepFiles().filter((f) => !earlier.has(f));
+          if (files.length > 1) throw new Error(`Run Sweep… made ${files.length} sweeps: ${files.join(', ')}`);
           return files.length === 1 ? JSON.parse(fs.readFileSync(path.join(sweepsDir, files[0]), 'utf8')) : undefined;
         });
         sweepId = s.id;

@@ -117,10 +117,12 @@ node scripts/build.mjs >/dev/null
 DATA="$REPO/.code-server/demo"
 mkdir -p "$DATA/user/User" "$DATA/exts"
 # git.openRepositoryInParentFolders: the example sits inside this repository; without it the editor opens on
-# a "git repository found in the parent folders" question.
+# a "git repository found in the parent folders" question. No telemetry, update or extension-gallery checks:
+# nothing is reachable but 127.0.0.1, npm and apt (the same settings as scripts/vscode/codeServer.mjs).
 cat > "$DATA/user/User/settings.json" <<JSON
 { "workbench.startupEditor": "none", "lineage.pythonPath": "$LINEAGE_PYTHON", "security.workspace.trust.enabled": false,
-  "git.openRepositoryInParentFolders": "always" }
+  "git.openRepositoryInParentFolders": "always", "telemetry.telemetryLevel": "off", "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false, "update.mode": "none", "workbench.tips.enabled": false }
 JSON
 CS="$REPO/.code-server/node_modules/.bin/code-server"
 export XDG_DATA_HOME="$DATA/xdg-data" XDG_CONFIG_HOME="$DATA/xdg-config"

@@ -1,17 +1,17 @@
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import { RegistryError } from '../types';
 import { isRetryable } from './errors';
 import { drain, FileRange, HttpResponse } from './http';
 import { cancelled, Session } from './session';
 import { PushState } from './state';
+import type { OffThreadHasher } from './offThreadHash';
 
 /**
  * Blob transfer to one repository: HEAD to skip what the registry has, cross-repository mount, monolithic
  * upload for small blobs, and for files a chunked upload (PATCH per chunk, following each reply's new Location)
  * that resumes from the offset the registry acknowledged — after a cut connection (asking the registry with a
  * GET on the upload URL) and after a crash (the URL and offset are saved in the push state after every chunk).
- * Files are read as streams, never whole; the sha256 is computed while the chunks go out when not known yet.
+ * Files are read as streams, never whole; the sha256, when not known yet, is computed on a worker thread while
+ * the chunks go out (offThreadHash.ts), so the event loop (the editor's, in the extension host) never waits on it.
  */
 
 export interface BlobContext {
@@ -27,6 +27,7 @@ export interface BlobContext {
   /** On Cancel, a chunk already on its way may finish for this long, so the registry keeps a consistent upload to resume. */
   cancelGraceMs: number;
   state: PushState;
+  hasher: OffThreadHasher;
   /** Bytes handed to the network (negative when a failed chunk's bytes must be sent again). */
   onProgress(delta: number): void;
   stats: TransferStats;
@@ -157,17 +158,12 @@ function uploadKey(ctx: BlobContext, blob: FileBlob): string {
   return `${ctx.session.baseUrl}|${ctx.repository}|${blob.absPath}|${blob.size}|${blob.mtimeMs}`;
 }
 
-/** Streams [from, to) of a file into `hash`, for bytes acknowledged before this process started. */
-async function hashRange(absPath: string, from: number, to: number, hash: crypto.Hash, signal?: AbortSignal): Promise<void> {
-  if (to <= from) return;
-  for await (const c of fs.createReadStream(absPath, { start: from, end: to - 1, highWaterMark: 1 << 20, signal }) as AsyncIterable<Buffer>) hash.update(c);
-}
-
 /** Uploads a file in chunks and returns its digest (computed on the way when not given). */
 export async function uploadFile(ctx: BlobContext, blob: FileBlob, mountedLocation?: string): Promise<string> {
   const key = uploadKey(ctx, blob);
-  const hash = blob.digest ? undefined : crypto.createHash('sha256');
-  let hashedUpTo = 0;
+  // Hashed alongside the upload, off the main thread; awaited only when the upload is finished.
+  const hashing = blob.digest ? undefined : ctx.hasher.digest(blob.absPath, blob.size);
+  hashing?.catch(() => undefined);
   let location = '';
   let offset = 0;
 
@@ -184,10 +180,6 @@ export async function uploadFile(ctx: BlobContext, blob: FileBlob, mountedLocati
     location = mountedLocation ?? (await openUpload(ctx));
     offset = 0;
     ctx.state.saveUpload(key, location, 0);
-  }
-  if (hash && offset > 0) {
-    await hashRange(blob.absPath, 0, offset, hash, ctx.signal);
-    hashedUpTo = offset;
   }
   ctx.onProgress(offset);
 
@@ -208,12 +200,7 @@ export async function uploadFile(ctx: BlobContext, blob: FileBlob, mountedLocati
           headers: { 'content-type': 'application/octet-stream', 'content-length': end - start, 'content-range': `${start}-${end - 1}` },
           body: () => {
             inFlight = 0;
-            return new FileRange(blob.absPath, start, end, (c, pos) => {
-              if (hash && pos + c.length > hashedUpTo) {
-                hash.update(pos >= hashedUpTo ? c : c.subarray(hashedUpTo - pos));
-                hashedUpTo = pos + c.length;
-              }
-            });
+            return new FileRange(blob.absPath, start, end);
           },
           onBodyBytes: (n) => {
             inFlight += n;
@@ -268,16 +255,12 @@ export async function uploadFile(ctx: BlobContext, blob: FileBlob, mountedLocati
         location = await openUpload(ctx);
         offset = 0;
       }
-      if (hash && offset > hashedUpTo) {
-        await hashRange(blob.absPath, hashedUpTo, offset, hash, ctx.signal);
-        hashedUpTo = offset;
-      }
       ctx.state.saveUpload(key, location, offset);
     } finally {
       grace.dispose();
     }
   }
-  const digest = blob.digest ?? `sha256:${hash!.digest('hex')}`;
+  const digest = blob.digest ?? (await hashing!);
   await finishUpload(ctx, location, digest);
   ctx.state.dropUpload(key);
   return digest;

@@ -1,4 +1,3 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { PushRequest, PushResult, RegistryError } from '../types';
 import { BlobContext, blobExists, FileBlob, TransferStats, tryMount, uploadBuffer, uploadFile } from './blobs';
@@ -21,6 +20,7 @@ import {
 import { fetchManifest, safeDestination } from './pull';
 import { cancelled, Session } from './session';
 import { PushState } from './state';
+import { OffThreadHasher } from './offThreadHash';
 
 /**
  * One push: the files' blobs (skipped when the registry has them, mounted from another repository when it can,
@@ -51,13 +51,16 @@ export interface OciPushResult extends PushResult {
   stats: TransferStats;
 }
 
-async function hashFile(absPath: string, signal?: AbortSignal): Promise<string> {
-  const h = crypto.createHash('sha256');
-  for await (const c of fs.createReadStream(absPath, { highWaterMark: 1 << 20, signal }) as AsyncIterable<Buffer>) h.update(c);
-  return `sha256:${h.digest('hex')}`;
+export async function pushModel(session: Session, repo: string, tag: string, req: PushRequest, opts: OciPushOptions): Promise<OciPushResult> {
+  const hasher = new OffThreadHasher(req.signal);
+  try {
+    return await pushWith(hasher, session, repo, tag, req, opts);
+  } finally {
+    await hasher.close();
+  }
 }
 
-export async function pushModel(session: Session, repo: string, tag: string, req: PushRequest, opts: OciPushOptions): Promise<OciPushResult> {
+async function pushWith(hasher: OffThreadHasher, session: Session, repo: string, tag: string, req: PushRequest, opts: OciPushOptions): Promise<OciPushResult> {
   const scopes = [`repository:${repo}:pull,push`];
   const state = new PushState(req.stateDir, req.cacheDir ?? opts.cacheDir);
   const stats: TransferStats = { bytesSent: 0, bytesSkipped: 0, retries: 0, sessionsRestarted: 0, resumedFromOffset: [] };
@@ -92,6 +95,7 @@ export async function pushModel(session: Session, repo: string, tag: string, req
     backoffMs: opts.backoffMs ?? 500,
     cancelGraceMs: opts.cancelGraceMs ?? 5000,
     state,
+    hasher,
     onProgress: progress,
     stats,
   };
@@ -101,7 +105,7 @@ export async function pushModel(session: Session, repo: string, tag: string, req
   for (const b of blobs) {
     if (req.signal?.aborted) throw cancelled(`uploading ${b.label}`);
     current = b.path;
-    if (!b.digest && b.size <= (opts.prehashLimit ?? 64 << 20)) b.digest = await hashFile(b.absPath, req.signal);
+    if (!b.digest && b.size <= (opts.prehashLimit ?? 64 << 20)) b.digest = await hasher.digest(b.absPath, b.size);
     let skipped = false;
     let mountedLocation: string | undefined;
     if (b.digest) {

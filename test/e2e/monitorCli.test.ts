@@ -106,3 +106,24 @@ test('lineage monitor with a reference file; a hand-broken monitors.json is refu
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /monitors\.json: monitors\[0\]: give exactly one of "run" \(a run id\) and "reference" \(a file\)/);
 });
+
+test('lineage monitor check: LINEAGE_DRIFT_MEMORY_BUDGET that is not a size is a usage error saying what a size looks like, as in lineage drift; --memory-budget overrides it', () => {
+  const ws = tmpDir('lineage-monitor-budget-');
+  copyExample(ws);
+  const add = cli(['monitor', 'add', 'file', '--reference', 'data/houses.csv', '--batches', 'monitoring/batches/batch-01.jsonl'], ws);
+  assert.equal(add.status, 0, add.stderr);
+  const bad = cli(['monitor', 'check'], ws, { LINEAGE_DRIFT_MEMORY_BUDGET: 'lots' });
+  assert.equal(bad.status, 2, bad.stderr + bad.stdout);
+  assert.match(bad.stderr, /LINEAGE_DRIFT_MEMORY_BUDGET takes a size such as 512M or 2G; got "lots" \(fix or unset it, or pass --memory-budget\)/);
+  assert.equal(bad.stdout, '');
+  const json = cli(['monitor', 'check', '--json'], ws, { LINEAGE_DRIFT_MEMORY_BUDGET: 'lots' });
+  assert.equal(json.status, 2);
+  const flag = cli(['monitor', 'check', '--memory-budget', '64M'], ws, { LINEAGE_DRIFT_MEMORY_BUDGET: 'lots' });
+  assert.equal(flag.status, 0, flag.stderr);
+  assert.match(flag.stdout, /batch-01\.jsonl {2}ok \(new\)/);
+  const tiny = cli(['monitor', 'check', '--memory-budget', '10K'], ws);
+  assert.equal(tiny.status, 2);
+  assert.match(tiny.stderr, /--memory-budget takes a size of at least 1M, such as 512M or 2G; got "10K"/);
+  const ok = cli(['monitor', 'check', '--force'], ws, { LINEAGE_DRIFT_MEMORY_BUDGET: '512M' });
+  assert.equal(ok.status, 0, ok.stderr);
+});

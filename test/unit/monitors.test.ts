@@ -193,3 +193,32 @@ test('check: a malformed batch is an error result and the others are still evalu
     ['gone'],
   );
 });
+
+test('check: LINEAGE_DRIFT_MEMORY_BUDGET that is not a size stops the check with what a size looks like (the editor shows this error), not the default', async () => {
+  const ws = workspace();
+  copyBatch(ws, 1);
+  const paths = lineagePaths(ws);
+  const m = addMonitor(paths.root, { name: 'live', reference: 'data/houses.csv', batches: 'live/*.jsonl' });
+  const saved = process.env.LINEAGE_DRIFT_MEMORY_BUDGET;
+  process.env.LINEAGE_DRIFT_MEMORY_BUDGET = 'lots';
+  try {
+    const c = await checkMonitor({ paths }, m);
+    assert.match(c.error ?? '', /LINEAGE_DRIFT_MEMORY_BUDGET takes a size such as 512M or 2G; got "lots"/);
+    assert.deepEqual(c.evaluated, []);
+    assert.equal(c.batches[0].status, 'error');
+    assert.match(describeResult(c.batches[0]), /not evaluated: LINEAGE_DRIFT_MEMORY_BUDGET takes a size/);
+    assert.equal(storedResults(paths, m)[0].result, null, 'nothing stored: the batch is evaluated once the budget is fixed');
+    // An explicit budget (the CLI's --memory-budget) does not consult the variable.
+    const given = await checkMonitor({ paths }, m, { memoryBudget: 64 * 1024 * 1024 });
+    assert.equal(given.error, null);
+    assert.equal(given.batches[0].status, 'ok');
+    process.env.LINEAGE_DRIFT_MEMORY_BUDGET = '512M';
+    const fixed = await checkMonitor({ paths }, m, { force: true });
+    assert.equal(fixed.error, null);
+    assert.equal(fixed.batches[0].status, 'ok');
+  } finally {
+    if (saved === undefined) delete process.env.LINEAGE_DRIFT_MEMORY_BUDGET;
+    else process.env.LINEAGE_DRIFT_MEMORY_BUDGET = saved;
+  }
+  fs.rmSync(ws, { recursive: true, force: true });
+});

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUDGET_ENV, MIN_MEMORY_BUDGET, parseSize, removeAllSpillFolders } from '../../core/drift/budget';
+import { budgetEnvProblem, MIN_MEMORY_BUDGET, parseSize, removeAllSpillFolders } from '../../core/drift/budget';
 import { prepareReference, reportFor } from '../../core/drift/check';
 import { DriftInputError } from '../../core/drift/driftError';
 import { driftHtml } from '../../core/drift/html';
@@ -96,10 +96,8 @@ async function drift(argv: string[]): Promise<number> {
   const memoryBudget = budgetText === undefined ? undefined : parseSize(budgetText);
   if (budgetText !== undefined && (memoryBudget === undefined || memoryBudget < MIN_MEMORY_BUDGET))
     throw new UsageError(`--memory-budget takes a size of at least 1M, such as 512M or 2G; got "${budgetText}"`);
-  // The engine falls back to the default for a value it cannot read; here that would hide a typo ("4 GB!").
-  const envBudget = process.env[BUDGET_ENV];
-  if (budgetText === undefined && envBudget !== undefined && envBudget.trim() !== '' && parseSize(envBudget) === undefined)
-    throw new UsageError(`${BUDGET_ENV} takes a size such as 512M or 2G; got "${envBudget.slice(0, 40)}" (fix or unset it, or pass --memory-budget)`);
+  const envProblem = budgetText === undefined ? budgetEnvProblem('fix or unset it, or pass --memory-budget') : undefined;
+  if (envProblem) throw new UsageError(envProblem);
   const [refArg, ...files] = a.positional;
   const opts = { columns, prediction: str('prediction'), actual: str('actual'), overrides, datasetThreshold: threshold, memoryBudget };
 

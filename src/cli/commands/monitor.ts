@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { budgetEnvProblem, MIN_MEMORY_BUDGET, parseSize } from '../../core/drift/budget';
 import { driftFormatOf } from '../../core/drift/readTable';
 import {
   addMonitor,
@@ -25,7 +26,7 @@ import { color, safe } from '../format';
 
 export const MONITOR_HELP = `lineage monitor add <name> (--run <run> | --reference FILE) --batches GLOB [--prediction COL] [--actual COL]
 lineage monitor ls [--json]
-lineage monitor check [name] [--json] [--fail-on drift|schema|any]
+lineage monitor check [name] [--json] [--fail-on drift|schema|any] [--memory-budget SIZE]
 lineage monitor rm <name>
 
 A monitor compares every batch of live rows matching GLOB (workspace-relative; * and ? within a name,
@@ -42,6 +43,8 @@ Options:
   --prediction COL       the model's prediction column;  --actual COL  the actual outcome column
   --fail-on WHAT         check: exit 3 when the newest batch of a monitor has drift (dataset drift),
                          schema (a schema change) or any (a drifted column or a schema change)
+  --memory-budget SIZE   check: memory for the values read (e.g. 512M, 2G; default 256M, or
+                         LINEAGE_DRIFT_MEMORY_BUDGET); past it, columns go to temporary files, same results
   --json                 machine-readable output
 
 Exit codes: 0 ok, 3 the --fail-on condition held, 1 an error (a batch or reference that cannot be read),
@@ -152,12 +155,13 @@ function statusText(r: BatchResult): string {
 }
 
 async function check(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { json: 'bool', 'fail-on': 'string', force: 'bool', workspace: 'string', help: 'bool' });
+  const a = parseArgs(argv, { json: 'bool', 'fail-on': 'string', force: 'bool', 'memory-budget': 'string', workspace: 'string', help: 'bool' });
   if (a.flags.help) return (void console.log(MONITOR_HELP), 0);
   noMoreThan(a.positional, 1, 'lineage monitor check takes at most one monitor name');
   const failOn = typeof a.flags['fail-on'] === 'string' ? a.flags['fail-on'] : undefined;
   if (failOn !== undefined && failOn !== 'drift' && failOn !== 'schema' && failOn !== 'any')
     throw new UsageError(`--fail-on takes drift, schema or any, got "${failOn}"`);
+  const memoryBudget = budgetArg(typeof a.flags['memory-budget'] === 'string' ? a.flags['memory-budget'] : undefined);
   const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
   try {
     const list = monitorError(() => readMonitors(ws.paths.root));
@@ -173,7 +177,7 @@ async function check(argv: string[]): Promise<number> {
     if (!chosen.length) throw new CliError("no monitors to check; add one: lineage monitor add <name> --run <run> --batches 'monitoring/batches/*.jsonl'");
     const warn = (msg: string) => process.stderr.write(color.yellow(`lineage: ${safe(msg)}`) + '\n');
     const checks = [];
-    for (const m of chosen) checks.push(await checkMonitor(ws, m, { force: !!a.flags.force, warn }));
+    for (const m of chosen) checks.push(await checkMonitor(ws, m, { force: !!a.flags.force, warn, memoryBudget }));
     if (a.flags.json) process.stdout.write(JSON.stringify(checks, null, 2) + '\n');
     else
       for (const c of checks) {
@@ -192,6 +196,18 @@ async function check(argv: string[]): Promise<number> {
     await saveQuietly(ws);
     ws.close();
   }
+}
+
+/** --memory-budget, else undefined (the environment's, which must then be a size: a typo is not the default). */
+function budgetArg(text: string | undefined): number | undefined {
+  if (text === undefined) {
+    const problem = budgetEnvProblem('fix or unset it, or pass --memory-budget');
+    if (problem) throw new UsageError(problem);
+    return undefined;
+  }
+  const n = parseSize(text);
+  if (n === undefined || n < MIN_MEMORY_BUDGET) throw new UsageError(`--memory-budget takes a size of at least 1M, such as 512M or 2G; got "${text}"`);
+  return n;
 }
 
 function rm(argv: string[]): number {

@@ -29,6 +29,18 @@ export function parseSize(text: string): number | undefined {
 /** The smallest budget the CLI and the environment accept (tests pass smaller ones to the engine). */
 export const MIN_MEMORY_BUDGET = 1024 * 1024;
 
+/**
+ * What is wrong with LINEAGE_DRIFT_MEMORY_BUDGET, or undefined when it is unset, empty or a size. memoryBudget()
+ * falls back to the default for a value it cannot read; every entry point (`lineage drift`, `lineage monitor`,
+ * the editor's monitors) asks this first, because the fallback would hide a typo ("4 gigs") behind a budget
+ * nobody chose. `fix` says what else the caller offers ("or pass --memory-budget").
+ */
+export function budgetEnvProblem(fix = 'fix or unset it'): string | undefined {
+  const env = process.env[BUDGET_ENV];
+  if (env === undefined || env.trim() === '' || parseSize(env) !== undefined) return undefined;
+  return `${BUDGET_ENV} takes a size such as 512M or 2G; got "${env.slice(0, 40)}" (${fix})`;
+}
+
 /** The budget in bytes: the option, else the environment (at least MIN_MEMORY_BUDGET), else the default. */
 export function memoryBudget(option?: number): number {
   if (option !== undefined && option >= 0) return option;

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Store } from '../store/store';
 import { writeFileAtomicSync } from '../util/fsx';
 import type { LineagePaths } from '../util/lineagePaths';
+import { budgetEnvProblem } from './budget';
 import { prepareReference, type PreparedReference } from './check';
 import { evaluateFile } from './evaluate';
 import type { Monitor } from './monitorDefs';
@@ -27,7 +28,8 @@ export interface MonitorCheck {
   batches: BatchResult[];
   /** Batches evaluated by this check (new or changed); the others came from the cache. */
   evaluated: string[];
-  /** Why nothing could be evaluated (the reference cannot be loaded); stored results are still listed. */
+  /** Why nothing could be evaluated (the reference cannot be loaded, or LINEAGE_DRIFT_MEMORY_BUDGET is not a
+   *  size); stored results are still listed. */
   error: string | null;
 }
 
@@ -56,6 +58,8 @@ export interface CheckMonitorOptions {
   /** Evaluate even batches with a stored result (after the reference itself changed, say). */
   force?: boolean;
   warn?: (message: string) => void;
+  /** Bytes for the values read (DriftOptions.memoryBudget); default: LINEAGE_DRIFT_MEMORY_BUDGET, else 256 MiB. */
+  memoryBudget?: number;
 }
 
 /** Brings a monitor's results up to date; never throws for bad batches or a missing reference (see `error`). */
@@ -69,13 +73,16 @@ export async function checkMonitor(ws: { store?: Store; paths: LineagePaths }, m
   const results: BatchResult[] = [];
   const evaluated: string[] = [];
   let prepared: Promise<PreparedReference> | undefined;
-  let error: string | null = null;
+  // A budget that is not a size is refused, not silently the default: nothing is evaluated until it is fixed.
+  const budgetProblem = opts.memoryBudget === undefined ? budgetEnvProblem() : undefined;
+  let error: string | null = budgetProblem ?? null;
   const reference = () =>
     (prepared ??= prepareReference({
       ws: ws.store ? { store: ws.store, paths: ws.paths } : undefined,
       lineageRoot: root,
       reference: m.run !== undefined ? { run: m.run, referenceFile: m.referenceFile } : { file: path.join(ws.paths.workspace, m.reference!) },
       warn: opts.warn,
+      memoryBudget: opts.memoryBudget,
     }));
   for (const f of files) {
     const sha = await shaOf(f, index);
@@ -96,10 +103,11 @@ export async function checkMonitor(ws: { store?: Store; paths: LineagePaths }, m
     }
     if (!ref) {
       // Not stored: the batch is evaluated once the reference can be loaded again.
-      results.push(resultOf(m, f.rel, sha, { batch: { file: f.rel }, error: `the reference cannot be loaded: ${error}` }));
+      const why = budgetProblem ? `not evaluated: ${budgetProblem}` : `the reference cannot be loaded: ${error}`;
+      results.push(resultOf(m, f.rel, sha, { batch: { file: f.rel }, error: why }));
       continue;
     }
-    const report = await evaluateFile(ref.ref, f.abs, monitorOptions(m), ref.ctx);
+    const report = await evaluateFile(ref.ref, f.abs, { ...monitorOptions(m), memoryBudget: opts.memoryBudget }, ref.ctx);
     // The batch may have changed while it was read: the result belongs to the bytes that were read.
     const readSha = 'error' in report ? sha : report.batch.sha256;
     const r = resultOf(m, f.rel, readSha, report);

@@ -79,7 +79,9 @@ lineage graph "$NEWEST"
 echo
 echo "==> lineage push: the model and its lineage to a real OCI registry (Debian's docker-registry on 127.0.0.1)"
 REG_DIR="$(mktemp -d)"
-REG_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+# The same port on every run when it is free: a pushed model is known by registry host:port, so a fixed one keeps
+# `lineage pushes` to one production alias that moves, not one more alias on a gone registry per run.
+REG_PORT="$(node -e 'const net=require("net");const t=(p)=>{const s=net.createServer().once("error",()=>t(0)).listen(p,"127.0.0.1",()=>{console.log(s.address().port);s.close()})};t(5123)')"
 cat > "$REG_DIR/config.yml" <<YML
 version: 0.1
 storage: { filesystem: { rootdirectory: $REG_DIR/data }, delete: { enabled: true } }

@@ -136,12 +136,23 @@ export async function withSyncLock<T>(paths: LineagePaths, fn: () => Promise<T>,
   const lock = syncLockFile(paths);
   fs.mkdirSync(path.dirname(lock), { recursive: true });
   const waitMs = o.waitMs ?? 60_000;
-  if (fs.existsSync(lock)) o.onWait?.();
+  // A live sync may run for hours, so only a dead owner (same host, pid gone) makes the lock stale, or a day.
+  const staleMs = 24 * 3600_000;
+  let started = false;
+  const run = () => {
+    started = true;
+    return fn();
+  };
   try {
-    // A live sync may run for hours, so only a dead owner (same host, pid gone) makes the lock stale, or a day.
-    return await withWriterLock(lock, fn, waitMs, 24 * 3600_000);
+    return await withWriterLock(lock, run, 0, staleMs);
   } catch (err) {
-    if (err instanceof LockTimeoutError)
+    if (started || !(err instanceof LockTimeoutError)) throw err;
+  }
+  o.onWait?.();
+  try {
+    return await withWriterLock(lock, run, waitMs, staleMs);
+  } catch (err) {
+    if (!started && err instanceof LockTimeoutError)
       throw new SyncBusyError(
         `Another sync of this workspace is running (or a push to MLflow) and did not finish within ${Math.round(waitMs / 1000)} s. ` +
           `Wait for it and ${o.again}; if none is running, delete ${lock}.`,

@@ -140,3 +140,73 @@ test('dates mixed with text or numbers make a text column whose categories are t
   assert.deepEqual([...t.columns[0].codesOf(t.rows)], [0, 1, 2], 'rows kept for a column named as prediction or actual');
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** The `dates` column written as BigQuery and many exports write timestamps: "2024-01-05 10:00:00 UTC". */
+function utcDates(dir: string, name: string, n: number, shiftDays: number, seed: number): { file: string; instants: number[] } {
+  const rnd = mulberry32(seed);
+  const instants: number[] = [];
+  const lines = ['when,x'];
+  for (let i = 0; i < n; i++) {
+    const ms = BASE + (Math.floor(rnd() * 365) + shiftDays) * DAY + Math.floor(rnd() * 86400) * 1000 + (rnd() < 0.2 ? 250 : 0);
+    instants.push(ms);
+    const iso = new Date(ms).toISOString();
+    // Some with milliseconds and some without the space, as BigQuery's microsecond timestamps and other writers do.
+    const text = ms % 1000 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    lines.push(`${text}${i % 7 === 0 ? 'UTC' : ' UTC'},${i}`);
+  }
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return { file, instants };
+}
+
+test('date-times with a "UTC" suffix ("2024-01-05 10:00:00 UTC") are instants: KS equals scipy on them, in CSV and JSON Lines', async () => {
+  const dir = tmpDir();
+  const ref = utcDates(dir, 'ref.csv', 400, 0, 7);
+  const later = utcDates(dir, 'later.csv', 300, 45, 8);
+  const t = await readTable(ref.file);
+  const s = summarize(t.columns[0], t.rows);
+  assert.equal(s.type, 'datetime');
+  assert.deepEqual(
+    [...(s.sorted as Float64Array)],
+    [...ref.instants].sort((x, y) => x - y),
+  );
+  const reference = await loadReference(ref.file, null);
+  const b = column(await evaluateFile(reference, later.file, {}), 'when');
+  assert.equal(b.test, 'ks');
+  assert.match(b.reason, /dates \(as instants\)/);
+  const sb = scipy(ref.instants, later.instants);
+  assert.ok(close(b.statistic, sb.ks) && close(b.pValue, sb.p), `${b.statistic} p ${b.pValue} vs scipy ${sb.ks} p ${sb.p}`);
+  assert.equal(b.drifted, true);
+
+  const j = path.join(dir, 'utc.jsonl');
+  fs.writeFileSync(j, '{"at":"2024-01-05 10:00:00 UTC"}\n{"at":"2024-01-06T11:30:00.5 UTC"}\n{"at":"2024-01-07 UTC"}\n{"at":"2024-01-08 09:00:00+00:00"}\n');
+  const tj = await readTable(j);
+  const sj = summarize(tj.columns[0], tj.rows);
+  assert.equal(sj.type, 'datetime', 'UTC-suffixed, date-only and offset forms mix in one date column');
+  assert.deepEqual(
+    [...(sj.sorted as Float64Array)],
+    [Date.UTC(2024, 0, 5, 10), Date.UTC(2024, 0, 6, 11, 30, 0, 500), Date.UTC(2024, 0, 7), Date.UTC(2024, 0, 8, 9)],
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('text ending in "UTC" stays text: a second zone, no date before it, an impossible date, two spaces', async () => {
+  const dir = tmpDir();
+  for (const text of [
+    '2024-01-05T10:00:00Z UTC',
+    '2024-01-05 10:00:00+02:00 UTC',
+    '2024-01-05 10:00:00 -1 UTC',
+    'meet at 10:00 UTC',
+    'UTC',
+    '2024-02-30 10:00:00 UTC',
+    '2024-01-05 10:00:00  UTC',
+    '2024-01-05 10:00:00 utc',
+    '12 UTC',
+  ]) {
+    const f = path.join(dir, 'one.csv');
+    fs.writeFileSync(f, `a\n2024-01-04 09:00:00 UTC\n"${text}"\n`);
+    const t = await readTable(f);
+    assert.equal(summarize(t.columns[0], t.rows).type, 'string', text);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -21,7 +21,8 @@ import type { ColumnSummary } from './summary';
 import type { ColumnKind, DriftColumnType } from './types';
 
 // 3: texts over LONG_CATEGORY characters are counted by categoryKey (columnData.ts), not whole.
-export const CACHE_VERSION = 3;
+// 4: date-times written with a "UTC" suffix are datetime columns (columnData.ts utcDatetime), not text.
+export const CACHE_VERSION = 4;
 const MAGIC = Buffer.from('LNDRIFT\0', 'latin1');
 
 export interface CachedReference {

@@ -10,7 +10,8 @@ import { writeFileAtomicSync } from '../util/fsx';
 import type { Monitor } from './monitorDefs';
 import { isFailure, type BatchFailure, type BatchReport, type SchemaChange } from './types';
 
-const RESULT_VERSION = 1;
+// 2: date-times with a "UTC" suffix are compared as instants; a result made when they were text is stale.
+const RESULT_VERSION = 2;
 
 export type BatchStatus = 'ok' | 'drift' | 'schema' | 'error';
 

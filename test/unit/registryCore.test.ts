@@ -247,6 +247,9 @@ test('model card: sections, tables and the lineage; hostile run names, params an
     lw.close();
   }
   assert.equal(mdText('1. item'), '1\\. item');
+  // Only a number that would start an ordered list is escaped: a version stays as people write it.
+  assert.equal(mdText('1.'), '1\\.');
+  assert.equal(mdText('3.11.2'), '3.11.2');
   assert.equal(mdCode('a`b'), '``a`b``');
 });
 

@@ -9,7 +9,7 @@ export function mdText(s: string | number | null | undefined): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-    .replace(/^(\d+)\./, '$1\\.')
+    .replace(/^(\d+)\.(?=\s|$)/, '$1\\.')
     .replace(/^[-=]/, (m) => `\\${m}`);
 }
 

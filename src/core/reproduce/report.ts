@@ -209,7 +209,11 @@ export function reportMarkdown(r: ReproductionReport): string {
   L.push('');
   if (r.params.length) {
     L.push('## Params', '', '| param | run | reproduction | same |', '|---|---|---|---|');
-    for (const p of r.params) L.push(`| ${mdCell(p.key)} | ${mdCell(val(p.original))} | ${mdCell(val(p.reproduction))} | ${p.equal ? 'yes' : '**no**'} |`);
+    for (const p of r.params) {
+      // Equal yet written differently: a path compared after mapping the worktree back to the repository.
+      const same = val(p.original) === val(p.reproduction) ? 'yes' : 'yes (the same path, in the worktree)';
+      L.push(`| ${mdCell(p.key)} | ${mdCell(val(p.original))} | ${mdCell(val(p.reproduction))} | ${p.equal ? same : '**no**'} |`);
+    }
     L.push('');
   }
   if (r.metrics.length) {

@@ -298,3 +298,61 @@ test("a check killed with SIGKILL left its spill folder and a half-written cache
   fs.rmSync(liveSpill, { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** A batch whose prediction and actual columns are large: numbers, classes, numbers turning to text at the end, dates after many empty rows. */
+function predictionTable(dir: string, name: string, rows: number, seed: number): string {
+  const rnd = mulberry32(seed);
+  const lines = ['x,pred,y,cls_pred,cls,late,when,when2'];
+  const classes = ['cat', 'dog', 'bird'];
+  for (let i = 0; i < rows; i++) {
+    const y = (rnd() + rnd() + rnd() - 1.5) * 10;
+    const pred = rnd() < 0.05 ? '' : (y + (rnd() - 0.5) * 3).toFixed(4);
+    const cls = classes[Math.floor(rnd() * 3)];
+    const clsPred = rnd() < 0.8 ? cls : classes[Math.floor(rnd() * 3)];
+    const late = i === rows - 1 ? 'unknown' : String(Math.floor(rnd() * 3));
+    const day = (d: number) => new Date(Date.UTC(2024, 0, 1) + d * 86_400_000).toISOString().slice(0, 10);
+    const when = i < rows / 3 ? '' : day(Math.floor(rnd() * 60));
+    lines.push([(rnd() * 5).toFixed(3), pred, y.toFixed(4), clsPred, rnd() < 0.03 ? '' : cls, late, when, day(Math.floor(rnd() * 60))].join(','));
+  }
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, lines.join('\n') + '\n');
+  return f;
+}
+
+test('prediction and actual columns stay within the memory budget (values and codes spill in row order) with the same report, performance included', async () => {
+  const dir = tmpDir();
+  const ref = predictionTable(dir, 'ref.csv', 6_000, 31);
+  const cur = predictionTable(dir, 'cur.csv', 40_000, 32);
+  const reference = await loadReference(ref, null, undefined, 1e12);
+  const kept = ['pred', 'y', 'cls_pred', 'cls', 'late', 'when', 'when2'];
+  // In memory every kept column holds its rows: 40,000 values take 320 KB each, five times the tiny budget.
+  const full = await readTable(cur, { keepRows: new Set(kept), budget: 1e12 });
+  const fullUsed = full.columns[0].tracker!.used;
+  full.dispose();
+  const t = await readTable(cur, { keepRows: new Set(kept), budget: TINY });
+  const col = (n: string) => t.columns.find((c) => c.name === n)!;
+  assert.ok(col('pred').spilledChunks.length > 1 && col('y').spilledChunks.length > 1, 'numeric prediction and actual went to disk');
+  for (const n of ['cls_pred', 'cls', 'late', 'when', 'when2']) assert.ok(col(n).spilledCodeChunks > 1, `${n}: its codes went to disk`);
+  const used = t.columns[0].tracker!.used;
+  assert.ok(used <= TINY + 64 * 1024, `the kept columns held ${used} bytes against a budget of ${TINY}`);
+  assert.ok(fullUsed > 10 * TINY, `in memory they hold ${fullUsed} bytes`);
+  t.dispose();
+
+  for (const opts of [
+    { prediction: 'pred', actual: 'y' },
+    { prediction: 'cls_pred', actual: 'cls' },
+    { prediction: 'late', actual: 'cls' },
+    { prediction: 'when', actual: 'when2' },
+  ]) {
+    const a = await evaluateFile(reference, cur, { ...opts, memoryBudget: 1e12 });
+    const b = await evaluateFile(reference, cur, { ...opts, memoryBudget: TINY });
+    assert.ok(!('error' in a), JSON.stringify(a));
+    assert.ok(a.performance && a.prediction && a.actual, JSON.stringify(opts));
+    assert.deepEqual(comparable(b), comparable(a), JSON.stringify(opts));
+    assert.deepEqual(leftovers(), [], 'the batch temp files are gone');
+  }
+  const r = await evaluateFile(reference, cur, { prediction: 'pred', actual: 'y', memoryBudget: TINY });
+  assert.ok(!('error' in r) && r.performance?.metric === 'rmse' && r.performance.rows > 30_000, 'a real regression figure');
+  reference.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -9,17 +9,19 @@
  * counted together as OTHER_CODE (their share is reported, their text is not kept).
  *
  * Only columns whose rows are needed later (`keepRows`: the prediction and actual, for the performance) keep
- * row-aligned data; the others keep what the tests need. A numeric column that is not kept, when growing its
- * buffer would take the table past its memory budget (budget.ts), writes the buffer to a temporary file in
- * row order instead (a chunk) and starts again; summary.ts sorts and merges the chunks. Row order is kept so
- * that a column turning to text later counts its numbers in the same order as in memory.
+ * row-aligned data; the others keep what the tests need. A numeric column, when growing its buffer would take
+ * the table past its memory budget (budget.ts), writes the buffer to a temporary file in row order instead (a
+ * chunk) and starts again; summary.ts sorts and merges the chunks. Row order is kept so that a column turning
+ * to text later counts its numbers in the same order as in memory, and so that a column kept by row (whose
+ * category codes spill the same way) can be read back row by row (numberBlocks, codeBlocks) for the
+ * performance, in the order the in-memory rows would give.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as cells from '../datasets/profile/cells';
 import { K_BOOL, K_DATE, K_FLOAT, K_INF, K_INT, K_MISSING, K_STRING, type CellKind } from '../datasets/profile/cells';
 import type { MemoryTracker, SpillSpace } from './budget';
-import { readFloats, writeFloats } from './sortedFile';
+import { readFloats, readInts, writeFloats, writeInts } from './sortedFile';
 import type { DriftColumnType } from './types';
 
 export const CATEGORY_CAP = 10_000;
@@ -62,6 +64,8 @@ export const OTHER_CODE = -2;
 
 const BIT_NUMERIC = (1 << K_INT) | (1 << K_FLOAT) | (1 << K_INF);
 const FIRST_CAPACITY = 1024;
+/** Rows per block of an all-missing run of codes read back. */
+const MISSING_BLOCK = 65536;
 
 export interface ColumnMemory {
   /** Keep every row (row-aligned values or codes) for a row-by-row use after reading. Default true. */
@@ -84,6 +88,10 @@ export class ColumnData {
   private base = 0;
   /** Temporary files of float64 values in row order (NaN missing), oldest first. */
   private chunks: string[] = [];
+  /** Rows of a kept column's codes written to code chunks before the codes buffer's first row. */
+  private codeBase = 0;
+  /** A kept column's codes past the budget, in row order: a file of int32 codes, or null for rows all missing. */
+  private codeChunks: Array<{ file: string | null; rows: number }> = [];
   readonly keepRows: boolean;
   private readonly index = new Map<string, number>();
   readonly categories: string[] = [];
@@ -161,7 +169,7 @@ export class ColumnData {
       const v = this.values!;
       if (this.n - this.base === v.length) {
         const t = this.memory.tracker;
-        if (t && !this.keepRows && this.memory.space && t.wouldExceed(v.length * 8)) this.spill();
+        if (t && this.memory.space && t.wouldExceed(v.length * 8)) this.spill();
         else {
           const bigger = new Float64Array(v.length * 2);
           bigger.set(v);
@@ -172,11 +180,15 @@ export class ColumnData {
     }
     if (this.codes) {
       const c = this.codes;
-      if (this.n === c.length) {
-        const bigger = new Int32Array(c.length * 2);
-        bigger.set(c);
-        this.codes = bigger;
-        if (this.memory.tracker) this.memory.tracker.used += c.length * 4;
+      if (this.n - this.codeBase === c.length) {
+        const t = this.memory.tracker;
+        if (t && this.memory.space && t.wouldExceed(c.length * 4)) this.spillCodes();
+        else {
+          const bigger = new Int32Array(c.length * 2);
+          bigger.set(c);
+          this.codes = bigger;
+          if (t) t.used += c.length * 4;
+        }
       }
     }
   }
@@ -189,10 +201,18 @@ export class ColumnData {
     this.base = this.n;
   }
 
+  /** The full codes buffer goes to a code chunk; the buffer starts again at the next row. */
+  private spillCodes(): void {
+    const file = this.memory.space!.file('codes');
+    writeInts(file, this.codes!);
+    this.codeChunks.push({ file, rows: this.codes!.length });
+    this.codeBase = this.n;
+  }
+
   private pushMissing(): void {
     this.grow();
     if (this.numeric) this.values![this.n - this.base] = NaN;
-    if (this.codes) this.codes[this.n] = MISSING_CODE;
+    if (this.codes) this.codes[this.n - this.codeBase] = MISSING_CODE;
     this.n++;
     this.missing++;
   }
@@ -214,7 +234,7 @@ export class ColumnData {
     this.grow();
     this.values![this.n - this.base] = ms;
     const code = this.codeOf(text);
-    if (this.codes) this.codes[this.n] = code;
+    if (this.codes) this.codes[this.n - this.codeBase] = code;
     this.n++;
   }
 
@@ -222,7 +242,10 @@ export class ColumnData {
   private startDates(): void {
     this.dates = true;
     if (!this.keepRows) return;
-    const codes = new Int32Array(Math.max(FIRST_CAPACITY, this.values!.length)).fill(MISSING_CODE, 0, this.n);
+    // Rows already in value chunks are all missing: one entry stands for them, not a file.
+    if (this.base > 0) this.codeChunks.push({ file: null, rows: this.base });
+    this.codeBase = this.base;
+    const codes = new Int32Array(Math.max(FIRST_CAPACITY, this.values!.length)).fill(MISSING_CODE, 0, this.n - this.base);
     this.codes = codes;
     if (this.memory.tracker) this.memory.tracker.used += codes.length * 4;
   }
@@ -241,7 +264,7 @@ export class ColumnData {
     else if (this.numeric) this.toCategorical();
     this.grow();
     const code = this.codeOf(text);
-    if (this.codes) this.codes[this.n] = code;
+    if (this.codes) this.codes[this.n - this.codeBase] = code;
     this.n++;
   }
 
@@ -267,12 +290,22 @@ export class ColumnData {
     const count = (x: number) => (x !== x ? MISSING_CODE : this.codeOf(String(x === 0 ? 0 : x)));
     for (const file of this.chunks) {
       const vals = readFloats(file);
-      for (let i = 0; i < vals.length; i++) count(vals[i]);
+      if (!this.keepRows) {
+        for (let i = 0; i < vals.length; i++) count(vals[i]);
+        continue;
+      }
+      // A kept column's spilled numbers become spilled codes, chunk for chunk, so its rows stay on disk.
+      const codes = new Int32Array(vals.length);
+      for (let i = 0; i < vals.length; i++) codes[i] = count(vals[i]);
+      const out = this.memory.space!.file('codes');
+      writeInts(out, codes);
+      this.codeChunks.push({ file: out, rows: codes.length });
     }
     const vals = this.values!;
     const inBuffer = this.n - this.base;
     const t = this.memory.tracker;
     if (this.keepRows) {
+      this.codeBase = this.base;
       const codes = new Int32Array(Math.max(FIRST_CAPACITY, vals.length));
       for (let i = 0; i < inBuffer; i++) codes[i] = count(vals[i]);
       this.codes = codes;
@@ -288,6 +321,11 @@ export class ColumnData {
   dropChunks(): void {
     for (const f of this.chunks) fs.rmSync(f, { force: true });
     this.chunks = [];
+  }
+
+  /** Code chunks of a column kept by row (files and all-missing runs), oldest first. */
+  get spilledCodeChunks(): number {
+    return this.codeChunks.length;
   }
 
   /** The profiler's type over all non-missing values. */
@@ -307,6 +345,29 @@ export class ColumnData {
   /** Every non-missing value is a date; numbers() gives their instants in ms since the epoch. */
   get isDate(): boolean {
     return this.dates;
+  }
+
+  /**
+   * A numeric or date column's values in row order (NaN missing), `rows` in all, a block at a time: each chunk
+   * file, then the buffer. Blocks of a column that never spilled are views of its buffer; do not change them.
+   */
+  *numberBlocks(rows: number): Generator<Float64Array> {
+    this.padTo(rows);
+    if (!this.numeric) throw new Error(`column ${this.name} is not numeric`);
+    for (const f of this.chunks) yield readFloats(f);
+    yield this.values!.subarray(0, this.n - this.base);
+  }
+
+  /** A kept text or date column's category codes in row order, `rows` in all, a block at a time (as numberBlocks). */
+  *codeBlocks(rows: number): Generator<Int32Array> {
+    this.padTo(rows);
+    if (this.numeric && !this.dates) throw new Error(`column ${this.name} is numeric`);
+    if (!this.codes) throw new Error(`column ${this.name} was read without its rows`);
+    for (const c of this.codeChunks) {
+      if (c.file !== null) yield readInts(c.file);
+      else for (let left = c.rows; left > 0; left -= MISSING_BLOCK) yield new Int32Array(Math.min(left, MISSING_BLOCK)).fill(MISSING_CODE);
+    }
+    yield this.codes.subarray(0, this.n - this.codeBase);
   }
 
   /** Row-aligned numbers (NaN missing) of a numeric or date column, `rows` long; not for a column that spilled. */
@@ -341,6 +402,7 @@ export class ColumnData {
     this.padTo(rows);
     if (this.numeric && !this.dates) throw new Error(`column ${this.name} is numeric`);
     if (!this.codes) throw new Error(`column ${this.name} was read without its rows`);
+    if (this.codeChunks.length) throw new Error(`column ${this.name} went to disk: its rows are not in memory`);
     return this.codes.subarray(0, rows);
   }
 

@@ -55,7 +55,7 @@ export interface ReadTableOptions {
   maxRecord?: number;
   /** Columns whose rows are needed after reading (row-aligned values or codes); default: all. */
   keepRows?: ReadonlySet<string>;
-  /** Bytes the value buffers may take before columns not kept by row go to temporary files; default: no limit. */
+  /** Bytes the value buffers may take before columns go to temporary files (those kept by row too); default: no limit. */
   budget?: number;
 }
 

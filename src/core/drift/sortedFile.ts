@@ -188,20 +188,40 @@ export function writeFloats(file: string, values: Float64Array): void {
   }
 }
 
+/** Writes int32 values (a kept column's category codes) to a new file. */
+export function writeInts(file: string, values: Int32Array): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    writeAll(fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A whole file of int32 values. */
+export function readInts(file: string): Int32Array {
+  const bytes = readBytes(file, 4);
+  return new Int32Array(bytes.buffer, 0, bytes.byteLength / 4);
+}
+
 /** A whole file of float64 values. */
 export function readFloats(file: string): Float64Array {
+  const bytes = readBytes(file, 8);
+  return new Float64Array(bytes.buffer, 0, bytes.byteLength / 8);
+}
+
+/** A whole file, as many bytes as whole values of `size` bytes it holds, in a buffer of its own. */
+function readBytes(file: string, size: number): Uint8Array {
   const fd = fs.openSync(file, 'r');
   try {
-    const size = fs.fstatSync(fd).size;
-    const out = new Float64Array(Math.floor(size / 8));
-    const bytes = new Uint8Array(out.buffer);
+    const bytes = new Uint8Array(Math.floor(fs.fstatSync(fd).size / size) * size);
     let got = 0;
     while (got < bytes.length) {
       const r = fs.readSync(fd, bytes, got, bytes.length - got, got);
       if (r === 0) throw new Error(`${file}: ends early`);
       got += r;
     }
-    return out;
+    return bytes;
   } finally {
     fs.closeSync(fd);
   }

@@ -75,7 +75,9 @@ function finiteSorted(vals: Float64Array, len: number, out: Float64Array): { n: 
 
 /**
  * A spilled column's sorted values, on disk: each row-order chunk is read back, its finite values sorted and
- * written as a run (the chunk removed), then the runs and the sorted tail are merged into one file.
+ * written as a run (the chunk removed), then the runs and the sorted tail are merged into one file. A column
+ * kept by row (the prediction, the actual) keeps its chunks and its buffer in row order for the performance:
+ * its tail is sorted in a copy.
  */
 function mergeSpilled(col: ColumnData, rows: number): { sorted: DiskSorted; nonFinite: number } {
   const space = col.spillSpace!;
@@ -88,12 +90,12 @@ function mergeSpilled(col: ColumnData, rows: number): { sorted: DiskSorted; nonF
     nonFinite += r.nonFinite;
     const file = space.file('run');
     writeFloats(file, vals.subarray(0, r.n));
-    fs.rmSync(chunk, { force: true });
+    if (!col.keepRows) fs.rmSync(chunk, { force: true });
     runs.push(new DiskSorted(file, 0, r.n));
     runFiles.push(file);
   }
-  col.dropChunks();
-  const tail = col.tail(rows);
+  if (!col.keepRows) col.dropChunks();
+  const tail = col.keepRows ? col.tail(rows).slice() : col.tail(rows);
   const t = finiteSorted(tail, tail.length, tail);
   nonFinite += t.nonFinite;
   runs.push(tail.subarray(0, t.n));

@@ -19,6 +19,8 @@ import {
 } from '../../src/core/drift/monitors';
 import { monitorCacheDir } from '../../src/core/drift/monitorResults';
 import { validateMonitors } from '../../src/core/drift/monitorDefs';
+import { prepareReference } from '../../src/core/drift/check';
+import { DriftInputError } from '../../src/core/drift/driftError';
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/house-prices');
 
@@ -216,6 +218,27 @@ test('check: LINEAGE_DRIFT_MEMORY_BUDGET that is not a size stops the check with
     const fixed = await checkMonitor({ paths }, m, { force: true });
     assert.equal(fixed.error, null);
     assert.equal(fixed.batches[0].status, 'ok');
+  } finally {
+    if (saved === undefined) delete process.env.LINEAGE_DRIFT_MEMORY_BUDGET;
+    else process.env.LINEAGE_DRIFT_MEMORY_BUDGET = saved;
+  }
+  fs.rmSync(ws, { recursive: true, force: true });
+});
+
+test("prepareReference (the editor's Drift panel passes no budget) refuses a LINEAGE_DRIFT_MEMORY_BUDGET that is not a size; an explicit budget is used as given", async () => {
+  const ws = workspace();
+  const file = path.join(ws, 'data/houses.csv');
+  const saved = process.env.LINEAGE_DRIFT_MEMORY_BUDGET;
+  process.env.LINEAGE_DRIFT_MEMORY_BUDGET = '4 gigs';
+  try {
+    await assert.rejects(
+      prepareReference({ lineageRoot: null, reference: { file } }),
+      (e: Error) =>
+        e instanceof DriftInputError && /LINEAGE_DRIFT_MEMORY_BUDGET takes a size such as 512M or 2G; got "4 gigs" \(fix or unset it\)/.test(e.message),
+    );
+    const p = await prepareReference({ lineageRoot: null, reference: { file }, memoryBudget: 64 * 1024 * 1024 });
+    assert.ok(p.ref.rows > 0);
+    p.ref.dispose();
   } finally {
     if (saved === undefined) delete process.env.LINEAGE_DRIFT_MEMORY_BUDGET;
     else process.env.LINEAGE_DRIFT_MEMORY_BUDGET = saved;

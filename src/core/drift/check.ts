@@ -7,6 +7,7 @@ import type { Store } from '../store/store';
 import { ExplainError, loadExplanation } from '../explain/load';
 import { getRun, listExplanations } from '../runs/queries';
 import { runDir, type LineagePaths } from '../util/lineagePaths';
+import { budgetEnvProblem } from './budget';
 import { DriftInputError } from './driftError';
 import { driftReport, type EvaluateContext } from './evaluate';
 import { loadReference, type ReferenceData } from './reference';
@@ -41,6 +42,9 @@ export interface CheckTarget {
  * RunNotFoundError for an unknown run.
  */
 export async function prepareReference(t: CheckTarget): Promise<PreparedReference> {
+  // The editor's Drift panel passes no budget: a LINEAGE_DRIFT_MEMORY_BUDGET it cannot read is said, not replaced by the default.
+  const budgetProblem = t.memoryBudget === undefined ? budgetEnvProblem() : undefined;
+  if (budgetProblem) throw new DriftInputError(`${budgetProblem}.`);
   const spec = t.reference;
   if ('file' in spec) {
     const ref = await loadReference(spec.file, t.lineageRoot, undefined, t.memoryBudget);

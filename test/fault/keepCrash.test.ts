@@ -47,8 +47,8 @@ if (CHILD) {
   // The child: keep one big file, to be killed with SIGKILL somewhere in the middle of the copy.
   const { ws, file, sha, mode } = JSON.parse(CHILD) as { ws: string; file: string; sha: string; mode?: 'fingerprint' };
   if (mode === 'fingerprint') {
-    // Kept right after its hash by the kernel's copy (the file is not racy with no margin).
-    const plan = new KeepPlan(lineagePaths(ws), undefined, 0);
+    // Kept right after its hash by the kernel's copy (not racy with no margin; the kernel copies even without clones).
+    const plan = new KeepPlan(lineagePaths(ws), undefined, { racyMs: 0, clones: true });
     void fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: plan.forDataset('big.bin', 'input', file) }).then(() => process.exit(0));
   } else void putObject(lineagePaths(ws), file, sha, SIZE).then(() => process.exit(0));
 } else {

@@ -8,11 +8,14 @@ import { describeReadError } from '../../src/core/datasets/hashFile';
 import { HashPool } from '../../src/core/datasets/hashPool';
 import { StatCache } from '../../src/core/datasets/statCache';
 import { hasObject, objectPath } from '../../src/core/datasets/objects';
+import { probeClone } from '../../src/core/datasets/objects/objectStore';
 import { makeHashAndKeep, RACY_MS, type KeepTarget } from '../../src/core/datasets/objects/hashAndKeep';
 import { KeepPlan } from '../../src/core/datasets/objects/keepPlan';
 import { lineagePaths } from '../../src/core/util/lineagePaths';
 import { tmpDir } from '../helpers/tmp';
 
+/** No racy margin, and the kernel copies even where the file system does not clone (ext4 here). */
+const KERNEL = { racyMs: 0, clones: true };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,7 +38,7 @@ function temps(objects: string): string[] {
 function target(ws: string, racyMs: number): KeepTarget {
   const paths = lineagePaths(ws);
   fs.mkdirSync(path.join(paths.objects, '.tmp'), { recursive: true });
-  return { tmpDir: path.join(paths.objects, '.tmp'), objectsDir: paths.objects, racyMs };
+  return { tmpDir: path.join(paths.objects, '.tmp'), objectsDir: paths.objects, racyMs, clones: true };
 }
 
 /** hashAndKeep on this thread over the real file system, with `over` in place of some `fs` calls. */
@@ -52,7 +55,7 @@ test('a file not written to lately is copied by the kernel after its hash and tr
   fs.writeFileSync(path.join(ws, 'single.bin'), bytes[0]);
   await sleep(30);
   const paths = lineagePaths(ws);
-  const plan = new KeepPlan(paths, undefined, 0);
+  const plan = new KeepPlan(paths, undefined, KERNEL);
   const pool = new HashPool();
   try {
     const dir = path.join(ws, 'data');
@@ -66,13 +69,13 @@ test('a file not written to lately is copied by the kernel after its hash and tr
     }
     // The same content under another name, on this thread: found in the store before any copy is made.
     const single = path.join(ws, 'single.bin');
-    const plan2 = new KeepPlan(paths, undefined, 0);
+    const plan2 = new KeepPlan(paths, undefined, KERNEL);
     const fp2 = await fingerprint(single, { cache: new StatCache(undefined), pool, keepWhileHashing: plan2.forDataset('single.bin', 'input', single) });
     assert.equal(fp2.sha256, sha(bytes[0]));
     assert.equal(plan2.stored.size, 0);
     // The stat cache's numbers come from bigint stats here: they must equal what a plain stat (the walk) says.
     const cache = new StatCache(undefined);
-    await fingerprint(single, { cache, pool, keepWhileHashing: new KeepPlan(paths, undefined, 0).forDataset('single.bin', 'input', single) });
+    await fingerprint(single, { cache, pool, keepWhileHashing: new KeepPlan(paths, undefined, KERNEL).forDataset('single.bin', 'input', single) });
     const st = fs.statSync(single);
     assert.equal(cache.lookup(single, st.size, st.mtimeMs, st.ino), sha(bytes[0]), 'the next fingerprint is answered by the stat cache');
     assert.deepEqual(temps(paths.objects), []);
@@ -201,4 +204,25 @@ test('failing to copy (no room for the temporary) keeps the hash, makes no objec
   assert.equal(r.kept, undefined);
   assert.deepEqual(objectsSound(t.objectsDir), []);
   assert.deepEqual(temps(t.objectsDir), []);
+});
+
+test('where the file system does not clone, a settled file is copied in the read too; unset, the file system of the store decides', async () => {
+  const ws = tmpDir('lineage-kcopy-');
+  const file = path.join(ws, 'in.bin');
+  const bytes = randomBytes(500_000);
+  fs.writeFileSync(file, bytes);
+  await sleep(30);
+  const paths = lineagePaths(ws);
+  const noClones = new KeepPlan(paths, undefined, { racyMs: 0, clones: false });
+  await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: noClones.forDataset('in.bin', 'input', file) });
+  assert.deepEqual(noClones.verifiedBy, { identity: 0, hash: 1 });
+  assert.ok(fs.readFileSync(objectPath(paths, sha(bytes))).equals(bytes));
+  // Unset: this machine's file system decides.
+  fs.rmSync(paths.objects, { recursive: true });
+  const probed = new KeepPlan(paths, undefined, { racyMs: 0 });
+  await fingerprint(file, { cache: new StatCache(undefined), keepWhileHashing: probed.forDataset('in.bin', 'input', file) });
+  const clones = probeClone(path.join(paths.objects, '.tmp'));
+  assert.deepEqual(probed.verifiedBy, clones ? { identity: 1, hash: 0 } : { identity: 0, hash: 1 });
+  objectsSound(paths.objects);
+  assert.deepEqual(temps(paths.objects), []);
 });

@@ -194,11 +194,11 @@ function writer(script: string, args: string[]): { ready: Promise<void>; done: P
   return { ready: Promise.race([ready, failed]), done, child };
 }
 
-// Both ways of keeping while fingerprinting: a file just written (racy: copied in the read that hashes it)
-// and, with no racy margin, one copied by the kernel after its hash and trusted by its identity.
-for (const [way, racyMs] of [
-  ['copied in the read', RACY_MS],
-  ['copied by the kernel', 0],
+// Both ways of keeping while fingerprinting: copied in the read that hashes it (a racy file, or no clones)
+// and, with no racy margin and the kernel copy forced, copied after its hash and trusted by its identity.
+for (const [way, how] of [
+  ['copied in the read', { racyMs: RACY_MS }],
+  ['copied by the kernel', { racyMs: 0, clones: true }],
 ] as const) {
   test(`${way}: a file that grows once during the copy is read and copied again: the object is the final bytes, under their digest`, async () => {
     const ws = tmpDir('lineage-onepass-');
@@ -206,7 +206,7 @@ for (const [way, racyMs] of [
     writeData(file, 128);
     await new Promise((r) => setTimeout(r, 30));
     const paths = lineagePaths(ws);
-    const plan = new KeepPlan(paths, undefined, racyMs);
+    const plan = new KeepPlan(paths, undefined, how);
     // Appends once, as soon as the copy has begun (its temporary file has bytes).
     const w = writer(
       `const fs = require('fs'), path = require('path'); const [file, tmp] = process.argv.slice(1); console.log('ready');
@@ -237,7 +237,7 @@ for (const [way, racyMs] of [
     const file = path.join(ws, 'log.bin');
     writeData(file, 32);
     const paths = lineagePaths(ws);
-    const plan = new KeepPlan(paths, undefined, racyMs);
+    const plan = new KeepPlan(paths, undefined, how);
     const w = writer(
       `const fs = require('fs'); const block = Buffer.alloc(4096, 1); fs.appendFileSync(process.argv[1], block); console.log('ready');
      setInterval(() => fs.appendFileSync(process.argv[1], block), 1);`,

@@ -6,6 +6,11 @@ export interface KeepTarget {
   objectsDir: string;
   /** A file whose ctime or mtime is later than (start of its hash − this) is racy: see `makeHashAndKeep`. */
   racyMs: number;
+  /**
+   * Whether tmpDir's file system makes copy-on-write clones. Only then does the kernel copy: without clones
+   * (ext4) it measured no cheaper than the copy in the read, and less steady (bench/RESULTS.md).
+   */
+  clones: boolean;
 }
 
 /**
@@ -22,7 +27,7 @@ export type KeptWhileHashing = 'stored' | 'present';
 
 /**
  * What shows a stored copy holds the bytes hashed: the kernel copied an unchanged file ('identity'), or the
- * copy was written from the very blocks the hash read ('hash', for a racy file).
+ * copy was written from the very blocks the hash read ('hash': a racy file, or no clones).
  */
 export type VerifiedBy = 'identity' | 'hash';
 
@@ -61,7 +66,8 @@ export type HashAndKeepOutcome =
  * renamed to objects/<2 hex>/<digest>; when that object exists already nothing is copied at all.
  *
  * Except for a racy file (changed within `target.racyMs` of the hash): a write in the same clock tick as its
- * last one could leave its times as they were. Such a file is copied in the read that hashes it instead:
+ * last one could leave its times as they were. Such a file, and every file where the file system does not
+ * clone (`target.clones`: there the kernel's copy measured no cheaper), is copied in the read that hashes it:
  * each 64 KiB block is fed to the sha256 and written to the temporary copy by the same thread, so the bytes
  * written are exactly the bytes hashed. (64 KiB, written right after hashing: the block is still in the CPU
  * cache. 1 MiB or 4 MiB blocks, or writes on the thread pool, made that copy 2–10× dearer; bench/RESULTS.md.)
@@ -76,7 +82,7 @@ export type HashAndKeepOutcome =
  */
 export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: KeepTarget) => HashAndKeepOutcome {
   const { fs, path, createHash, randomBytes, describe } = deps;
-  // 64 KiB for a racy file's copy in the read (see above); 1 MiB, as a plain hash reads, when the kernel copies.
+  // 64 KiB for a copy in the read (see above); 1 MiB, as a plain hash reads, when the kernel copies.
   const small = Buffer.allocUnsafe(64 * 1024);
   const large = Buffer.allocUnsafe(1024 * 1024);
   const codeOf = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -106,15 +112,16 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
         const size = Number(before.size);
         // A file system that reports no ctime (0) gives no identity to trust.
         const racy = before.ctimeNs === 0n || msOf(before.ctimeNs) > startMs - target.racyMs || msOf(before.mtimeNs) > startMs - target.racyMs;
+        const inRead = racy || !target.clones;
         tmp = path.join(target.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
-        if (racy)
+        if (inRead)
           try {
             out = fs.openSync(tmp, 'wx', 0o644);
           } catch (e) {
             keepError = codeOf(e);
             tmp = null;
           }
-        const buf = racy ? small : large;
+        const buf = inRead ? small : large;
         const h = createHash('sha256');
         let pos = 0;
         for (;;) {
@@ -157,7 +164,7 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
             }
             return { ...result, kept: 'present' };
           }
-          if (!racy) {
+          if (!inRead) {
             if (!now) return { ...result, keepError: 'ENOENT' };
             fs.copyFileSync(file, tmp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
             const copied = fs.statSync(tmp).size;
@@ -172,7 +179,7 @@ export function makeHashAndKeep(deps: HashAndKeepDeps): (file: string, target: K
           fs.mkdirSync(path.dirname(final), { recursive: true });
           fs.renameSync(tmp, final);
           tmp = null;
-          return { ...result, kept: 'stored', verifiedBy: racy ? 'hash' : 'identity' };
+          return { ...result, kept: 'stored', verifiedBy: inRead ? 'hash' : 'identity' };
         } catch (e) {
           return { ...result, keepError: codeOf(e) };
         }

@@ -5,7 +5,7 @@ import type { KeepWhileHashing } from '../fingerprint';
 import { MEMORY_DATASET } from '../fingerprint';
 import { globFilter, readKeepConfig, type KeepConfig } from './keepConfig';
 import { joinKey } from './keep';
-import { tempDir } from './objectStore';
+import { probeClone, tempDir } from './objectStore';
 import { DvcPointers, gitTrackedAtHead, insideGit } from './references';
 import { RACY_MS, type KeepTarget, type VerifiedBy } from './hashAndKeep';
 
@@ -29,17 +29,20 @@ export class KeepPlan {
   private readonly target: KeepTarget;
   private git: boolean | undefined;
 
-  /** `racyMs`: see RACY_MS; tests pass 0 to have a file written a moment ago copied by the kernel. */
+  /**
+   * `how.racyMs`: see RACY_MS; `how.clones`: whether the store's file system clones (probed when unset).
+   * Tests and the benchmark set both to have the kernel copy a file written a moment ago, on any file system.
+   */
   constructor(
     private readonly paths: LineagePaths,
     overrides?: Partial<KeepConfig>,
-    racyMs = RACY_MS,
+    private readonly how: { racyMs?: number; clones?: boolean } = {},
   ) {
     this.config = readKeepConfig(paths, overrides, this.warnings);
     this.budget = this.config.keepMaxBytes;
     this.excluded = globFilter(this.config);
     this.dvc = new DvcPointers(paths.workspace);
-    this.target = { tmpDir: tempDir(paths), objectsDir: paths.objects, racyMs };
+    this.target = { tmpDir: tempDir(paths), objectsDir: paths.objects, racyMs: how.racyMs ?? RACY_MS, clones: false };
   }
 
   /**
@@ -75,6 +78,7 @@ export class KeepPlan {
         }
         if (!chosen.some(Boolean)) return chosen;
         fs.mkdirSync(this.target.tmpDir, { recursive: true });
+        this.target.clones = this.how.clones ?? probeClone(this.target.tmpDir);
         return chosen;
       },
       settled: (_file, plannedSize, outcome) => {

@@ -595,3 +595,20 @@ test('statistics agree with Python (statistics, numpy.quantile linear, numpy.his
     }
   }
 });
+
+test('date-times with a " UTC" suffix (BigQuery, many exports) are a datetime column, as drift reads them; text ending in UTC stays text', T, async () => {
+  const file = tmpFile(
+    'utc.csv',
+    'when,note\n2024-01-06 11:30:00 UTC,meet at 10 UTC\n2024-01-05 10:00:00 UTC,2024-01-05T10:00:00Z UTC\n2024-02-29 23:59:59.5UTC,x\n',
+  );
+  const p = await profile(file);
+  assert.deepEqual(
+    p.columns.map((c) => [c.name, c.type]),
+    [
+      ['when', 'datetime'],
+      ['note', 'string'],
+    ],
+  );
+  const when = col(p, 'when');
+  assert.deepEqual([when.minDatetime, when.maxDatetime], ['2024-01-05 10:00:00 UTC', '2024-02-29 23:59:59.5UTC']);
+});

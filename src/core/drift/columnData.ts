@@ -40,25 +40,6 @@ export function categoryKey(text: string): string {
   // A fresh string: a slice would keep the whole cell alive.
   return Buffer.from(`${text.slice(0, 200)}… (${text.length} characters, sha256 ${digest}…)`, 'utf8').toString('utf8');
 }
-/**
- * An ISO date or date-time followed by "UTC" (one space before it or none), as BigQuery and many exports write
- * timestamps ("2024-01-05 10:00:00 UTC"); its instant in cells.OUT[cells.DATE]. Only when the rest carries no
- * zone of its own ("…Z UTC" and "…+02:00 UTC" stay text) and is a date the profiler's parser accepts: "UTC" is
- * not a date on its own, and text that merely ends in it ("meet at 10 UTC") does not start with a date.
- */
-export function utcDatetime(buf: Uint8Array, a: number, b: number): boolean {
-  if (b - a < 13 || buf[b - 3] !== 85 /* U */ || buf[b - 2] !== 84 /* T */ || buf[b - 1] !== 67 /* C */) return false;
-  let e = b - 3;
-  if (buf[e - 1] === 32) e--;
-  if (buf[a] < 48 || buf[a] > 57) return false;
-  // After the date and its separator: a zone (Z, +hh:mm, -hh:mm) or a second space means this is not one instant.
-  for (let i = a + 11; i < e; i++) {
-    const c = buf[i];
-    if (c === 43 || c === 45 || c === 90 || c === 122 || c === 32) return false;
-  }
-  return cells.parseDatetime(buf, a, e);
-}
-
 export const MISSING_CODE = -1;
 export const OTHER_CODE = -2;
 
@@ -123,9 +104,8 @@ export class ColumnData {
       b = cells.trimB;
     }
     if (a === b) return this.pushMissing();
-    let kind = cells.classifyCell(buf, a, b);
+    const kind = cells.classifyCell(buf, a, b);
     if (kind === K_MISSING) return this.pushMissing();
-    if (kind === K_STRING && utcDatetime(buf, a, b)) kind = K_DATE;
     this.mask |= 1 << kind;
     if (kind === K_INT || kind === K_FLOAT || kind === K_INF) return this.pushNumber(cells.OUT[0]);
     if (kind === K_BOOL) return this.pushText((buf[a] | 0x20) === 116 ? 'true' : 'false');
@@ -153,7 +133,8 @@ export class ColumnData {
     const text = v.trim();
     if (text === '' || /^(na|nan|null|none)$/i.test(text)) return this.pushMissing();
     const buf = Buffer.from(text, 'utf8');
-    const kind: CellKind = buf[0] >= 48 && buf[0] <= 57 && (cells.parseDatetime(buf, 0, buf.length) || utcDatetime(buf, 0, buf.length)) ? K_DATE : K_STRING;
+    const kind: CellKind =
+      buf[0] >= 48 && buf[0] <= 57 && (cells.parseDatetime(buf, 0, buf.length) || cells.utcDatetime(buf, 0, buf.length)) ? K_DATE : K_STRING;
     this.mask |= 1 << kind;
     if (kind === K_DATE) return this.pushDate(text, cells.OUT[cells.DATE]);
     this.pushText(text);

@@ -42,6 +42,25 @@ export function trim(buf: Uint8Array, a: number, b: number): void {
   trimB = b;
 }
 
+/**
+ * An ISO date or date-time followed by "UTC" (one space before it or none), as BigQuery and many exports write
+ * timestamps (drift and the profiler read them alike) ("2024-01-05 10:00:00 UTC"); its instant in OUT[DATE]. Only when the rest carries no
+ * zone of its own ("…Z UTC" and "…+02:00 UTC" stay text) and is a date the profiler's parser accepts: "UTC" is
+ * not a date on its own, and text that merely ends in it ("meet at 10 UTC") does not start with a date.
+ */
+export function utcDatetime(buf: Uint8Array, a: number, b: number): boolean {
+  if (b - a < 13 || buf[b - 3] !== 85 /* U */ || buf[b - 2] !== 84 /* T */ || buf[b - 1] !== 67 /* C */) return false;
+  let e = b - 3;
+  if (buf[e - 1] === 32) e--;
+  if (buf[a] < 48 || buf[a] > 57) return false;
+  // After the date and its separator: a zone (Z, +hh:mm, -hh:mm) or a second space means this is not one instant.
+  for (let i = a + 11; i < e; i++) {
+    const c = buf[i];
+    if (c === 43 || c === 45 || c === 90 || c === 122 || c === 32) return false;
+  }
+  return parseDatetime(buf, a, e);
+}
+
 /** Kind of the trimmed cell buf[a, b) (a < b). Also recognises the missing-value tokens. */
 export function classifyCell(buf: Uint8Array, a: number, b: number): CellKind {
   const c0 = buf[a];
@@ -75,7 +94,7 @@ export function classifyCell(buf: Uint8Array, a: number, b: number): CellKind {
   if ((c0 >= 48 && c0 <= 57) || c0 === 45 /* - */ || c0 === 43 /* + */ || c0 === 46 /* . */) {
     const k = parseNumber(buf, a, b);
     if (k !== NOT_NUMBER) return k as CellKind;
-    if (c0 >= 48 && c0 <= 57 && b - a >= 10 && parseDatetime(buf, a, b)) return K_DATE;
+    if (c0 >= 48 && c0 <= 57 && b - a >= 10 && (parseDatetime(buf, a, b) || utcDatetime(buf, a, b))) return K_DATE;
     return K_STRING;
   }
   const l0 = c0 | 0x20;

@@ -153,9 +153,15 @@ const keepRatio = ratioTo(med.keepCost);
 const racyRatio = ratioTo(med.racyCost);
 const passRatio = med.cp / med.kernel;
 const verifiedRatio = med.cp / med.verified;
+// The headline is the way this file system keeps a new file by default: the kernel's copy (a clone) where it
+// clones, else the copy in the read; the other way is printed for comparison.
+const usedHere = clones ? { how: "the kernel's copy (clones here)", ratio: keepRatio } : { how: 'the copy in the read (no clones here)', ratio: racyRatio };
+console.log(
+  `keep ${KEEP_MB} MiB as this file system does by default, by ${usedHere.how}: ${show(usedHere.ratio)}× cp's speed (goal ≥ 0.9×: ${usedHere.ratio >= 0.9 ? 'met' : 'not met'})`,
+);
 console.log(
   `keep ${KEEP_MB} MiB by the kernel's copy: keep cost ${med.keepCost.toFixed(0)} ms (median of per-rep (fingerprint + keep) − fingerprint alone) vs cp ${med.cp.toFixed(0)} ms: ` +
-    `${show(keepRatio)}× cp's speed (goal ≥ 0.9×); whole pass ${med.kernel.toFixed(0)} ms (${passRatio.toFixed(2)}× cp, fingerprint alone ${med.fp.toFixed(0)} ms); ` +
+    `${show(keepRatio)}× cp's speed; whole pass ${med.kernel.toFixed(0)} ms (${passRatio.toFixed(2)}× cp, fingerprint alone ${med.fp.toFixed(0)} ms); ` +
     `against cp right after a fingerprint (${med.cpAfterFp.toFixed(0)} ms): ${show(med.cpAfterFp / med.keepCost)}×; copied in the read (no clones, or racy): keep cost ${med.racyCost.toFixed(0)} ms (${show(racyRatio)}× cp); verified copy ${med.verified.toFixed(0)} ms (${verifiedRatio.toFixed(2)}× cp)`,
 );
 fs.rmSync(paths.objects, { recursive: true, force: true });

@@ -47,7 +47,7 @@ export async function fingerprintRunDatasets(
   if (rows.length === 0) return [];
   const cache = new StatCache(store);
   const pool = new HashPool();
-  // A file hashed now (new or changed) and to be kept is copied in the same read; the rest is kept after.
+  // A file hashed now (new or changed) and to be kept is copied in the read that hashes it (or, where the file system clones, by the kernel right after); the rest is kept after.
   const plan = opts.keep === false ? undefined : new KeepPlan(paths, opts.keep);
   const out: FingerprintedDataset[] = [];
   try {

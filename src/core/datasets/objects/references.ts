@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -64,22 +64,6 @@ export async function gitBlobIdOf(file: string, size: number, algo: 'sha1' | 'sh
   h.update(`blob ${size}\0`);
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
   return h.digest('hex');
-}
-
-/** Streams a blob out of the repository into `dst` (a new file). */
-export function gitCatBlob(workspace: string, blob: string, dst: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const out = fs.createWriteStream(dst, { flags: 'wx', mode: 0o644 });
-    const child = spawn('git', ['cat-file', 'blob', blob], { cwd: workspace, env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.pipe(out);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      out.on('close', () => (code === 0 ? resolve() : reject(new Error(`git cat-file ${blob} failed: ${stderr.trim() || `exit ${code}`}`))));
-      out.end();
-    });
-  });
 }
 
 /**

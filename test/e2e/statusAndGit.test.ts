@@ -41,3 +41,27 @@ test('a run in a git repository with no commits shows a clean git line', () => {
   assert.ok(gitLine, show.stdout);
   assert.match(gitLine, /^\s+git\s+\(no commits yet\)( \+ uncommitted changes \(git\.diff\))?$/);
 });
+
+// A new user's check of the README: `data status` printed each path at its own length, so the fingerprints
+// of a short and a long path did not line up, and colour codes were counted in the state's padding.
+test('data status lines its columns up whatever the path lengths', () => {
+  const ws = tmpDir('lineage-e2e-');
+  fs.mkdirSync(path.join(ws, 'data'));
+  fs.writeFileSync(path.join(ws, 'data', 'x.csv'), 'a,b\n1,2\n');
+  fs.writeFileSync(path.join(ws, 'data', 'a-much-longer-name.csv'), 'a\n1\n');
+  fs.writeFileSync(
+    path.join(ws, 's.py'),
+    'import lineage\nlineage.log_dataset("data/x.csv")\nlineage.log_dataset("data/a-much-longer-name.csv", role="train")\n',
+  );
+  const run = cli(['run', 's.py'], ws);
+  assert.equal(run.status, 0, run.stderr);
+  fs.writeFileSync(path.join(ws, 'data', 'x.csv'), 'a,b\n1,3\n');
+  const status = cli(['data', 'status'], ws);
+  assert.equal(status.status, 0, status.stderr);
+  const rows = status.stdout.split('\n').filter((l) => /data\/.*\s[0-9a-f]{12}$/.test(l));
+  assert.equal(rows.length, 2, status.stdout);
+  const shaAt = rows.map((l) => l.search(/[0-9a-f]{12}$/));
+  const pathAt = rows.map((l) => l.indexOf('data/'));
+  assert.equal(new Set(shaAt).size, 1, `fingerprints in one column:\n${rows.join('\n')}`);
+  assert.equal(new Set(pathAt).size, 1, `paths in one column:\n${rows.join('\n')}`);
+});

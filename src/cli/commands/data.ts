@@ -8,7 +8,7 @@ import { profileTable, TableProfile } from '../../core/datasets/profile';
 import { listRuns, resolveRun, RunNotFoundError } from '../../core/runs/queries';
 import type { LineageWorkspace } from '../../core/workspace';
 import { noMoreThan, parseArgs, UsageError } from '../args';
-import { color, safe, table, when } from '../format';
+import { color, displayWidth, safe, table, when } from '../format';
 import { formatNumber, formatBytes as bytes } from '../../core/util/format';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { readKeptReport, restoreRunInputs, summarizeKept, type KeptEntry } from '../../core/datasets/objects';
@@ -118,9 +118,15 @@ async function status(ws: LineageWorkspace, ref: string | undefined, json: boole
     console.log(`Run ${runId} recorded no datasets. Lineage records files a script opens under the workspace, and lineage.log_dataset(path).`);
   } else {
     console.log(`Data used by run ${runId}:`);
+    // Padded as plain text before colouring (colour codes have no width), each column as wide as its longest cell.
+    const stateW = Math.max(...st.map((s) => s.state.length));
+    const roleW = Math.max(...st.map((s) => s.role.length));
+    const pathW = Math.max(...st.map((s) => displayWidth(safe(s.path))));
     for (const s of st) {
-      const label = s.state === 'unchanged' ? color.green(s.state) : s.state === 'not fingerprinted' ? color.dim(s.state) : color.red(s.state);
-      console.log(`  ${label.padEnd(20)} ${s.role.padEnd(7)} ${safe(s.path)}  ${color.dim((s.recorded?.sha256 ?? '').slice(0, 12))}`);
+      const paint = s.state === 'unchanged' ? color.green : s.state === 'not fingerprinted' ? color.dim : color.red;
+      const shown = safe(s.path);
+      const cells = [paint(s.state.padEnd(stateW)), s.role.padEnd(roleW), shown + ' '.repeat(pathW - displayWidth(shown))];
+      console.log(`  ${cells.join('  ')}  ${color.dim((s.recorded?.sha256 ?? '').slice(0, 12))}`.trimEnd());
       if (s.files) printFiles(s.files, '      ');
     }
   }

@@ -148,6 +148,41 @@ export function helpers(page, workspace) {
     }
     await waitFor(page.locator('.editor-instance .monaco-editor .view-lines').first(), 'the editor text');
   };
+  /**
+   * Opens a workspace file from the Explorer, folder by folder, as a user clicks. For a file written while the
+   * workbench runs: Quick Open's file search did not list such a file within 120 s in a long UI pass (CI),
+   * though it did in a fresh workbench; the Explorer follows the file watcher.
+   */
+  const openInExplorer = async (rel) => {
+    const parts = rel.split('/');
+    const name = parts[parts.length - 1];
+    const activeTab = page.locator('.tabs-container .tab.active .label-name').filter({ hasText: exactly(name) });
+    const explorer = page.locator('.explorer-folders-view');
+    const row = (label) =>
+      explorer
+        .locator('.monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: exactly(label) }) })
+        .first();
+    for (let attempt = 1; ; attempt++) {
+      await runFromPalette('View: Show Explorer');
+      await waitFor(explorer, 'the Explorer');
+      for (const folder of parts.slice(0, -1)) {
+        const r = row(folder);
+        await waitFor(r, `${folder}/ in the Explorer`);
+        if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
+      }
+      const file = row(name);
+      await waitFor(file, `${rel} in the Explorer`);
+      await file.click();
+      try {
+        await activeTab.waitFor({ state: 'visible', timeout: 10_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw new Error(`${rel} did not become the active editor tab (3 tries from the Explorer)`, { cause: err });
+      }
+    }
+    await waitFor(page.locator('.editor-instance .monaco-editor .view-lines').first(), 'the editor text');
+  };
   /** Types `text` into the open input box (replacing what it holds) and presses Enter. */
   const answerInput = async (text, what) => {
     await waitFor(quickInput, what);
@@ -218,6 +253,7 @@ export function helpers(page, workspace) {
     runFromPalette,
     exactly,
     quickOpen,
+    openInExplorer,
     answerInput,
     contextMenu,
     runsDir,

@@ -21,7 +21,11 @@ const RUNS = LR.length * DEPTH.length;
 const PARALLEL = 2;
 const COMPARE_ITEM = 'Compare Runs…';
 
-/** ~10 s per run: long enough that the reload lands while runs are queued, short enough for a 3-minute pass. */
+/**
+ * ~20 s per run: long enough that Compare opens, and the reload lands, while runs are still queued even when the
+ * tree's redraws make a right-click miss a row a few times (in a long UI pass, 10 s runs let the whole sweep end
+ * first); short enough for a 2-minute step.
+ */
 const SCRIPT_TEXT = `import argparse, time
 import lineage
 
@@ -30,7 +34,7 @@ p.add_argument("--lr", type=float, default=0.1)
 p.add_argument("--depth", type=int, default=3)
 a = p.parse_args()
 target = (a.lr - 0.05) ** 2 + (a.depth - 4.2) ** 2
-for step in range(12):
+for step in range(24):
     lineage.log_metric("loss", target + 1.0 / (step + 1), step=step)
     time.sleep(0.8)
 lineage.log_metric("val_rmse", target)
@@ -61,7 +65,7 @@ function cmdline(pid) {
  *   url: opens the workbench first (when these steps run alone, LINEAGE_VSCODE_UI=sweep).
  */
 export function sweepSteps({ page, h, workspace, url, log }) {
-  const { waitFor, poll, sidebar, quickInput, quickRow, runFromPalette, quickOpen, contextMenu, readRuns, revealInTree } = h;
+  const { waitFor, poll, sidebar, quickInput, quickRow, runFromPalette, openInExplorer, contextMenu, readRuns, revealInTree } = h;
   const sweepsDir = path.join(workspace, '.lineage', 'sweeps');
   let sweepId;
   let sweepName;
@@ -129,7 +133,8 @@ export function sweepSteps({ page, h, workspace, url, log }) {
         const earlier = new Set(sweepFiles());
         fs.mkdirSync(path.join(workspace, EXPERIMENT), { recursive: true });
         fs.writeFileSync(path.join(workspace, EXPERIMENT, SCRIPT), SCRIPT_TEXT);
-        await quickOpen(SCRIPT);
+        // Written just now, so opened from the Explorer: Quick Open's file search may not list it yet.
+        await openInExplorer(`${EXPERIMENT}/${SCRIPT}`);
         await runFromPalette('Lineage: Run Sweep…');
         await picker(/\(1\/5\) — how to choose the values/, '1/5 strategy');
         await quickRow('Grid').click();

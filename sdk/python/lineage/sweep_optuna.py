@@ -66,10 +66,11 @@ def main():
         try:
             params = {k: _internal(by_name[k], v) for k, v in h["params"].items() if k in by_name}
             value = h.get("value")
+            known = {k: dists[k] for k in params}
             if h.get("state") == "finished" and value is not None:
-                t = optuna.trial.create_trial(params=params, distributions={k: dists[k] for k in params}, value=float(value))
+                t = optuna.trial.create_trial(params=params, distributions=known, value=float(value))
             else:
-                t = optuna.trial.create_trial(params=params, distributions={k: dists[k] for k in params}, state=states.FAIL)
+                t = optuna.trial.create_trial(params=params, distributions=known, state=states.FAIL)
             study.add_trial(t)
         except (ValueError, KeyError, TypeError):
             continue  # a point outside the space (edited by hand) tells TPE nothing

@@ -70,7 +70,7 @@ export function registerSweepCommands(lineage: Lineage): vscode.Disposable[] {
 
   /** A sweep left unfinished (its window closed, its terminal killed) or stopped: go on with it here. */
   const resumeSweep = async (arg?: unknown): Promise<{ id: string } | undefined> => {
-    const { listSweeps } = await import('../../core/sweep/state');
+    const { listSweeps, sweepsDir } = await import('../../core/sweep/state');
     const fs = await import('node:fs');
     const candidates = lineage
       .folders()
@@ -86,8 +86,7 @@ export function registerSweepCommands(lineage: Lineage): vscode.Disposable[] {
       id = pick?.id ?? '';
     }
     if (!id) return undefined;
-    const folder =
-      candidates.find((c) => c.st.id === id)?.folder ?? lineage.folders().find((f) => fs.existsSync(path.join(f, '.lineage', 'sweeps', `${id}.json`)));
+    const folder = candidates.find((c) => c.st.id === id)?.folder ?? lineage.folders().find((f) => fs.existsSync(path.join(sweepsDir(f), `${id}.json`)));
     if (!folder) return void vscode.window.showErrorMessage(`Lineage: no sweep ${id} in this workspace's .lineage/sweeps.`);
     try {
       const st = await (await svc()).resume(folder, id);

@@ -100,10 +100,9 @@ export class SweepService implements vscode.Disposable {
     this.active.set(state.id, entry);
     void this.ranHere.add(state.id);
     const done = (async () => {
-      const { launchRun } = await engine();
+      const { launchRun, finishRun } = await engine();
       const { SweepRunner, ENDED } = await import('../../core/sweep/runner');
       const { finalMetric } = await import('../../core/sweep/objective');
-      const { finishRun } = await engine();
       const ws = await this.lineage.workspace(folder);
       const runner = new SweepRunner(folder, state, {
         launch: async (command, name, parentRunId) => {

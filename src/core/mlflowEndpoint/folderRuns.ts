@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseEventLines } from '../events/parseEvents';
 import type { RunRecord } from '../runs/runRecord';
-import { RunSink } from './runSink';
+import { readRecord, RunSink } from './runSink';
 import type { EndpointRun, TrackingState } from './tracking';
 
 export interface Point {
@@ -47,14 +47,6 @@ export function readRunEvents(dir: string): { params: Map<string, string>; tags:
 }
 
 const STATUS: Record<string, string> = { running: 'RUNNING', finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED' };
-
-function readRecord(dir: string): Partial<RunRecord> | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as Partial<RunRecord>;
-  } catch {
-    return undefined;
-  }
-}
 
 function asMlflowRun(id: string, dir: string, rec: Partial<RunRecord>): EndpointRun {
   const { params, tags, points } = readRunEvents(dir);

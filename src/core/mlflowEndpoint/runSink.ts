@@ -64,7 +64,8 @@ export function endChild(dir: string, record: RunRecord, status: RunStatus, ende
   writeRunRecord(dir, record);
 }
 
-function readRecord(dir: string): Partial<RunRecord> | undefined {
+/** A run folder's run.json as far as it reads, or undefined when it is missing or torn. */
+export function readRecord(dir: string): Partial<RunRecord> | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as Partial<RunRecord>;
   } catch {

@@ -14,7 +14,7 @@ import { readJsonIfExists, isProcessAlive } from '../util/fsx';
 import { RunRecord, RunStatus, isRunStatus, normalizeRecord } from '../runs/runRecord';
 import { datasetKey } from '../datasets/datasetIndex';
 import { applyRunDatasets } from '../datasets/runDatasets';
-import { applyUserEdits } from '../runs/userEdits';
+import { applyUserEdits, userEditsStamp } from '../runs/userEdits';
 
 /** Warnings kept per run in the index; the count keeps going past it. */
 const MAX_STORED_WARNINGS = 200;
@@ -196,7 +196,7 @@ export function finishRun(store: Store, prep: PreparedRun): void {
   // After run.json and events: the person's edits win over what the script recorded.
   const force = !!prep.record || result.newEvents > 0;
   const user = known && !force ? statOf(prep.runDir + path.sep + 'user.json') : undefined;
-  const userSame = !!known && !force && (!user || `${user.mtimeMs}:${user.size}:${user.ino}` === known.user_stamp);
+  const userSame = !!known && !force && (!user || userEditsStamp(user) === known.user_stamp);
   if (!userSame && applyUserEdits(store, runId, prep.runDir, force)) result.changed = true;
   if (result.changed || prep.prevStatus === 'running') {
     const row = store.get<{ status: string; script_status: string | null; pid: number | null; child_pid: number | null; host: string | null }>(

@@ -33,6 +33,12 @@ export function updateUserEdits(runDir: string, change: (e: UserEdits) => void):
   return edits;
 }
 
+/** What `runs.user_stamp` holds for a user.json with these stats (the sync compares it without a query). */
+export function userEditsStamp(st: fs.Stats): string {
+  // Two edits within one mtime tick look alike by time alone; the inode of the atomic rewrite differs.
+  return `${st.mtimeMs}:${st.size}:${st.ino}`;
+}
+
 /** Ingest step: applies user.json over what the run recorded, when the file changed. */
 export function applyUserEdits(store: Store, runId: string, runDir: string, force = false): boolean {
   let stamp: string;
@@ -40,8 +46,7 @@ export function applyUserEdits(store: Store, runId: string, runDir: string, forc
     // Most runs have no edits: no exception for that (a sync stats this in every run folder).
     const st = fs.statSync(path.join(runDir, 'user.json'), { throwIfNoEntry: false });
     if (!st) return false;
-    // Two edits within one mtime tick look alike by time alone; the inode of the atomic rewrite differs.
-    stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    stamp = userEditsStamp(st);
   } catch {
     return false;
   }

@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 const GIT_ENV = { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
 
@@ -64,6 +65,34 @@ export async function gitBlobIdOf(file: string, size: number, algo: 'sha1' | 'sh
   h.update(`blob ${size}\0`);
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/**
+ * Streams a git blob into `dst` (a new file). It waits for both the file to be closed and git to have
+ * exited, whichever comes first: on a loaded machine git's exit can be seen after the file closed, and
+ * waiting for the close only from the exit handler then waited for an event already past — the promise
+ * never settled, and the CLI exited 0 having restored nothing.
+ */
+export function gitCatBlob(workspace: string, blob: string, dst: string): Promise<void> {
+  const child = spawn('git', ['cat-file', 'blob', blob], {
+    cwd: workspace,
+    env: GIT_ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`git cat-file ${blob} failed: ${stderr.trim() || (signal ? `killed by ${signal}` : `exit ${code}`)}`)),
+    );
+  });
+  const written = pipeline(child.stdout, fs.createWriteStream(dst, { flags: 'wx', mode: 0o644 }));
+  // Both settle; the first failure is the one reported.
+  return Promise.allSettled([exited, written]).then(([e, w]) => {
+    if (e.status === 'rejected') throw e.reason;
+    if (w.status === 'rejected') throw w.reason;
+  });
 }
 
 /**

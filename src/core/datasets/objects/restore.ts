@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Store } from '../../store/store';
 import type { LineagePaths } from '../../util/lineagePaths';
 import { runDir } from '../../util/lineagePaths';
@@ -9,6 +7,7 @@ import { DEFAULT_IGNORE, ignoreMatcher } from '../ignore';
 import { readRunDatasets, readVersionFile } from '../versionFiles';
 import { readKeptReport, type KeptEntry } from './keptReport';
 import { copyVerifying, hashFileAsync, hasObject, objectPath, tempName } from './objectStore';
+import { gitCatBlob } from './references';
 
 export interface RestoreOptions {
   /** Where to write the files (their workspace-relative paths below it). Default: the workspace itself. */
@@ -146,7 +145,7 @@ async function restoreOne(
       if (got.sha256 !== e.sha256) got = await hashFileAsync(tmp);
     } else if (e.ref?.kind === 'git') {
       try {
-        await gitBlobTo(paths.workspace, e.ref.blob, tmp);
+        await gitCatBlob(paths.workspace, e.ref.blob, tmp);
         got = await hashFileAsync(tmp);
       } catch (err) {
         result.missing.push({ path: e.path, sha256: e.sha256, reason: `recorded by reference to git, but ${(err as Error).message}` });
@@ -171,34 +170,6 @@ async function restoreOne(
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-}
-
-/**
- * Streams a git blob into `dst` (a new file). It waits for both the file to be closed and git to have
- * exited, whichever comes first: on a loaded machine git's exit can be seen after the file closed, and
- * waiting for the close only from the exit handler then waited for an event already past — the promise
- * never settled, and the CLI exited 0 having restored nothing.
- */
-function gitBlobTo(workspace: string, blob: string, dst: string): Promise<void> {
-  const child = spawn('git', ['cat-file', 'blob', blob], {
-    cwd: workspace,
-    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`git cat-file ${blob} failed: ${stderr.trim() || (signal ? `killed by ${signal}` : `exit ${code}`)}`)),
-    );
-  });
-  const written = pipeline(child.stdout, fs.createWriteStream(dst, { flags: 'wx', mode: 0o644 }));
-  // Both settle; the first failure is the one reported.
-  return Promise.allSettled([exited, written]).then(([e, w]) => {
-    if (e.status === 'rejected') throw e.reason;
-    if (w.status === 'rejected') throw w.reason;
-  });
 }
 
 /**

@@ -92,12 +92,7 @@ async function drift(argv: string[]): Promise<number> {
   const overrides = str('test') === undefined ? undefined : parseOverrides(str('test')!);
   const htmlFile = str('html');
   if (htmlFile !== undefined && !/\.html?$/i.test(htmlFile)) throw new UsageError(`--html ${htmlFile}: the file name must end in .html`);
-  const budgetText = str('memory-budget');
-  const memoryBudget = budgetText === undefined ? undefined : parseSize(budgetText);
-  if (budgetText !== undefined && (memoryBudget === undefined || memoryBudget < MIN_MEMORY_BUDGET))
-    throw new UsageError(`--memory-budget takes a size of at least 1M, such as 512M or 2G; got "${budgetText}"`);
-  const envProblem = budgetText === undefined ? budgetEnvProblem('fix or unset it, or pass --memory-budget') : undefined;
-  if (envProblem) throw new UsageError(envProblem);
+  const memoryBudget = memoryBudgetArg(str('memory-budget'));
   const [refArg, ...files] = a.positional;
   const opts = { columns, prediction: str('prediction'), actual: str('actual'), overrides, datasetThreshold: threshold, memoryBudget };
 
@@ -266,4 +261,16 @@ function printReport(r: DriftReport, htmlFile: string | undefined): void {
   }
   if (htmlFile) out.push('', `HTML report written to ${safe(htmlFile)}`);
   process.stdout.write(out.join('\n') + '\n');
+}
+
+/** --memory-budget, else undefined (the environment's, which must then be a size: a typo is not the default). */
+export function memoryBudgetArg(text: string | undefined): number | undefined {
+  if (text === undefined) {
+    const problem = budgetEnvProblem('fix or unset it, or pass --memory-budget');
+    if (problem) throw new UsageError(problem);
+    return undefined;
+  }
+  const n = parseSize(text);
+  if (n === undefined || n < MIN_MEMORY_BUDGET) throw new UsageError(`--memory-budget takes a size of at least 1M, such as 512M or 2G; got "${text}"`);
+  return n;
 }

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { budgetEnvProblem, MIN_MEMORY_BUDGET, parseSize } from '../../core/drift/budget';
 import { driftFormatOf } from '../../core/drift/readTable';
 import {
   addMonitor,
@@ -22,6 +21,7 @@ import { lineagePaths } from '../../core/util/lineagePaths';
 import { noMoreThan, parseArgs, UsageError } from '../args';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { CliError } from '../errors';
+import { memoryBudgetArg } from './drift';
 import { color, safe } from '../format';
 
 export const MONITOR_HELP = `lineage monitor add <name> (--run <run> | --reference FILE) --batches GLOB [--prediction COL] [--actual COL]
@@ -161,7 +161,7 @@ async function check(argv: string[]): Promise<number> {
   const failOn = typeof a.flags['fail-on'] === 'string' ? a.flags['fail-on'] : undefined;
   if (failOn !== undefined && failOn !== 'drift' && failOn !== 'schema' && failOn !== 'any')
     throw new UsageError(`--fail-on takes drift, schema or any, got "${failOn}"`);
-  const memoryBudget = budgetArg(typeof a.flags['memory-budget'] === 'string' ? a.flags['memory-budget'] : undefined);
+  const memoryBudget = memoryBudgetArg(typeof a.flags['memory-budget'] === 'string' ? a.flags['memory-budget'] : undefined);
   const ws = await openWorkspace(workspaceDirFrom(a.flags.workspace), { create: false });
   try {
     const list = monitorError(() => readMonitors(ws.paths.root));
@@ -196,18 +196,6 @@ async function check(argv: string[]): Promise<number> {
     await saveQuietly(ws);
     ws.close();
   }
-}
-
-/** --memory-budget, else undefined (the environment's, which must then be a size: a typo is not the default). */
-function budgetArg(text: string | undefined): number | undefined {
-  if (text === undefined) {
-    const problem = budgetEnvProblem('fix or unset it, or pass --memory-budget');
-    if (problem) throw new UsageError(problem);
-    return undefined;
-  }
-  const n = parseSize(text);
-  if (n === undefined || n < MIN_MEMORY_BUDGET) throw new UsageError(`--memory-budget takes a size of at least 1M, such as 512M or 2G; got "${text}"`);
-  return n;
 }
 
 function rm(argv: string[]): number {

@@ -518,9 +518,5 @@ function statOf(file: string): fs.Stats | undefined {
 }
 
 function fileSize(file: string, missing = 0): number {
-  try {
-    return fs.statSync(file, { throwIfNoEntry: false })?.size ?? missing;
-  } catch {
-    return missing;
-  }
+  return statOf(file)?.size ?? missing;
 }

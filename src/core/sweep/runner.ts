@@ -9,7 +9,7 @@ import { askOptuna } from './optuna';
 import { plannedPoints, pointArgs, type Point } from './sample';
 import { describeSpec, type ParamSpec } from './space';
 import { appendSweepEvents, createSweepRun, endSweepRun, hasParent, linkToSweep, markBest, reopenSweepRun } from './sweepRun';
-import { bestTrial, runByOther, saveSweep, type Direction, type Strategy, type SweepState, type SweepTrial } from './state';
+import { bestTrial, ENDED, runByOther, saveSweep, type Direction, type Strategy, type SweepState, type SweepTrial } from './state';
 
 /** What the adapter (CLI, editor) does for the sweep: start runs its way, and read them into its index. */
 export interface SweepHooks {
@@ -114,9 +114,6 @@ export function createSweep(o: NewSweep): SweepState {
 export function plannedTotal(s: SweepState): number {
   return s.strategy === 'optuna' ? s.samples : s.trials.length;
 }
-
-/** A trial with a result (a failed one included): what "n of N ended" counts. */
-export const ENDED: ReadonlySet<string> = new Set(['finished', 'failed', 'killed']);
 
 interface Live {
   trial: SweepTrial;

@@ -57,6 +57,9 @@ export interface SweepState {
   updatedAt: string;
 }
 
+/** A trial with a result (a failed one included): what "n of N ended" counts. */
+export const ENDED: ReadonlySet<string> = new Set(['finished', 'failed', 'killed']);
+
 export function sweepsDir(workspace: string): string {
   return path.join(workspace, '.lineage', 'sweeps');
 }

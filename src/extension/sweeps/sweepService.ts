@@ -89,20 +89,21 @@ export class SweepService implements vscode.Disposable {
     const status = vscode.window.createStatusBarItem(`lineage.sweep.${state.id}`, vscode.StatusBarAlignment.Left, 49);
     status.name = 'Lineage sweep';
     status.command = { command: COMMANDS.stopSweep, title: 'Stop Sweep', arguments: [state.id] };
-    const show = (s: SweepState, ended: number) => {
-      const total = s.strategy === 'optuna' ? s.samples : s.trials.length;
-      const best = s.best ? ` · best ${s.objective.metric} ${formatNumber(s.best.value)}` : '';
-      status.text = `$(sync~spin) Sweep ${s.name}: ${ended}/${total}${best}`;
-      status.tooltip = `Lineage sweep ${s.id}: ${ended} of ${total} runs ended, ${s.parallel} at a time. Click to stop it.`;
-      status.show();
-    };
     const entry: Active = { folder, state, done: Promise.resolve(undefined) };
     this.active.set(state.id, entry);
     void this.ranHere.add(state.id);
     const done = (async () => {
       const { launchRun, finishRun } = await engine();
-      const { SweepRunner, ENDED } = await import('../../core/sweep/runner');
+      const { SweepRunner, plannedTotal } = await import('../../core/sweep/runner');
+      const { ENDED } = await import('../../core/sweep/state');
       const { finalMetric } = await import('../../core/sweep/objective');
+      const show = (s: SweepState, ended: number) => {
+        const total = plannedTotal(s);
+        const best = s.best ? ` · best ${s.objective.metric} ${formatNumber(s.best.value)}` : '';
+        status.text = `$(sync~spin) Sweep ${s.name}: ${ended}/${total}${best}`;
+        status.tooltip = `Lineage sweep ${s.id}: ${ended} of ${total} runs ended, ${s.parallel} at a time. Click to stop it.`;
+        status.show();
+      };
       const ws = await this.lineage.workspace(folder);
       const runner = new SweepRunner(folder, state, {
         launch: async (command, name, parentRunId) => {
@@ -150,7 +151,7 @@ export class SweepService implements vscode.Disposable {
       if (entry.stopAsked) runner.stop();
       const ended = state.trials.filter((t) => ENDED.has(t.status)).length;
       show(state, ended);
-      const how = resume ? `resumed (${ended} of ${state.strategy === 'optuna' ? state.samples : state.trials.length} runs had ended)` : 'started';
+      const how = resume ? `resumed (${ended} of ${plannedTotal(state)} runs had ended)` : 'started';
       void vscode.window
         .showInformationMessage(
           `Lineage: sweep ${state.name} ${how}: ${state.strategy}, ${state.parallel} at a time, objective ${state.objective.metric}:${state.objective.direction}.`,
@@ -196,7 +197,7 @@ export class SweepService implements vscode.Disposable {
    * process is gone (a killed terminal) are resumed, or offered, as lineage.sweeps.resume says.
    */
   async offerResume(): Promise<void> {
-    const { listSweeps, runByOther } = await import('../../core/sweep/state');
+    const { listSweeps, runByOther, ENDED } = await import('../../core/sweep/state');
     const host = os.hostname();
     const mine = new Set(this.ranHere.ids());
     const running = new Set<string>();
@@ -214,7 +215,7 @@ export class SweepService implements vscode.Disposable {
           await this.resume(folder, s.id);
           continue;
         }
-        const ended = s.trials.filter((t) => ['finished', 'failed', 'killed'].includes(t.status)).length;
+        const ended = s.trials.filter((t) => ENDED.has(t.status)).length;
         void vscode.window
           .showInformationMessage(
             `Lineage: the sweep ${s.name} (${path.basename(s.script)}) stopped with the window: ${ended} run(s) ended. Resume it?`,

@@ -97,6 +97,12 @@ export class MlflowHttp {
     }
   }
 
+  /** A non-2xx answer of the artifact proxy as the error to throw, with the server's error_code when it sent one. */
+  private failure(status: number, text: string, what: string): MlflowHttpError {
+    const body = safeJson(text);
+    return new MlflowHttpError(httpError(status, body, what, this.host, this.credentials), body?.error_code);
+  }
+
   /** A JSON call; answers the parsed body, or throws MlflowHttpError (with the server's error_code). */
   async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string, opts: CallOptions): Promise<T> {
     const url = new URL(this.base + API + endpoint);
@@ -105,14 +111,13 @@ export class MlflowHttp {
     const headers = this.headers(body ? { 'content-type': 'application/json' } : {});
     const res = await this.send(url.href, { method, headers, body: body && (() => body) }, opts.what, opts.retry ?? method === 'GET');
     const text = await this.text(res, opts.what);
-    const ok = res.status >= 200 && res.status < 300;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : {};
     } catch {
       parsed = undefined;
     }
-    if (!ok) {
+    if (!isOk(res)) {
       const err = parsed as MlflowErrorBody | undefined;
       throw new MlflowHttpError(httpError(res.status, err, opts.what, this.host, this.credentials), err?.error_code);
     }
@@ -132,7 +137,7 @@ export class MlflowHttp {
     // A streamed body cannot be sent twice, so only in-memory bodies are retried here; callers reopen files.
     const res = await this.send(url, { method: 'PUT', headers, body: () => body }, what, Buffer.isBuffer(body));
     const text = await this.text(res, what);
-    if (!isOk(res)) throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
+    if (!isOk(res)) throw this.failure(res.status, text, what);
   }
 
   /** Lists one folder of the artifact proxy. */
@@ -141,7 +146,7 @@ export class MlflowHttp {
     url.searchParams.set('path', relPath);
     const res = await this.send(url.href, { method: 'GET', headers: this.headers() }, what, true);
     const text = await this.text(res, what);
-    if (!isOk(res)) throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
+    if (!isOk(res)) throw this.failure(res.status, text, what);
     const parsed = safeJson(text) as { files?: Array<{ path: string; is_dir?: boolean; file_size?: number }> } | undefined;
     return parsed?.files ?? [];
   }
@@ -151,7 +156,7 @@ export class MlflowHttp {
     const res = await this.send(this.base + ARTIFACTS + '/' + encodePath(relPath), { method: 'GET', headers: this.headers() }, what, true);
     if (!isOk(res)) {
       const text = await this.text(res, what);
-      throw new MlflowHttpError(httpError(res.status, safeJson(text), what, this.host, this.credentials), safeJson(text)?.error_code);
+      throw this.failure(res.status, text, what);
     }
     return res.body;
   }

@@ -119,7 +119,7 @@ export interface SyncOptions {
 /** Another sync of the same workspace held the lock for longer than the wait. */
 export class SyncBusyError extends Error {}
 
-export function syncLockFile(paths: LineagePaths): string {
+function syncLockFile(paths: LineagePaths): string {
   return path.join(paths.registry, 'sync', 'sync.lock');
 }
 

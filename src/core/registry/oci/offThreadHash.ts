@@ -10,7 +10,7 @@ import { cancelled } from './session';
  * to SMALL bytes is hashed where it is asked for, as a worker message would cost more than the hash.
  */
 
-export const SMALL = 256 << 10;
+const SMALL = 256 << 10;
 
 // Inline source, so the worker needs no separate bundle (as datasets/hashPool.ts does).
 const WORKER_SOURCE = `

@@ -77,10 +77,9 @@ export function stalenessByRun(index: GraphIndex, runs: Iterable<number>, curren
       const cur = now[pn];
       if (cur === null) (reasons ??= []).push(`${g.paths[pn]} is gone since ${name} ran`);
       else if (cur !== undefined && cur !== g.shas[sn]) {
-        const by = g.producerOf(undefined, g.paths[pn], cur);
-        (reasons ??= []).push(
-          `${g.paths[pn]} changed since ${name} ran${by && by.runId !== g.runId[r] ? ` (run ${g.runName[g.runNum(by.runId)]} wrote the new version)` : ''}`,
-        );
+        const bu = g.producerUseOf(g.paths[pn], cur);
+        const by = bu < 0 ? -1 : g.useRun[bu];
+        (reasons ??= []).push(`${g.paths[pn]} changed since ${name} ran${by >= 0 && by !== r ? ` (run ${g.runName[by]} wrote the new version)` : ''}`);
       }
       const p = g.useProducer[u];
       if (p >= 0 && compute(g.useRun[p]).stale) {

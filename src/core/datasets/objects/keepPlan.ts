@@ -18,7 +18,6 @@ import { RACY_MS, type KeepTarget, type VerifiedBy } from './hashAndKeep';
  */
 export class KeepPlan {
   readonly config: KeepConfig;
-  readonly warnings: string[] = [];
   /** sha256 → size of the objects this pass stored (new to the store); keepRunData counts them as copied. */
   readonly stored = new Map<string, number>();
   /** How the objects this pass stored were shown to hold the bytes hashed (the benchmark reports it). */
@@ -38,7 +37,8 @@ export class KeepPlan {
     overrides?: Partial<KeepConfig>,
     private readonly how: { racyMs?: number; clones?: boolean } = {},
   ) {
-    this.config = readKeepConfig(paths, overrides, this.warnings);
+    // Its warnings are not kept: keepRunData reads the same config after the fingerprinting and reports them.
+    this.config = readKeepConfig(paths, overrides);
     this.budget = this.config.keepMaxBytes;
     this.excluded = globFilter(this.config);
     this.dvc = new DvcPointers(paths.workspace);

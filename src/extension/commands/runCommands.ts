@@ -6,7 +6,7 @@ import type { RunManager } from '../runs/runManager';
 import { argsAfterScript, rerunCommand, runRefsFrom, splitArgs } from './runArgs';
 import { pickRun } from './pickRuns';
 import { COMMANDS } from './ids';
-import { IMPORTED_TAG } from '../views/runContext';
+import { IMPORTED_TAG } from '../../core/runs/importedTag';
 import { registerCommand } from './register';
 import { engine } from '../engine';
 import { lastArgsFor } from '../lenses/scriptArgs';

@@ -8,6 +8,7 @@ import { CliError } from '../errors';
 import { noMoreThan, parseArgs, UsageError } from '../args';
 import { openWorkspace, saveQuietly, workspaceDirFrom } from '../context';
 import { color, safe } from '../format';
+import { syncWaitMs } from './sync';
 import { credentialsFor, guard, guardAsync, interruptSignal, progressLine, REGISTRY_EXIT_CODES, registriesOf } from './registryShared';
 
 export const PUSH_HELP = `lineage push <run> --to <reference> [--model PATH] [--plain-http] [--alias A]
@@ -66,7 +67,7 @@ export async function pushCommand(argv: string[]): Promise<number> {
         credentials: credentialsFor(parsed.registry),
         signal: stop.signal,
         onProgress: progress.update,
-        lockWaitMs: Number(process.env.LINEAGE_SYNC_WAIT_MS) > 0 ? Number(process.env.LINEAGE_SYNC_WAIT_MS) : undefined,
+        lockWaitMs: syncWaitMs(),
         onLockWait: () => process.stderr.write('Waiting for another sync or push to MLflow from this workspace to finish…\n'),
       }).catch((err: unknown) => {
         if (err instanceof SyncBusyError) throw new CliError(err.message);

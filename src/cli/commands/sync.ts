@@ -26,6 +26,12 @@ Credentials from the environment: MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USER
 (or LINEAGE_REGISTRY_<NAME>_TOKEN …).
 One sync of a workspace at a time: another waits up to 60 s (LINEAGE_SYNC_WAIT_MS) for it to finish.`;
 
+/** LINEAGE_SYNC_WAIT_MS when it is a positive number, else undefined (the lock's own default, 60 s); push reads it too. */
+export function syncWaitMs(): number | undefined {
+  const ms = Number(process.env.LINEAGE_SYNC_WAIT_MS);
+  return ms > 0 ? ms : undefined;
+}
+
 /** A configured MLflow registry by name, or one made from a URL. */
 export function resolveRemote(text: string, paths: LineagePaths): RegistryConfig {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
@@ -110,7 +116,7 @@ export async function syncCommand(argv: string[]): Promise<number> {
       credentials: remoteCredentials(registry),
       runIds,
       onRun: progressPrinter(`Syncing to ${registry.name}`),
-      lockWaitMs: Number(process.env.LINEAGE_SYNC_WAIT_MS) > 0 ? Number(process.env.LINEAGE_SYNC_WAIT_MS) : undefined,
+      lockWaitMs: syncWaitMs(),
     }).catch((err: unknown) => {
       if (err instanceof SyncBusyError) throw new CliError(err.message);
       return registryFailure(err);

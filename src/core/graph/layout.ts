@@ -1,4 +1,4 @@
-import type { GraphEdge, GraphNode } from './types';
+import type { GraphNode } from './types';
 
 /**
  * Layered left-to-right layout: a node's depth is its longest path from a source (raw data at 0), found
@@ -7,24 +7,9 @@ import type { GraphEdge, GraphNode } from './types';
  * past the deepest so every node is placed. Sets each node's depth and row; returns the nodes in topological order.
  *
  * Worked on node numbers in typed arrays (edges as a compressed adjacency list): 20,000 nodes lay out in a
- * few milliseconds, where maps of string ids cost a tenth of a second.
+ * few milliseconds, where maps of string ids cost a tenth of a second. Edge k runs from node from[k] to node
+ * to[k], as the walk makes them.
  */
-export function layoutLayers(nodes: GraphNode[], edges: GraphEdge[]): GraphNode[] {
-  const num = new Map<string, number>();
-  for (let i = 0; i < nodes.length; i++) num.set(nodes[i].id, i);
-  const from: number[] = [];
-  const to: number[] = [];
-  for (const e of edges) {
-    const a = num.get(e.from);
-    const b = num.get(e.to);
-    if (a === undefined || b === undefined) continue;
-    from.push(a);
-    to.push(b);
-  }
-  return layoutNumbered(nodes, from, to);
-}
-
-/** layoutLayers with the edges already as node numbers (edge k from node from[k] to node to[k]), as the walk makes them. */
 export function layoutNumbered(nodes: GraphNode[], from: ArrayLike<number>, to: ArrayLike<number>): GraphNode[] {
   const n = nodes.length;
   const m = from.length;

@@ -143,8 +143,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunHandle> {
   let mlflow: MlflowEndpoint | undefined;
   if (!given.MLFLOW_TRACKING_URI && given.LINEAGE_MLFLOW_ENDPOINT !== '0') mlflow = await startMlflowEndpoint(dir, id).catch(() => undefined);
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...opts.env,
+    ...given,
     LINEAGE_RUN_DIR: dir,
     LINEAGE_RUN_ID: id,
     LINEAGE_WORKSPACE: opts.dataRoot ?? opts.workspace,

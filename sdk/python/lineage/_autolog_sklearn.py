@@ -143,7 +143,7 @@ def _before(est, args, kwargs):
     return {"fp": fp, "started": time.time()}
 
 
-def _after(est, method, before, seconds, args, kwargs, cpu_seconds=None):
+def _after(est, method, before, seconds, args, kwargs, cpu_seconds):
     """seconds: the fit's wall time (the fit_time metric); cpu_seconds: this process's CPU time during it, which
     the training-metrics decision compares a predict's CPU time with (a busy machine moves both alike)."""
     name = type(est).__name__
@@ -168,7 +168,7 @@ def _after(est, method, before, seconds, args, kwargs, cpu_seconds=None):
             rec.warn("recording the candidates of %s" % name, e)
     if y is not None and X is not None and TRAINING_METRICS:
         try:
-            _training_metrics(est, X, y, seconds if cpu_seconds is None else cpu_seconds)
+            _training_metrics(est, X, y, cpu_seconds)
         except Exception as e:
             rec.warn("computing the training metrics of %s" % name, e)
     if not type(est).__module__.startswith("xgboost"):  # XGBoost's booster is saved by the train hook

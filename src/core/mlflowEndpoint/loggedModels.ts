@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { notFound } from './errors';
-import type { Body, Ctx } from './tracking';
+import { kvs, text, type Body, type Ctx } from './tracking';
 
 export interface LoggedModel {
   model_id: string;
@@ -20,9 +20,6 @@ export interface LoggedModel {
   tags: Map<string, string>;
   params: Array<{ key: string; value: string }>;
 }
-
-const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
-const kvs = (v: unknown) => (Array.isArray(v) ? (v as Body[]).map((t) => ({ key: text(t.key), value: text(t.value) })) : []);
 
 export function loggedModelJson(m: LoggedModel): Body {
   const info: Body = {

@@ -58,7 +58,7 @@ const PARAM_MAX = 6000;
 
 export const text = (v: unknown): string =>
   v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-const kvs = (v: unknown): KV[] => (Array.isArray(v) ? (v as Body[]).map((t) => ({ key: text(t.key), value: text(t.value) })) : []);
+export const kvs = (v: unknown): KV[] => (Array.isArray(v) ? (v as Body[]).map((t) => ({ key: text(t.key), value: text(t.value) })) : []);
 
 export function jsonDouble(v: number): number | string {
   if (Number.isNaN(v)) return 'NaN';

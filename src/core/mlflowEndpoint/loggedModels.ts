@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { notFound } from './errors';
-import { kvs, text, type Body, type Ctx } from './tracking';
+import type { Ctx } from './tracking';
+import { kvs, text, type Body } from './values';
 
 export interface LoggedModel {
   model_id: string;

@@ -9,7 +9,8 @@ import { readableRun, readableRuns, readRunEvents } from './folderRuns';
 import { invalid, missing, notFound } from './errors';
 import { loggedModelJson, type LoggedModel } from './loggedModels';
 import { maxResults, matches, page, parseFilter, parseOrderBy, sortBy, type Entity, type OrderKey, type Value } from './search';
-import { artifactUri, jsonDouble, runJson, text, type Body, type Ctx, type EndpointRun } from './tracking';
+import { artifactUri, jsonDouble, runJson, type Ctx, type EndpointRun } from './tracking';
+import { text, type Body } from './values';
 
 function runValue(r: EndpointRun, entity: Entity, key: string): Value {
   if (entity === 'metric') return r.latest.get(key)?.value;

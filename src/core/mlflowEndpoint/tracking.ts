@@ -10,12 +10,9 @@ import { ApiError, invalid, missing, notFound } from './errors';
 import { endChild, RunSink, startChild } from './runSink';
 import type { RunRecord, RunStatus } from '../runs/runRecord';
 import { createLoggedModel, type LoggedModel } from './loggedModels';
+import { kvs, text, type Body, type KV } from './values';
 
-export type Body = Record<string, unknown>;
-interface KV {
-  key: string;
-  value: string;
-}
+export type { Body };
 interface Experiment {
   experiment_id: string;
   name: string;
@@ -55,10 +52,6 @@ const NAME = /^[A-Za-z0-9_\-. :/]+$/;
  * that length is also within Lineage's param limit (docs/events-format.md), so both sides hold the same text.
  */
 const PARAM_MAX = 6000;
-
-export const text = (v: unknown): string =>
-  v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-export const kvs = (v: unknown): KV[] => (Array.isArray(v) ? (v as Body[]).map((t) => ({ key: text(t.key), value: text(t.value) })) : []);
 
 export function jsonDouble(v: number): number | string {
   if (Number.isNaN(v)) return 'NaN';
